@@ -1,0 +1,38 @@
+"""The one domain exception of detente.
+
+The library raises :class:`DetenteError` for every bad input; only the CLI and the web app
+turn it into an exit code or an HTTP status, with its one-line message.
+"""
+
+from __future__ import annotations
+
+
+class DetenteError(Exception):
+    """A user-facing error: one line naming where the problem is and how to fix it.
+
+    Parameters
+    ----------
+    message:
+        What is wrong and the fix, as one line.
+    source:
+        The file (or ``"<scenario>"`` for an in-memory object) the problem is in.
+    where:
+        The line, column or field inside ``source``, e.g. ``"line 12, actors[2].salience"``.
+    """
+
+    def __init__(self, message: str, *, source: str | None = None, where: str | None = None):
+        self.message = " ".join(message.split())
+        self.source = source
+        self.where = where
+        super().__init__(self.one_line())
+
+    def one_line(self) -> str:
+        """The message as one line: ``source: where: message``."""
+        parts = [p for p in (self.source, self.where) if p]
+        return ": ".join([*parts, self.message])
+
+    def located(self, source: str | None = None, where: str | None = None) -> DetenteError:
+        """A copy with the source and/or location filled in where they were missing."""
+        return DetenteError(
+            self.message, source=self.source or source, where=self.where or where
+        )

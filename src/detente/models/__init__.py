@@ -1,0 +1,42 @@
+"""The outcome models, behind one interface, and the registry that lists them."""
+
+from __future__ import annotations
+
+from detente.errors import DetenteError
+from detente.models.base import (
+    Forecast,
+    IssueForecast,
+    IssueProblem,
+    IssueSolution,
+    OutcomeModel,
+)
+from detente.models.compromise import Compromise
+from detente.models.median import WeightedMedian
+
+MODELS: dict[str, type[OutcomeModel]] = {
+    cls.name: cls
+    for cls in (Compromise, WeightedMedian)
+}
+
+
+def get_model(name: str) -> OutcomeModel:
+    """A model with default parameters, by registry name."""
+    try:
+        return MODELS[name]()
+    except KeyError:
+        raise DetenteError(
+            f"unknown model {name!r}; choose one of: {', '.join(MODELS)}", where="--model"
+        ) from None
+
+
+__all__ = [
+    "MODELS",
+    "Compromise",
+    "Forecast",
+    "IssueForecast",
+    "IssueProblem",
+    "IssueSolution",
+    "OutcomeModel",
+    "WeightedMedian",
+    "get_model",
+]

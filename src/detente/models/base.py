@@ -1,0 +1,199 @@
+"""The one interface every outcome model implements.
+
+A model is a small class whose constructor only stores its parameters (as in scikit-learn)
+and whose :meth:`OutcomeModel.predict` maps a :class:`~detente.scenario.Scenario` to a
+:class:`Forecast`. The outcome models of the field treat issues one at a time, so each model
+implements :meth:`OutcomeModel.solve_issue` on an :class:`IssueProblem` (plain arrays) and the
+base class loops over the scenario's issues. The DEU backtest calls ``solve_issue`` directly.
+"""
+
+from __future__ import annotations
+
+import inspect
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from detente.scenario.schema import Scenario
+
+
+@dataclass(frozen=True)
+class IssueProblem:
+    """One issue as arrays over the actors that take a stance on it.
+
+    Attributes
+    ----------
+    actors: names, length n.
+    position: (n,) positions on the issue's scale.
+    salience: (n,) saliences on 0-100.
+    capability: (n,) capabilities, any non-negative unit (only ratios matter).
+    status_quo: the reference point, or NaN where unknown.
+    scale: (low, high) of the issue's scale.
+    context: procedural facts some models use (e.g. ``{"voting_rule": "QMV"}``).
+    """
+
+    actors: tuple[str, ...]
+    position: np.ndarray
+    salience: np.ndarray
+    capability: np.ndarray
+    status_quo: float = float("nan")
+    scale: tuple[float, float] = (0.0, 100.0)
+    context: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def weight(self) -> np.ndarray:
+        """Capability × salience: the "effective power" of the compromise model."""
+        return self.capability * self.salience
+
+
+@dataclass(frozen=True)
+class IssueSolution:
+    """A model's answer on one issue.
+
+    ``trajectory`` is (rounds + 1, n actors) positions, row 0 the initial positions, for
+    models that proceed in rounds; ``outcome_path`` is the predicted outcome after each round.
+    """
+
+    outcome: float
+    trajectory: np.ndarray | None = None
+    outcome_path: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class IssueForecast:
+    """The forecast on one issue of a scenario."""
+
+    issue: str
+    outcome: float
+    actors: tuple[str, ...]
+    trajectory: np.ndarray | None = None
+    outcome_path: np.ndarray | None = None
+
+    def trajectory_frame(self) -> pd.DataFrame | None:
+        """Positions by round (rows) and actor (columns), or None for one-shot models."""
+        if self.trajectory is None:
+            return None
+        frame = pd.DataFrame(self.trajectory, columns=list(self.actors))
+        frame.index.name = "round"
+        return frame
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"issue": self.issue, "outcome": float(self.outcome)}
+        if self.trajectory is not None:
+            out["trajectory"] = {
+                "rounds": int(self.trajectory.shape[0] - 1),
+                "outcome": None
+                if self.outcome_path is None
+                else [float(x) for x in self.outcome_path],
+                "positions": {
+                    actor: [float(x) for x in self.trajectory[:, k]]
+                    for k, actor in enumerate(self.actors)
+                },
+            }
+        return out
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """A model's forecast for a whole scenario: one :class:`IssueForecast` per issue."""
+
+    model: str
+    scenario: str
+    issues: tuple[IssueForecast, ...]
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def outcome(self, issue: str) -> float:
+        return self[issue].outcome
+
+    def __getitem__(self, issue: str) -> IssueForecast:
+        for f in self.issues:
+            if f.issue == issue:
+                return f
+        raise KeyError(issue)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "scenario": self.scenario,
+            "params": self.params,
+            "issues": [f.to_dict() for f in self.issues],
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per issue: model, issue, outcome."""
+        return pd.DataFrame(
+            {
+                "model": self.model,
+                "issue": [f.issue for f in self.issues],
+                "outcome": [f.outcome for f in self.issues],
+            }
+        )
+
+
+def issue_problems(scenario: Scenario) -> list[tuple[str, IssueProblem]]:
+    """Split a scenario into one :class:`IssueProblem` per issue (actors with a stance only)."""
+    arr = scenario.arrays()
+    problems = []
+    for i, issue in enumerate(scenario.issues):
+        present = ~np.isnan(arr.position[:, i])
+        problems.append(
+            (
+                issue.name,
+                IssueProblem(
+                    actors=tuple(np.asarray(arr.actors)[present].tolist()),
+                    position=arr.position[present, i],
+                    salience=arr.salience[present, i],
+                    capability=arr.capability[present, i],
+                    status_quo=float(arr.status_quo[i]),
+                    scale=(float(arr.scale[i, 0]), float(arr.scale[i, 1])),
+                ),
+            )
+        )
+    return problems
+
+
+class OutcomeModel(ABC):
+    """Base class of the outcome models.
+
+    Subclasses set ``name`` (the registry key and CLI name), ``label`` and ``reference`` (the
+    paper), store their constructor arguments unchanged as attributes of the same name, and
+    implement :meth:`solve_issue`.
+    """
+
+    name: ClassVar[str]
+    label: ClassVar[str]
+    reference: ClassVar[str]
+
+    def get_params(self) -> dict[str, Any]:
+        """The constructor arguments, read back from the attributes that store them."""
+        sig = inspect.signature(type(self).__init__)
+        return {p: getattr(self, p) for p in sig.parameters if p != "self"}
+
+    def predict(self, scenario: Scenario) -> Forecast:
+        """Forecast the outcome of every issue of ``scenario``."""
+        issues = []
+        for issue_name, problem in issue_problems(scenario):
+            solution = self.solve_issue(problem)
+            issues.append(
+                IssueForecast(
+                    issue=issue_name,
+                    outcome=float(solution.outcome),
+                    actors=problem.actors,
+                    trajectory=solution.trajectory,
+                    outcome_path=solution.outcome_path,
+                )
+            )
+        return Forecast(
+            model=self.name, scenario=scenario.name, issues=tuple(issues), params=self.get_params()
+        )
+
+    @abstractmethod
+    def solve_issue(self, problem: IssueProblem) -> IssueSolution:
+        """The predicted outcome on one issue."""
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        return f"{type(self).__name__}({args})"

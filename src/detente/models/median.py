@@ -1,0 +1,54 @@
+"""The weighted median: the position of the pivotal actor when actors are lined up."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from detente.models._weights import effective_weights
+from detente.models.base import IssueProblem, IssueSolution, OutcomeModel
+
+
+def weighted_median(position: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """The weighted median of ``position`` along the last axis (any leading batch axes).
+
+    The smallest position at which the cumulative weight reaches half the total. When the
+    cumulative weight equals exactly half at a position, every point up to the next position
+    is a median; the midpoint is returned (docs/DECISIONS.md, D-004).
+    """
+    position = np.asarray(position, dtype=float)
+    w = effective_weights(weight)
+    order = np.argsort(position, axis=-1, kind="stable")
+    x = np.take_along_axis(position, order, axis=-1)
+    cum = np.cumsum(np.take_along_axis(w, order, axis=-1), axis=-1)
+    half = cum[..., -1:] / 2.0
+    scale = np.maximum(cum[..., -1:], 1e-300)
+    reached = cum >= half - 1e-12 * scale
+    k = np.argmax(reached, axis=-1)[..., None]
+    exact = np.abs(np.take_along_axis(cum, k, axis=-1) - half) <= 1e-12 * scale
+    nxt = np.minimum(k + 1, x.shape[-1] - 1)
+    lower = np.take_along_axis(x, k, axis=-1)
+    upper = np.take_along_axis(x, nxt, axis=-1)
+    return np.asarray(np.where(exact, (lower + upper) / 2.0, lower)[..., 0])
+
+
+class WeightedMedian(OutcomeModel):
+    """Outcome = the capability × salience weighted median position.
+
+    With single-peaked preferences on one dimension, the position of the actor at the weighted
+    median defeats every other in pairwise majority votes weighted by power (Black 1948); the
+    "power-weighted median" is the standard first cut in BDM-style analysis (Bueno de Mesquita
+    1994, p. 74).
+
+    References
+    ----------
+    Black, D. (1948). On the rationale of group decision-making. *J. Political Economy* 56(1).
+    Bueno de Mesquita, B. (1994). Political forecasting: an expected utility method. In
+    Bueno de Mesquita & Stokman (eds.), *European Community Decision Making*. Yale UP.
+    """
+
+    name = "median"
+    label = "Weighted median"
+    reference = "Black 1948; Bueno de Mesquita 1994"
+
+    def solve_issue(self, problem: IssueProblem) -> IssueSolution:
+        return IssueSolution(outcome=float(weighted_median(problem.position, problem.weight)))

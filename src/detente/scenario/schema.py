@@ -1,0 +1,246 @@
+"""The scenario: actors, issues, and each actor's position and salience on each issue.
+
+A scenario is the one input of every model. It is validated once, here, so that models can
+trust it: names are unique, every number is finite, saliences are non-negative, positions lie
+on their issue's scale. Any number can carry a source/rationale note, written in YAML either
+as a bare number or as ``{value: 42, note: "why 42"}``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated, Any
+
+import numpy as np
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+
+SALIENCE_MAX = 100.0
+
+
+def _as_sourced(value: Any) -> Any:
+    """Accept ``42`` or ``{value: 42, note: "..."}`` (also ``{value: 42, source: "..."}``)."""
+    if isinstance(value, dict):
+        return value
+    return {"value": value}
+
+
+class Sourced(BaseModel):
+    """A number with an optional source or rationale note."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    value: float
+    note: str | None = None
+
+    @field_validator("value")
+    @classmethod
+    def _finite(cls, v: float) -> float:
+        if not math.isfinite(v):
+            raise ValueError("must be a finite number, not NaN or infinity")
+        return v
+
+
+Number = Annotated[Sourced, BeforeValidator(_as_sourced)]
+
+
+class Issue(BaseModel):
+    """One issue: a one-dimensional scale whose two ends are labelled in words."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1, description="Short identifier, e.g. 'territory'.")
+    description: str = ""
+    low_label: str = Field("", description="What the low end of the scale means.")
+    high_label: str = Field("", description="What the high end of the scale means.")
+    scale: tuple[float, float] = (0.0, 100.0)
+    status_quo: Number | None = Field(
+        None, description="Status quo / reference point on the scale, where known."
+    )
+
+    @field_validator("scale")
+    @classmethod
+    def _ordered(cls, v: tuple[float, float]) -> tuple[float, float]:
+        lo, hi = v
+        if not (math.isfinite(lo) and math.isfinite(hi)) or lo >= hi:
+            raise ValueError("scale must be [low, high] with finite low < high, e.g. [0, 100]")
+        return v
+
+    @model_validator(mode="after")
+    def _status_quo_on_scale(self) -> Issue:
+        if self.status_quo is not None and not self.on_scale(self.status_quo.value):
+            raise ValueError(
+                f"status_quo {self.status_quo.value:g} is off the scale "
+                f"[{self.scale[0]:g}, {self.scale[1]:g}]; put it inside the scale"
+            )
+        return self
+
+    def on_scale(self, x: float) -> bool:
+        return self.scale[0] <= x <= self.scale[1]
+
+
+class Stance(BaseModel):
+    """An actor's position on an issue, how much it cares (salience), and optionally an
+    issue-specific capability that overrides the actor's general capability."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    position: Number
+    salience: Number
+    capability: Number | None = None
+
+    @field_validator("salience", "capability")
+    @classmethod
+    def _non_negative(cls, v: Sourced | None) -> Sourced | None:
+        if v is not None and v.value < 0:
+            raise ValueError(f"is {v.value:g}; it must be zero or more")
+        return v
+
+    @field_validator("salience")
+    @classmethod
+    def _at_most_100(cls, v: Sourced) -> Sourced:
+        if v.value > SALIENCE_MAX:
+            raise ValueError(f"is {v.value:g}; salience is on a 0-100 scale")
+        return v
+
+
+class Actor(BaseModel):
+    """A party to the negotiation, with its general capability (power resources)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1)
+    description: str = ""
+    capability: Number
+    stances: dict[str, Stance] = Field(
+        default_factory=dict, description="Stance per issue name; an actor may skip an issue."
+    )
+
+    @field_validator("capability")
+    @classmethod
+    def _non_negative(cls, v: Sourced) -> Sourced:
+        if v.value < 0:
+            raise ValueError(f"is {v.value:g}; it must be zero or more")
+        return v
+
+
+class Scenario(BaseModel):
+    """A negotiation: who takes part, over what, and where each party stands."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1)
+    title: str = ""
+    description: str = ""
+    as_of: date | None = Field(None, description="The date the scenario describes.")
+    sources: list[str] = Field(default_factory=list)
+    issues: list[Issue]
+    actors: list[Actor]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Scenario:
+        if not self.issues:
+            raise ValueError("the scenario has no issues; add at least one under 'issues'")
+        if not self.actors:
+            raise ValueError("the scenario has no actors; add at least one under 'actors'")
+        _require_unique([i.name for i in self.issues], "issue")
+        _require_unique([a.name for a in self.actors], "actor")
+        issues = {i.name: i for i in self.issues}
+        for actor in self.actors:
+            for issue_name, stance in actor.stances.items():
+                issue = issues.get(issue_name)
+                if issue is None:
+                    raise ValueError(
+                        f"actor {actor.name!r} has a stance on unknown issue {issue_name!r}; "
+                        f"use one of: {', '.join(issues)}"
+                    )
+                if not issue.on_scale(stance.position.value):
+                    raise ValueError(
+                        f"actor {actor.name!r}, issue {issue_name!r}: position "
+                        f"{stance.position.value:g} is off the scale "
+                        f"[{issue.scale[0]:g}, {issue.scale[1]:g}]; put it inside the scale"
+                    )
+        for issue in self.issues:
+            if not any(issue.name in a.stances for a in self.actors):
+                raise ValueError(
+                    f"issue {issue.name!r} has no actor with a stance on it; "
+                    "give at least one actor a position and salience"
+                )
+        return self
+
+    @property
+    def actor_names(self) -> list[str]:
+        return [a.name for a in self.actors]
+
+    @property
+    def issue_names(self) -> list[str]:
+        return [i.name for i in self.issues]
+
+    def issue(self, name: str) -> Issue:
+        for issue in self.issues:
+            if issue.name == name:
+                return issue
+        raise KeyError(name)
+
+    def arrays(self) -> ScenarioArrays:
+        """The scenario as numpy arrays (actors × issues), the form models compute on."""
+        n_a, n_i = len(self.actors), len(self.issues)
+        position = np.full((n_a, n_i), np.nan)
+        salience = np.zeros((n_a, n_i))
+        capability = np.zeros((n_a, n_i))
+        for a, actor in enumerate(self.actors):
+            capability[a, :] = actor.capability.value
+            for i, issue in enumerate(self.issues):
+                stance = actor.stances.get(issue.name)
+                if stance is None:
+                    continue
+                position[a, i] = stance.position.value
+                salience[a, i] = stance.salience.value
+                if stance.capability is not None:
+                    capability[a, i] = stance.capability.value
+        status_quo = np.array(
+            [np.nan if i.status_quo is None else i.status_quo.value for i in self.issues]
+        )
+        scale = np.array([i.scale for i in self.issues], dtype=float)
+        return ScenarioArrays(
+            actors=self.actor_names,
+            issues=self.issue_names,
+            position=position,
+            salience=salience,
+            capability=capability,
+            status_quo=status_quo,
+            scale=scale,
+        )
+
+
+@dataclass(frozen=True)
+class ScenarioArrays:
+    """A scenario as arrays. ``position`` is NaN where an actor takes no stance on an issue.
+
+    Shapes: ``position``, ``salience``, ``capability``: (actors, issues);
+    ``status_quo``: (issues,), NaN where unknown; ``scale``: (issues, 2).
+    """
+
+    actors: list[str]
+    issues: list[str]
+    position: np.ndarray
+    salience: np.ndarray
+    capability: np.ndarray
+    status_quo: np.ndarray
+    scale: np.ndarray
+
+
+def _require_unique(names: list[str], kind: str) -> None:
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise ValueError(f"duplicate {kind} {name!r}; give each {kind} a unique name")
+        seen.add(name)
