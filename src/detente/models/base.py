@@ -170,7 +170,11 @@ class OutcomeModel(ABC):
     def get_params(self) -> dict[str, Any]:
         """The constructor arguments, read back from the attributes that store them."""
         sig = inspect.signature(type(self).__init__)
-        return {p: getattr(self, p) for p in sig.parameters if p != "self"}
+        return {
+            name: getattr(self, name)
+            for name, p in sig.parameters.items()
+            if name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+        }
 
     def predict(self, scenario: Scenario) -> Forecast:
         """Forecast the outcome of every issue of ``scenario``."""

@@ -1,0 +1,197 @@
+"""The ``detente`` command line: thin commands over the library.
+
+The library raises :class:`~detente.errors.DetenteError`; only this module turns it into
+one line on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from typer.core import TyperGroup
+
+from detente import __version__
+from detente.cli import render
+from detente.errors import DetenteError
+from detente.models import MODELS, get_model
+from detente.scenario import builtin_names, load_scenario, to_yaml
+
+
+class _ErrorsAsOneLine(TyperGroup):
+    """Turns a DetenteError into one line on stderr and exit code 2; a bug into one line and
+    exit code 1 (set DETENTE_DEBUG=1 for the traceback)."""
+
+    def invoke(self, ctx: typer.Context) -> object:  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except DetenteError as exc:
+            typer.echo(f"error: {exc.one_line()}", err=True)
+            raise typer.Exit(2) from None
+        except (typer.Exit, typer.Abort, typer.TyperException):
+            raise
+        except Exception as exc:
+            if os.environ.get("DETENTE_DEBUG"):
+                raise
+            typer.echo(
+                f"internal error (a bug in detente, please report it): "
+                f"{type(exc).__name__}: {exc}",
+                err=True,
+            )
+            raise typer.Exit(1) from None
+
+
+app = typer.Typer(
+    cls=_ErrorsAsOneLine,
+    name="detente",
+    help="Forecast how coercive negotiations between states end.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+backtest_app = typer.Typer(help="Score the models against real outcomes.", no_args_is_help=True)
+app.add_typer(backtest_app, name="backtest")
+
+out = Console(soft_wrap=False, width=int(os.environ.get("COLUMNS", "140")))
+
+
+class OutputFormat(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+class ShowFormat(str, Enum):
+    table = "table"
+    yaml = "yaml"
+
+
+ScenarioArg = Annotated[
+    str, typer.Argument(help="A built-in scenario name (see `detente scenarios`) or a file.")
+]
+
+
+@app.command()
+def forecast(
+    scenario: ScenarioArg,
+    model: Annotated[
+        list[str] | None,
+        typer.Option("--model", "-m", help=f"Model(s) to run: {', '.join(MODELS)}."),
+    ] = None,
+    all_models: Annotated[bool, typer.Option("--all", help="Run every model (default).")] = False,
+    fmt: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
+    trajectory: Annotated[
+        bool, typer.Option(help="Also print positions by round for models with rounds.")
+    ] = False,
+) -> None:
+    """Forecast the outcome of each issue of a scenario with one or all models."""
+    if model and all_models:
+        raise DetenteError("give --model or --all, not both", where="options")
+    sc = load_scenario(scenario)
+    names = list(model) if model else list(MODELS)
+    forecasts = [get_model(name).predict(sc) for name in names]
+    if fmt is OutputFormat.json:
+        print(render.forecast_document(sc, forecasts))
+    elif fmt is OutputFormat.csv:
+        sys.stdout.write(render.forecast_csv(forecasts))
+    else:
+        out.print(render.forecast_table(sc, forecasts))
+        if trajectory:
+            for f in forecasts:
+                for issue in sc.issue_names:
+                    table = render.trajectory_table(f, issue)
+                    if table is not None:
+                        out.print(table)
+
+
+@app.command()
+def validate(
+    file: Annotated[str, typer.Argument(help="A scenario file (.yaml, KTAB or BDM .csv).")],
+) -> None:
+    """Check a scenario file; print a one-line summary or the first problem."""
+    sc = load_scenario(file)
+    n_stances = sum(len(a.stances) for a in sc.actors)
+    out.print(
+        f"ok: {sc.name}: {len(sc.actors)} actors, {len(sc.issues)} issues, {n_stances} stances"
+    )
+
+
+@app.command()
+def scenarios() -> None:
+    """List the built-in scenarios."""
+    from rich.table import Table
+
+    table = Table(title="Built-in scenarios", title_justify="left")
+    for col in ("name", "title", "as of", "actors", "issues"):
+        table.add_column(col)
+    for name in builtin_names():
+        sc = load_scenario(name)
+        table.add_row(
+            name, sc.title, str(sc.as_of or "-"), str(len(sc.actors)), str(len(sc.issues))
+        )
+    out.print(table)
+
+
+@app.command()
+def show(
+    name: ScenarioArg,
+    notes: Annotated[bool, typer.Option(help="Print every source/rationale note.")] = True,
+    fmt: Annotated[ShowFormat, typer.Option("--format", "-f")] = ShowFormat.table,
+) -> None:
+    """Print a scenario: issues, actors, positions, saliences and their sources."""
+    sc = load_scenario(name)
+    if fmt is ShowFormat.yaml:
+        sys.stdout.write(to_yaml(sc))
+        return
+    if sc.description:
+        out.print(sc.description.strip())
+    for table in render.scenario_tables(sc, notes=notes):
+        out.print(table)
+
+
+@backtest_app.command("deu")
+def backtest_deu(
+    data: Annotated[
+        Path | None,
+        typer.Option(help="A folder laid out like shared/data/validation/deu (the default)."),
+    ] = None,
+    models: Annotated[
+        list[str] | None, typer.Option("--models", "-m", help="Models to score (default: all).")
+    ] = None,
+    capability: Annotated[
+        str, typer.Option(help="Capability: 'equal' or 'votes' (Council vote weights).")
+    ] = "equal",
+    fmt: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
+) -> None:
+    """Score every model on the real outcomes of EU legislative bargaining (DEU III)."""
+    from detente.backtest.deu import backtest, default_deu_dir, load_deu, score
+
+    cases = load_deu(data or default_deu_dir(), capability=capability)
+    chosen = {name: get_model(name) for name in (models or list(MODELS))}
+    table = score(backtest(cases, chosen))
+    if fmt is OutputFormat.csv:
+        sys.stdout.write(table.to_csv(index=False, float_format="%.4f"))
+    elif fmt is OutputFormat.json:
+        print(table.to_json(orient="records", indent=2))
+    else:
+        out.print(render.score_table(table, title=f"DEU backtest, capability={capability}"))
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"detente {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print version.")
+    ] = False,
+) -> None:
+    """Forecast how coercive negotiations between states end."""

@@ -1,0 +1,103 @@
+"""Turn pydantic's validation errors into one-line :class:`DetenteError` messages.
+
+Each message names the source, the place (YAML line where known, and the field path) and the
+fix, so that a user who wrote a scenario by hand can correct it without reading a traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from detente.errors import DetenteError
+from detente.scenario.schema import Scenario
+
+_FIXES = {
+    "missing": "is missing; add it",
+    "extra_forbidden": "is not a known field; remove it or check its spelling",
+    "float_parsing": "is not a number; write a number such as 42 or 0.5",
+    "float_type": "is not a number; write a number such as 42 or 0.5",
+    "finite_number": "must be a finite number, not NaN or infinity",
+    "string_type": "must be text",
+    "list_type": "must be a list (YAML '- item' lines)",
+    "dict_type": "must be a mapping (YAML 'key: value' lines)",
+    "model_type": "must be a mapping (YAML 'key: value' lines)",
+    "date_from_datetime_parsing": "is not a date; write it as YYYY-MM-DD",
+    "date_parsing": "is not a date; write it as YYYY-MM-DD",
+    "date_type": "is not a date; write it as YYYY-MM-DD",
+    "tuple_type": "must be a two-item list such as [0, 100]",
+    "too_short": "is too short; give at least one item",
+    "string_too_short": "is empty; give it a name",
+}
+
+
+def field_path(loc: Sequence[int | str]) -> str:
+    """``('actors', 2, 'stances', 'x', 'salience', 'value')`` → ``actors[2].stances.x.salience``."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part != "value" or not out:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _message(err: dict[str, Any]) -> str:
+    kind = err["type"]
+    if kind == "value_error":
+        msg = str(err["msg"])
+        return msg.removeprefix("Value error, ")
+    if kind == "extra_forbidden":
+        return _FIXES[kind]
+    fix = _FIXES.get(kind)
+    if fix is not None:
+        return fix
+    return str(err["msg"])
+
+
+def _yaml_line(node: yaml.Node | None, loc: Sequence[int | str]) -> int | None:
+    """The 1-based line of the deepest YAML node reachable along ``loc``."""
+    line = None
+    for part in loc:
+        if node is None:
+            break
+        line = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            node = next(
+                (v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == part),
+                None,
+            )
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            node = node.value[part] if 0 <= part < len(node.value) else None
+        else:
+            node = None
+    if node is not None:
+        line = node.start_mark.line + 1
+    return line
+
+
+def validate_scenario(
+    data: Any, *, source: str = "<scenario>", yaml_root: yaml.Node | None = None
+) -> Scenario:
+    """Validate plain data into a :class:`Scenario`, or raise a one-line DetenteError.
+
+    ``yaml_root`` is the composed YAML node tree of the same text; with it the error names
+    the line of the offending field.
+    """
+    if not isinstance(data, dict):
+        raise DetenteError(
+            "the scenario must be a YAML mapping with 'name', 'issues' and 'actors' keys",
+            source=source,
+        )
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = tuple(err["loc"])
+        path = field_path(loc)
+        line = _yaml_line(yaml_root, loc) if yaml_root is not None else None
+        where = ", ".join(p for p in (f"line {line}" if line else "", path) if p) or None
+        raise DetenteError(_message(dict(err)), source=source, where=where) from None
