@@ -95,7 +95,9 @@ def validate_scenario(
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
+        errors = exc.errors()
+        # A misspelt key also makes the real one "missing": report the misspelling.
+        err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
         loc = tuple(err["loc"])
         path = field_path(loc)
         line = _yaml_line(yaml_root, loc) if yaml_root is not None else None

@@ -1,0 +1,58 @@
+"""Shared fixtures: the shared data folder and small scenarios."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from detente.scenario import Scenario, parse_yaml
+
+
+def _shared_data() -> Path:
+    env = os.environ.get("DETENTE_SHARED_DATA")
+    return Path(env) if env else Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+SHARED_DATA = _shared_data()
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The shared data folder; tests that need it skip where it is absent."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"shared data not found at {SHARED_DATA} (set DETENTE_SHARED_DATA)")
+    return SHARED_DATA
+
+
+TWO_ISSUES = """
+name: toy
+title: A toy negotiation
+issues:
+  - name: a
+    low_label: nothing
+    high_label: everything
+    status_quo: {value: 20, note: today}
+  - name: b
+actors:
+  - name: X
+    capability: {value: 3, note: big}
+    stances:
+      a: {position: 80, salience: 60}
+      b: {position: 10, salience: 90}
+  - name: Y
+    capability: 1
+    stances:
+      a: {position: 20, salience: 40}
+      b: {position: 60, salience: 30}
+  - name: Z
+    capability: 2
+    stances:
+      a: {position: 50, salience: 100, capability: 0.5}
+"""
+
+
+@pytest.fixture()
+def toy() -> Scenario:
+    return parse_yaml(TWO_ISSUES, source="toy.yaml")

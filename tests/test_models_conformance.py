@@ -1,0 +1,144 @@
+"""The conformance suite every registered model must pass (cf. scikit-learn's check_estimator).
+
+Adding a model to :data:`detente.models.MODELS` enrols it here; nothing else is needed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from detente.models import MODELS, Forecast, IssueProblem, OutcomeModel
+from detente.scenario import Scenario, from_frame, to_frame
+
+MODEL_NAMES = sorted(MODELS)
+
+
+def _random_problem(seed: int, n: int = 7, with_sq: bool = True) -> IssueProblem:
+    rng = np.random.default_rng(seed)
+    return IssueProblem(
+        actors=tuple(f"a{k}" for k in range(n)),
+        position=rng.uniform(0, 100, n).round(1),
+        salience=rng.uniform(10, 100, n).round(1),
+        capability=rng.uniform(1, 10, n).round(2),
+        status_quo=float(rng.uniform(0, 100)) if with_sq else float("nan"),
+    )
+
+
+def _solve(model: OutcomeModel, problem: IssueProblem) -> float:
+    return float(model.solve_issue(problem).outcome)
+
+
+@pytest.fixture(params=MODEL_NAMES)
+def model(request: pytest.FixtureRequest) -> OutcomeModel:
+    return MODELS[request.param]()
+
+
+def test_registry_metadata(model: OutcomeModel) -> None:
+    assert model.name in MODELS and MODELS[model.name] is type(model)
+    assert model.label and model.reference
+
+
+def test_params_rebuild_an_equal_model(model: OutcomeModel) -> None:
+    clone = type(model)(**model.get_params())
+    assert repr(clone) == repr(model)
+
+
+def test_predict_covers_every_issue(model: OutcomeModel, toy: Scenario) -> None:
+    forecast = model.predict(toy)
+    assert isinstance(forecast, Forecast)
+    assert forecast.model == model.name and forecast.scenario == toy.name
+    assert [f.issue for f in forecast.issues] == toy.issue_names
+    assert forecast["b"].actors == ("X", "Y")  # Z takes no stance on b
+    for f in forecast.issues:
+        assert np.isfinite(f.outcome)
+        if f.trajectory is not None:
+            assert f.trajectory.shape[1] == len(f.actors)
+            arr = toy.arrays()
+            first = arr.position[:, toy.issue_names.index(f.issue)]
+            np.testing.assert_allclose(f.trajectory[0], first[~np.isnan(first)])
+            assert f.outcome_path is not None and len(f.outcome_path) == len(f.trajectory)
+
+
+@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize("with_sq", [True, False])
+def test_outcome_within_positions_and_status_quo(
+    model: OutcomeModel, seed: int, with_sq: bool
+) -> None:
+    problem = _random_problem(seed, with_sq=with_sq)
+    outcome = _solve(model, problem)
+    points = np.append(problem.position, problem.status_quo if with_sq else [])
+    assert points.min() - 1e-6 <= outcome <= points.max() + 1e-6
+
+
+def test_unanimity(model: OutcomeModel) -> None:
+    problem = _random_problem(1)
+    same = IssueProblem(
+        actors=problem.actors,
+        position=np.full(len(problem.actors), 37.0),
+        salience=problem.salience,
+        capability=problem.capability,
+        status_quo=float("nan"),
+    )
+    assert _solve(model, same) == pytest.approx(37.0, abs=1e-6)
+
+
+def test_single_actor(model: OutcomeModel) -> None:
+    one = IssueProblem(
+        actors=("solo",), position=np.array([62.0]), salience=np.array([50.0]),
+        capability=np.array([1.0]),
+    )
+    assert _solve(model, one) == pytest.approx(62.0, abs=1e-6)
+
+
+def test_zero_salience_everywhere_is_defined(model: OutcomeModel) -> None:
+    problem = _random_problem(2)
+    flat = IssueProblem(
+        actors=problem.actors, position=problem.position,
+        salience=np.zeros_like(problem.salience), capability=problem.capability,
+        status_quo=problem.status_quo,
+    )
+    assert np.isfinite(_solve(model, flat))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_actor_order_does_not_matter(model: OutcomeModel, seed: int) -> None:
+    problem = _random_problem(seed)
+    order = np.random.default_rng(99).permutation(len(problem.actors))
+    shuffled = IssueProblem(
+        actors=tuple(np.asarray(problem.actors)[order]), position=problem.position[order],
+        salience=problem.salience[order], capability=problem.capability[order],
+        status_quo=problem.status_quo,
+    )
+    assert _solve(model, shuffled) == pytest.approx(_solve(model, problem), abs=1e-6)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_capability_units_do_not_matter(model: OutcomeModel, seed: int) -> None:
+    problem = _random_problem(seed)
+    rescaled = IssueProblem(
+        actors=problem.actors, position=problem.position, salience=problem.salience,
+        capability=problem.capability * 1000.0, status_quo=problem.status_quo,
+    )
+    assert _solve(model, rescaled) == pytest.approx(_solve(model, problem), abs=1e-6)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_mirrored_scale_mirrors_the_outcome(model: OutcomeModel, seed: int) -> None:
+    problem = _random_problem(seed)
+    mirrored = IssueProblem(
+        actors=problem.actors, position=100.0 - problem.position, salience=problem.salience,
+        capability=problem.capability, status_quo=100.0 - problem.status_quo,
+    )
+    assert _solve(model, mirrored) == pytest.approx(100.0 - _solve(model, problem), abs=1e-6)
+
+
+def test_deterministic(model: OutcomeModel, toy: Scenario) -> None:
+    assert model.predict(toy).to_dict() == model.predict(toy).to_dict()
+
+
+def test_frame_round_trip_gives_same_forecast(model: OutcomeModel, toy: Scenario) -> None:
+    issues = {i.name: i.model_dump(exclude={"name"}) for i in toy.issues}
+    again = from_frame(to_frame(toy), name=toy.name, issues=issues)
+    for a, b in zip(model.predict(toy).issues, model.predict(again).issues, strict=True):
+        assert a.outcome == pytest.approx(b.outcome, abs=1e-9)
