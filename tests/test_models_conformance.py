@@ -85,7 +85,9 @@ def test_unanimity(model: OutcomeModel) -> None:
 
 def test_single_actor(model: OutcomeModel) -> None:
     one = IssueProblem(
-        actors=("solo",), position=np.array([62.0]), salience=np.array([50.0]),
+        actors=("solo",),
+        position=np.array([62.0]),
+        salience=np.array([50.0]),
         capability=np.array([1.0]),
     )
     assert _solve(model, one) == pytest.approx(62.0, abs=1e-6)
@@ -94,8 +96,10 @@ def test_single_actor(model: OutcomeModel) -> None:
 def test_zero_salience_everywhere_is_defined(model: OutcomeModel) -> None:
     problem = _random_problem(2)
     flat = IssueProblem(
-        actors=problem.actors, position=problem.position,
-        salience=np.zeros_like(problem.salience), capability=problem.capability,
+        actors=problem.actors,
+        position=problem.position,
+        salience=np.zeros_like(problem.salience),
+        capability=problem.capability,
         status_quo=problem.status_quo,
     )
     assert np.isfinite(_solve(model, flat))
@@ -106,8 +110,10 @@ def test_actor_order_does_not_matter(model: OutcomeModel, seed: int) -> None:
     problem = _random_problem(seed)
     order = np.random.default_rng(99).permutation(len(problem.actors))
     shuffled = IssueProblem(
-        actors=tuple(np.asarray(problem.actors)[order]), position=problem.position[order],
-        salience=problem.salience[order], capability=problem.capability[order],
+        actors=tuple(np.asarray(problem.actors)[order]),
+        position=problem.position[order],
+        salience=problem.salience[order],
+        capability=problem.capability[order],
         status_quo=problem.status_quo,
     )
     assert _solve(model, shuffled) == pytest.approx(_solve(model, problem), abs=1e-6)
@@ -117,8 +123,11 @@ def test_actor_order_does_not_matter(model: OutcomeModel, seed: int) -> None:
 def test_capability_units_do_not_matter(model: OutcomeModel, seed: int) -> None:
     problem = _random_problem(seed)
     rescaled = IssueProblem(
-        actors=problem.actors, position=problem.position, salience=problem.salience,
-        capability=problem.capability * 1000.0, status_quo=problem.status_quo,
+        actors=problem.actors,
+        position=problem.position,
+        salience=problem.salience,
+        capability=problem.capability * 1000.0,
+        status_quo=problem.status_quo,
     )
     assert _solve(model, rescaled) == pytest.approx(_solve(model, problem), abs=1e-6)
 
@@ -127,8 +136,11 @@ def test_capability_units_do_not_matter(model: OutcomeModel, seed: int) -> None:
 def test_mirrored_scale_mirrors_the_outcome(model: OutcomeModel, seed: int) -> None:
     problem = _random_problem(seed)
     mirrored = IssueProblem(
-        actors=problem.actors, position=100.0 - problem.position, salience=problem.salience,
-        capability=problem.capability, status_quo=100.0 - problem.status_quo,
+        actors=problem.actors,
+        position=100.0 - problem.position,
+        salience=problem.salience,
+        capability=problem.capability,
+        status_quo=100.0 - problem.status_quo,
     )
     assert _solve(model, mirrored) == pytest.approx(100.0 - _solve(model, problem), abs=1e-6)
 

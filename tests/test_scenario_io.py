@@ -89,13 +89,19 @@ def _swap(old: str, new: str) -> str:
 
 BAD_YAML = [
     # (text, words the one-line message must contain)
-    (_swap("salience: 60", "salience: -5"), ["line 14", "actors[0].stances.a.salience", "zero or more"]),
+    (
+        _swap("salience: 60", "salience: -5"),
+        ["line 14", "actors[0].stances.a.salience", "zero or more"],
+    ),
     (_swap("salience: 60", "salience: .nan"), ["line 14", "finite"]),
     (_swap("{position: 80, salience: 60}", "{position: 80}"), ["salience", "missing"]),
     (_swap("position: 80", "position: 180"), ["off the scale", "'X'"]),
     (_swap("name: Y", "name: X"), ["duplicate actor 'X'"]),
     (_swap("      b: {position: 60", "      c: {position: 60"), ["unknown issue 'c'"]),
-    (_swap("capability: 1\n", "capability: lots\n"), ["line 17", "actors[1].capability", "not a number"]),
+    (
+        _swap("capability: 1\n", "capability: lots\n"),
+        ["line 17", "actors[1].capability", "not a number"],
+    ),
     (_swap("capability: 1\n", "capabilty: 1\n"), ["capabilty", "not a known field"]),
     ("name: x\nissues: []\nactors: []\n", ["no issues"]),
     ("", ["empty"]),
@@ -120,7 +126,7 @@ def test_bad_yaml_one_line(tmp_path: Path, text: str, words: list[str]) -> None:
 def test_wrong_encoding(tmp_path: Path) -> None:
     path = tmp_path / "latin1.yaml"
     path.write_bytes(TWO_ISSUES.replace("toy negotiation", "négociation").encode("latin-1"))
-    with pytest.raises(DetenteError, match="not UTF-8.*save the file as UTF-8"):
+    with pytest.raises(DetenteError, match=r"not UTF-8.*save the file as UTF-8"):
         load_scenario(path)
 
 
@@ -165,8 +171,13 @@ def test_ktab_actor_count_must_match(tmp_path: Path) -> None:
 
 def test_frame_errors() -> None:
     frame = pd.DataFrame(
-        {"actor": ["A", "B"], "issue": ["i", "i"], "position": [10.0, np.nan],
-         "salience": [50, 50], "capability": [1, 1]}
+        {
+            "actor": ["A", "B"],
+            "issue": ["i", "i"],
+            "position": [10.0, np.nan],
+            "salience": [50, 50],
+            "capability": [1, 1],
+        }
     )
     with pytest.raises(DetenteError, match=r"row 1, column 'position'"):
         from_frame(frame)
@@ -179,5 +190,5 @@ def test_frame_errors() -> None:
 def test_unknown_file_type(tmp_path: Path) -> None:
     path = tmp_path / "s.txt"
     path.write_text("x", encoding="utf-8")
-    with pytest.raises(DetenteError, match="unknown file type '.txt'"):
+    with pytest.raises(DetenteError, match=r"unknown file type '\.txt'"):
         load_scenario(path)

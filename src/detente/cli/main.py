@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -39,8 +39,7 @@ class _ErrorsAsOneLine(TyperGroup):
             if os.environ.get("DETENTE_DEBUG"):
                 raise
             typer.echo(
-                f"internal error (a bug in detente, please report it): "
-                f"{type(exc).__name__}: {exc}",
+                f"internal error (a bug in detente, please report it): {type(exc).__name__}: {exc}",
                 err=True,
             )
             raise typer.Exit(1) from None
@@ -60,13 +59,13 @@ app.add_typer(backtest_app, name="backtest")
 out = Console(soft_wrap=False, width=int(os.environ.get("COLUMNS", "140")))
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
 
 
-class ShowFormat(str, Enum):
+class ShowFormat(StrEnum):
     table = "table"
     yaml = "yaml"
 

@@ -46,7 +46,7 @@ class IssueProblem:
     @property
     def weight(self) -> np.ndarray:
         """Capability × salience: the "effective power" of the compromise model."""
-        return self.capability * self.salience
+        return np.asarray(self.capability * self.salience, dtype=float)
 
 
 @dataclass(frozen=True)

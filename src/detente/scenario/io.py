@@ -85,8 +85,9 @@ def read_text(path: Path, max_bytes: int = MAX_SCENARIO_BYTES) -> str:
 def parse_yaml(text: str, *, source: str = "<yaml>") -> Scenario:
     """A scenario from YAML text (loaded safely: no Python objects)."""
     if not text.strip():
-        raise DetenteError("the file is empty; write a scenario with name, issues and actors",
-                           source=source)
+        raise DetenteError(
+            "the file is empty; write a scenario with name, issues and actors", source=source
+        )
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
@@ -111,8 +112,7 @@ def to_yaml(scenario: Scenario) -> str:
 
 def _csv_rows(text: str) -> list[list[str]]:
     return [
-        [cell.strip() for cell in row]
-        for row in csv.reader(io.StringIO(text.lstrip("\ufeff")))
+        [cell.strip() for cell in row] for row in csv.reader(io.StringIO(text.lstrip("\ufeff")))
     ]
 
 
@@ -121,7 +121,8 @@ def _number(cell: str, *, source: str, line: int, column: str) -> float:
         value = float(cell)
     except ValueError:
         raise DetenteError(
-            f"{column} {cell!r} is not a number; write a number", source=source,
+            f"{column} {cell!r} is not a number; write a number",
+            source=source,
             where=f"line {line}",
         ) from None
     if not math.isfinite(value):
@@ -150,7 +151,8 @@ def parse_ktab_csv(text: str, *, source: str = "<ktab csv>") -> Scenario:
     if len(title) < 4:
         raise DetenteError(
             "row 1 must be: name, description, number of actors, number of dimensions",
-            source=source, where="line 1",
+            source=source,
+            where="line 1",
         )
     n_actors = int(_number(title[2], source=source, line=1, column="number of actors"))
     n_dims = int(_number(title[3], source=source, line=1, column="number of dimensions"))
@@ -161,7 +163,8 @@ def parse_ktab_csv(text: str, *, source: str = "<ktab csv>") -> Scenario:
         raise DetenteError(
             f"the header has {len(header)} columns but {n_dims} dimension(s) need "
             f"{3 + 2 * n_dims} (Actor, Description, Influence, then Position, Salience pairs)",
-            source=source, where="line 2",
+            source=source,
+            where="line 2",
         )
     dims = []
     for d in range(n_dims):
@@ -172,31 +175,37 @@ def parse_ktab_csv(text: str, *, source: str = "<ktab csv>") -> Scenario:
         raise DetenteError(
             f"row 1 declares {n_actors} actors but {len(actor_rows)} actor rows follow; "
             "make them agree",
-            source=source, where="line 1",
+            source=source,
+            where="line 1",
         )
     actors = []
     for k, row in enumerate(actor_rows):
         line = k + 3
         if len(row) < 3 + 2 * n_dims:
             raise DetenteError(
-                f"has {len(row)} cells, expected {3 + 2 * n_dims}", source=source,
+                f"has {len(row)} cells, expected {3 + 2 * n_dims}",
+                source=source,
                 where=f"line {line}",
             )
         stances = {
             dims[d]: {
-                "position": _number(row[3 + 2 * d], source=source, line=line,
-                                    column=f"{dims[d]} Position"),
-                "salience": _number(row[4 + 2 * d], source=source, line=line,
-                                    column=f"{dims[d]} Salience"),
+                "position": _number(
+                    row[3 + 2 * d], source=source, line=line, column=f"{dims[d]} Position"
+                ),
+                "salience": _number(
+                    row[4 + 2 * d], source=source, line=line, column=f"{dims[d]} Salience"
+                ),
             }
             for d in range(n_dims)
         }
-        actors.append({
-            "name": row[0],
-            "description": row[1],
-            "capability": _number(row[2], source=source, line=line, column="Influence"),
-            "stances": stances,
-        })
+        actors.append(
+            {
+                "name": row[0],
+                "description": row[1],
+                "capability": _number(row[2], source=source, line=line, column="Influence"),
+                "stances": stances,
+            }
+        )
     data = {
         "name": title[0],
         "description": title[1],
@@ -214,8 +223,9 @@ def parse_bdm_csv(text: str, *, source: str = "<bdm csv>", name: str = "scenario
     """
     rows = _csv_rows(text)
     if not rows or not any(rows[0]):
-        raise DetenteError("the file is empty; write a header Actor,Capability,Position,Salience",
-                           source=source)
+        raise DetenteError(
+            "the file is empty; write a header Actor,Capability,Position,Salience", source=source
+        )
     header = [h.lower() for h in rows[0]]
     col: dict[str, int] = {}
     for key, aliases in BDM_COLUMNS.items():
@@ -224,7 +234,8 @@ def parse_bdm_csv(text: str, *, source: str = "<bdm csv>", name: str = "scenario
             raise DetenteError(
                 f"missing column {key.capitalize()!r}; the header must be "
                 "Actor,Capability,Position,Salience",
-                source=source, where="line 1",
+                source=source,
+                where="line 1",
             )
         col[key] = found
     actors = []
@@ -233,19 +244,27 @@ def parse_bdm_csv(text: str, *, source: str = "<bdm csv>", name: str = "scenario
         if not any(row):
             continue
         if len(row) < len(header):
-            raise DetenteError(f"has {len(row)} cells, expected {len(header)}",
-                               source=source, where=f"line {line}")
-        actors.append({
-            "name": row[col["actor"]],
-            "capability": _number(row[col["capability"]], source=source, line=line,
-                                  column="Capability"),
-            "stances": {"issue": {
-                "position": _number(row[col["position"]], source=source, line=line,
-                                    column="Position"),
-                "salience": _number(row[col["salience"]], source=source, line=line,
-                                    column="Salience"),
-            }},
-        })
+            raise DetenteError(
+                f"has {len(row)} cells, expected {len(header)}", source=source, where=f"line {line}"
+            )
+        actors.append(
+            {
+                "name": row[col["actor"]],
+                "capability": _number(
+                    row[col["capability"]], source=source, line=line, column="Capability"
+                ),
+                "stances": {
+                    "issue": {
+                        "position": _number(
+                            row[col["position"]], source=source, line=line, column="Position"
+                        ),
+                        "salience": _number(
+                            row[col["salience"]], source=source, line=line, column="Salience"
+                        ),
+                    }
+                },
+            }
+        )
     if not actors:
         raise DetenteError("has a header but no actor rows; add one row per actor", source=source)
     positions = [a["stances"]["issue"]["position"] for a in actors]  # type: ignore[index]
@@ -268,16 +287,18 @@ def to_frame(scenario: Scenario) -> pd.DataFrame:
             if stance is None:
                 continue
             cap = stance.capability or actor.capability
-            records.append({
-                "actor": actor.name,
-                "issue": issue.name,
-                "position": stance.position.value,
-                "salience": stance.salience.value,
-                "capability": cap.value,
-                "position_note": stance.position.note,
-                "salience_note": stance.salience.note,
-                "capability_note": cap.note,
-            })
+            records.append(
+                {
+                    "actor": actor.name,
+                    "issue": issue.name,
+                    "position": stance.position.value,
+                    "salience": stance.salience.value,
+                    "capability": cap.value,
+                    "position_note": stance.position.note,
+                    "salience_note": stance.salience.note,
+                    "capability_note": cap.note,
+                }
+            )
     return pd.DataFrame.from_records(records)
 
 
@@ -306,35 +327,38 @@ def from_frame(
             row = frame.index[bad.to_numpy().nonzero()[0][0]]
             raise DetenteError(
                 f"{column} is missing, NaN or not a number; fill it in",
-                source=source, where=f"row {row}, column {column!r}",
+                source=source,
+                where=f"row {row}, column {column!r}",
             )
     issue_meta = dict(issues or {})
     unknown = [i for i in issue_meta if i not in set(frame["issue"])]
     if unknown:
         raise DetenteError(
             f"issue metadata for unknown issue {unknown[0]!r}; it has no rows in the frame",
-            source=source, where="issues",
+            source=source,
+            where="issues",
         )
     actors: dict[str, dict[str, Any]] = {}
-    for row in frame.itertuples(index=False):
-        entry = actors.setdefault(str(row.actor), {"name": str(row.actor), "stances": {},
-                                                   "caps": []})
-        if str(row.issue) in entry["stances"]:
+    numbers = frame[["position", "salience", "capability"]].apply(pd.to_numeric).to_numpy(float)
+    for actor_name, issue_name, (position, salience, cap) in zip(
+        frame["actor"].astype(str), frame["issue"].astype(str), numbers, strict=True
+    ):
+        entry = actors.setdefault(actor_name, {"name": actor_name, "stances": {}, "caps": []})
+        if issue_name in entry["stances"]:
             raise DetenteError(
-                f"actor {row.actor!r} has two rows for issue {row.issue!r}; keep one",
-                source=source, where="columns 'actor', 'issue'",
+                f"actor {actor_name!r} has two rows for issue {issue_name!r}; keep one",
+                source=source,
+                where="columns 'actor', 'issue'",
             )
-        entry["stances"][str(row.issue)] = {"position": float(row.position),
-                                            "salience": float(row.salience)}
-        entry["caps"].append((str(row.issue), float(row.capability)))
+        entry["stances"][issue_name] = {"position": float(position), "salience": float(salience)}
+        entry["caps"].append((issue_name, float(cap)))
     actor_list = []
     for entry in actors.values():
         base = max(c for _, c in entry["caps"])
         for issue_name, cap in entry["caps"]:
             if cap != base:
                 entry["stances"][issue_name]["capability"] = cap
-        actor_list.append({"name": entry["name"], "capability": base,
-                           "stances": entry["stances"]})
+        actor_list.append({"name": entry["name"], "capability": base, "stances": entry["stances"]})
     issue_list = [
         {"name": str(i), **issue_meta.get(str(i), {})} for i in dict.fromkeys(frame["issue"])
     ]
