@@ -33,6 +33,4 @@ class DetenteError(Exception):
 
     def located(self, source: str | None = None, where: str | None = None) -> DetenteError:
         """A copy with the source and/or location filled in where they were missing."""
-        return DetenteError(
-            self.message, source=self.source or source, where=self.where or where
-        )
+        return DetenteError(self.message, source=self.source or source, where=self.where or where)

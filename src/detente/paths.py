@@ -28,7 +28,6 @@ def shared_data_dir() -> Path:
         if candidate.is_dir():
             return candidate
     raise DetenteError(
-        f"cannot find the shared data folder; set {SHARED_DATA_ENV} to its path "
-        "or pass --data",
+        f"cannot find the shared data folder; set {SHARED_DATA_ENV} to its path or pass --data",
         source="shared data",
     )
