@@ -5,6 +5,8 @@ Adding a model to :data:`detente.models.MODELS` enrols it here; nothing else is 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -73,13 +75,7 @@ def test_outcome_within_positions_and_status_quo(
 
 def test_unanimity(model: OutcomeModel) -> None:
     problem = _random_problem(1)
-    same = IssueProblem(
-        actors=problem.actors,
-        position=np.full(len(problem.actors), 37.0),
-        salience=problem.salience,
-        capability=problem.capability,
-        status_quo=float("nan"),
-    )
+    same = replace(problem, position=np.full(len(problem.actors), 37.0), status_quo=np.nan)
     assert _solve(model, same) == pytest.approx(37.0, abs=1e-6)
 
 
@@ -95,13 +91,7 @@ def test_single_actor(model: OutcomeModel) -> None:
 
 def test_zero_salience_everywhere_is_defined(model: OutcomeModel) -> None:
     problem = _random_problem(2)
-    flat = IssueProblem(
-        actors=problem.actors,
-        position=problem.position,
-        salience=np.zeros_like(problem.salience),
-        capability=problem.capability,
-        status_quo=problem.status_quo,
-    )
+    flat = replace(problem, salience=np.zeros_like(problem.salience))
     assert np.isfinite(_solve(model, flat))
 
 
@@ -122,25 +112,15 @@ def test_actor_order_does_not_matter(model: OutcomeModel, seed: int) -> None:
 @pytest.mark.parametrize("seed", range(3))
 def test_capability_units_do_not_matter(model: OutcomeModel, seed: int) -> None:
     problem = _random_problem(seed)
-    rescaled = IssueProblem(
-        actors=problem.actors,
-        position=problem.position,
-        salience=problem.salience,
-        capability=problem.capability * 1000.0,
-        status_quo=problem.status_quo,
-    )
+    rescaled = replace(problem, capability=problem.capability * 1000.0)
     assert _solve(model, rescaled) == pytest.approx(_solve(model, problem), abs=1e-6)
 
 
 @pytest.mark.parametrize("seed", range(3))
 def test_mirrored_scale_mirrors_the_outcome(model: OutcomeModel, seed: int) -> None:
     problem = _random_problem(seed)
-    mirrored = IssueProblem(
-        actors=problem.actors,
-        position=100.0 - problem.position,
-        salience=problem.salience,
-        capability=problem.capability,
-        status_quo=100.0 - problem.status_quo,
+    mirrored = replace(
+        problem, position=100.0 - problem.position, status_quo=100.0 - problem.status_quo
     )
     assert _solve(model, mirrored) == pytest.approx(100.0 - _solve(model, problem), abs=1e-6)
 
