@@ -167,11 +167,13 @@ def backtest_deu(
     ] = "equal",
     fmt: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
 ) -> None:
-    """Score every model on the real outcomes of EU legislative bargaining (DEU III)."""
+    """Score every model, and the naive baselines, on the real outcomes of EU legislative
+    bargaining (DEU III, development split)."""
+    from detente.backtest.baselines import BASELINES
     from detente.backtest.deu import backtest, default_deu_dir, load_deu, score
 
     cases = load_deu(data or default_deu_dir(), capability=capability)
-    chosen = {name: get_model(name) for name in (models or list(MODELS))}
+    chosen = {name: get_model(name) for name in (models or list(MODELS))} | BASELINES
     table = score(backtest(cases, chosen))
     if fmt is OutputFormat.csv:
         sys.stdout.write(table.to_csv(index=False, float_format="%.4f"))

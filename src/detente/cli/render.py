@@ -125,5 +125,10 @@ def score_table(table: pd.DataFrame, title: str) -> Table:
     for col in table.columns:
         out.add_column(str(col), justify="left" if col == "model" else "right")
     for row in table.itertuples(index=False):
-        out.add_row(*(v if isinstance(v, str) else _fmt(float(v), 3) for v in row))
+        out.add_row(
+            *(
+                v if isinstance(v, str) else str(v) if isinstance(v, int) else _fmt(v, 3)
+                for v in row
+            )
+        )
     return out

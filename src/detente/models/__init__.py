@@ -12,10 +12,10 @@ from detente.models.base import (
 )
 from detente.models.compromise import Compromise
 from detente.models.median import WeightedMedian
+from detente.models.nash import NashBargaining
 
 MODELS: dict[str, type[OutcomeModel]] = {
-    cls.name: cls
-    for cls in (Compromise, WeightedMedian)
+    cls.name: cls for cls in (Compromise, WeightedMedian, NashBargaining)
 }
 
 
@@ -36,6 +36,7 @@ __all__ = [
     "IssueForecast",
     "IssueProblem",
     "IssueSolution",
+    "NashBargaining",
     "OutcomeModel",
     "WeightedMedian",
     "get_model",
