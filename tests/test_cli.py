@@ -44,7 +44,8 @@ def test_forecast_csv(toy_file: Path) -> None:
 def test_forecast_table(toy_file: Path) -> None:
     result = runner.invoke(app, ["forecast", str(toy_file)])
     assert result.exit_code == 0, result.output
-    assert "Compromise (weighted mean)" in result.stdout and "65.6" in result.stdout
+    assert "compromise: Compromise (weighted mean)" in result.stdout
+    assert "65.6" in result.stdout and "nothing" in result.stdout
 
 
 def test_validate(toy_file: Path) -> None:

@@ -24,20 +24,38 @@ def _fmt(x: float | None, digits: int = 1) -> str:
 
 
 def forecast_table(scenario: Scenario, forecasts: Sequence[Forecast]) -> Table:
-    """Issues as rows, models as columns, with the status quo for reference."""
-    table = Table(title=f"Forecast: {scenario.title or scenario.name}", title_justify="left")
+    """Issues as rows, models as columns (registry names), with the status quo."""
+    captions = [
+        f"{f.model}: {MODELS[f.model].label} ({MODELS[f.model].reference})"
+        for f in forecasts
+        if f.model in MODELS
+    ]
+    table = Table(
+        title=f"Forecast: {scenario.title or scenario.name}",
+        title_justify="left",
+        caption="\n".join(captions),
+        caption_justify="left",
+    )
     table.add_column("issue")
-    table.add_column("scale (low → high)", overflow="fold", max_width=48)
+    table.add_column("0 means", overflow="fold", max_width=30)
+    table.add_column("100 means", overflow="fold", max_width=30)
     table.add_column("status quo", justify="right")
     for f in forecasts:
-        table.add_column(MODELS[f.model].label if f.model in MODELS else f.model, justify="right")
+        table.add_column(f.model, justify="right")
     for issue in scenario.issues:
-        labels = " → ".join(x for x in (issue.low_label, issue.high_label) if x)
         sq = None if issue.status_quo is None else issue.status_quo.value
         table.add_row(
-            issue.name, labels, _fmt(sq), *(_fmt(f.outcome(issue.name)) for f in forecasts)
+            issue.name,
+            _short(issue.low_label),
+            _short(issue.high_label),
+            _fmt(sq),
+            *(_fmt(f.outcome(issue.name)) for f in forecasts),
         )
     return table
+
+
+def _short(label: str, limit: int = 60) -> str:
+    return label if len(label) <= limit else label[: limit - 1].rstrip() + "…"
 
 
 def trajectory_table(forecast: Forecast, issue: str) -> Table | None:

@@ -10,12 +10,13 @@ from detente.models.base import (
     IssueSolution,
     OutcomeModel,
 )
+from detente.models.bdm import ExpectedUtility
 from detente.models.compromise import Compromise
 from detente.models.median import WeightedMedian
 from detente.models.nash import NashBargaining
 
 MODELS: dict[str, type[OutcomeModel]] = {
-    cls.name: cls for cls in (Compromise, WeightedMedian, NashBargaining)
+    cls.name: cls for cls in (Compromise, WeightedMedian, NashBargaining, ExpectedUtility)
 }
 
 
@@ -32,6 +33,7 @@ def get_model(name: str) -> OutcomeModel:
 __all__ = [
     "MODELS",
     "Compromise",
+    "ExpectedUtility",
     "Forecast",
     "IssueForecast",
     "IssueProblem",

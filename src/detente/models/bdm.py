@@ -14,11 +14,13 @@ Notation (one issue, actors ``i, j, k = 1..n``):
   ``d_ij = |x_i - x_j| / R`` in [0, 1].
 * ``r_i`` actor ``i``'s risk exponent (0.5 risk acceptant ... 2 risk averse).
 
-The equations, labelled (E1)-(E9) in the docstrings below, are those of Scholz et al. (2011,
-section 2), who assembled them from Bueno de Mesquita (1994, pp. 74-88; 1997, pp. 235-266).
-The reconstruction's free choices (win-probability denominator, compromise selection, the
-unreachable capitulation branch, the median tie rule) follow the open re-implementation that
-reproduces Scholz et al.'s results and are listed in the model's decision log.
+The equations are those Scholz et al. (2011) assembled from Bueno de Mesquita (1994, 1997).
+The labels (E1)-(E9) in the docstrings below are this module's own: the paper's equation
+numbers could not be checked when this was written, so cite the paper by section, not by
+these labels. The reconstruction's free choices (win-probability denominator, compromise
+selection, the unreachable capitulation branch, the median tie rule) follow the open
+re-implementation (jmckib/bdm-scholz-expected-utility-model) whose author reports that it
+reproduces Scholz et al.'s results; they are listed in the model's decision log.
 
 Every function accepts leading batch axes (``(..., n)`` inputs), so Monte Carlo draws can be
 solved in one call. Work per round is O(n^3) memory and time (the third-party vote tensor).
@@ -26,11 +28,12 @@ solved in one call. Work per round is O(n^3) memory and time (the third-party vo
 References
 ----------
 Bueno de Mesquita, B. (1994). Political forecasting: an expected utility method. In
-Bueno de Mesquita & Stokman (eds.), *European Community Decision Making*, 71-104. Yale UP.
+Bueno de Mesquita & Stokman (eds.), *European Community Decision Making*. Yale UP.
 Bueno de Mesquita, B. (1997). A decision making model: its structure and form.
 *International Interactions* 23(3-4), 235-266.
 Scholz, J. B., Calbert, G. J., & Smith, G. A. (2011). Unravelling Bueno de Mesquita's group
-decision model. *Journal of Theoretical Politics* 23(4), 510-531.
+decision model. *Journal of Theoretical Politics* 23(4), 510ff. (A conference version
+appeared in the ICAART 2011 proceedings, SciTePress.)
 """
 
 from __future__ import annotations
@@ -42,7 +45,6 @@ import numpy as np
 
 from detente.models._weights import effective_weights
 from detente.models.base import IssueProblem, IssueSolution, OutcomeModel
-from detente.models.compromise import weighted_mean
 
 ProbabilityRule = Literal["scholz", "bdm"]
 CompromiseChoice = Literal["scholz", "nearest"]
@@ -54,30 +56,44 @@ _OUTCOME_RULES = ("median", "mean")
 
 
 def _safe_divide(num: np.ndarray, den: np.ndarray) -> np.ndarray:
-    """``num / den`` where ``den != 0`` and 0 elsewhere, without warnings."""
-    ok = den != 0
-    return np.where(ok, num / np.where(ok, den, 1.0), 0.0)
+    """``num / den`` where ``den != 0`` and 0 elsewhere, without warnings.
+
+    ``den`` must broadcast to the shape of ``num``.
+    """
+    out = np.zeros(np.shape(num))
+    np.divide(num, den, out=out, where=den != 0)
+    return out
+
+
+def _gap(position: np.ndarray) -> np.ndarray:
+    """``|x_i - x_j|``, shape (..., n, n)."""
+    x = np.asarray(position, dtype=float)
+    return np.asarray(np.abs(x[..., :, None] - x[..., None, :]))
+
+
+def _distance_from_gap(gap: np.ndarray, span: np.ndarray) -> np.ndarray:
+    d = _safe_divide(gap, np.asarray(span, dtype=float)[..., None, None])
+    return np.asarray(np.minimum(d, 1.0, out=d))
 
 
 def normalized_distance(position: np.ndarray, span: np.ndarray) -> np.ndarray:
-    """``d_ij = |x_i - x_j| / R`` clipped to [0, 1], shape (..., n, n).
+    """``d_ij = |x_i - x_j| / R`` capped at 1, shape (..., n, n).
 
     Parameters
     ----------
     position : (..., n) positions.
     span : (...,) the range ``R`` of the initial positions; a zero range gives ``d = 0``.
     """
-    x = np.asarray(position, dtype=float)
-    span = np.asarray(span, dtype=float)[..., None, None]
-    gap = np.abs(x[..., :, None] - x[..., None, :])
-    return np.clip(_safe_divide(gap, span), 0.0, 1.0)
+    return _distance_from_gap(_gap(position), span)
 
 
-def support_matrix(distance: np.ndarray, weight: np.ndarray, risk: np.ndarray) -> np.ndarray:
+def support_matrix(
+    distance: np.ndarray, weight: np.ndarray, risk: np.ndarray | None = None
+) -> np.ndarray:
     """Votes cast for ``x_i`` against ``x_j`` by the actors who prefer ``x_i``, (..., n, n).
 
-    Actor ``k``'s vote for ``x_i`` over ``x_j`` is (Scholz et al. 2011, E1; Bueno de Mesquita
-    1994, p. 79)::
+    Actor ``k``'s vote for ``x_i`` over ``x_j`` is (Scholz et al. 2011; Bueno de Mesquita
+    1994)::
 
         v_k(i, j) = w_k [ d_kj^{r_k} - d_ki^{r_k} ]                                   (E1)
 
@@ -88,18 +104,20 @@ def support_matrix(distance: np.ndarray, weight: np.ndarray, risk: np.ndarray) -
     ----------
     distance : (..., n, n) normalized distances ``d``.
     weight : (..., n) the voters' ``w_k = c_k s_k``.
-    risk : (..., n) the voters' risk exponents ``r_k``.
+    risk : (..., n) the voters' risk exponents ``r_k``; None for ``r_k = 1``.
     """
-    dr = distance ** np.asarray(risk, dtype=float)[..., :, None]  # dr[k, a] = d_ka^{r_k}
+    dr = distance if risk is None else distance ** np.asarray(risk, dtype=float)[..., :, None]
     votes = dr[..., :, None, :] - dr[..., :, :, None]  # votes[k, i, j] = d_kj^r - d_ki^r
-    votes = np.maximum(votes, 0.0) * np.asarray(weight, dtype=float)[..., :, None, None]
-    return np.asarray(votes.sum(axis=-3))
+    np.maximum(votes, 0.0, out=votes)
+    # einsum's own loop rather than a BLAS matmul: no BLAS threads, so no oversubscription
+    # when Monte Carlo runs many solves in parallel processes
+    return np.asarray(np.einsum("...k,...kij->...ij", np.asarray(weight, dtype=float), votes))
 
 
 def win_probability(
     distance: np.ndarray,
     weight: np.ndarray,
-    risk: np.ndarray,
+    risk: np.ndarray | None = None,
     rule: ProbabilityRule = "scholz",
 ) -> np.ndarray:
     """Probability ``P_ij`` that ``i`` prevails over ``j`` in a contest, shape (..., n, n).
@@ -108,16 +126,18 @@ def win_probability(
 
         P_ij = sum_k max(0, v_k(i, j)) / Z                                           (E2)
 
-    with ``Z = sum_k sum_a sum_b |v_k(a, b)|`` (the sum of all votes over all pairs), as in
-    Scholz et al.'s (2011) computations (``rule="scholz"``), or ``Z = sum_k |v_k(i, j)|`` so
-    that ``P_ij + P_ji = 1`` (``rule="bdm"``; Bueno de Mesquita 1994, p. 79). Since
+    with ``Z = sum_k sum_a sum_b |v_k(a, b)|``, the sum of all votes over all pairs
+    (``rule="scholz"``: the denominator of Scholz et al.'s computations, as reported by the
+    re-implementation that reproduces them), or ``Z = sum_k |v_k(i, j)|``, so that
+    ``P_ij + P_ji = 1`` (``rule="bdm"``: the pairwise normalization that re-implementation's
+    author proposes as closer to Bueno de Mesquita's intent). The Scholz denominator makes
+    every ``P_ij`` small; the two rules give very different dynamics. Since
     ``sum_{a,b} |v_k(a,b)| = sum_{a,b} (N_ab + N_ba)``, ``Z`` is twice the sum of ``N``.
     ``P_ii = 0``; when nobody's vote is nonzero (zero saliences or capabilities), ``P = 0``.
     """
     support = support_matrix(distance, weight, risk)
     if rule == "scholz":
         den = 2.0 * support.sum(axis=(-2, -1), keepdims=True)
-        den = np.broadcast_to(den, support.shape)
     elif rule == "bdm":
         den = support + np.swapaxes(support, -1, -2)
     else:
@@ -134,8 +154,7 @@ def challenge_utilities(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Expected utilities of challenging, both from actor ``i``'s point of view, (..., n, n).
 
-    With ``i``'s risk exponent ``r = r_i`` (Scholz et al. 2011, E3-E5; Bueno de Mesquita 1994,
-    pp. 80-83; 1997, eqs. 1-6)::
+    With ``i``'s risk exponent ``r = r_i`` (Scholz et al. 2011; Bueno de Mesquita 1994, 1997)::
 
         U_s(ij)  = 2 - 4 (0.5 - 0.5 d_ij)^r      utility of a successful challenge    (E3)
         U_f(ij)  = 2 - 4 (0.5 + 0.5 d_ij)^r      utility of a failed challenge        (E4)
@@ -154,17 +173,16 @@ def challenge_utilities(
     """
     r = np.asarray(risk, dtype=float)[..., :, None]
     s = np.asarray(salience, dtype=float)
-    u_success = 2.0 - 4.0 * (0.5 - 0.5 * distance) ** r
-    u_failure = 2.0 - 4.0 * (0.5 + 0.5 * distance) ** r
-    u_status_quo = 2.0 - 4.0 * 0.5**r
-    p_ij = probability
-    p_ji = np.swapaxes(probability, -1, -2)
-    gamble_ij = p_ij * u_success + (1.0 - p_ij) * u_failure
-    gamble_ji = p_ji * u_success + (1.0 - p_ji) * u_failure
-    s_j = s[..., None, :]
-    s_i = s[..., :, None]
-    own = s_j * gamble_ij + (1.0 - s_j) * u_success - q * u_status_quo
-    other = s_i * gamble_ji + (1.0 - s_i) * u_success - q * u_status_quo
+    # With a = (0.5 - d/2)^r and b = (0.5 + d/2)^r, U_s = 2 - 4a and U_f = 2 - 4b, so
+    # s [P U_s + (1 - P) U_f] + (1 - s) U_s - q U_sq = base - 4 [a + s (1 - P) (b - a)]
+    # where base = 2 - q U_sq = 2 (1 - q) + 4 q 0.5^r.
+    half = 0.5 * distance
+    a = (0.5 - half) ** r
+    b_minus_a = (0.5 + half) ** r - a
+    base = 2.0 * (1.0 - q) + 4.0 * q * 0.5**r
+    own = base - 4.0 * (a + s[..., None, :] * (1.0 - probability) * b_minus_a)
+    other_lose = 1.0 - np.swapaxes(probability, -1, -2)
+    other = base - 4.0 * (a + s[..., :, None] * other_lose * b_minus_a)
     return own, other
 
 
@@ -179,42 +197,36 @@ def risk_exponents(
 
     With every actor risk neutral (``r = 1``), actor ``i``'s exposure is the sum of what the
     others expect from challenging it, and its risk acceptance compares that exposure with the
-    most and least exposed actors (Scholz et al. 2011, E8-E9; Bueno de Mesquita 1994, p. 82;
-    1997, p. 254)::
+    most and least exposed actors (Scholz et al. 2011; Bueno de Mesquita 1994, 1997)::
 
         D_i = sum_{j != i} EU_i(j->i) | r = 1
         R_i = (2 D_i - max_k D_k - min_k D_k) / (max_k D_k - min_k D_k)     in [-1, 1]  (E8)
         r_i = (1 - R_i / 3) / (1 + R_i / 3)                                 in [1/2, 2] (E9)
 
-    When every ``D_i`` is equal (e.g. one actor, or identical positions), ``R_i = 0`` and
-    ``r_i = 1``.
+    At ``r = 1``, E3-E7 reduce to ``U_s = 2 d``, ``U_f = -2 d``, ``U_sq = 0`` and
+    ``EU_i(j->i) = 2 d_ij [1 - 2 s_i (1 - P_ji)]``, which is what is computed (``q`` drops
+    out; it is kept in the signature for clarity). When every ``D_i`` is equal (one actor,
+    identical positions), ``R_i = 0`` and ``r_i = 1``.
     """
-    neutral = np.ones(np.shape(weight))
-    prob = win_probability(distance, weight, neutral, rule)
-    _, other = challenge_utilities(distance, salience, prob, neutral, q)
-    n = other.shape[-1]
-    danger = np.where(np.eye(n, dtype=bool), 0.0, other).sum(axis=-1)
+    del q  # U_sq = 0 at r = 1
+    prob = win_probability(distance, weight, None, rule)
+    s_i = np.asarray(salience, dtype=float)[..., :, None]
+    other = 2.0 * distance * (1.0 - 2.0 * s_i * (1.0 - np.swapaxes(prob, -1, -2)))
+    danger = other.sum(axis=-1)  # the diagonal is 0 since d_ii = 0
     hi = danger.max(axis=-1, keepdims=True)
     lo = danger.min(axis=-1, keepdims=True)
-    acceptance = _safe_divide(2.0 * danger - hi - lo, hi - lo)
-    return np.asarray((1.0 - acceptance / 3.0) / (1.0 + acceptance / 3.0))
-
-
-def _first_min(key: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Row-wise index of the smallest ``key`` among ``mask`` (first on ties) and any(mask)."""
-    masked = np.where(mask, key, np.inf)
-    return np.argmin(masked, axis=-1)[..., None], mask.any(axis=-1)
-
-
-def _pick(values: np.ndarray, index: np.ndarray) -> np.ndarray:
-    return np.take_along_axis(values, index, axis=-1)[..., 0]
+    # E8 substituted into E9: r_i = (2 hi - lo - D_i) / (hi - 2 lo + D_i); the denominator is
+    # at least hi - lo, so it is positive unless every D_i is equal (then r_i = 1).
+    risk = np.ones(danger.shape)
+    np.divide(2.0 * hi - lo - danger, hi - 2.0 * lo + danger, out=risk, where=hi > lo)
+    return risk
 
 
 def best_offers(
     position: np.ndarray,
+    distance: np.ndarray,
     salience: np.ndarray,
     weight: np.ndarray,
-    span: np.ndarray,
     risk: np.ndarray,
     q: float,
     rule: ProbabilityRule = "scholz",
@@ -223,9 +235,9 @@ def best_offers(
 ) -> np.ndarray:
     """The positions the actors move to this round, shape (..., n).
 
-    For every ordered pair with ``x_i != x_j``, from ``i``'s point of view with ``own = EU_i(i->j)``
-    and ``other = EU_i(j->i)`` (E6, E7; Scholz et al. 2011, Fig. 1 and the offer rules; Bueno
-    de Mesquita 1994, pp. 83-86)::
+    For every ordered pair with ``x_i != x_j``, from ``i``'s point of view with
+    ``own = EU_i(i->j)`` and ``other = EU_i(j->i)`` (E6, E7; the offer rules of Scholz et al.
+    2011 and Bueno de Mesquita 1994, 1997)::
 
         confrontation  other > own > 0                        i would move to x_j
         compromise     other > 0 > own  and  other > |own|    i would move to
@@ -236,44 +248,76 @@ def best_offers(
     Each actor takes one offer: a confrontation if it has any (the one needing the smallest
     move), else a compromise, else a capitulation (smallest move). Among compromises,
     ``compromise="scholz"`` takes the offer with the smallest value of
-    ``(|own| x_i + |other| x_j) / (|own| + |other|)``, as Scholz et al.'s computations do;
-    ``"nearest"`` takes the smallest move, as the paper's text states. Ties go to the
-    lower-numbered proposer. ``capitulation=False`` reproduces Scholz et al.'s results, in
-    which that branch never fires; an actor in that region then receives no offer from ``j``.
+    ``(|own| x_i + |other| x_j) / (|own| + |other|)``, the rule of Scholz et al.'s code as
+    reported by the re-implementation; ``"nearest"`` takes the compromise needing the smallest
+    move, which, per the re-implementation's author, is how the paper's text and Bueno de
+    Mesquita describe the choice.
+    Ties go to the lower-numbered proposer. With ``capitulation=False`` (the default) the
+    capitulation branch is off, as in the re-implementation, where it can never fire; an actor
+    in that region then receives no offer from ``j``.
+
+    Parameters
+    ----------
+    position : (..., n) current positions ``x``.
+    distance : (..., n, n) :func:`normalized_distance` of ``position``.
+    salience, weight, risk : (..., n) ``s``, ``w = c s`` and ``r`` (from :func:`risk_exponents`).
+    q, rule, compromise, capitulation : see above and :func:`challenge_utilities`.
     """
+    if compromise not in _COMPROMISE_CHOICES:
+        raise ValueError(
+            f"unknown compromise choice {compromise!r}; use one of {_COMPROMISE_CHOICES}"
+        )
     x = np.asarray(position, dtype=float)
-    distance = normalized_distance(x, span)
     prob = win_probability(distance, weight, risk, rule)
     own, other = challenge_utilities(distance, salience, prob, risk, q)
 
     x_i = x[..., :, None]
     x_j = x[..., None, :]
-    distinct = x_i != x_j
-    move = np.abs(x_j - x_i)
-    loses = distinct & (other > 0.0) & (own < 0.0)
-    is_confrontation = distinct & (other > own) & (own > 0.0)
-    is_compromise = loses & (other > np.abs(own))
-    is_capitulation = loses & (other < np.abs(own)) & capitulation
+    step = x_j - x_i
+    # Pairs at the same position need no mask: there d = 0, so E6 and E7 give exactly
+    # own == other, which satisfies neither condition below.
+    is_confrontation = (own > 0.0) & (other > own)
+    neg_own = -own
+    is_compromise = (own < 0.0) & (other > neg_own)  # implies other > 0 > own
 
-    ratio = np.abs(_safe_divide(own, other))
-    compromise_position = x_i + (x_j - x_i) * ratio
+    fraction = np.zeros(own.shape)
+    np.divide(neg_own, other, out=fraction, where=is_compromise)
+    compromise_position = x_i + step * fraction
     if compromise == "scholz":
-        a_own, a_other = np.abs(own), np.abs(other)
-        compromise_key = _safe_divide(a_own * x_i + a_other * x_j, a_own + a_other)
-    elif compromise == "nearest":
-        compromise_key = np.abs(compromise_position - x_i)
+        # (|own| x_i + other x_j) / (|own| + other) = x_i + step * other / (other - own);
+        # x_i is the same along the row, so the argmin only needs the second term
+        compromise_key = np.zeros(own.shape)
+        np.divide(other, other + neg_own, out=compromise_key, where=is_compromise)
+        compromise_key *= step
     else:
-        raise ValueError(
-            f"unknown compromise choice {compromise!r}; use one of {_COMPROMISE_CHOICES}"
-        )
+        compromise_key = np.abs(step * fraction)
 
-    x_row = np.broadcast_to(x_j, move.shape)
-    j_conf, has_conf = _first_min(move, is_confrontation)
-    j_comp, has_comp = _first_min(compromise_key, is_compromise)
-    j_cap, has_cap = _first_min(move, is_capitulation)
-    new = np.where(has_cap, _pick(x_row, j_cap), x)
-    new = np.where(has_comp, _pick(compromise_position, j_comp), new)
-    return np.asarray(np.where(has_conf, _pick(x_row, j_conf), new))
+    # the best kind of offer first (confrontation, compromise, capitulation), then the
+    # smallest key within it, then the lowest proposer index (argmin takes the first)
+    fallback = is_compromise
+    if capitulation:
+        is_capitulation = (own < 0.0) & (other > 0.0) & (other < neg_own)
+        fallback = np.where(
+            is_compromise.any(axis=-1, keepdims=True), is_compromise, is_capitulation
+        )
+    use = np.where(is_confrontation.any(axis=-1, keepdims=True), is_confrontation, fallback)
+    key = np.where(use, np.where(is_compromise, compromise_key, np.abs(step)), np.inf)
+    target = np.where(is_compromise, compromise_position, x_j)
+    n = x.shape[-1]
+    choice = np.argmin(key, axis=-1).reshape(-1)
+    chosen = target.reshape(-1, n)[np.arange(choice.size), choice].reshape(x.shape)
+    return np.asarray(np.where(use.any(axis=-1), chosen, x))
+
+
+def _median_from_gap(position: np.ndarray, gap: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """:func:`pairwise_median` given ``|x_i - x_j|`` and effective weights."""
+    loss = np.einsum("...k,...ka->...a", weight, gap)  # loss_a = sum_k w_k |x_k - x_a|
+    best = loss.min(axis=-1, keepdims=True)
+    scale = weight.sum(axis=-1, keepdims=True) * gap.max(axis=(-2, -1))[..., None]
+    tied = loss <= best + 1e-12 * scale
+    lo = np.where(tied, position, np.inf).min(axis=-1)
+    hi = np.where(tied, position, -np.inf).max(axis=-1)
+    return np.asarray((lo + hi) / 2.0)
 
 
 def pairwise_median(position: np.ndarray, weight: np.ndarray) -> np.ndarray:
@@ -281,21 +325,15 @@ def pairwise_median(position: np.ndarray, weight: np.ndarray) -> np.ndarray:
 
     Each actor votes with weight ``w_k`` and risk-neutral (linear) utility, so ``x_a`` beats
     ``x_b`` when ``sum_k w_k (|x_k - x_b| - |x_k - x_a|) > 0`` (Scholz et al. 2011, the median
-    voter position; Bueno de Mesquita 1994, p. 79; Black 1948). The winner minimizes
+    voter position; Bueno de Mesquita 1994; Black 1948). The winner minimizes
     ``sum_k w_k |x_k - x_a|`` over the actors' positions, i.e. it is the weighted median. When
-    two adjacent positions tie (the cumulative weight is exactly one half), every point between
-    them ties too and the midpoint is returned, as in
-    :func:`detente.models.median.weighted_median`. All-zero weights count as equal weights.
+    two or more positions tie (the cumulative weight is exactly one half), every point between
+    them ties too and the midpoint of the lowest and highest tied positions is returned; with
+    positive weights this equals :func:`detente.models.median.weighted_median`. All-zero
+    weights count as equal weights (D-003).
     """
     x = np.asarray(position, dtype=float)
-    w = effective_weights(weight)
-    loss = (w[..., :, None] * np.abs(x[..., :, None] - x[..., None, :])).sum(axis=-2)
-    best = loss.min(axis=-1, keepdims=True)
-    scale = (w.sum(axis=-1) * (x.max(axis=-1) - x.min(axis=-1)))[..., None]
-    tied = loss <= best + 1e-12 * scale
-    lo = np.where(tied, x, np.inf).min(axis=-1)
-    hi = np.where(tied, x, -np.inf).max(axis=-1)
-    return np.asarray((lo + hi) / 2.0)
+    return _median_from_gap(x, _gap(x), effective_weights(weight))
 
 
 @dataclass(frozen=True)
@@ -350,39 +388,45 @@ def simulate(
     """
     if rounds < 0:
         raise ValueError(f"rounds must be >= 0, got {rounds}")
-    x = np.array(position, dtype=float)
-    if x.shape[-1] == 0:
+    if probability not in _PROBABILITY_RULES:
+        raise ValueError(f"unknown probability rule {probability!r}; use {_PROBABILITY_RULES}")
+    if compromise not in _COMPROMISE_CHOICES:
+        raise ValueError(f"unknown compromise choice {compromise!r}; use {_COMPROMISE_CHOICES}")
+    x = np.asarray(position, dtype=float)
+    s = np.asarray(salience, dtype=float)
+    c = np.asarray(capability, dtype=float)
+    if not x.shape == s.shape == c.shape:  # e.g. Monte Carlo draws of capability only
+        shape = np.broadcast_shapes(x.shape, s.shape, c.shape)
+        x, s, c = (np.broadcast_to(v, shape) for v in (x, s, c))
+    if x.ndim == 0 or x.shape[-1] == 0:
         raise ValueError("the model needs at least one actor")
-    s = np.broadcast_to(np.asarray(salience, dtype=float), x.shape)
-    c = np.broadcast_to(np.asarray(capability, dtype=float), x.shape)
     weight = c * s
+    share = effective_weights(weight)
+    share = share / share.sum(axis=-1, keepdims=True)
     span = x.max(axis=-1) - x.min(axis=-1)
-    distance0 = normalized_distance(x, span)
+    inv_span = _safe_divide(np.ones_like(span), span)[..., None, None]
 
+    distance = np.minimum(_gap(x) * inv_span, 1.0)
     path = [x]
-    medians = [pairwise_median(x, weight)]
-    means = [weighted_mean(x, weight)]
     risks: list[np.ndarray] = []
     active = np.ones(x.shape[:-1], dtype=bool)
-    distance = distance0
     for _ in range(rounds):
         risk = risk_exponents(distance, s, weight, q, probability)
-        new = best_offers(x, s, weight, span, risk, q, probability, compromise, capitulation)
-        moved = np.abs(new - x).max(axis=-1) > tol
-        active = active & moved
+        new = best_offers(x, distance, s, weight, risk, q, probability, compromise, capitulation)
+        active = active & (np.abs(new - x).max(axis=-1) > tol)
         if not active.any():
             break
-        x = np.where(active[..., None], new, x)
-        distance = normalized_distance(x, span)
+        x = np.where(active[..., None], new, x) if x.ndim > 1 else new
+        distance = np.minimum(_gap(x) * inv_span, 1.0)
         path.append(x)
         risks.append(risk)
-        medians.append(pairwise_median(x, weight))
-        means.append(weighted_mean(x, weight))
+    trajectory = np.stack(path, axis=-2)
+    share = share[..., None, :]  # the same weights in every round
     risk_arr = np.stack(risks, axis=-2) if risks else np.zeros((*x.shape[:-1], 0, x.shape[-1]))
     return BdmPath(
-        trajectory=np.stack(path, axis=-2),
-        median=np.stack(medians, axis=-1),
-        mean=np.stack(means, axis=-1),
+        trajectory=trajectory,
+        median=_median_from_gap(trajectory, _gap(trajectory), share),
+        mean=(share * trajectory).sum(axis=-1),
         risk=risk_arr,
         converged=~active,
     )
@@ -394,8 +438,9 @@ class ExpectedUtility(OutcomeModel):
     Actors challenge, compromise with or give in to one another round by round according to
     their expected utilities (see :mod:`detente.models.bdm` for the equations). The forecast
     is the pairwise-vote (weighted) median after the last round (``outcome="median"``, Bueno
-    de Mesquita 1994, p. 79) or the weighted mean (``outcome="mean"``). With the defaults it
-    reproduces Scholz et al.'s run of the EC car-emissions example.
+    de Mesquita 1994) or the weighted mean (``outcome="mean"``). With the defaults it
+    reproduces the open re-implementation's run of the EC car-emissions example (whose author
+    reports that it matches Scholz et al.'s own results).
 
     Parameters
     ----------
@@ -406,7 +451,7 @@ class ExpectedUtility(OutcomeModel):
     probability : win-probability denominator, ``"scholz"`` (all votes on all pairs) or
         ``"bdm"`` (votes on the pair only).
     compromise : which compromise an actor takes, ``"scholz"`` or ``"nearest"``.
-    capitulation : enable the capitulation branch (never fires in Scholz et al.).
+    capitulation : enable the capitulation branch (off in the reference re-implementation).
 
     References
     ----------

@@ -11,9 +11,9 @@ from detente.models.base import IssueProblem, IssueSolution, OutcomeModel
 def weighted_median(position: np.ndarray, weight: np.ndarray) -> np.ndarray:
     """The weighted median of ``position`` along the last axis (any leading batch axes).
 
-    The smallest position at which the cumulative weight reaches half the total. When the
-    cumulative weight equals exactly half at a position, every point up to the next position
-    is a median; the midpoint is returned (docs/DECISIONS.md, D-004).
+    The median interval runs from the first position at which the cumulative weight reaches
+    half the total to the first at which it exceeds half; its midpoint is returned. The two
+    coincide unless the weight splits exactly in half (docs/DECISIONS.md, D-004).
     """
     position = np.asarray(position, dtype=float)
     w = effective_weights(weight)
@@ -21,14 +21,10 @@ def weighted_median(position: np.ndarray, weight: np.ndarray) -> np.ndarray:
     x = np.take_along_axis(position, order, axis=-1)
     cum = np.cumsum(np.take_along_axis(w, order, axis=-1), axis=-1)
     half = cum[..., -1:] / 2.0
-    scale = np.maximum(cum[..., -1:], 1e-300)
-    reached = cum >= half - 1e-12 * scale
-    k = np.argmax(reached, axis=-1)[..., None]
-    exact = np.abs(np.take_along_axis(cum, k, axis=-1) - half) <= 1e-12 * scale
-    nxt = np.minimum(k + 1, x.shape[-1] - 1)
-    lower = np.take_along_axis(x, k, axis=-1)
-    upper = np.take_along_axis(x, nxt, axis=-1)
-    return np.asarray(np.where(exact, (lower + upper) / 2.0, lower)[..., 0])
+    eps = 1e-12 * np.maximum(cum[..., -1:], 1e-300)
+    lower = np.take_along_axis(x, np.argmax(cum >= half - eps, axis=-1)[..., None], axis=-1)
+    upper = np.take_along_axis(x, np.argmax(cum > half + eps, axis=-1)[..., None], axis=-1)
+    return np.asarray(((lower + upper) / 2.0)[..., 0])
 
 
 class WeightedMedian(OutcomeModel):

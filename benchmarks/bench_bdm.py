@@ -1,0 +1,123 @@
+"""Timing of the expected-utility model (detente.models.bdm); prints a markdown table.
+
+    .venv/bin/python benchmarks/bench_bdm.py [--solves 2000] [--actors 80] [--seed 0]
+
+(a) the BdM (1994) EC emissions example, 10 actors, 10 rounds, solved ``--solves`` times in
+one process (target <= 1 ms per solve); (b) a seeded random scenario of ``--actors`` actors
+on one issue, run to convergence or ``--max-rounds`` rounds (target < 1 s); (c) the same
+random scenario for ``--draws`` Monte Carlo draws in one batched call.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+
+from detente.models.base import IssueProblem
+from detente.models.bdm import ExpectedUtility, simulate
+
+# BdM (1994) Table, as in Scholz, Calbert & Smith (2011) Table 1: capability, position, salience
+EXAMPLE = (
+    ("Netherlands", 0.08, 4.0, 80.0),
+    ("Belgium", 0.08, 7.0, 40.0),
+    ("Luxembourg", 0.03, 4.0, 20.0),
+    ("Germany", 0.16, 4.0, 80.0),
+    ("France", 0.16, 10.0, 60.0),
+    ("Italy", 0.16, 10.0, 60.0),
+    ("UK", 0.16, 10.0, 90.0),
+    ("Ireland", 0.05, 7.0, 10.0),
+    ("Denmark", 0.05, 4.0, 100.0),
+    ("Greece", 0.08, 7.0, 70.0),
+)
+
+
+def example_problem() -> IssueProblem:
+    return IssueProblem(
+        actors=tuple(row[0] for row in EXAMPLE),
+        capability=np.array([row[1] for row in EXAMPLE]),
+        position=np.array([row[2] for row in EXAMPLE]),
+        salience=np.array([row[3] for row in EXAMPLE]),
+    )
+
+
+def random_arrays(
+    rng: np.random.Generator, n: int, draws: int | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    shape = (n,) if draws is None else (draws, n)
+    position = rng.uniform(0.0, 100.0, size=shape)
+    salience = rng.uniform(0.0, 1.0, size=shape)
+    capability = rng.uniform(0.0, 1.0, size=shape)
+    return position, salience, capability
+
+
+def bench_example(solves: int, blocks: int) -> tuple[float, float, float]:
+    """Mean seconds per solve over all solves, the best block's mean, and the outcome."""
+    model = ExpectedUtility(rounds=10)
+    problem = example_problem()
+    outcome = model.solve_issue(problem).outcome  # warm-up
+    per_block = max(1, solves // blocks)
+    times = []
+    for _ in range(blocks):
+        start = time.perf_counter()
+        for _ in range(per_block):
+            model.solve_issue(problem)
+        times.append((time.perf_counter() - start) / per_block)
+    return float(np.mean(times)), min(times), outcome
+
+
+def bench_random(n: int, seed: int, max_rounds: int, repeats: int) -> tuple[float, int, bool]:
+    position, salience, capability = random_arrays(np.random.default_rng(seed), n)
+    best = np.inf
+    for _ in range(repeats):
+        start = time.perf_counter()
+        path = simulate(position, salience, capability, rounds=max_rounds)
+        best = min(best, time.perf_counter() - start)
+    return best, path.trajectory.shape[-2] - 1, bool(path.converged)
+
+
+def bench_batch(n: int, draws: int, seed: int, rounds: int) -> float:
+    position, salience, capability = random_arrays(np.random.default_rng(seed), n, draws)
+    start = time.perf_counter()
+    simulate(position, salience, capability, rounds=rounds)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--solves", type=int, default=2000, help="solves of the example")
+    parser.add_argument("--blocks", type=int, default=10, help="timing blocks of the solves")
+    parser.add_argument("--actors", type=int, default=80, help="actors in the random scenario")
+    parser.add_argument("--max-rounds", type=int, default=50, help="round limit, random case")
+    parser.add_argument("--repeats", type=int, default=3, help="repeats of the random case")
+    parser.add_argument("--draws", type=int, default=200, help="batched draws of 10 actors")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+
+    per_solve, best_block, outcome = bench_example(args.solves, args.blocks)
+    random_time, rounds_run, converged = bench_random(
+        args.actors, args.seed, args.max_rounds, args.repeats
+    )
+    batch_time = bench_batch(10, args.draws, args.seed, 10)
+
+    print("| case | size | time | target |")
+    print("|---|---|---|---|")
+    print(
+        f"| EC emissions example, mean per solve over {args.solves} | 10 actors, 10 rounds "
+        f"(outcome {outcome:.3f}) | {per_solve * 1e3:.3f} ms "
+        f"(best block of {args.solves // args.blocks}: {best_block * 1e3:.3f} ms) | <= 1 ms |"
+    )
+    status = "converged" if converged else "round limit"
+    print(
+        f"| random scenario, seed {args.seed}, best of {args.repeats} | {args.actors} actors, "
+        f"{rounds_run} rounds ({status}) | {random_time:.3f} s | < 1 s |"
+    )
+    print(
+        f"| batched random draws, one call | {args.draws} x 10 actors, 10 rounds "
+        f"| {batch_time * 1e3:.1f} ms ({batch_time / args.draws * 1e3:.3f} ms/draw) | - |"
+    )
+
+
+if __name__ == "__main__":
+    main()

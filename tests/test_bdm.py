@@ -1,0 +1,420 @@
+"""Tests of the Bueno de Mesquita / Scholz expected-utility model (detente.models.bdm)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from detente.models.base import IssueProblem
+from detente.models.bdm import (
+    ExpectedUtility,
+    challenge_utilities,
+    normalized_distance,
+    pairwise_median,
+    risk_exponents,
+    simulate,
+    win_probability,
+)
+from detente.models.median import weighted_median
+
+# ``shared_data`` (tests/conftest.py) is ../shared/data next to the repository, or
+# $DETENTE_SHARED_DATA; the tests that need it skip when it is absent.
+CASES = Path("validation") / "spatial_cases"
+
+
+def _read(shared_data: Path, name: str) -> pd.DataFrame:
+    path = shared_data / CASES / name
+    if not path.exists():
+        pytest.skip(f"shared data file missing: {path} (set DETENTE_SHARED_DATA)")
+    return pd.read_csv(path)
+
+
+@pytest.fixture(scope="module")
+def example(shared_data: Path) -> pd.DataFrame:
+    return _read(shared_data, "bdm_dmasad_ExampleActors.csv")
+
+
+@pytest.fixture(scope="module")
+def trace(shared_data: Path) -> pd.DataFrame:
+    return _read(shared_data, "bdm_scholz_example_trace.csv")
+
+
+def _problem(frame: pd.DataFrame) -> IssueProblem:
+    return IssueProblem(
+        actors=tuple(frame["Actor"]),
+        position=frame["Position"].to_numpy(dtype=float),
+        salience=frame["Salience"].to_numpy(dtype=float),
+        capability=frame["Capability"].to_numpy(dtype=float),
+    )
+
+
+# --- replication of Scholz et al. (2011) via the open re-implementation ----------------------
+
+
+def test_trace_every_actor_every_round(example: pd.DataFrame, trace: pd.DataFrame) -> None:
+    sol = ExpectedUtility(rounds=10).solve_issue(_problem(example))
+    expected = trace[list(example["Actor"])].to_numpy()
+    assert sol.trajectory is not None
+    assert sol.trajectory.shape == expected.shape == (11, 10)
+    np.testing.assert_allclose(sol.trajectory, expected, rtol=0, atol=1e-3)
+
+
+def test_trace_median_path_and_outcome(example: pd.DataFrame, trace: pd.DataFrame) -> None:
+    sol = ExpectedUtility(rounds=10).solve_issue(_problem(example))
+    assert sol.outcome_path is not None
+    np.testing.assert_allclose(sol.outcome_path, trace["pairwise_median"], rtol=0, atol=1e-3)
+    assert sol.outcome == pytest.approx(7.0, abs=1e-3)
+    assert sol.outcome == sol.outcome_path[-1]
+
+
+def test_trace_mean_path(example: pd.DataFrame, trace: pd.DataFrame) -> None:
+    problem = _problem(example)
+    path = ExpectedUtility().simulate(problem)
+    assert path.mean[0] == pytest.approx(500.3 / 67.7, abs=1e-12)  # hand-computed Σwx / Σw
+    np.testing.assert_allclose(path.mean, trace["mean"], rtol=0, atol=1e-3)
+    mean_sol = ExpectedUtility(outcome="mean").solve_issue(problem)
+    assert mean_sol.outcome == pytest.approx(path.mean[-1])
+
+
+def test_predict_through_scenario(
+    shared_data: Path, example: pd.DataFrame, trace: pd.DataFrame
+) -> None:
+    from detente.scenario.io import parse_bdm_csv
+
+    text = (shared_data / CASES / "bdm_dmasad_ExampleActors.csv").read_text()
+    scenario = parse_bdm_csv(text, name="emissions")
+    forecast = ExpectedUtility().predict(scenario)
+    assert forecast.model == "bdm"
+    frame = forecast.issues[0].trajectory_frame()
+    assert frame is not None
+    np.testing.assert_allclose(
+        frame[list(example["Actor"])], trace[list(example["Actor"])], atol=1e-3
+    )
+
+
+def test_risk_exponents_in_range_and_extremes(example: pd.DataFrame) -> None:
+    path = ExpectedUtility().simulate(_problem(example))
+    assert path.risk.shape == (10, 10)
+    assert np.all((path.risk >= 0.5 - 1e-12) & (path.risk <= 2.0 + 1e-12))
+    # the most and least exposed actor hit the bounds every round
+    np.testing.assert_allclose(path.risk.min(axis=1), 0.5)
+    np.testing.assert_allclose(path.risk.max(axis=1), 2.0)
+
+
+# --- invariances -----------------------------------------------------------------------------
+
+
+def test_capability_rescaling_invariance(example: pd.DataFrame) -> None:
+    x, s, c = (example[k].to_numpy(dtype=float) for k in ("Position", "Salience", "Capability"))
+    base = simulate(x, s / 100, c)
+    scaled = simulate(x, s / 100, c * 37.5)
+    np.testing.assert_allclose(scaled.trajectory, base.trajectory, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(scaled.median, base.median, rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize(("a", "b"), [(2.5, -3.0), (10.0, 40.0), (0.01, 1.0)])
+def test_affine_position_scale(example: pd.DataFrame, a: float, b: float) -> None:
+    x, s, c = (example[k].to_numpy(dtype=float) for k in ("Position", "Salience", "Capability"))
+    base = simulate(x, s / 100, c)
+    moved = simulate(a * x + b, s / 100, c)
+    np.testing.assert_allclose(moved.trajectory, a * base.trajectory + b, rtol=0, atol=1e-8 * a)
+    np.testing.assert_allclose(moved.median, a * base.median + b, rtol=0, atol=1e-8 * a)
+    np.testing.assert_allclose(moved.mean, a * base.mean + b, rtol=0, atol=1e-8 * a)
+
+
+def test_actor_order_does_not_matter(example: pd.DataFrame) -> None:
+    x, s, c = (example[k].to_numpy(dtype=float) for k in ("Position", "Salience", "Capability"))
+    base = simulate(x, s / 100, c)
+    perm = np.random.default_rng(3).permutation(len(x))
+    shuffled = simulate(x[perm], s[perm] / 100, c[perm])
+    np.testing.assert_allclose(shuffled.trajectory, base.trajectory[:, perm], atol=1e-9)
+
+
+def test_batch_equals_individual_runs(example: pd.DataFrame) -> None:
+    x, s, c = (example[k].to_numpy(dtype=float) for k in ("Position", "Salience", "Capability"))
+    # the second row converges after a few rounds and must then stay frozen
+    xs = np.stack([x, np.where(x > 5, 8.0, 2.0)])
+    ss = np.stack([s / 100, np.full_like(s, 0.5)])
+    cs = np.stack([c, c])
+    batch = simulate(xs, ss, cs, rounds=12)
+    for k in range(2):
+        single = simulate(xs[k], ss[k], cs[k], rounds=12)
+        t = single.trajectory.shape[0]
+        np.testing.assert_allclose(batch.trajectory[k, :t], single.trajectory, atol=1e-12)
+        frozen = batch.trajectory[k, t:] - single.trajectory[-1]
+        assert np.all(np.abs(frozen) <= 1e-12)
+        np.testing.assert_allclose(batch.median[k, :t], single.median, atol=1e-12)
+        assert bool(batch.converged[k]) == bool(single.converged)
+    assert not batch.converged[0]
+    assert batch.converged[1]
+
+
+# --- the components --------------------------------------------------------------------------
+
+
+def test_pairwise_median_is_the_weighted_median() -> None:
+    rng = np.random.default_rng(11)
+    for _ in range(200):
+        n = int(rng.integers(1, 12))
+        x = rng.integers(0, 6, size=n).astype(float)  # repeated positions
+        w = rng.integers(1, 4, size=n).astype(float)  # exact half-weight ties happen
+        assert pairwise_median(x, w) == pytest.approx(float(weighted_median(x, w)))
+
+
+def test_pairwise_median_tie_is_midpoint() -> None:
+    assert float(pairwise_median(np.array([0.0, 10.0]), np.array([1.0, 1.0]))) == 5.0
+    assert float(pairwise_median(np.array([0.0, 10.0]), np.array([1.0, 3.0]))) == 10.0
+
+
+def test_win_probability_rules() -> None:
+    rng = np.random.default_rng(5)
+    x = rng.uniform(0, 100, size=7)
+    w = rng.uniform(0.1, 1, size=7)
+    d = normalized_distance(x, np.asarray(np.ptp(x)))
+    r = rng.uniform(0.5, 2, size=7)
+    pairwise = win_probability(d, w, r, "bdm")
+    off = ~np.eye(7, dtype=bool)
+    np.testing.assert_allclose((pairwise + pairwise.T)[off], 1.0)
+    scholz = win_probability(d, w, r, "scholz")
+    assert np.all(np.diag(scholz) == 0)
+    assert scholz.sum() == pytest.approx(0.5)  # Σ N / (2 Σ N)
+    assert np.all(scholz <= pairwise + 1e-15)
+
+
+def test_risk_exponents_all_equal_when_nobody_differs() -> None:
+    x = np.array([3.0, 3.0, 3.0])
+    r = risk_exponents(normalized_distance(x, np.array(0.0)), np.full(3, 0.5), np.ones(3), 1.0)
+    np.testing.assert_array_equal(r, 1.0)
+
+
+def test_risk_closed_form_matches_e6_to_e9() -> None:
+    rng = np.random.default_rng(2)
+    x = rng.uniform(0, 10, size=(4, 8))
+    s = rng.uniform(0, 1, size=(4, 8))
+    w = rng.uniform(0, 1, size=(4, 8)) * s
+    d = normalized_distance(x, np.ptp(x, axis=-1))
+    ones = np.ones_like(x)
+    _, other = challenge_utilities(d, s, win_probability(d, w, ones), ones, q=0.7)
+    danger = other.sum(axis=-1) - np.diagonal(other, axis1=-2, axis2=-1)
+    hi, lo = danger.max(-1, keepdims=True), danger.min(-1, keepdims=True)
+    acceptance = (2 * danger - hi - lo) / (hi - lo)
+    expected = (1 - acceptance / 3) / (1 + acceptance / 3)
+    np.testing.assert_allclose(risk_exponents(d, s, w, 0.7), expected, rtol=1e-12)
+
+
+# --- one round against a literal, loop-by-loop reading of the equations ---------------------
+
+
+def _naive_round(
+    x: list[float],
+    s: list[float],
+    c: list[float],
+    q: float,
+    rule: str,
+    compromise: str,
+    capitulation: bool,
+) -> list[float]:
+    n = len(x)
+    span = max(x) - min(x)
+    w = [c[k] * s[k] for k in range(n)]
+
+    def d(a: int, b: int) -> float:
+        return abs(x[a] - x[b]) / span if span > 0 else 0.0
+
+    def prob(a: int, b: int, r: list[float]) -> float:
+        def v(k: int, i: int, j: int) -> float:
+            return float(w[k] * (d(k, j) ** r[k] - d(k, i) ** r[k]))
+
+        num = sum(max(0.0, v(k, a, b)) for k in range(n))
+        if rule == "scholz":
+            den = sum(abs(v(k, i, j)) for k in range(n) for i in range(n) for j in range(n))
+        else:
+            den = sum(abs(v(k, a, b)) for k in range(n))
+        return num / den if den > 0 else 0.0
+
+    def eu(r: float, a: int, b: int, p: float) -> float:  # a challenges b, with exponent r
+        u_s = 2 - 4 * (0.5 - 0.5 * d(a, b)) ** r
+        u_f = 2 - 4 * (0.5 + 0.5 * d(a, b)) ** r
+        u_sq = 2 - 4 * 0.5**r
+        return float(s[b] * (p * u_s + (1 - p) * u_f) + (1 - s[b]) * u_s - q * u_sq)
+
+    neutral = [1.0] * n
+    danger = [sum(eu(1.0, j, i, prob(j, i, neutral)) for j in range(n) if j != i) for i in range(n)]
+    hi, lo = max(danger), min(danger)
+    acceptance = [(2 * dg - hi - lo) / (hi - lo) if hi > lo else 0.0 for dg in danger]
+    r = [(1 - a / 3) / (1 + a / 3) for a in acceptance]
+
+    new = list(x)
+    for i in range(n):
+        conf, comp, cap = [], [], []
+        for j in range(n):
+            if x[j] == x[i]:
+                continue
+            own = eu(r[i], i, j, prob(i, j, r))
+            other = eu(r[i], j, i, prob(j, i, r))
+            if other > own > 0:
+                conf.append((abs(x[j] - x[i]), x[j]))
+            elif other > 0 > own and other > abs(own):
+                pos = x[i] + (x[j] - x[i]) * abs(own / other)
+                if compromise == "scholz":
+                    key = (abs(own) * x[i] + abs(other) * x[j]) / (abs(own) + abs(other))
+                else:
+                    key = abs(pos - x[i])
+                comp.append((key, pos))
+            elif capitulation and other > 0 > own and other < abs(own):
+                cap.append((abs(x[j] - x[i]), x[j]))
+        for offers in (conf, comp, cap):
+            if offers:
+                new[i] = min(offers, key=lambda o: o[0])[1]
+                break
+    return new
+
+
+@pytest.mark.parametrize("rule", ["scholz", "bdm"])
+@pytest.mark.parametrize("compromise", ["scholz", "nearest"])
+@pytest.mark.parametrize(("q", "capitulation"), [(1.0, False), (0.6, True), (0.0, False)])
+def test_one_round_matches_literal_equations(
+    rule: str, compromise: str, q: float, capitulation: bool
+) -> None:
+    rng = np.random.default_rng(17)
+    for _ in range(15):
+        n = int(rng.integers(2, 8))
+        x = rng.integers(0, 5, size=n).astype(float) * 2.5  # co-located actors happen
+        s = rng.uniform(0, 1, size=n).round(2)
+        c = rng.uniform(0, 1, size=n).round(2)
+        path = simulate(
+            x,
+            s,
+            c,
+            rounds=1,
+            q=q,
+            probability=rule,  # type: ignore[arg-type]
+            compromise=compromise,  # type: ignore[arg-type]
+            capitulation=capitulation,
+        )
+        expected = _naive_round(
+            x.tolist(), s.tolist(), c.tolist(), q, rule, compromise, capitulation
+        )
+        np.testing.assert_allclose(path.trajectory[-1], expected, rtol=0, atol=1e-9)
+
+
+def test_capability_draws_broadcast(example: pd.DataFrame) -> None:
+    x, s, c = (example[k].to_numpy(dtype=float) for k in ("Position", "Salience", "Capability"))
+    draws = np.random.default_rng(4).uniform(0.5, 1.5, size=(3, len(c))) * c
+    batch = simulate(x, s / 100, draws, rounds=4)
+    assert batch.trajectory.shape[0] == 3
+    for k in range(3):
+        single = simulate(x, s / 100, draws[k], rounds=4)
+        t = single.trajectory.shape[0]
+        np.testing.assert_allclose(batch.trajectory[k, :t], single.trajectory, atol=1e-12)
+
+
+# --- edge cases ------------------------------------------------------------------------------
+
+
+def _solve(
+    position: list[float], salience: list[float], capability: list[float]
+) -> tuple[float, np.ndarray, np.ndarray]:
+    n = len(position)
+    problem = IssueProblem(
+        actors=tuple(f"a{k}" for k in range(n)),
+        position=np.array(position),
+        salience=np.array(salience),
+        capability=np.array(capability),
+    )
+    sol = ExpectedUtility(rounds=10).solve_issue(problem)
+    assert sol.trajectory is not None and sol.outcome_path is not None
+    return sol.outcome, sol.trajectory, sol.outcome_path
+
+
+def test_single_actor() -> None:
+    outcome, trajectory, path = _solve([42.0], [60.0], [1.0])
+    assert outcome == 42.0
+    assert trajectory.shape == (1, 1)
+    np.testing.assert_array_equal(path, [42.0])
+
+
+def test_identical_positions() -> None:
+    outcome, trajectory, path = _solve([5.0, 5.0, 5.0], [10.0, 90.0, 50.0], [1.0, 2.0, 3.0])
+    assert outcome == 5.0
+    np.testing.assert_array_equal(trajectory, [[5.0, 5.0, 5.0]])
+    np.testing.assert_array_equal(path, [5.0])
+
+
+def test_colocated_actors_with_q_below_one() -> None:
+    path = simulate(np.array([3.0, 3.0, 3.0]), np.array([0.2, 0.9, 0.5]), np.ones(3), q=0.3)
+    np.testing.assert_array_equal(path.trajectory, [[3.0, 3.0, 3.0]])
+    assert bool(path.converged)
+
+
+def test_zero_saliences_no_nan_no_movement() -> None:
+    outcome, trajectory, _ = _solve([0.0, 4.0, 10.0], [0.0, 0.0, 0.0], [1.0, 2.0, 3.0])
+    assert np.isfinite(outcome)
+    np.testing.assert_array_equal(trajectory, [[0.0, 4.0, 10.0]])
+    assert outcome == 4.0  # equal weights when all are zero (D-003)
+
+
+def test_zero_capabilities_no_nan() -> None:
+    outcome, trajectory, path = _solve([0.0, 4.0, 10.0], [30.0, 60.0, 90.0], [0.0, 0.0, 0.0])
+    assert np.isfinite(outcome)
+    assert np.all(np.isfinite(trajectory)) and np.all(np.isfinite(path))
+
+
+def test_two_actors_converge_and_stop_early() -> None:
+    path = simulate(np.array([2.0, 8.0]), np.array([0.5, 0.9]), np.array([1.0, 2.0]), rounds=50)
+    assert bool(path.converged)
+    assert path.trajectory.shape[0] < 51
+    np.testing.assert_allclose(path.trajectory[-1], [8.0, 8.0])
+    # the weaker, less committed actor moves towards the stronger one, never past it
+    assert np.all(np.diff(path.trajectory[:, 0]) > 0)
+
+
+def test_zero_rounds_returns_initial_state() -> None:
+    path = simulate(np.array([1.0, 2.0, 9.0]), np.full(3, 0.5), np.ones(3), rounds=0)
+    np.testing.assert_array_equal(path.trajectory, [[1.0, 2.0, 9.0]])
+    assert path.median.shape == (1,)
+    assert path.risk.shape == (0, 3)
+
+
+def test_positions_stay_within_initial_range() -> None:
+    rng = np.random.default_rng(7)
+    x = rng.uniform(0, 100, size=(20, 15))
+    path = simulate(x, rng.uniform(0, 1, size=x.shape), rng.uniform(0, 1, size=x.shape), rounds=15)
+    lo = x.min(axis=-1)[:, None, None]
+    hi = x.max(axis=-1)[:, None, None]
+    assert np.all(np.isfinite(path.trajectory))
+    assert np.all((path.trajectory >= lo - 1e-9) & (path.trajectory <= hi + 1e-9))
+
+
+# --- parameters ------------------------------------------------------------------------------
+
+
+def test_params_round_trip() -> None:
+    model = ExpectedUtility(rounds=5, q=0.8, outcome="mean", capitulation=True)
+    params = model.get_params()
+    assert params["rounds"] == 5 and params["q"] == 0.8 and params["outcome"] == "mean"
+    assert ExpectedUtility(**params).get_params() == params
+    assert ExpectedUtility.name == "bdm"
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"outcome": "mode"},
+        {"probability": "logit"},
+        {"compromise": "farthest"},
+        {"rounds": -1},
+    ],
+)
+def test_bad_parameters_raise(kwargs: dict[str, object]) -> None:
+    problem = IssueProblem(
+        actors=("a", "b"),
+        position=np.array([0.0, 1.0]),
+        salience=np.array([50.0, 50.0]),
+        capability=np.array([1.0, 1.0]),
+    )
+    with pytest.raises(ValueError):
+        ExpectedUtility(**kwargs).solve_issue(problem)  # type: ignore[arg-type]
