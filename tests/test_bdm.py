@@ -13,7 +13,6 @@ from detente.models.bdm import (
     ExpectedUtility,
     challenge_utilities,
     normalized_distance,
-    pairwise_median,
     risk_exponents,
     simulate,
     win_probability,
@@ -155,18 +154,23 @@ def test_batch_equals_individual_runs(example: pd.DataFrame) -> None:
 # --- the components --------------------------------------------------------------------------
 
 
-def test_pairwise_median_is_the_weighted_median() -> None:
+def _pairwise_vote_winners(x: np.ndarray, w: np.ndarray) -> tuple[float, float]:
+    """The lowest and highest positions no other position beats in a weighted pairwise vote,
+    by brute force: x_a beats x_b when sum_k w_k (|x_k - x_b| - |x_k - x_a|) > 0."""
+    unbeaten = [
+        a for a in x if not any(np.sum(w * (np.abs(x - a) - np.abs(x - b))) > 1e-12 for b in x)
+    ]
+    return min(unbeaten), max(unbeaten)
+
+
+def test_round_outcome_is_the_pairwise_vote_winner() -> None:
     rng = np.random.default_rng(11)
     for _ in range(200):
         n = int(rng.integers(1, 12))
         x = rng.integers(0, 6, size=n).astype(float)  # repeated positions
         w = rng.integers(1, 4, size=n).astype(float)  # exact half-weight ties happen
-        assert pairwise_median(x, w) == pytest.approx(float(weighted_median(x, w)))
-
-
-def test_pairwise_median_tie_is_midpoint() -> None:
-    assert float(pairwise_median(np.array([0.0, 10.0]), np.array([1.0, 1.0]))) == 5.0
-    assert float(pairwise_median(np.array([0.0, 10.0]), np.array([1.0, 3.0]))) == 10.0
+        lo, hi = _pairwise_vote_winners(x, w)
+        assert float(weighted_median(x, w)) == pytest.approx((lo + hi) / 2)
 
 
 def test_win_probability_rules() -> None:

@@ -148,3 +148,30 @@ def test_power_capability_ignores_salience() -> None:
 def test_unknown_option_is_a_detente_error() -> None:
     with pytest.raises(DetenteError, match="utility"):
         NashBargaining(utility="cubic").solve_issue(problem([1.0], [1.0], [1.0]))
+
+
+def _veto_problem(position: list[float], veto: list[bool], sq: float) -> IssueProblem:
+    n = len(position)
+    return IssueProblem(
+        actors=tuple(f"a{k}" for k in range(n)),
+        position=np.array(position),
+        salience=np.full(n, 50.0),
+        capability=np.ones(n),
+        status_quo=sq,
+        context={"veto": np.array(veto)},
+    )
+
+
+def test_opposed_veto_players_keep_the_status_quo() -> None:
+    # Without vetoes the three actors left of the status quo outvote the one right of it.
+    free = _veto_problem([0.0, 10.0, 20.0, 100.0], [False] * 4, sq=80.0)
+    assert NashBargaining().solve_issue(free).outcome < 80.0
+    vetoed = _veto_problem([0.0, 10.0, 20.0, 100.0], [True, False, False, True], sq=80.0)
+    assert NashBargaining().solve_issue(vetoed).outcome == 80.0
+
+
+def test_veto_players_on_one_side_bargain_with_their_side() -> None:
+    problem = _veto_problem([0.0, 10.0, 20.0, 100.0], [True, True, False, False], sq=80.0)
+    outcome = NashBargaining().solve_issue(problem).outcome
+    # the outcome must leave both veto players better off than the status quo
+    assert 0.0 < outcome < 80.0

@@ -192,3 +192,10 @@ def test_unknown_file_type(tmp_path: Path) -> None:
     path.write_text("x", encoding="utf-8")
     with pytest.raises(DetenteError, match=r"unknown file type '\.txt'"):
         load_scenario(path)
+
+
+def test_unknown_veto_player(tmp_path: Path) -> None:
+    path = tmp_path / "v.yaml"
+    path.write_text(TWO_ISSUES + "veto_players: [X, Q]\n", encoding="utf-8")
+    with pytest.raises(DetenteError, match="veto_players names unknown actor 'Q'"):
+        load_scenario(path)

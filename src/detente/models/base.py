@@ -32,7 +32,8 @@ class IssueProblem:
     capability: (n,) capabilities, any non-negative unit (only ratios matter).
     status_quo: the reference point, or NaN where unknown.
     scale: (low, high) of the issue's scale.
-    context: procedural facts some models use (e.g. ``{"voting_rule": "QMV"}``).
+    context: procedural facts some models use: ``"veto"`` (bool (n,), actors whose consent
+        a deal needs), ``"voting_rule"`` (e.g. ``"QMV"``), ``"procedure"``, ``"council_votes"``.
     """
 
     actors: tuple[str, ...]
@@ -137,8 +138,10 @@ def issue_problems(scenario: Scenario) -> list[tuple[str, IssueProblem]]:
     """Split a scenario into one :class:`IssueProblem` per issue (actors with a stance only)."""
     arr = scenario.arrays()
     problems = []
+    vetoes = np.isin(arr.actors, scenario.veto_players)
     for i, issue in enumerate(scenario.issues):
         present = ~np.isnan(arr.position[:, i])
+        context = {"veto": vetoes[present]} if vetoes.any() else {}
         problems.append(
             (
                 issue.name,
@@ -149,6 +152,7 @@ def issue_problems(scenario: Scenario) -> list[tuple[str, IssueProblem]]:
                     capability=arr.capability[present, i],
                     status_quo=float(arr.status_quo[i]),
                     scale=(float(arr.scale[i, 0]), float(arr.scale[i, 1])),
+                    context=context,
                 ),
             )
         )

@@ -45,6 +45,7 @@ import numpy as np
 
 from detente.models._weights import effective_weights
 from detente.models.base import IssueProblem, IssueSolution, OutcomeModel
+from detente.models.median import weighted_median
 
 ProbabilityRule = Literal["scholz", "bdm"]
 CompromiseChoice = Literal["scholz", "nearest"]
@@ -309,33 +310,6 @@ def best_offers(
     return np.asarray(np.where(use.any(axis=-1), chosen, x))
 
 
-def _median_from_gap(position: np.ndarray, gap: np.ndarray, weight: np.ndarray) -> np.ndarray:
-    """:func:`pairwise_median` given ``|x_i - x_j|`` and effective weights."""
-    loss = np.einsum("...k,...ka->...a", weight, gap)  # loss_a = sum_k w_k |x_k - x_a|
-    best = loss.min(axis=-1, keepdims=True)
-    scale = weight.sum(axis=-1, keepdims=True) * gap.max(axis=(-2, -1))[..., None]
-    tied = loss <= best + 1e-12 * scale
-    lo = np.where(tied, position, np.inf).min(axis=-1)
-    hi = np.where(tied, position, -np.inf).max(axis=-1)
-    return np.asarray((lo + hi) / 2.0)
-
-
-def pairwise_median(position: np.ndarray, weight: np.ndarray) -> np.ndarray:
-    """The position that no other actor's position beats in a pairwise vote, shape (...).
-
-    Each actor votes with weight ``w_k`` and risk-neutral (linear) utility, so ``x_a`` beats
-    ``x_b`` when ``sum_k w_k (|x_k - x_b| - |x_k - x_a|) > 0`` (Scholz et al. 2011, the median
-    voter position; Bueno de Mesquita 1994; Black 1948). The winner minimizes
-    ``sum_k w_k |x_k - x_a|`` over the actors' positions, i.e. it is the weighted median. When
-    two or more positions tie (the cumulative weight is exactly one half), every point between
-    them ties too and the midpoint of the lowest and highest tied positions is returned; with
-    positive weights this equals :func:`detente.models.median.weighted_median`. All-zero
-    weights count as equal weights (D-003).
-    """
-    x = np.asarray(position, dtype=float)
-    return _median_from_gap(x, _gap(x), effective_weights(weight))
-
-
 @dataclass(frozen=True)
 class BdmPath:
     """A run of the model. ``T`` is the number of rounds in which someone moved.
@@ -425,7 +399,7 @@ def simulate(
     risk_arr = np.stack(risks, axis=-2) if risks else np.zeros((*x.shape[:-1], 0, x.shape[-1]))
     return BdmPath(
         trajectory=trajectory,
-        median=_median_from_gap(trajectory, _gap(trajectory), share),
+        median=weighted_median(trajectory, np.broadcast_to(share, trajectory.shape)),
         mean=(share * trajectory).sum(axis=-1),
         risk=risk_arr,
         converged=~active,

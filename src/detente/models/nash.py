@@ -108,6 +108,12 @@ class NashBargaining(OutcomeModel):
     - ``"by_rule"``: ``"veto"`` where ``problem.context["voting_rule"]`` is unanimity
       (starts with ``"unan"``), ``"outvoted"`` otherwise.
 
+    Declared veto players (``problem.context["veto"]``, from a scenario's ``veto_players``,
+    e.g. the belligerents of a war) can block under every rule: a deal must leave each of
+    them at least as well off as the status quo. If they stand on opposite sides of the
+    status quo, or one sits on it, the status quo stays; otherwise the actors on their side
+    bargain (Tsebelis 2002, veto players; docs/DECISIONS.md, D-006).
+
     Actors with zero power do not constrain the outcome. The solution is sought on the open
     interval where every bargaining actor gains; the objective is strictly concave there, so
     the root of its slope
@@ -125,6 +131,7 @@ class NashBargaining(OutcomeModel):
     Nash, J. F. (1950). The bargaining problem. *Econometrica* 18(2), 155-162.
     Achen, C. H. (2006). Institutional realism and bargaining models. In Thomson, Stokman,
     Achen & König (eds.), *The European Union Decides*, ch. 4. Cambridge UP.
+    Tsebelis, G. (2002). *Veto Players: How Political Institutions Work*. Princeton UP.
     Schneider, G., Finke, D., & Bailer, S. (2010). Bargaining power in the European Union: an
     evaluation of competing game-theoretic models. *Political Studies* 58(1), 85-103.
     """
@@ -177,7 +184,15 @@ class NashBargaining(OutcomeModel):
             self.losers == "by_rule"
             and str(problem.context.get("voting_rule", "")).lower().startswith("unan")
         )
-        if veto:
+        veto_players = np.asarray(problem.context.get("veto", np.zeros(len(position), bool)))
+        if not veto and veto_players.any():
+            # Declared veto players (e.g. belligerents) must all gain; the others bargain
+            # only if they stand on the veto players' side of the status quo.
+            sides = side[veto_players]
+            if np.any(sides == 0) or (np.any(sides > 0) and np.any(sides < 0)):
+                return IssueSolution(outcome=d)
+            members = active & (side == sides[0])
+        elif veto:
             if np.any(active & (side == 0)) or (
                 np.any(active & (side > 0)) and np.any(active & (side < 0))
             ):

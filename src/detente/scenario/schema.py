@@ -144,6 +144,10 @@ class Scenario(BaseModel):
     sources: list[str] = Field(default_factory=list)
     issues: list[Issue]
     actors: list[Actor]
+    veto_players: list[str] = Field(
+        default_factory=list,
+        description="Actors whose consent any deal needs (in a war: the belligerents).",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
@@ -153,6 +157,13 @@ class Scenario(BaseModel):
             raise ValueError("the scenario has no actors; add at least one under 'actors'")
         _require_unique([i.name for i in self.issues], "issue")
         _require_unique([a.name for a in self.actors], "actor")
+        actor_names = {a.name for a in self.actors}
+        for name in self.veto_players:
+            if name not in actor_names:
+                raise ValueError(
+                    f"veto_players names unknown actor {name!r}; use one of: "
+                    + ", ".join(sorted(actor_names))
+                )
         issues = {i.name: i for i in self.issues}
         for actor in self.actors:
             for issue_name, stance in actor.stances.items():
