@@ -267,6 +267,20 @@ def load_deu(
     return cases
 
 
+PREDICTION_COLUMNS = (
+    "issue_id",
+    "proposal_id",
+    "procedure",
+    "voting_rule",
+    "model",
+    "prediction",
+    "outcome",
+    "error",
+    "abs_error",
+)
+"""Columns of the per-issue prediction frame returned by :func:`backtest`."""
+
+
 def backtest(cases: Iterable[DeuCase], models: Mapping[str, OutcomeModel]) -> pd.DataFrame:
     """Every model's prediction on every case, one row per (issue, model).
 
@@ -296,18 +310,7 @@ def backtest(cases: Iterable[DeuCase], models: Mapping[str, OutcomeModel]) -> pd
                     case.outcome,
                 )
             )
-    frame = pd.DataFrame(
-        rows,
-        columns=[
-            "issue_id",
-            "proposal_id",
-            "procedure",
-            "voting_rule",
-            "model",
-            "prediction",
-            "outcome",
-        ],
-    )
+    frame = pd.DataFrame(rows, columns=list(PREDICTION_COLUMNS[:-2]))
     frame["error"] = frame["prediction"] - frame["outcome"]
     frame["abs_error"] = frame["error"].abs()
     return frame
@@ -401,16 +404,4 @@ def cross_validate(
         chosen.append(dict(grid[best]))
         parts.append(per_param[best].loc[issue_ids[test]].reset_index())
     out = pd.concat(parts, ignore_index=True)
-    return out[
-        [
-            "issue_id",
-            "proposal_id",
-            "procedure",
-            "voting_rule",
-            "model",
-            "prediction",
-            "outcome",
-            "error",
-            "abs_error",
-        ]
-    ], chosen
+    return out[list(PREDICTION_COLUMNS)], chosen
