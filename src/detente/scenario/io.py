@@ -21,6 +21,7 @@ from detente.errors import DetenteError
 from detente.scenario.builtin import builtin_names, builtin_text
 from detente.scenario.schema import Scenario
 from detente.scenario.validation import validate_scenario
+from detente.textfiles import parse_number, read_text
 
 MAX_SCENARIO_BYTES = 5_000_000
 """Scenario files larger than this are refused (a hand-written scenario is a few kB)."""
@@ -46,7 +47,7 @@ def load_scenario(spec: str | Path) -> Scenario:
             f"no such file or built-in scenario; give a .yaml/.csv path or one of: {known}",
             source=text_spec,
         )
-    text = read_text(path)
+    text = read_text(path, MAX_SCENARIO_BYTES, what="scenario")
     suffix = path.suffix.lower()
     if suffix in (".yaml", ".yml"):
         return parse_yaml(text, source=str(path))
@@ -59,27 +60,6 @@ def load_scenario(spec: str | Path) -> Scenario:
     raise DetenteError(
         f"unknown file type {suffix or '(none)'!r}; use .yaml, .yml or .csv", source=str(path)
     )
-
-
-def read_text(path: Path, max_bytes: int = MAX_SCENARIO_BYTES) -> str:
-    """The file's text, refusing directories, oversized files and non-UTF-8 bytes."""
-    if not path.is_file():
-        raise DetenteError("is not a file; give the path of a scenario file", source=str(path))
-    size = path.stat().st_size
-    if size > max_bytes:
-        raise DetenteError(
-            f"file is {size:,} bytes, over the {max_bytes:,}-byte limit for a scenario; "
-            "split it or trim it",
-            source=str(path),
-        )
-    raw = path.read_bytes()
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise DetenteError(
-            "is not UTF-8 text; save the file as UTF-8", source=str(path), where=f"line {line}"
-        ) from None
 
 
 def parse_yaml(text: str, *, source: str = "<yaml>") -> Scenario:
@@ -117,19 +97,7 @@ def _csv_rows(text: str) -> list[list[str]]:
 
 
 def _number(cell: str, *, source: str, line: int, column: str) -> float:
-    try:
-        value = float(cell)
-    except ValueError:
-        raise DetenteError(
-            f"{column} {cell!r} is not a number; write a number",
-            source=source,
-            where=f"line {line}",
-        ) from None
-    if not math.isfinite(value):
-        raise DetenteError(
-            f"{column} is {cell!r}; write a finite number", source=source, where=f"line {line}"
-        )
-    return value
+    return parse_number(cell, column=column, source=source, line=line)
 
 
 def parse_ktab_csv(text: str, *, source: str = "<ktab csv>") -> Scenario:
