@@ -106,7 +106,7 @@ def scenario_tables(scenario: Scenario, notes: bool = False) -> list[Table]:
             issue.name,
             f"{issue.scale[0]:g}: {issue.low_label}",
             f"{issue.scale[1]:g}: {issue.high_label}",
-            "-" if sq is None else f"{sq.value:g}" + (f" ({sq.note})" if notes and sq.note else ""),
+            "-" if sq is None else f"{sq.value:g}",
         )
     actors = Table(title="Actors: position / salience per issue", title_justify="left")
     actors.add_column("actor")
@@ -125,6 +125,9 @@ def scenario_tables(scenario: Scenario, notes: bool = False) -> list[Table]:
         sources.add_column("actor")
         sources.add_column("field")
         sources.add_column("note", overflow="fold")
+        for issue in scenario.issues:
+            if issue.status_quo is not None and issue.status_quo.note:
+                sources.add_row(f"(issue {issue.name})", "status_quo", issue.status_quo.note)
         for actor in scenario.actors:
             if actor.capability.note:
                 sources.add_row(actor.name, "capability", actor.capability.note)
