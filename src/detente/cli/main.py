@@ -19,6 +19,7 @@ from typer.core import TyperGroup
 from detente import __version__
 from detente.cli import render
 from detente.cli.calibrate import calibrate_app
+from detente.cli.profile import profile_app
 from detente.errors import DetenteError
 from detente.models import MODELS, get_model
 from detente.scenario import builtin_names, load_scenario, to_yaml
@@ -57,6 +58,7 @@ app = typer.Typer(
 backtest_app = typer.Typer(help="Score the models against real outcomes.", no_args_is_help=True)
 app.add_typer(backtest_app, name="backtest")
 app.add_typer(calibrate_app, name="calibrate")
+app.add_typer(profile_app, name="profile")
 
 out = Console(soft_wrap=False, width=int(os.environ.get("COLUMNS", "140")))
 
