@@ -20,6 +20,7 @@ from detente import __version__
 from detente.cli import render
 from detente.cli.calibrate import calibrate_app
 from detente.cli.profile import profile_app
+from detente.cli.simulate import simulate_command
 from detente.errors import DetenteError
 from detente.models import MODELS, get_model
 from detente.scenario import builtin_names, load_scenario, to_yaml
@@ -59,6 +60,7 @@ backtest_app = typer.Typer(help="Score the models against real outcomes.", no_ar
 app.add_typer(backtest_app, name="backtest")
 app.add_typer(calibrate_app, name="calibrate")
 app.add_typer(profile_app, name="profile")
+app.command("simulate")(simulate_command)
 
 out = Console(soft_wrap=False, width=int(os.environ.get("COLUMNS", "140")))
 

@@ -23,6 +23,8 @@ from pydantic import (
     model_validator,
 )
 
+from detente.dynamics.campaign import Campaign
+
 SALIENCE_MAX = 100.0
 
 
@@ -147,6 +149,9 @@ class Scenario(BaseModel):
     veto_players: list[str] = Field(
         default_factory=list,
         description="Actors whose consent any deal needs (in a war: the belligerents).",
+    )
+    campaign: Campaign | None = Field(
+        None, description="The war-termination model's campaign (docs/war_model.md)."
     )
 
     @model_validator(mode="after")

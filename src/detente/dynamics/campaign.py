@@ -1,0 +1,646 @@
+"""The campaign: the specification of the war-termination model, validated once.
+
+A campaign sits in a scenario under ``campaign:``. It fixes the dates (start, the mediator's
+regime change, the opening of negotiations), the horizon, the attacker's intensities with
+their weekly costs and battlefield gains per season, the levers the mediator can pull, the
+mediator's types (prior, lever policy before and after the regime change, offers, riposte),
+the settlement rule, the belligerents' values of the deal terms and the resumption hazard.
+Any number can be bare or ``{value: 42, note: "why 42"}``, as in the rest of a scenario.
+
+:meth:`Campaign.arrays` turns it into the plain arrays the solver and the simulator compute
+on (:class:`CampaignArrays`). This module does not import :mod:`detente.scenario`; the
+scenario schema imports it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Annotated, Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+import yaml
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from detente.errors import DetenteError
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+SEASON_NAMES = ("winter", "mud", "summer")
+INTENSITY_NAMES = ("hold", "press", "surge")
+"""The attacker's intensities, in increasing order; ``surge`` is the escalation."""
+
+ESCALATION = INTENSITY_NAMES.index("surge")
+MAX_TYPES = 5
+MAX_BELIEF_POINTS = 2000
+MAX_TERRITORY_BINS = 400
+
+
+def _as_noted(value: Any) -> Any:
+    if isinstance(value, dict):
+        return value
+    return {"value": value}
+
+
+class Noted(BaseModel):
+    """A number with an optional source or rationale note (the campaign's ``Sourced``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    value: float
+    note: str | None = None
+
+    @field_validator("value")
+    @classmethod
+    def _finite(cls, v: float) -> float:
+        if not math.isfinite(v):
+            raise ValueError("must be a finite number, not NaN or infinity")
+        return v
+
+
+Num = Annotated[Noted, BeforeValidator(_as_noted)]
+
+
+def _probability(v: Noted) -> Noted:
+    if not 0.0 <= v.value <= 1.0:
+        raise ValueError(f"is {v.value:g}; a probability lies in [0, 1]")
+    return v
+
+
+def _non_negative(v: Noted) -> Noted:
+    if v.value < 0:
+        raise ValueError(f"is {v.value:g}; it must be zero or more")
+    return v
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Gain(_Frozen):
+    """Normal weekly gain of held area (km²/week) in one season."""
+
+    mean: Num
+    sd: Num
+
+    @field_validator("sd")
+    @classmethod
+    def _sd_positive(cls, v: Noted) -> Noted:
+        if v.value <= 0:
+            raise ValueError(f"is {v.value:g}; a standard deviation must be above zero")
+        return v
+
+
+class Intensity(_Frozen):
+    """One intensity: weekly costs to both belligerents and the gain per season."""
+
+    attacker_cost: Num
+    defender_cost: Num
+    gain: dict[str, Gain]
+
+    @field_validator("gain")
+    @classmethod
+    def _all_seasons(cls, v: dict[str, Gain]) -> dict[str, Gain]:
+        missing = [s for s in SEASON_NAMES if s not in v]
+        extra = [s for s in v if s not in SEASON_NAMES]
+        if missing or extra:
+            raise ValueError(
+                f"needs exactly the seasons {', '.join(SEASON_NAMES)}"
+                + (f"; missing {', '.join(missing)}" if missing else "")
+                + (f"; unknown {', '.join(extra)}" if extra else "")
+            )
+        return v
+
+
+class Lever(_Frozen):
+    """A lever of the mediator: the defender's aid relative to the start, and weekly costs.
+
+    The attacker's mean and sd of gain are multiplied by ``1 + aid_effect * (1 - aid)``.
+    """
+
+    aid: Num = Field(default_factory=lambda: Noted(value=1.0))
+    attacker_cost: Num = Field(default_factory=lambda: Noted(value=0.0))
+    defender_cost: Num = Field(default_factory=lambda: Noted(value=0.0))
+
+    @field_validator("aid")
+    @classmethod
+    def _aid(cls, v: Noted) -> Noted:
+        return _non_negative(v)
+
+
+class Policy(_Frozen):
+    """What a mediator type does each week in one regime."""
+
+    levers: dict[str, Num] = Field(description="Weekly probability of each lever; sums to 1.")
+    offer_probability: Num = Field(default_factory=lambda: Noted(value=0.0))
+    riposte_probability: Num = Field(default_factory=lambda: Noted(value=0.0))
+
+    @field_validator("offer_probability", "riposte_probability")
+    @classmethod
+    def _prob(cls, v: Noted) -> Noted:
+        return _probability(v)
+
+    @field_validator("levers")
+    @classmethod
+    def _distribution(cls, v: dict[str, Noted]) -> dict[str, Noted]:
+        if not v:
+            raise ValueError("is empty; give each lever's weekly probability")
+        for name, p in v.items():
+            if not 0.0 <= p.value <= 1.0:
+                raise ValueError(f"lever {name!r} has probability {p.value:g}; use [0, 1]")
+        total = sum(p.value for p in v.values())
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"lever probabilities sum to {total:g}; make them sum to 1")
+        return v
+
+
+class Terms(_Frozen):
+    """The deal a mediator type offers, on the scenario's issue scales (0-100).
+
+    ``territory_km2`` is the area the attacker keeps under ``fixed_terms``; under
+    ``freeze_line`` the line on the day of the deal replaces it.
+    """
+
+    sanctions_relief: Num
+    guarantees: Num
+    territory_km2: Num | None = None
+    snapback: bool = False
+
+    @field_validator("sanctions_relief", "guarantees")
+    @classmethod
+    def _on_scale(cls, v: Noted) -> Noted:
+        if not 0.0 <= v.value <= 100.0:
+            raise ValueError(f"is {v.value:g}; terms lie on the 0-100 issue scale")
+        return v
+
+
+class MediatorType(_Frozen):
+    """A type of the mediator, which the belligerents do not observe."""
+
+    prior: Num
+    before: Policy
+    after: Policy
+    riposte_size: Num = Field(default_factory=lambda: Noted(value=0.0))
+    terms: Terms
+
+    @field_validator("prior")
+    @classmethod
+    def _prior(cls, v: Noted) -> Noted:
+        return _probability(v)
+
+    @field_validator("riposte_size")
+    @classmethod
+    def _size(cls, v: Noted) -> Noted:
+        return _non_negative(v)
+
+
+class Mediator(_Frozen):
+    name: str = "mediator"
+    types: dict[str, MediatorType]
+
+    @field_validator("types")
+    @classmethod
+    def _types(cls, v: dict[str, MediatorType]) -> dict[str, MediatorType]:
+        if not 1 <= len(v) <= MAX_TYPES:
+            raise ValueError(f"has {len(v)} types; give between 1 and {MAX_TYPES}")
+        total = sum(t.prior.value for t in v.values())
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"type priors sum to {total:g}; make them sum to 1")
+        return v
+
+
+class CheapTalk(_Frozen):
+    """A costless public statement on a date: the likelihood of it under each type.
+
+    Every type could make it, so Bayes' rule would not move the belief; the belief moves
+    ``cheap_talk_weight`` of the way to the posterior the likelihoods imply.
+    """
+
+    when: date
+    likelihood: dict[str, Num]
+    note: str | None = None
+
+
+class Values(_Frozen):
+    """A belligerent's value of the deal terms, relative to the status quo, in weeks of the
+    attacker's ``press`` cost (the common unit); signed (a loss is negative)."""
+
+    territory_per_1000km2: Num
+    sanctions_relief: Num
+    guarantees: Num
+    stalemate: Num = Field(default_factory=lambda: Noted(value=0.0))
+
+
+class Resumption(_Frozen):
+    """The default resumption hazard (Weibull), see :mod:`detente.dynamics.hazard`."""
+
+    p_resume_5y: Num = Field(description="P(war resumes within 5 years) for a bare ceasefire.")
+    shape: Num
+    guarantees_effect: Num
+    snapback_effect: Num
+    territory_effect: Num
+
+    @field_validator("p_resume_5y")
+    @classmethod
+    def _p(cls, v: Noted) -> Noted:
+        if not 0.0 < v.value < 1.0:
+            raise ValueError(f"is {v.value:g}; give a probability strictly between 0 and 1")
+        return v
+
+    @field_validator("shape")
+    @classmethod
+    def _shape(cls, v: Noted) -> Noted:
+        if v.value <= 0:
+            raise ValueError(f"is {v.value:g}; the Weibull shape must be above zero")
+        return v
+
+
+class Grid(_Frozen):
+    """The solver's territory grid around the start line, and the belief-grid resolution."""
+
+    bin_km2: Num
+    below_km2: Num
+    above_km2: Num
+    belief_resolution: int = Field(10, ge=1, le=40)
+
+    @model_validator(mode="after")
+    def _sizes(self) -> Grid:
+        if self.bin_km2.value <= 0 or self.below_km2.value < 0 or self.above_km2.value <= 0:
+            raise ValueError("bin_km2 and above_km2 must be above zero, below_km2 zero or more")
+        bins = (self.below_km2.value + self.above_km2.value) / self.bin_km2.value + 1
+        if bins > MAX_TERRITORY_BINS:
+            raise ValueError(
+                f"gives {bins:.0f} territory bins; widen bin_km2 to stay under {MAX_TERRITORY_BINS}"
+            )
+        return self
+
+
+class Campaign(_Frozen):
+    """The war-termination model's specification; see ``docs/war_model.md``."""
+
+    start: date
+    horizon_weeks: int = Field(ge=4, le=260)
+    attacker: str
+    defender: str
+    regime_change: date
+    negotiation_opens: date
+    start_territory_km2: Num
+    grid: Grid
+    seasons: dict[str, list[int]] = Field(
+        default_factory=lambda: {
+            "winter": [12, 1, 2],
+            "mud": [3, 4, 10, 11],
+            "summer": [5, 6, 7, 8, 9],
+        }
+    )
+    intensities: dict[str, Intensity]
+    aid_effect: Num
+    levers: dict[str, Lever]
+    mediator: Mediator
+    reputation_cost: Num = Field(default_factory=lambda: Noted(value=0.0))
+    cheap_talk_weight: Num = Field(default_factory=lambda: Noted(value=0.0))
+    cheap_talk: list[CheapTalk] = Field(default_factory=list)
+    settlement: Literal["freeze_line", "fixed_terms"]
+    status_quo_terms: Terms
+    values: dict[str, Values]
+    discount: Num
+    resumption: Resumption
+
+    @field_validator("discount")
+    @classmethod
+    def _discount(cls, v: Noted) -> Noted:
+        if not 0.0 < v.value <= 1.0:
+            raise ValueError(f"is {v.value:g}; the weekly discount factor lies in (0, 1]")
+        return v
+
+    @field_validator("cheap_talk_weight")
+    @classmethod
+    def _weight(cls, v: Noted) -> Noted:
+        return _probability(v)
+
+    @field_validator("reputation_cost", "aid_effect")
+    @classmethod
+    def _nonneg(cls, v: Noted) -> Noted:
+        return _non_negative(v)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Campaign:
+        if tuple(self.intensities) != INTENSITY_NAMES:
+            raise ValueError(
+                f"intensities must be exactly {', '.join(INTENSITY_NAMES)}, in that order"
+            )
+        months = sorted(m for ms in self.seasons.values() for m in ms)
+        if set(self.seasons) != set(SEASON_NAMES) or months != list(range(1, 13)):
+            raise ValueError(
+                "seasons must map winter, mud and summer to months 1-12, each month once"
+            )
+        if set(self.values) != {self.attacker, self.defender}:
+            raise ValueError(
+                f"values must have exactly the attacker {self.attacker!r} and the defender "
+                f"{self.defender!r}"
+            )
+        end = self.start + timedelta(weeks=self.horizon_weeks)
+        for field, when in (
+            ("regime_change", self.regime_change),
+            ("negotiation_opens", self.negotiation_opens),
+        ):
+            if not self.start <= when <= end:
+                raise ValueError(f"{field} {when} lies outside the horizon {self.start}..{end}")
+        for tname, mtype in self.mediator.types.items():
+            for regime in ("before", "after"):
+                policy: Policy = getattr(mtype, regime)
+                unknown = [lv for lv in policy.levers if lv not in self.levers]
+                if unknown:
+                    raise ValueError(
+                        f"mediator type {tname!r}, {regime}: unknown lever {unknown[0]!r}; "
+                        f"use one of: {', '.join(self.levers)}"
+                    )
+            if self.settlement == "fixed_terms" and mtype.terms.territory_km2 is None:
+                raise ValueError(
+                    f"mediator type {tname!r}: fixed_terms settlement needs "
+                    "terms.territory_km2 (the area the attacker keeps)"
+                )
+        for talk in self.cheap_talk:
+            if set(talk.likelihood) != set(self.mediator.types):
+                raise ValueError(
+                    f"cheap_talk on {talk.when}: give a likelihood for each mediator type: "
+                    + ", ".join(self.mediator.types)
+                )
+            if not self.start <= talk.when < end:
+                raise ValueError(f"cheap_talk on {talk.when} lies outside the horizon")
+        return self
+
+    @property
+    def type_names(self) -> list[str]:
+        return list(self.mediator.types)
+
+    @property
+    def lever_names(self) -> list[str]:
+        return list(self.levers)
+
+    def week_dates(self) -> list[date]:
+        """The first day of each week, ``horizon_weeks`` of them."""
+        return [self.start + timedelta(weeks=t) for t in range(self.horizon_weeks)]
+
+    def week_of(self, when: date) -> int:
+        """Index of the first week starting on or after ``when``."""
+        return max(0, math.ceil((when - self.start).days / 7))
+
+    def arrays(self) -> CampaignArrays:
+        """The campaign as arrays (weeks, intensities, levers, types)."""
+        weeks = self.week_dates()
+        month_season = {m: SEASON_NAMES.index(s) for s, ms in self.seasons.items() for m in ms}
+        season = np.array([month_season[d.month] for d in weeks], dtype=np.int64)
+        t_regime = self.week_of(self.regime_change)
+        t_open = self.week_of(self.negotiation_opens)
+        index = np.arange(self.horizon_weeks)
+        types = list(self.mediator.types.values())
+        levers = list(self.levers.values())
+        lever_names = self.lever_names
+
+        def lever_probs(policy: Policy) -> list[float]:
+            return [policy.levers[n].value if n in policy.levers else 0.0 for n in lever_names]
+
+        mean = np.array(
+            [[it.gain[s].mean.value for s in SEASON_NAMES] for it in self.intensities.values()]
+        )
+        sd = np.array(
+            [[it.gain[s].sd.value for s in SEASON_NAMES] for it in self.intensities.values()]
+        )
+        aid = np.array([lv.aid.value for lv in levers])
+        talk_week = np.full(self.horizon_weeks, -1, dtype=np.int64)
+        talk_lik = np.ones((max(1, len(self.cheap_talk)), len(types)))
+        for j, talk in enumerate(self.cheap_talk):
+            talk_week[self.week_of(talk.when)] = j
+            talk_lik[j] = [talk.likelihood[n].value for n in self.type_names]
+        x0 = self.start_territory_km2.value
+        terms = [t.terms for t in types]
+        att, dfd = self.values[self.attacker], self.values[self.defender]
+        return CampaignArrays(
+            dates=weeks,
+            season=season,
+            regime=(index >= t_regime).astype(np.int64),
+            offers_open=index >= t_open,
+            t_regime=t_regime,
+            gain_mean=mean,
+            gain_sd=sd,
+            gain_multiplier=1.0 + self.aid_effect.value * (1.0 - aid),
+            intensity_cost=np.array(
+                [
+                    [it.attacker_cost.value, it.defender_cost.value]
+                    for it in self.intensities.values()
+                ]
+            ),
+            lever_cost=np.array(
+                [[lv.attacker_cost.value, lv.defender_cost.value] for lv in levers]
+            ),
+            prior=np.array([t.prior.value for t in types]),
+            lever_prob=np.array(
+                [[lever_probs(t.before) for t in types], [lever_probs(t.after) for t in types]]
+            ),
+            offer_prob=np.array(
+                [
+                    [t.before.offer_probability.value for t in types],
+                    [t.after.offer_probability.value for t in types],
+                ]
+            ),
+            riposte_prob=np.array(
+                [
+                    [t.before.riposte_probability.value for t in types],
+                    [t.after.riposte_probability.value for t in types],
+                ]
+            ),
+            riposte_size=np.array([t.riposte_size.value for t in types]),
+            terms_relief=np.array([t.sanctions_relief.value for t in terms]),
+            terms_guarantees=np.array([t.guarantees.value for t in terms]),
+            terms_territory=np.array(
+                [x0 if t.territory_km2 is None else t.territory_km2.value for t in terms]
+            ),
+            terms_snapback=np.array([t.snapback for t in terms]),
+            freeze_line=self.settlement == "freeze_line",
+            values=np.array(
+                [
+                    [
+                        v.territory_per_1000km2.value,
+                        v.sanctions_relief.value,
+                        v.guarantees.value,
+                        v.stalemate.value,
+                    ]
+                    for v in (att, dfd)
+                ]
+            ),
+            sq_relief=self.status_quo_terms.sanctions_relief.value,
+            sq_guarantees=self.status_quo_terms.guarantees.value,
+            x0=x0,
+            bin_km2=self.grid.bin_km2.value,
+            below_km2=self.grid.below_km2.value,
+            above_km2=self.grid.above_km2.value,
+            belief_resolution=self.grid.belief_resolution,
+            discount=self.discount.value,
+            reputation_cost=self.reputation_cost.value,
+            cheap_talk_weight=self.cheap_talk_weight.value,
+            talk_week=talk_week,
+            talk_likelihood=talk_lik,
+        )
+
+
+@dataclass(frozen=True)
+class CampaignArrays:
+    """A campaign as arrays. Index conventions: intensity ``i`` (hold, press, surge), season
+    ``s``, lever ``a``, mediator type ``θ``, regime ``ρ`` (0 before, 1 from the regime change),
+    party ``j`` (0 attacker, 1 defender).
+
+    Shapes: ``gain_mean``, ``gain_sd``: (I, S) km²/week; ``gain_multiplier``: (A,);
+    ``intensity_cost``: (I, 2); ``lever_cost``: (A, 2); ``prior``: (Θ,); ``lever_prob``:
+    (2, Θ, A); ``offer_prob``, ``riposte_prob``: (2, Θ); ``riposte_size``, ``terms_*``: (Θ,);
+    ``values``: (2, 4) = per party the value of 1,000 km² kept by the attacker, of a point of
+    sanctions relief, of a point of guarantees, and the stalemate value at the horizon.
+    """
+
+    dates: list[date]
+    season: IntArray
+    regime: IntArray
+    offers_open: npt.NDArray[np.bool_]
+    t_regime: int
+    gain_mean: FloatArray
+    gain_sd: FloatArray
+    gain_multiplier: FloatArray
+    intensity_cost: FloatArray
+    lever_cost: FloatArray
+    prior: FloatArray
+    lever_prob: FloatArray
+    offer_prob: FloatArray
+    riposte_prob: FloatArray
+    riposte_size: FloatArray
+    terms_relief: FloatArray
+    terms_guarantees: FloatArray
+    terms_territory: FloatArray
+    terms_snapback: npt.NDArray[np.bool_]
+    freeze_line: bool
+    values: FloatArray
+    sq_relief: float
+    sq_guarantees: float
+    x0: float
+    bin_km2: float
+    below_km2: float
+    above_km2: float
+    belief_resolution: int
+    discount: float
+    reputation_cost: float
+    cheap_talk_weight: float
+    talk_week: IntArray
+    talk_likelihood: FloatArray
+
+    @property
+    def horizon(self) -> int:
+        return len(self.dates)
+
+    @property
+    def n_types(self) -> int:
+        return int(self.prior.shape[0])
+
+    @property
+    def n_levers(self) -> int:
+        return int(self.gain_multiplier.shape[0])
+
+    def territory_grid(self) -> FloatArray:
+        """Centres of the territory bins (km² held by the attacker)."""
+        n_below = round(self.below_km2 / self.bin_km2)
+        n_above = round(self.above_km2 / self.bin_km2)
+        grid: FloatArray = self.x0 + self.bin_km2 * np.arange(
+            -n_below, n_above + 1, dtype=np.float64
+        )
+        return grid
+
+    def deal_value(self, party: int, kept_km2: FloatArray, offer: int) -> FloatArray:
+        """Party ``party``'s value of type ``offer``'s deal with the attacker keeping
+        ``kept_km2`` (already the line or the fixed terms)."""
+        v = self.values[party]
+        out: FloatArray = (
+            v[0] * (kept_km2 - self.x0) / 1000.0
+            + v[1] * (self.terms_relief[offer] - self.sq_relief)
+            + v[2] * (self.terms_guarantees[offer] - self.sq_guarantees)
+        )
+        return out
+
+
+def with_overrides(campaign: Campaign, overrides: list[str]) -> Campaign:
+    """A copy of ``campaign`` with ``KEY=VALUE`` overrides applied and validated again.
+
+    ``KEY`` is a dotted path into the campaign (list items by index), e.g.
+    ``mediator.types.presses_russia.after.riposte_probability``; ``VALUE`` is read as YAML
+    (``0.8``, ``fixed_terms``, ``2025-03-01``). A sourced number keeps its shape and gets
+    the note ``what-if override``.
+
+    Raises
+    ------
+    DetenteError
+        Naming the key and the fix, for a malformed override, an unknown key or a value the
+        campaign rejects.
+    """
+    data: dict[str, Any] = campaign.model_dump(mode="json")
+    for item in overrides:
+        key, sep, raw = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise DetenteError(
+                f"what-if {item!r} is not KEY=VALUE; write e.g. discount=0.99", where="--what-if"
+            )
+        try:
+            value = yaml.safe_load(raw)
+        except yaml.YAMLError:
+            raise DetenteError(
+                f"what-if {key}: value {raw!r} is not readable; write a number, a word or a date",
+                where="--what-if",
+            ) from None
+        node: Any = data
+        parts = key.split(".")
+        for depth, part in enumerate(parts):
+            here = ".".join(parts[:depth]) or "campaign"
+            last = depth == len(parts) - 1
+            if isinstance(node, dict) and part in node:
+                if last:
+                    target = node[part]
+                    if (
+                        isinstance(target, dict)
+                        and "value" in target
+                        and not isinstance(value, dict)
+                    ):
+                        node[part] = {"value": value, "note": "what-if override"}
+                    else:
+                        node[part] = value
+                node = node[part]
+            elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+                if last:
+                    node[int(part)] = value
+                node = node[int(part)]
+            else:
+                options = (
+                    ", ".join(map(str, node))
+                    if isinstance(node, dict)
+                    else (f"an index below {len(node)}" if isinstance(node, list) else "nothing")
+                )
+                raise DetenteError(
+                    f"what-if key {key!r}: {here} has no {part!r}; use one of: {options}",
+                    where="--what-if",
+                )
+    try:
+        return Campaign.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = ".".join(str(p) for p in err["loc"] if p != "value")
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        raise DetenteError(
+            f"what-if {', '.join(overrides)}: campaign.{loc or ''} {msg}", where="--what-if"
+        ) from None
