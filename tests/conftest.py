@@ -18,6 +18,14 @@ def _shared_data() -> Path:
 SHARED_DATA = _shared_data()
 
 
+@pytest.fixture(autouse=True)
+def _private_run_store(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every test records runs in its own store, never in the user's ~/.detente."""
+    monkeypatch.setenv("DETENTE_STORE", str(tmp_path_factory.mktemp("store") / "runs.duckdb"))
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """The shared data folder; tests that need it skip where it is absent."""

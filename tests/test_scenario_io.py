@@ -199,3 +199,10 @@ def test_unknown_veto_player(tmp_path: Path) -> None:
     path.write_text(TWO_ISSUES + "veto_players: [X, Q]\n", encoding="utf-8")
     with pytest.raises(DetenteError, match="veto_players names unknown actor 'Q'"):
         load_scenario(path)
+
+
+def test_unreadable_csv_is_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "long.csv"
+    path.write_text("Actor,Capability,Position,Salience\nA,1,2," + "9" * 200_000 + "\n")
+    with pytest.raises(DetenteError, match=r"line 2: not a readable CSV"):
+        load_scenario(path)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -20,7 +21,10 @@ from detente import __version__
 from detente.cli import render
 from detente.cli.calibrate import calibrate_app
 from detente.cli.profile import profile_app
+from detente.cli.report import report as report_command
+from detente.cli.report import serve as serve_command
 from detente.cli.simulate import simulate_command
+from detente.cli.sweep import NoStoreOpt, StoreOpt, runs_app, sensitivity, sweep
 from detente.errors import DetenteError
 from detente.models import MODELS, get_model
 from detente.scenario import builtin_names, load_scenario, to_yaml
@@ -61,6 +65,11 @@ app.add_typer(backtest_app, name="backtest")
 app.add_typer(calibrate_app, name="calibrate")
 app.add_typer(profile_app, name="profile")
 app.command("simulate")(simulate_command)
+app.command("report")(report_command)
+app.command("serve")(serve_command)
+app.command()(sweep)
+app.command()(sensitivity)
+app.add_typer(runs_app, name="runs")
 
 out = Console(soft_wrap=False, width=int(os.environ.get("COLUMNS", "140")))
 
@@ -93,13 +102,23 @@ def forecast(
     trajectory: Annotated[
         bool, typer.Option(help="Also print positions by round for models with rounds.")
     ] = False,
+    store: StoreOpt = None,
+    no_store: NoStoreOpt = False,
 ) -> None:
-    """Forecast the outcome of each issue of a scenario with one or all models."""
+    """Forecast the outcome of each issue of a scenario with one or all models (recorded in
+    the run store, see `detente runs`)."""
     if model and all_models:
         raise DetenteError("give --model or --all, not both", where="options")
     sc = load_scenario(scenario)
     names = list(model) if model else list(MODELS)
+    start = time.perf_counter()
     forecasts = [get_model(name).predict(sc) for name in names]
+    if not no_store:
+        from detente.store import RunStore
+        from detente.store.recorded import record_forecast
+
+        with RunStore(store) as run_store:
+            record_forecast(run_store, sc, forecasts, time.perf_counter() - start)
     if fmt is OutputFormat.json:
         print(render.forecast_document(sc, forecasts))
     elif fmt is OutputFormat.csv:

@@ -48,17 +48,24 @@ def load_scenario(spec: str | Path) -> Scenario:
             source=text_spec,
         )
     text = read_text(path, MAX_SCENARIO_BYTES, what="scenario")
-    suffix = path.suffix.lower()
+    return parse_text(text, suffix=path.suffix, source=str(path), name=path.stem)
+
+
+def parse_text(text: str, *, suffix: str, source: str, name: str = "scenario") -> Scenario:
+    """A scenario from the text of a file with the given suffix (.yaml/.yml or .csv; a CSV
+    whose second row starts ``Actor,Description,Influence`` is KTAB's layout, any other the
+    BDM layout). ``name`` names a BDM-CSV scenario, which has no name of its own."""
+    suffix = suffix.lower()
     if suffix in (".yaml", ".yml"):
-        return parse_yaml(text, source=str(path))
+        return parse_yaml(text, source=source)
     if suffix == ".csv":
         first = text.lstrip("\ufeff").split("\n", 2)
         header = first[1] if len(first) > 1 else ""
         if header.strip().lower().startswith("actor,description,influence"):
-            return parse_ktab_csv(text, source=str(path))
-        return parse_bdm_csv(text, source=str(path), name=path.stem)
+            return parse_ktab_csv(text, source=source)
+        return parse_bdm_csv(text, source=source, name=name)
     raise DetenteError(
-        f"unknown file type {suffix or '(none)'!r}; use .yaml, .yml or .csv", source=str(path)
+        f"unknown file type {suffix or '(none)'!r}; use .yaml, .yml or .csv", source=source
     )
 
 
@@ -90,10 +97,16 @@ def to_yaml(scenario: Scenario) -> str:
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
 
 
-def _csv_rows(text: str) -> list[list[str]]:
-    return [
-        [cell.strip() for cell in row] for row in csv.reader(io.StringIO(text.lstrip("\ufeff")))
-    ]
+def _csv_rows(text: str, source: str) -> list[list[str]]:
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    try:
+        return [[cell.strip() for cell in row] for row in reader]
+    except csv.Error as exc:
+        raise DetenteError(
+            f"not a readable CSV ({exc}); check the quotes and the field lengths",
+            source=source,
+            where=f"line {reader.line_num}",
+        ) from None
 
 
 def _number(cell: str, *, source: str, line: int, column: str) -> float:
@@ -107,7 +120,7 @@ def parse_ktab_csv(text: str, *, source: str = "<ktab csv>") -> Scenario:
     ``Actor, Description, Influence`` then a ``<dim> Position, <dim> Salience`` pair per
     dimension. One row per actor follows. Trailing empty cells are ignored.
     """
-    rows = [r for r in _csv_rows(text) if any(r)]
+    rows = [r for r in _csv_rows(text, source) if any(r)]
     if len(rows) < 3:
         raise DetenteError(
             "a KTAB CSV needs a title row, a header row and at least one actor row",
@@ -189,7 +202,7 @@ def parse_bdm_csv(text: str, *, source: str = "<bdm csv>", name: str = "scenario
     Column names are matched case-insensitively; ``Stakeholder`` and ``Resources`` (as in
     the classic teaching data) are accepted for actor and capability.
     """
-    rows = _csv_rows(text)
+    rows = _csv_rows(text, source)
     if not rows or not any(rows[0]):
         raise DetenteError(
             "the file is empty; write a header Actor,Capability,Position,Salience", source=source

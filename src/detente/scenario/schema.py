@@ -24,15 +24,15 @@ from pydantic import (
 )
 
 from detente.dynamics.campaign import Campaign
+from detente.uncertainty.distributions import Distribution, as_number, check_range, check_value
 
 SALIENCE_MAX = 100.0
 
 
 def _as_sourced(value: Any) -> Any:
-    """Accept ``42`` or ``{value: 42, note: "..."}`` (also ``{value: 42, source: "..."}``)."""
-    if isinstance(value, dict):
-        return value
-    return {"value": value}
+    """Accept ``42``, ``{value: 42, note: "..."}`` or a distribution such as
+    ``{triangular: [20, 35, 60], note: "..."}`` (docs/uncertainty.md)."""
+    return as_number(value)
 
 
 class Sourced(BaseModel):
@@ -42,6 +42,8 @@ class Sourced(BaseModel):
 
     value: float
     note: str | None = None
+    distribution: Distribution | None = None
+    """Uncertainty about the number; ``value`` is then its central value (mode/mean)."""
 
     @field_validator("value")
     @classmethod
@@ -49,6 +51,11 @@ class Sourced(BaseModel):
         if not math.isfinite(v):
             raise ValueError("must be a finite number, not NaN or infinity")
         return v
+
+    @model_validator(mode="after")
+    def _value_in_distribution(self) -> Sourced:
+        check_value(self.value, self.distribution)
+        return self
 
 
 Number = Annotated[Sourced, BeforeValidator(_as_sourced)]
@@ -83,6 +90,11 @@ class Issue(BaseModel):
                 f"status_quo {self.status_quo.value:g} is off the scale "
                 f"[{self.scale[0]:g}, {self.scale[1]:g}]; put it inside the scale"
             )
+        if self.status_quo is not None:
+            try:
+                check_range(self.status_quo.distribution, *self.scale, "keep it inside the scale")
+            except ValueError as exc:
+                raise ValueError(f"status_quo: {exc}") from None
         return self
 
     def on_scale(self, x: float) -> bool:
@@ -104,6 +116,8 @@ class Stance(BaseModel):
     def _non_negative(cls, v: Sourced | None) -> Sourced | None:
         if v is not None and v.value < 0:
             raise ValueError(f"is {v.value:g}; it must be zero or more")
+        if v is not None:
+            check_range(v.distribution, 0.0, math.inf, "keep it zero or more")
         return v
 
     @field_validator("salience")
@@ -111,6 +125,7 @@ class Stance(BaseModel):
     def _at_most_100(cls, v: Sourced) -> Sourced:
         if v.value > SALIENCE_MAX:
             raise ValueError(f"is {v.value:g}; salience is on a 0-100 scale")
+        check_range(v.distribution, 0.0, SALIENCE_MAX, "salience is on a 0-100 scale")
         return v
 
 
@@ -131,6 +146,7 @@ class Actor(BaseModel):
     def _non_negative(cls, v: Sourced) -> Sourced:
         if v.value < 0:
             raise ValueError(f"is {v.value:g}; it must be zero or more")
+        check_range(v.distribution, 0.0, math.inf, "keep it zero or more")
         return v
 
 
@@ -184,6 +200,11 @@ class Scenario(BaseModel):
                         f"{stance.position.value:g} is off the scale "
                         f"[{issue.scale[0]:g}, {issue.scale[1]:g}]; put it inside the scale"
                     )
+                try:
+                    check_range(stance.position.distribution, *issue.scale, "keep it on the scale")
+                except ValueError as exc:
+                    where = f"actor {actor.name!r}, issue {issue_name!r}: position"
+                    raise ValueError(f"{where}: {exc}") from None
         for issue in self.issues:
             if not any(issue.name in a.stances for a in self.actors):
                 raise ValueError(

@@ -1,0 +1,75 @@
+"""``detente report`` and ``detente serve``: thin commands over detente.report and
+detente.web. Registered in :mod:`detente.cli.main`; the heavy imports (matplotlib, jinja2,
+FastAPI, uvicorn) happen only when a command runs."""
+
+from __future__ import annotations
+
+import ipaddress
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from detente.errors import DetenteError
+from detente.scenario import load_scenario
+
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1", "[::1]")
+
+
+def report(
+    scenario: Annotated[
+        str, typer.Argument(help="A built-in scenario name (see `detente scenarios`) or a file.")
+    ],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="The HTML file to write (atomically).")
+    ] = Path("report.html"),
+    seed: Annotated[
+        int, typer.Option(help="Seed for the sections that sample (reproducible reports).")
+    ] = 0,
+) -> None:
+    """Write one self-contained HTML report: the scenario and its notes, every model's
+    forecast, and the plots. Prints the path written."""
+    from detente.report.html import write_report
+
+    sc = load_scenario(scenario)
+    path = write_report(sc, output, seed=seed)
+    typer.echo(str(path.resolve()))
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is a loopback address or ``localhost``."""
+    if host in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def serve(
+    host: Annotated[
+        str, typer.Option(help="Address to bind; the default serves this machine only.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
+) -> None:
+    """Run the web app: pick or upload a scenario, move what-if sliders, download the report."""
+    try:
+        import uvicorn
+
+        from detente.web.app import create_app
+    except ImportError as exc:
+        raise DetenteError(
+            f"the web app needs {exc.name}; install it with `pip install 'detente[web]'`",
+            where="serve",
+        ) from None
+    trusted = None
+    if is_loopback(host):
+        trusted = ["127.0.0.1", "localhost", "[::1]", "::1"]
+    else:
+        typer.echo(
+            f"warning: serving on {host} exposes the app to the network; it has no authentication",
+            err=True,
+        )
+    shown = f"[{host}]" if ":" in host else host
+    typer.echo(f"detente web app on http://{shown}:{port}/ (Ctrl+C to stop)", err=True)
+    uvicorn.run(create_app(trusted_hosts=trusted), host=host, port=port, log_level="warning")

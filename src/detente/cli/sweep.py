@@ -1,0 +1,352 @@
+"""``detente sweep``, ``detente sensitivity`` and ``detente runs``: thin commands over
+:mod:`detente.uncertainty` and :mod:`detente.store`.
+
+Registered in :mod:`detente.cli.main` as ``app.command()(sweep)``,
+``app.command()(sensitivity)`` and ``app.add_typer(runs_app, name="runs")``. Also runnable on
+its own: ``python -m detente.cli.sweep sweep ...``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from detente.errors import DetenteError
+from detente.models import MODELS
+from detente.scenario import load_scenario
+from detente.uncertainty.backends import BACKENDS
+from detente.uncertainty.sweep import DEFAULT_CHUNK_SIZE, Band, resolve_models
+
+out = Console(soft_wrap=False, width=int(os.environ.get("COLUMNS", "140")))
+err = Console(stderr=True)
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+
+
+class BackendChoice(StrEnum):
+    inline = "inline"
+    process = "process"
+    ray = "ray"
+
+
+assert tuple(BackendChoice) == BACKENDS
+
+ScenarioArg = Annotated[
+    str, typer.Argument(help="A built-in scenario name (see `detente scenarios`) or a file.")
+]
+ModelOpt = Annotated[
+    list[str] | None,
+    typer.Option("--model", "-m", help=f"Model(s): {', '.join(MODELS)} (default: all)."),
+]
+SeedOpt = Annotated[int, typer.Option(help="Seed of every random draw (>= 0; 0 is a seed).")]
+BackendOpt = Annotated[
+    BackendChoice, typer.Option(help="Where chunks run: this process, a process pool, or Ray.")
+]
+AddressOpt = Annotated[
+    str | None, typer.Option(help="Ray cluster address (--backend ray), e.g. 127.0.0.1:6379.")
+]
+WorkersOpt = Annotated[
+    int | None, typer.Option(help="Worker processes / Ray CPUs (default: all cores).")
+]
+StoreOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--store",
+        envvar="DETENTE_STORE",
+        help="The run store (DuckDB file); default ~/.detente/runs.duckdb.",
+    ),
+]
+NoStoreOpt = Annotated[
+    bool, typer.Option("--no-store", help="Keep the run in memory only (nothing recorded).")
+]
+ChunkOpt = Annotated[
+    int, typer.Option(help="Draws per chunk; part of the seeding, recorded with the run.")
+]
+
+
+def _open_store(path: Path | None, no_store: bool) -> Any:
+    from detente.store import RunStore
+
+    return RunStore(":memory:" if no_store else path)
+
+
+@contextmanager
+def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
+    """A rich bar on a terminal; one plain line per finished chunk otherwise."""
+    if err.is_terminal:
+        bar = Progress(
+            TextColumn(label), BarColumn(), MofNCompleteColumn(), TextColumn("chunks"),
+            TimeRemainingColumn(), console=err, transient=True,
+        )  # fmt: skip
+        task = bar.add_task(label, total=None)
+        with bar:
+            yield lambda done, total: bar.update(task, completed=done, total=total)
+        return
+    last = [-1]
+
+    def line(done: int, total: int) -> None:
+        if done != last[0]:
+            last[0] = done
+            print(f"{label}: {done}/{total} chunks in the store", file=sys.stderr, flush=True)
+
+    yield line
+
+
+def sweep(
+    scenario: ScenarioArg,
+    draws: Annotated[int, typer.Option(help="Number of Monte Carlo draws.")] = 1000,
+    seed: SeedOpt = 0,
+    model: ModelOpt = None,
+    backend: BackendOpt = BackendChoice.inline,
+    address: AddressOpt = None,
+    workers: WorkersOpt = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
+    band: Annotated[
+        list[str] | None,
+        typer.Option(help="ISSUE:LOW:HIGH; report P(LOW <= outcome <= HIGH). Repeatable."),
+    ] = None,
+    spread: Annotated[
+        bool,
+        typer.Option(
+            help="Give every position, salience and capability without a distribution the "
+            "default band (docs/uncertainty.md)."
+        ),
+    ] = False,
+    chunk_size: ChunkOpt = DEFAULT_CHUNK_SIZE,
+    store: StoreOpt = None,
+    no_store: NoStoreOpt = False,
+    fresh: Annotated[
+        bool, typer.Option(help="Start a new run even if the same run is in the store.")
+    ] = False,
+) -> None:
+    """Monte Carlo draws of the scenario's distributions through the models: quantiles,
+    band probabilities and a convergence check per model and issue. Recorded in the run store
+    chunk by chunk; rerunning an interrupted sweep resumes it."""
+    from detente.store.recorded import stored_sweep
+    from detente.uncertainty.sampling import with_default_spread
+
+    sc = load_scenario(scenario)
+    if spread:
+        sc = with_default_spread(sc)
+    bands = [Band.parse(b) for b in band or []]
+    for b in bands:
+        if b.output not in sc.issue_names:
+            raise DetenteError(
+                f"band names unknown issue {b.output!r}; use one of: {', '.join(sc.issue_names)}",
+                where="--band",
+            )
+    models = resolve_models(model)
+    with _open_store(store, no_store) as st, _progress("sweep") as progress:
+        try:
+            result = stored_sweep(
+                st, sc, models, n_draws=draws, seed=seed, chunk_size=chunk_size, bands=bands,
+                backend=backend.value, address=address, workers=workers, fresh=fresh,
+                extra_spec={"spread": spread}, progress=progress,
+            )  # fmt: skip
+        except KeyboardInterrupt:
+            print(
+                "interrupted: the finished chunks are in the store; rerun the same command "
+                "to resume",
+                file=sys.stderr,
+            )
+            raise typer.Exit(130) from None
+    if result.state == "resumed":
+        print(
+            f"resumed run {result.run_id}: {result.chunks_before} of {result.n_chunks} chunks "
+            "were already in the store",
+            file=sys.stderr,
+        )
+    elif result.state == "complete":
+        print(f"run {result.run_id} was already complete; reused it", file=sys.stderr)
+    if fmt is Format.json:
+        print(json.dumps(result.document, indent=2))
+    else:
+        out.print(sweep_table(result.document))
+
+
+def sweep_table(doc: dict[str, Any]) -> Table:
+    """Models × issues: the deterministic forecast and the draws' quantiles."""
+    table = Table(
+        title=f"Sweep: {doc['scenario']}, {doc['n_draws']} draws, seed {doc['seed']}"
+        + (f", run {doc['run_id']}" if doc.get("run_id") else ""),
+        title_justify="left",
+        caption=f"{len(doc['uncertain'])} uncertain numbers. converged: 1.96 × batch-means "
+        "standard error of mean and median <= 0.5% of the scale.",
+        caption_justify="left",
+    )
+    for col in ("model", "issue", "forecast", "p05", "p25", "p50", "p75", "p95", "mean"):
+        table.add_column(col, justify="left" if col in ("model", "issue") else "right")
+    table.add_column("P(band)", justify="right")
+    table.add_column("converged", justify="right")
+    for res in doc["results"]:
+        for row in res["issues"]:
+            q = row["quantiles"]
+            bands = "; ".join(
+                f"[{b['low']:g}, {b['high']:g}]: {b['probability']:.3f}" for b in row["bands"]
+            )
+            conv = row["convergence"]
+            se = max(conv["mean_se"], conv["p50_se"]) if conv["converged"] is not None else None
+            flag = "-" if se is None else ("yes" if conv["converged"] else "no")
+            table.add_row(
+                res["model"], row["issue"], f"{row['deterministic']:.1f}",
+                *(f"{q[k]:.1f}" for k in ("p05", "p25", "p50", "p75", "p95")),
+                f"{row['mean']:.1f}", bands or "-",
+                flag if se is None else f"{flag} (se {se:.2f})",
+            )  # fmt: skip
+    return table
+
+
+def sensitivity(
+    scenario: ScenarioArg,
+    model: ModelOpt = None,
+    n: Annotated[
+        int, typer.Option("--n", help="Sobol' base sample (power of 2); N × (P + 2) runs.")
+    ] = 256,
+    seed: SeedOpt = 0,
+    backend: BackendOpt = BackendChoice.inline,
+    address: AddressOpt = None,
+    workers: WorkersOpt = None,
+    top: Annotated[int, typer.Option(help="Parameters shown per model and issue.")] = 10,
+    fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
+    store: StoreOpt = None,
+    no_store: NoStoreOpt = False,
+) -> None:
+    """Sobol' first- and total-order indices, ranked: which uncertain number drives each
+    forecast. Without distributions in the scenario, the default band is used."""
+    from detente.store.recorded import stored_sensitivity
+
+    sc = load_scenario(scenario)
+    models = resolve_models(model)
+    with _open_store(store, no_store) as st, _progress("sensitivity") as progress:
+        try:
+            _, _, doc = stored_sensitivity(
+                st, sc, models, n=n, seed=seed, backend=backend.value, address=address,
+                workers=workers, progress=progress,
+            )  # fmt: skip
+        except KeyboardInterrupt:
+            print("interrupted; the store is consistent", file=sys.stderr)
+            raise typer.Exit(130) from None
+    if fmt is Format.json:
+        print(json.dumps(doc, indent=2))
+        return
+    for res in doc["results"]:
+        for issue in res["issues"]:
+            table = Table(
+                title=f"Sobol' indices: {res['model']}, {issue['issue']} "
+                f"(N={doc['n']}, {doc['n_evaluations']} runs, seed {doc['seed']})",
+                title_justify="left",
+                caption="S1: share of the variance due to the number alone; ST: including its "
+                "interactions. ± the 95% bootstrap half-width."
+                + (" Default band (no distributions)." if doc["default_spread"] else ""),
+                caption_justify="left",
+            )
+            for col in ("rank", "parameter", "S1", "ST"):
+                table.add_column(col, justify="left" if col == "parameter" else "right")
+            for row in issue["indices"][:top]:
+                table.add_row(
+                    str(row["rank"]), row["parameter"],
+                    f"{row['S1']:.3f} ± {row['S1_conf']:.3f}",
+                    f"{row['ST']:.3f} ± {row['ST_conf']:.3f}",
+                )  # fmt: skip
+            out.print(table)
+
+
+runs_app = typer.Typer(help="The run store: list, show and export recorded runs.",
+                       no_args_is_help=True)  # fmt: skip
+
+
+@runs_app.command("list")
+def runs_list(
+    store: StoreOpt = None,
+    limit: Annotated[int, typer.Option(help="Most recent runs to show.")] = 50,
+) -> None:
+    """The most recent runs."""
+    with _open_store(store, False) as st:
+        frame = st.list_runs(limit)
+    table = Table(title=f"Runs in {st.path}", title_justify="left")
+    for col in ("id", "kind", "status", "scenario", "models", "seed", "draws", "chunks",
+                "backend", "created (UTC)", "elapsed s"):  # fmt: skip
+        table.add_column(col)
+    for r in frame.itertuples():
+        table.add_row(
+            str(r.run_id), str(r.kind), str(r.status), str(r.scenario),
+            ",".join(json.loads(str(r.models))), _cell(r.seed), _cell(r.n_draws),
+            f"{_cell(r.chunks_done)}/{_cell(r.n_chunks)}",
+            _cell(r.backend), str(r.created_at)[:19], f"{r.elapsed_s:.2f}",
+        )  # fmt: skip
+    out.print(table)
+
+
+def _cell(value: object) -> str:
+    """A table cell: '-' for a missing value (None, NaN, pandas NA), integers without '.0'."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+@runs_app.command("show")
+def runs_show(
+    run_id: Annotated[str, typer.Argument(metavar="ID", help="A run id (or a unique prefix).")],
+    store: StoreOpt = None,
+) -> None:
+    """One run: what was run, when, how long it took, and its summary document (JSON)."""
+    with _open_store(store, False) as st:
+        run = st.run(run_id)
+    run.pop("run_key", None)
+    print(json.dumps(run, indent=2, default=str))
+
+
+@runs_app.command("export")
+def runs_export(
+    run_id: Annotated[str, typer.Argument(metavar="ID", help="A run id (or a unique prefix).")],
+    to: Annotated[Path, typer.Option("--to", help="The Parquet file to write.")],
+    table: Annotated[
+        str, typer.Option(help="outcomes (draws), indices (Sobol') or chunks.")
+    ] = "outcomes",
+    store: StoreOpt = None,
+) -> None:
+    """Write a run's rows to Parquet (the run's metadata in the file's key-value metadata)."""
+    with _open_store(store, False) as st:
+        rows = st.export(run_id, to, table)
+    print(f"wrote {rows} rows to {to}")
+
+
+def build_app() -> typer.Typer:
+    """An app with just these commands, for ``python -m detente.cli.sweep`` and the tests."""
+    from detente.cli.main import _ErrorsAsOneLine
+
+    app = typer.Typer(cls=_ErrorsAsOneLine, no_args_is_help=True, add_completion=False,
+                      pretty_exceptions_enable=False)  # fmt: skip
+    app.command()(sweep)
+    app.command()(sensitivity)
+    app.add_typer(runs_app, name="runs")
+    return app
+
+
+def _timed(fn: Callable[[], None]) -> float:  # pragma: no cover - convenience
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+if __name__ == "__main__":  # pragma: no cover
+    build_app()()

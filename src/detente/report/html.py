@@ -1,0 +1,179 @@
+"""The self-contained HTML report: every registered section, rendered with jinja2.
+
+The file loads nothing from outside itself: the style is inline, figures are base64 PNG or
+inline SVG, and there is no script. It is written atomically (a temporary file in the target
+folder, then a rename), so a failure leaves either the previous file or none, never a
+half-written one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from detente import __version__
+from detente.errors import DetenteError
+from detente.report.sections import (
+    ReportContext,
+    ReportSectionSpec,
+    Section,
+    registered_sections,
+)
+from detente.scenario.schema import Scenario
+
+
+def _slug(name: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in name.lower()).strip("-") or "section"
+
+
+def render_sections(
+    ctx: ReportContext, specs: Sequence[ReportSectionSpec] | None = None
+) -> list[dict[str, Any]]:
+    """Run each section's renderer; the sections that apply, ready for the template.
+
+    Figures become ``data:`` PNG URIs (or inline SVG); a section raising
+    :class:`DetenteError` becomes a "not available" note with its one-line message.
+    """
+    from detente.report.plots import figure_png_base64
+
+    out: list[dict[str, Any]] = []
+    for spec in specs if specs is not None else registered_sections():
+        try:
+            section = spec.render(ctx)
+        except DetenteError as exc:
+            section = Section(
+                title=spec.name,
+                body=f'<p class="unavailable">Not available: {_esc(exc.one_line())}</p>',
+            )
+        if section is None:
+            continue
+        figures = []
+        for plot in section.figures:
+            if isinstance(plot.figure, str):
+                figures.append({"svg": plot.figure, "caption": plot.caption, "alt": plot.alt})
+            else:
+                png = figure_png_base64(plot.figure)
+                figures.append({"png": png, "caption": plot.caption, "alt": plot.alt})
+        out.append(
+            {
+                "title": section.title,
+                "anchor": section.anchor or _slug(spec.name),
+                "body": section.body,
+                "figures": figures,
+            }
+        )
+    return out
+
+
+def _esc(text: str) -> str:
+    from detente.report.sections import esc
+
+    return esc(text)
+
+
+def _environment() -> Any:
+    try:
+        import jinja2
+    except ImportError:  # pragma: no cover - depends on the environment
+        raise DetenteError(
+            "the report needs jinja2; install it with `pip install 'detente[report]'`",
+            where="report",
+        ) from None
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("detente.report", "templates"),
+        autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def build_report(
+    scenario: Scenario,
+    *,
+    seed: int = 0,
+    options: Mapping[str, Any] | None = None,
+    sections: Sequence[ReportSectionSpec] | None = None,
+) -> str:
+    """The report of ``scenario`` as one HTML document (text).
+
+    Parameters
+    ----------
+    scenario:
+        The validated scenario.
+    seed:
+        Passed to every section that samples (Monte Carlo, simulations), so the report is
+        reproducible.
+    options:
+        Free-form options for the sections (e.g. ``{"draws": 2000}``).
+    sections:
+        The sections to render (default: every registered one, in order).
+    """
+    from markupsafe import Markup
+
+    ctx = ReportContext(scenario=scenario, seed=seed, options=dict(options or {}))
+    rendered = render_sections(ctx, sections)
+    for s in rendered:
+        s["body"] = Markup(s["body"])
+        for fig in s["figures"]:
+            if "svg" in fig:
+                fig["svg"] = Markup(fig["svg"])
+    template = _environment().get_template("report.html.j2")
+    return str(
+        template.render(
+            scenario=scenario,
+            sections=rendered,
+            version=__version__,
+            seed=seed,
+        )
+    )
+
+
+def write_atomic(path: str | Path, text: str) -> Path:
+    """Write ``text`` to ``path`` atomically: a temporary file in the same folder, flushed
+    and synced, then renamed over ``path``. On any failure the temporary file is removed and
+    ``path`` is left as it was. Missing parent folders are created. A new file gets mode
+    0644 (an existing one keeps its mode)."""
+    out = Path(path)
+    if out.exists() and out.is_dir():
+        raise DetenteError("is a folder; give a file name such as report.html", source=str(out))
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DetenteError(
+            f"cannot create the folder ({exc.strerror}); choose another path", source=str(out)
+        ) from None
+    mode = (out.stat().st_mode & 0o777) if out.exists() else 0o644
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, out)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return out
+
+
+def write_report(
+    scenario: Scenario,
+    path: str | Path,
+    *,
+    seed: int = 0,
+    options: Mapping[str, Any] | None = None,
+) -> Path:
+    """Build the report of ``scenario`` and write it to ``path`` atomically.
+
+    The whole document is built in memory first; only then is anything written. Returns the
+    path written.
+    """
+    text = build_report(scenario, seed=seed, options=options)
+    return write_atomic(path, text)

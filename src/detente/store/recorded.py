@@ -1,0 +1,165 @@
+"""Runs recorded in the store: sweeps written chunk by chunk (resumable), sensitivity
+analyses and forecasts. This is the runner the CLI calls; the core stays store-free."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from detente.models.base import Forecast, OutcomeModel
+from detente.scenario.schema import Scenario
+from detente.store.runs import RunStore, StoreSink, scenario_hash
+from detente.uncertainty.backends import plan_chunks
+from detente.uncertainty.evaluators import OutcomeModels
+from detente.uncertainty.sampling import uncertain_numbers
+from detente.uncertainty.sensitivity import SobolDesign, sensitivity, sensitivity_document
+from detente.uncertainty.sweep import (
+    SAMPLER_VERSION,
+    Band,
+    Summary,
+    issue_tolerance,
+    run_chunks,
+    summarize,
+    sweep_document,
+)
+
+
+@dataclass(frozen=True)
+class StoredSweep:
+    run_id: str
+    state: str  # "new", "resumed" or "complete" (reused without computing)
+    chunks_before: int
+    chunks_computed: int
+    n_chunks: int
+    document: dict[str, Any]
+    summaries: dict[tuple[str, str], Summary]
+
+
+def model_spec(models: Sequence[OutcomeModel]) -> list[dict[str, Any]]:
+    return [{"model": m.name, "params": m.get_params()} for m in models]
+
+
+def stored_sweep(
+    store: RunStore,
+    scenario: Scenario,
+    models: Sequence[OutcomeModel],
+    *,
+    n_draws: int,
+    seed: int,
+    chunk_size: int,
+    bands: Sequence[Band] = (),
+    backend: str = "inline",
+    address: str | None = None,
+    workers: int | None = None,
+    fresh: bool = False,
+    extra_spec: dict[str, Any] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> StoredSweep:
+    """A sweep written to ``store`` chunk by chunk; rerun with the same arguments, it resumes.
+
+    The summary is computed from the stored draws, one output at a time, so memory stays
+    flat in the number of draws.
+    """
+    jobs = plan_chunks(n_draws, chunk_size, seed)
+    spec = {
+        "models": model_spec(models),
+        "n_draws": n_draws,
+        "seed": seed,
+        "chunk_size": chunk_size,
+        "sampler_version": SAMPLER_VERSION,
+        **(extra_spec or {}),
+    }
+    run_id, state = store.start_run(
+        "sweep", scenario, spec, models=[m.name for m in models], seed=seed, n_draws=n_draws,
+        chunk_size=chunk_size, n_chunks=len(jobs), backend=backend, fresh=fresh,
+    )  # fmt: skip
+    before = len(store.done_chunks(run_id))
+    computed = 0
+    if state != "complete":
+        sink = StoreSink(store, run_id, chunk_size)
+        start = time.perf_counter()
+        try:
+            computed = run_chunks(
+                scenario, OutcomeModels(scenario, models), jobs, sink, backend=backend,
+                address=address, workers=workers, progress=progress,
+            )  # fmt: skip
+        finally:
+            store.add_elapsed(run_id, time.perf_counter() - start)
+    elif progress is not None:
+        progress(len(jobs), len(jobs))
+    summaries = {
+        (m.name, issue): summarize(
+            store.column(run_id, m.name, issue),
+            bands=[(b.low, b.high) for b in bands if b.output == issue],
+            tolerance=issue_tolerance(scenario, issue),
+        )
+        for m in models
+        for issue in scenario.issue_names
+    }
+    doc = sweep_document(
+        scenario, models, summaries, seed=seed, n_draws=n_draws, chunk_size=chunk_size,
+        run_id=run_id, scenario_hash=scenario_hash(scenario),
+    )  # fmt: skip
+    if state != "complete":
+        store.finish(run_id, doc)
+    return StoredSweep(run_id, state, before, computed, len(jobs), doc, summaries)
+
+
+def stored_sensitivity(
+    store: RunStore,
+    scenario: Scenario,
+    models: Sequence[OutcomeModel],
+    *,
+    n: int,
+    seed: int,
+    backend: str = "inline",
+    address: str | None = None,
+    workers: int | None = None,
+    chunk_size: int = 1000,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[str, SobolDesign, dict[str, Any]]:
+    """Sobol' indices, recorded: the model outputs on the design and the ranked indices."""
+    spec = {"models": model_spec(models), "n": n, "seed": seed, "chunk_size": chunk_size}
+    n_params = len(uncertain_numbers(scenario)) or None
+    n_rows = n * ((n_params or 0) + 2)
+    run_id, _ = store.start_run(
+        "sensitivity", scenario, spec, models=[m.name for m in models], seed=seed,
+        n_draws=n_rows, chunk_size=chunk_size, n_chunks=-(-n_rows // chunk_size) if n_rows else 0,
+        backend=backend, fresh=True,
+    )  # fmt: skip
+    start = time.perf_counter()
+    try:
+        sd, _, indices = sensitivity(
+            scenario, models, n=n, seed=seed, backend=backend, address=address,
+            workers=workers, chunk_size=chunk_size, sink=StoreSink(store, run_id, chunk_size),
+            progress=progress,
+        )  # fmt: skip
+    finally:
+        store.add_elapsed(run_id, time.perf_counter() - start)
+    store.write_indices(run_id, indices)
+    doc = sensitivity_document(sd, indices, seed=seed, models=models, run_id=run_id)
+    store.con.execute(
+        "UPDATE runs SET n_draws = ?, n_chunks = ? WHERE run_id = ?",
+        [len(sd.unit), -(-len(sd.unit) // chunk_size), run_id],
+    )
+    store.finish(run_id, doc)
+    return run_id, sd, doc
+
+
+def record_forecast(
+    store: RunStore, scenario: Scenario, forecasts: Sequence[Forecast], elapsed_s: float
+) -> str:
+    """Record a deterministic forecast (one value per model and issue)."""
+    outputs = {
+        (f.model, issue.issue): np.array([issue.outcome]) for f in forecasts for issue in f.issues
+    }
+    spec = {"models": [{"model": f.model, "params": f.params} for f in forecasts]}
+    summary = {"forecasts": [f.to_dict() for f in forecasts]}
+    return store.record(
+        "forecast", scenario, spec, outputs, summary, models=[f.model for f in forecasts],
+        seed=None, elapsed_s=elapsed_s,
+    )  # fmt: skip

@@ -1,0 +1,1 @@
+"""The web app (FastAPI): forecasts, what-if sliders and the report in a browser."""

@@ -1,0 +1,437 @@
+"""The web app: pick or upload a scenario, see every model's forecast and plots, move
+what-if sliders, download the report.
+
+:func:`create_app` builds the FastAPI application; ``detente serve`` runs it with uvicorn on
+127.0.0.1. The page is static (``static/``) and talks to the JSON API, whose OpenAPI schema
+is at ``/openapi.json`` (interactive docs at ``/docs`` need a CDN and are off). Plotly.js is
+served from the installed ``plotly`` package; nothing is loaded from the network.
+
+Safety rules: request bodies over :data:`MAX_BODY_BYTES` get 413 before they are read;
+uploaded scenarios are parsed in memory with detente's own parsers (YAML only through
+``yaml.safe_load``); nothing from a request names a file on the server; a bad scenario gets
+4xx with the CLI's one-line message as ``{"detail": ...}``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import FastAPI, File, Request, UploadFile
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+
+from detente import __version__
+from detente.errors import DetenteError
+from detente.models import MODELS, Forecast
+from detente.scenario import Scenario, builtin_names, load_scenario, to_yaml
+from detente.scenario.overrides import apply_overrides
+from detente.web.loading import TooLargeError, format_of, safe_label, scenario_from_ref
+from detente.web.loading import scenario_from_text as _from_text
+from detente.web.schemas import (
+    MAX_UPLOAD_BYTES,
+    ActorOut,
+    ErrorBody,
+    ForecastRequest,
+    ForecastResponse,
+    Health,
+    IssueForecastOut,
+    IssueOut,
+    ModelForecastOut,
+    Override,
+    ScenarioListing,
+    ScenarioOut,
+    StanceOut,
+    TrajectoryOut,
+)
+
+MAX_BODY_BYTES = 2 * MAX_UPLOAD_BYTES + 64_000
+"""Largest request body: a 1 MB scenario with JSON escaping or multipart framing."""
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorBody, "description": "A body that cannot be parsed."},
+    413: {"model": ErrorBody, "description": "The body or the scenario is too large."},
+    422: {"model": ErrorBody, "description": "A bad request or scenario (one-line message)."},
+}
+
+_ERROR_JSON = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+REPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The report: one self-contained HTML file, as an attachment.",
+        "content": {"text/html": {"schema": {"type": "string"}}},
+    },
+    400: {"description": ERRORS[400]["description"], "content": _ERROR_JSON},
+    413: {"description": ERRORS[413]["description"], "content": _ERROR_JSON},
+    422: {"description": ERRORS[422]["description"], "content": _ERROR_JSON},
+}
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+STATIC = {
+    "app.js": "text/javascript; charset=utf-8",
+    "app.css": "text/css; charset=utf-8",
+}
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+)
+
+
+class BodySizeLimit:
+    """ASGI middleware: 413 for a body over ``limit`` bytes, before the app reads it.
+
+    A declared ``Content-Length`` over the limit is refused at once; a body without one is
+    counted as it arrives and refused as soon as it passes the limit.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = next(
+            (v for k, v in scope.get("headers", []) if k.lower() == b"content-length"), None
+        )
+        if declared is not None:
+            try:
+                too_big = int(declared) > self.limit
+            except ValueError:
+                too_big = False
+            if too_big:
+                await self._refuse(send)
+                return
+        chunks: list[bytes] = []
+        total = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunk = message.get("body", b"")
+            total += len(chunk)
+            if total > self.limit:
+                await self._refuse(send)
+                return
+            chunks.append(chunk)
+            more = bool(message.get("more_body", False))
+        body = b"".join(chunks)
+        sent = False
+
+        async def replay() -> Message:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _refuse(self, send: Send) -> None:
+        detail = (
+            f"request body over the {self.limit:,}-byte limit; scenarios may have at most "
+            f"{MAX_UPLOAD_BYTES:,} bytes"
+        )
+        response = JSONResponse({"detail": detail}, status_code=413)
+        body = response.body
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+
+def _finite(x: float) -> float | None:
+    return float(x) if math.isfinite(x) else None
+
+
+def scenario_out(sc: Scenario) -> ScenarioOut:
+    """The scenario as the page needs it, with each stance's share of the issue's weight."""
+    arr = sc.arrays()
+    weight = arr.capability * arr.salience
+    totals = weight.sum(axis=0)
+    actors = []
+    for a, actor in enumerate(sc.actors):
+        stances = {}
+        for i, issue in enumerate(sc.issues):
+            if issue.name not in actor.stances:
+                continue
+            share = float(weight[a, i] / totals[i]) if totals[i] > 0 else 0.0
+            stances[issue.name] = StanceOut(
+                position=float(arr.position[a, i]),
+                salience=float(arr.salience[a, i]),
+                capability=float(arr.capability[a, i]),
+                weight_share=share,
+            )
+        actors.append(
+            ActorOut(
+                name=actor.name,
+                description=actor.description,
+                capability=actor.capability.value,
+                stances=stances,
+            )
+        )
+    from detente.report.core_sections import source_notes
+
+    return ScenarioOut(
+        name=sc.name,
+        title=sc.title,
+        description=sc.description,
+        as_of=None if sc.as_of is None else sc.as_of.isoformat(),
+        veto_players=list(sc.veto_players),
+        issues=[
+            IssueOut(
+                name=i.name,
+                description=i.description,
+                low_label=i.low_label,
+                high_label=i.high_label,
+                scale=i.scale,
+                status_quo=None if i.status_quo is None else i.status_quo.value,
+            )
+            for i in sc.issues
+        ],
+        actors=actors,
+        notes=len(source_notes(sc)),
+    )
+
+
+def forecast_out(f: Forecast) -> ModelForecastOut:
+    model = MODELS[f.model]
+    issues = []
+    for issue in f.issues:
+        trajectory = None
+        if issue.trajectory is not None:
+            trajectory = TrajectoryOut(
+                rounds=int(issue.trajectory.shape[0] - 1),
+                outcome=None
+                if issue.outcome_path is None
+                else [_finite(float(x)) for x in issue.outcome_path],
+                positions={
+                    actor: [_finite(float(x)) for x in issue.trajectory[:, k]]
+                    for k, actor in enumerate(issue.actors)
+                },
+            )
+        issues.append(
+            IssueForecastOut(
+                issue=issue.issue, outcome=_finite(issue.outcome), trajectory=trajectory
+            )
+        )
+    params = {
+        k: (v if not isinstance(v, float) or math.isfinite(v) else None)
+        for k, v in f.params.items()
+    }
+    return ModelForecastOut(
+        model=f.model, label=model.label, reference=model.reference, params=params, issues=issues
+    )
+
+
+def forecast_response(
+    sc: Scenario, overrides: Sequence[Override], scenario_yaml: str | None = None
+) -> ForecastResponse:
+    """Every model's forecast of ``sc`` (overrides already applied)."""
+    forecasts = [model().predict(sc) for model in MODELS.values()]
+    return ForecastResponse(
+        scenario=scenario_out(sc),
+        forecasts=[forecast_out(f) for f in forecasts],
+        overrides=list(overrides),
+        scenario_yaml=scenario_yaml,
+    )
+
+
+def _resolve(request: ForecastRequest) -> Scenario:
+    sc = scenario_from_ref(request.scenario)
+    return apply_overrides(sc, [(o.path, o.value) for o in request.overrides])
+
+
+@lru_cache(maxsize=1)
+def plotly_js_path() -> Path:
+    """``plotly.min.js`` inside the installed plotly package."""
+    try:
+        root = resources.files("plotly")
+    except ModuleNotFoundError:  # pragma: no cover - depends on the environment
+        raise DetenteError(
+            "the web app needs plotly; install it with `pip install 'detente[web]'`",
+            where="serve",
+        ) from None
+    path = Path(str(root.joinpath("package_data", "plotly.min.js")))
+    if not path.is_file():  # pragma: no cover - depends on the plotly wheel
+        raise DetenteError(f"plotly.min.js not found at {path}; reinstall plotly", where="serve")
+    return path
+
+
+def _static(name: str) -> bytes:
+    return resources.files("detente.web").joinpath("static").joinpath(name).read_bytes()
+
+
+def _one_line(exc: RequestValidationError) -> str:
+    """FastAPI's validation errors as one line: the first problem, its place and count."""
+    errors = list(exc.errors())
+    if not errors:
+        return "bad request"
+    first = errors[0]
+    loc = [str(p) for p in first.get("loc", ()) if p != "body"]
+    if loc[:1] == ["scenario"] and len(loc) > 1 and loc[1] in ("BuiltinRef", "TextRef"):
+        return (
+            'request: scenario: give {"builtin": NAME} or {"text": SCENARIO TEXT, "format": '
+            '"yaml" or "csv", "filename": LABEL}'
+        )
+    where = ".".join(loc) or "body"
+    msg = str(first.get("msg", "invalid")).removeprefix("Value error, ")
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return " ".join(f"request: {where}: {msg}{more}".split())
+
+
+def create_app(*, trusted_hosts: Sequence[str] | None = None) -> FastAPI:
+    """The FastAPI application.
+
+    Parameters
+    ----------
+    trusted_hosts:
+        If given, requests whose ``Host`` header is not in the list get 400 (against DNS
+        rebinding when serving on loopback). ``detente serve`` passes the loopback names
+        when bound to a loopback address.
+    """
+    app = FastAPI(
+        title="detente",
+        version=__version__,
+        description="Forecasts of coercive negotiations: scenarios, outcome models, what-ifs.",
+        docs_url=None,
+        redoc_url=None,
+    )
+    if trusted_hosts is not None:
+        from starlette.middleware.trustedhost import TrustedHostMiddleware
+
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(trusted_hosts))
+    app.add_middleware(BodySizeLimit, limit=MAX_BODY_BYTES)
+
+    @app.exception_handler(TooLargeError)
+    async def _too_large(request: Request, exc: TooLargeError) -> JSONResponse:
+        return JSONResponse({"detail": exc.one_line()}, status_code=413)
+
+    @app.exception_handler(DetenteError)
+    async def _bad_input(request: Request, exc: DetenteError) -> JSONResponse:
+        return JSONResponse({"detail": exc.one_line()}, status_code=422)
+
+    @app.exception_handler(RequestValidationError)
+    async def _bad_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse({"detail": _one_line(exc)}, status_code=422)
+
+    @app.middleware("http")
+    async def _headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Content-Security-Policy"] = CSP
+        response.headers["Referrer-Policy"] = "no-referrer"
+        return response
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def index() -> HTMLResponse:
+        return HTMLResponse(_static("index.html").decode("utf-8"))
+
+    @app.get("/static/plotly.min.js", include_in_schema=False)
+    def plotly_js() -> FileResponse:
+        return FileResponse(
+            plotly_js_path(),
+            media_type="text/javascript; charset=utf-8",
+            headers={"Cache-Control": "max-age=86400"},
+        )
+
+    for name, media_type in STATIC.items():
+
+        def serve_static(name: str = name, media_type: str = media_type) -> Response:
+            return Response(_static(name), media_type=media_type)
+
+        app.add_api_route(f"/static/{name}", serve_static, methods=["GET"], include_in_schema=False)
+
+    @app.get("/api/health", response_model=Health, tags=["meta"])
+    def health() -> Health:
+        """Liveness and the detente version."""
+        return Health(status="ok", version=__version__)
+
+    @app.get("/api/scenarios", response_model=list[ScenarioListing], tags=["scenarios"])
+    def scenarios() -> list[ScenarioListing]:
+        """The built-in scenarios."""
+        out = []
+        for name in builtin_names():
+            sc = load_scenario(name)
+            out.append(
+                ScenarioListing(
+                    name=name,
+                    title=sc.title,
+                    as_of=None if sc.as_of is None else sc.as_of.isoformat(),
+                    actors=len(sc.actors),
+                    issues=len(sc.issues),
+                )
+            )
+        return out
+
+    @app.post("/api/forecast", response_model=ForecastResponse, responses=ERRORS, tags=["forecast"])
+    def forecast(request: ForecastRequest) -> ForecastResponse:
+        """Every model's forecast of a scenario after the what-if overrides."""
+        return forecast_response(_resolve(request), request.overrides)
+
+    @app.post("/api/upload", response_model=ForecastResponse, responses=ERRORS, tags=["forecast"])
+    async def upload(
+        file: Annotated[UploadFile, File(description="A .yaml/.yml or .csv scenario, ≤ 1 MB.")],
+    ) -> ForecastResponse:
+        """Upload a scenario file: its forecasts, and the scenario as YAML for what-ifs."""
+        label = safe_label(file.filename)
+        fmt = format_of(label)
+        raw = await file.read(MAX_UPLOAD_BYTES + 1)
+        if len(raw) > MAX_UPLOAD_BYTES:
+            raise TooLargeError(
+                f"the file is over the web app's {MAX_UPLOAD_BYTES:,}-byte limit; trim it or "
+                "use the command line",
+                source=label,
+            )
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = raw[: exc.start].count(b"\n") + 1
+            raise DetenteError(
+                "is not UTF-8 text; save the file as UTF-8", source=label, where=f"line {line}"
+            ) from None
+        sc = _from_text(text, fmt=fmt, label=label)
+        return forecast_response(sc, [], scenario_yaml=to_yaml(sc))
+
+    @app.post(
+        "/api/report",
+        response_class=Response,
+        responses=REPORT_RESPONSES,
+        tags=["report"],
+    )
+    def report(request: ForecastRequest) -> Response:
+        """The self-contained HTML report of the scenario after the what-if overrides."""
+        from detente.report.html import build_report
+
+        sc = _resolve(request)
+        text = build_report(sc)
+        slug = re.sub(r"[^A-Za-z0-9._-]+", "-", sc.name).strip("-.") or "scenario"
+        return Response(
+            text,
+            media_type="text/html; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{slug[:80]}-report.html"'},
+        )
+
+    return app

@@ -1,0 +1,154 @@
+"""Request and response bodies of the web API (pydantic), published in its OpenAPI schema."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+MAX_UPLOAD_BYTES = 1_000_000
+"""The largest scenario text the web app accepts (UTF-8 bytes); larger gets 413."""
+
+MAX_OVERRIDES = 100
+MAX_PATH_CHARS = 500
+
+
+class ErrorBody(BaseModel):
+    """Every 4xx answer: the one-line message, as the CLI prints it after ``error: ``."""
+
+    detail: str = Field(examples=["upload.yaml: line 12, actors[0].stances.a.salience: ..."])
+
+
+class BuiltinRef(BaseModel):
+    """A built-in scenario, by name (GET /api/scenarios lists them)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    builtin: str = Field(max_length=200, examples=["ukraine-2024"])
+
+
+class TextRef(BaseModel):
+    """The text of a scenario file, parsed in memory (never stored, never a path)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(
+        description="The text of a scenario file (YAML or CSV), at most 1,000,000 UTF-8 bytes "
+        "(larger gets 413)."
+    )
+    format: Literal["yaml", "csv"] = Field(
+        "yaml", description="The format of `text`: YAML, or CSV (KTAB or BDM layout)."
+    )
+    filename: str = Field(
+        "upload.yaml",
+        max_length=200,
+        description="A label for error messages only; never used as a path on the server.",
+    )
+
+
+ScenarioRef = BuiltinRef | TextRef
+"""Which scenario: a built-in by name, or the text of a scenario file."""
+
+
+class Override(BaseModel):
+    """A what-if change: set the number at ``path`` to ``value``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    path: str = Field(
+        min_length=1,
+        max_length=MAX_PATH_CHARS,
+        examples=["actors.Russia.stances.territory.salience"],
+        description="Dot path into the scenario; list items are named by their name.",
+    )
+    value: float = Field(allow_inf_nan=False, examples=[80])
+
+
+class ForecastRequest(BaseModel):
+    """A scenario and the what-if overrides to apply to it before forecasting."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    scenario: ScenarioRef
+    overrides: list[Override] = Field(default_factory=list, max_length=MAX_OVERRIDES)
+
+
+class ScenarioListing(BaseModel):
+    name: str
+    title: str
+    as_of: str | None
+    actors: int
+    issues: int
+
+
+class IssueOut(BaseModel):
+    name: str
+    description: str
+    low_label: str
+    high_label: str
+    scale: tuple[float, float]
+    status_quo: float | None
+
+
+class StanceOut(BaseModel):
+    position: float
+    salience: float
+    capability: float
+    weight_share: float = Field(
+        description="Capability × salience as a share (0-1) of the issue's total."
+    )
+
+
+class ActorOut(BaseModel):
+    name: str
+    description: str
+    capability: float
+    stances: dict[str, StanceOut]
+
+
+class ScenarioOut(BaseModel):
+    name: str
+    title: str
+    description: str
+    as_of: str | None
+    veto_players: list[str]
+    issues: list[IssueOut]
+    actors: list[ActorOut]
+    notes: int = Field(description="How many source/rationale notes the scenario carries.")
+
+
+class TrajectoryOut(BaseModel):
+    rounds: int
+    outcome: list[float | None] | None
+    positions: dict[str, list[float | None]]
+
+
+class IssueForecastOut(BaseModel):
+    issue: str
+    outcome: float | None
+    trajectory: TrajectoryOut | None = None
+
+
+class ModelForecastOut(BaseModel):
+    model: str
+    label: str
+    reference: str
+    params: dict[str, Any]
+    issues: list[IssueForecastOut]
+
+
+class ForecastResponse(BaseModel):
+    """The (changed) scenario and every model's forecast of it."""
+
+    scenario: ScenarioOut
+    forecasts: list[ModelForecastOut]
+    overrides: list[Override]
+    scenario_yaml: str | None = Field(
+        None,
+        description="For an upload: the scenario as YAML, to send back as `text` with what-ifs.",
+    )
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    version: str

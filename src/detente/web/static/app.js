@@ -1,0 +1,357 @@
+// detente web page: talks to the JSON API of the same origin; draws with the local Plotly.
+"use strict";
+
+const PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"];
+const MODEL_STYLE = {
+  compromise: ["#0072B2", "solid"], median: ["#D55E00", "dash"],
+  nash: ["#009E73", "dashdot"], bdm: ["#CC79A7", "dot"],
+};
+const DASHES = ["solid", "dash", "dashdot", "dot"];
+
+const state = {
+  ref: null,          // {builtin} or {text, format, filename}
+  overrides: new Map(), // path -> value
+  data: null,         // last ForecastResponse
+  issue: null,
+  actor: null,
+  seq: 0,
+};
+
+const $ = (id) => document.getElementById(id);
+
+function modelStyle(name, k) {
+  return MODEL_STYLE[name] || [PALETTE[(k + 4) % PALETTE.length], DASHES[k % DASHES.length]];
+}
+
+function fmt(x) { return x === null || x === undefined ? "-" : Number(x).toFixed(1); }
+
+function showError(message) {
+  const box = $("error");
+  if (message) { box.textContent = message; box.hidden = false; } else { box.hidden = true; box.textContent = ""; }
+}
+
+function setStatus(text) { $("status").textContent = text; }
+
+async function postJSON(url, body) {
+  const response = await fetch(url, {
+    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
+  });
+  return response;
+}
+
+async function errorText(response) {
+  try {
+    const body = await response.json();
+    if (typeof body.detail === "string") return body.detail;
+    return JSON.stringify(body.detail);
+  } catch (e) {
+    return `HTTP ${response.status}`;
+  }
+}
+
+function requestBody() {
+  return {
+    scenario: state.ref,
+    overrides: Array.from(state.overrides, ([path, value]) => ({ path, value })),
+  };
+}
+
+async function refresh() {
+  const seq = ++state.seq;
+  setStatus("updating…");
+  const response = await postJSON("/api/forecast", requestBody());
+  if (seq !== state.seq) return; // a newer request is on its way
+  if (!response.ok) {
+    showError(await errorText(response));
+    setStatus("");
+    return;
+  }
+  showError("");
+  render(await response.json());
+  setStatus("up to date");
+}
+
+let timer = null;
+function refreshSoon() {
+  clearTimeout(timer);
+  timer = setTimeout(refresh, 120);
+}
+
+function stancePath(actor, issue, field) { return `actors.${actor}.stances.${issue}.${field}`; }
+
+function render(data) {
+  const previous = state.data;
+  state.data = data;
+  const sc = data.scenario;
+  $("scenario-title").textContent = sc.title || sc.name;
+  $("scenario-meta").textContent = [
+    sc.name, sc.as_of ? `as of ${sc.as_of}` : null,
+    `${sc.actors.length} actors, ${sc.issues.length} issues, ${sc.notes} source notes`,
+    sc.veto_players.length ? `veto players: ${sc.veto_players.join(", ")}` : null,
+  ].filter(Boolean).join(" · ");
+  if (!sc.issues.some((i) => i.name === state.issue)) state.issue = sc.issues[0].name;
+  fillSelect($("whatif-issue"), sc.issues.map((i) => i.name), state.issue);
+  const actors = sc.actors.filter((a) => state.issue in a.stances).map((a) => a.name);
+  if (!actors.includes(state.actor)) state.actor = actors[0];
+  fillSelect($("whatif-actor"), actors, state.actor);
+  renderTable(data, previous);
+  renderSliders();
+  renderOverrides();
+  drawStakeholders();
+  drawComparison();
+  drawRounds();
+}
+
+function fillSelect(select, names, chosen) {
+  const current = Array.from(select.options).map((o) => o.value);
+  if (current.join("\u0000") !== names.join("\u0000")) {
+    select.replaceChildren(...names.map((n) => new Option(n, n)));
+  }
+  select.value = chosen;
+}
+
+function renderTable(data, previous) {
+  const sc = data.scenario;
+  const head = document.createElement("tr");
+  for (const text of ["issue", "status quo", ...data.forecasts.map((f) => f.model)]) {
+    const th = document.createElement("th");
+    th.textContent = text;
+    head.appendChild(th);
+  }
+  $("forecast-table").tHead.replaceChildren(head);
+  const rows = sc.issues.map((issue, i) => {
+    const tr = document.createElement("tr");
+    const name = document.createElement("td");
+    name.textContent = issue.name;
+    name.title = `${issue.scale[0]}: ${issue.low_label}\n${issue.scale[1]}: ${issue.high_label}`;
+    const sq = document.createElement("td");
+    sq.textContent = fmt(issue.status_quo);
+    tr.append(name, sq);
+    for (const f of data.forecasts) {
+      const td = document.createElement("td");
+      td.id = `out-${f.model}-${i}`;
+      td.dataset.model = f.model;
+      td.dataset.issue = issue.name;
+      td.className = "outcome";
+      td.textContent = fmt(f.issues[i].outcome);
+      const old = previous && previous.scenario.name === sc.name
+        ? previous.forecasts.find((p) => p.model === f.model) : null;
+      if (old && old.issues[i] && fmt(old.issues[i].outcome) !== td.textContent) td.classList.add("changed");
+      tr.appendChild(td);
+    }
+    return tr;
+  });
+  $("forecast-table").tBodies[0].replaceChildren(...rows);
+  $("model-captions").textContent = data.forecasts.map((f) => `${f.model}: ${f.label} (${f.reference})`).join(" · ");
+}
+
+function currentIssue() { return state.data.scenario.issues.find((i) => i.name === state.issue); }
+function currentStance() {
+  const actor = state.data.scenario.actors.find((a) => a.name === state.actor);
+  return actor ? actor.stances[state.issue] : null;
+}
+
+function renderSliders() {
+  const issue = currentIssue();
+  const stance = currentStance();
+  const pos = $("slider-position");
+  const span = issue.scale[1] - issue.scale[0];
+  pos.min = issue.scale[0];
+  pos.max = issue.scale[1];
+  pos.step = span <= 10 ? span / 100 : 1;
+  $("end-low").textContent = `${issue.scale[0]}: ${issue.low_label}`;
+  $("end-high").textContent = `${issue.scale[1]}: ${issue.high_label}`;
+  if (!stance) return;
+  if (document.activeElement !== pos) pos.value = stance.position;
+  const sal = $("slider-salience");
+  if (document.activeElement !== sal) sal.value = stance.salience;
+  $("value-position").textContent = fmt(pos.value);
+  $("value-salience").textContent = fmt(sal.value);
+}
+
+function renderOverrides() {
+  const items = Array.from(state.overrides, ([p, v]) => `${p} = ${v}`);
+  $("override-list").textContent = items.length ? items.join("; ") : "none";
+}
+
+function onSlider(field) {
+  const input = $(`slider-${field}`);
+  $(`value-${field}`).textContent = fmt(input.value);
+  state.overrides.set(stancePath(state.actor, state.issue, field), Number(input.value));
+  renderOverrides();
+  refreshSoon();
+}
+
+function lineTrace(x, y0, y1, name, color, dash, width) {
+  return { x: [x, x], y: [y0, y1], mode: "lines", name, line: { color, dash, width }, hoverinfo: "name" };
+}
+
+const LAYOUT = { margin: { l: 60, r: 20, t: 30, b: 60 }, font: { size: 12 }, legend: { orientation: "h", y: -0.2 } };
+const CONFIG = { displaylogo: false, responsive: true };
+
+function drawStakeholders() {
+  const sc = state.data.scenario;
+  const issue = currentIssue();
+  $("stakeholder-title").textContent = `Stakeholder map: ${issue.name}`;
+  const actors = sc.actors.filter((a) => issue.name in a.stances);
+  const x = actors.map((a) => a.stances[issue.name].position);
+  const y = actors.map((a) => 100 * a.stances[issue.name].weight_share);
+  const ymax = Math.max(5, ...y) * 1.25;
+  const order = x.map((v, k) => k).sort((a, b) => x[a] - x[b] || y[b] - y[a]);
+  const positions = new Array(x.length);
+  const lo = issue.scale[0];
+  const width = issue.scale[1] - issue.scale[0];
+  order.forEach((k, n) => {
+    const f = (x[k] - lo) / width;
+    const side = f < 0.15 ? "right" : f > 0.85 ? "left" : "center";
+    positions[k] = `${n % 2 ? "bottom" : "top"} ${side}`;
+  });
+  const traces = [{
+    x, y, text: actors.map((a) => a.name), mode: "markers+text", type: "scatter", name: "actors",
+    textposition: positions, marker: { size: 11, color: "#333" }, textfont: { size: 11 },
+    hovertemplate: "%{text}<br>position %{x:.1f}<br>weight %{y:.1f}%<extra></extra>", showlegend: false,
+  }];
+  if (issue.status_quo !== null) traces.push(lineTrace(issue.status_quo, 0, ymax, `status quo ${fmt(issue.status_quo)}`, "#000", "dot", 2));
+  state.data.forecasts.forEach((f, k) => {
+    const outcome = f.issues.find((i) => i.issue === issue.name).outcome;
+    if (outcome === null) return;
+    const [color, dash] = modelStyle(f.model, k);
+    traces.push(lineTrace(outcome, 0, ymax, `${f.model} ${fmt(outcome)}`, color, dash, 2.5));
+  });
+  const span = issue.scale[1] - issue.scale[0];
+  Plotly.react("chart-stakeholders", traces, {
+    ...LAYOUT,
+    xaxis: { title: { text: `position: ${issue.scale[0]} = ${short(issue.low_label)} … ${issue.scale[1]} = ${short(issue.high_label)}` },
+             range: [issue.scale[0] - 0.04 * span, issue.scale[1] + 0.04 * span] },
+    yaxis: { title: { text: "capability × salience, % of total" }, range: [0, ymax] },
+  }, CONFIG);
+}
+
+function short(text) { return text.length > 40 ? `${text.slice(0, 39)}…` : text; }
+
+function drawComparison() {
+  const sc = state.data.scenario;
+  const names = sc.issues.map((i) => i.name);
+  const pct = (issue, v) => 100 * (v - issue.scale[0]) / (issue.scale[1] - issue.scale[0]);
+  const traces = [];
+  traces.push({
+    x: sc.issues.map((i) => (i.status_quo === null ? null : pct(i, i.status_quo))), y: names,
+    customdata: sc.issues.map((i) => i.status_quo), mode: "markers", name: "status quo", type: "scatter",
+    marker: { symbol: "line-ns-open", size: 26, color: "#000", line: { width: 3 } },
+    hovertemplate: "status quo %{customdata:.1f}<extra></extra>",
+  });
+  state.data.forecasts.forEach((f, k) => {
+    const [color] = modelStyle(f.model, k);
+    traces.push({
+      x: sc.issues.map((issue, i) => (f.issues[i].outcome === null ? null : pct(issue, f.issues[i].outcome))),
+      y: names, customdata: f.issues.map((i) => i.outcome), mode: "markers", type: "scatter", name: f.model,
+      marker: { size: 13, color, line: { color: "#fff", width: 1 } },
+      hovertemplate: `${f.model}: %{customdata:.1f}<extra></extra>`,
+    });
+  });
+  Plotly.react("chart-comparison", traces, {
+    ...LAYOUT, scattermode: "group",
+    xaxis: { title: { text: "forecast, % of the way from the low to the high end of each issue's scale" }, range: [-3, 103] },
+    yaxis: { autorange: "reversed" },
+  }, CONFIG);
+}
+
+function drawRounds() {
+  const issue = currentIssue();
+  const traces = [];
+  let model = null;
+  for (const f of state.data.forecasts) {
+    const fi = f.issues.find((i) => i.issue === issue.name);
+    if (fi && fi.trajectory) {
+      model = f.model;
+      const rounds = [...Array(fi.trajectory.rounds + 1).keys()];
+      Object.entries(fi.trajectory.positions).forEach(([actor, ys], k) => {
+        traces.push({ x: rounds, y: ys, mode: "lines+markers", name: actor, type: "scatter",
+          line: { color: PALETTE[k % PALETTE.length], dash: DASHES[Math.floor(k / PALETTE.length) % DASHES.length], width: 1.5 },
+          marker: { size: 4 } });
+      });
+      if (fi.trajectory.outcome) {
+        traces.push({ x: rounds, y: fi.trajectory.outcome, mode: "lines", name: "round outcome", type: "scatter",
+          line: { color: "#000", width: 5 } });
+      }
+      break;
+    }
+  }
+  $("rounds-title").textContent = model ? `Positions by round (${model}): ${issue.name}` : "Positions by round: no model with rounds";
+  Plotly.react("chart-rounds", traces, {
+    ...LAYOUT, legend: { orientation: "v" },
+    xaxis: { title: { text: "round (0 = the scenario's positions)" }, dtick: 1 },
+    yaxis: { title: { text: `position on ${issue.name}` }, range: [issue.scale[0], issue.scale[1]] },
+  }, CONFIG);
+}
+
+async function loadBuiltins() {
+  const response = await fetch("/api/scenarios");
+  const list = await response.json();
+  $("builtin").replaceChildren(...list.map((s) => new Option(`${s.name}: ${s.title}`, s.name)));
+  if (list.length) {
+    state.ref = { builtin: list[0].name };
+    await refresh();
+  }
+}
+
+async function onUpload() {
+  const file = $("upload").files[0];
+  if (!file) return;
+  const form = new FormData();
+  form.append("file", file);
+  setStatus("uploading…");
+  const response = await fetch("/api/upload", { method: "POST", body: form });
+  if (!response.ok) {
+    showError(await errorText(response));
+    setStatus("");
+    return;
+  }
+  const data = await response.json();
+  state.ref = { text: data.scenario_yaml, format: "yaml", filename: file.name };
+  state.overrides.clear();
+  state.issue = null;
+  state.actor = null;
+  showError("");
+  render(data);
+  setStatus(`uploaded ${file.name}`);
+}
+
+async function onDownload() {
+  setStatus("building the report…");
+  const response = await postJSON("/api/report", requestBody());
+  if (!response.ok) {
+    showError(await errorText(response));
+    setStatus("");
+    return;
+  }
+  const blob = await response.blob();
+  const match = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") || "");
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(blob);
+  link.download = match ? match[1] : "report.html";
+  document.body.appendChild(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(link.href), 10000);
+  setStatus("report downloaded");
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  $("builtin").addEventListener("change", () => {
+    state.ref = { builtin: $("builtin").value };
+    state.overrides.clear();
+    state.issue = null;
+    state.actor = null;
+    $("upload").value = "";
+    refresh();
+  });
+  $("upload").addEventListener("change", onUpload);
+  $("download").addEventListener("click", onDownload);
+  $("reset").addEventListener("click", () => { state.overrides.clear(); refresh(); });
+  $("whatif-issue").addEventListener("change", () => { state.issue = $("whatif-issue").value; render(state.data); });
+  $("whatif-actor").addEventListener("change", () => { state.actor = $("whatif-actor").value; renderSliders(); });
+  $("slider-position").addEventListener("input", () => onSlider("position"));
+  $("slider-salience").addEventListener("input", () => onSlider("salience"));
+  loadBuiltins().catch((e) => showError(`cannot reach the detente app: ${e}`));
+});

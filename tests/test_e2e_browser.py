@@ -1,0 +1,117 @@
+"""End to end in headless Chromium (Debian's /usr/bin/chromium driven by Playwright): load
+the page, move a what-if slider, see the forecast change; save a screenshot to docs/img.
+
+`make test` installs Chromium with scripts/install_browser.sh; without it this test skips.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+DOCS_SCREENSHOT = Path(__file__).resolve().parents[1] / "docs" / "img" / "webapp.png"
+# The test saves its screenshot under pytest's tmp dir; DETENTE_UPDATE_SCREENSHOT=1 refreshes
+# the one in docs/ instead, so a test run never rewrites a tracked file by accident.
+UPDATE_DOCS = os.environ.get("DETENTE_UPDATE_SCREENSHOT") == "1"
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason="/usr/bin/chromium is absent; run scripts/install_browser.sh (make test does)",
+)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    uvicorn = pytest.importorskip("uvicorn")
+    from detente.web.app import create_app
+
+    port = _free_port()
+    config = uvicorn.Config(
+        create_app(trusted_hosts=["127.0.0.1"]), host="127.0.0.1", port=port, log_level="warning"
+    )
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not srv.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("the web app did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(timeout=10)
+
+
+def test_slider_changes_the_forecast(server: str, tmp_path: Path) -> None:
+    screenshot = DOCS_SCREENSHOT if UPDATE_DOCS else tmp_path / "webapp.png"
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with (
+        tempfile.TemporaryDirectory(prefix="detente-chromium-") as profile,
+        sync_api.sync_playwright() as pw,
+    ):
+        context = pw.chromium.launch_persistent_context(
+            profile,
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=CHROMIUM_FLAGS,
+            viewport={"width": 1280, "height": 1500},
+            timeout=60_000,
+        )
+        try:
+            page = context.new_page()
+            external: list[str] = []
+            page.on(
+                "request",
+                lambda r: external.append(r.url) if not r.url.startswith(server) else None,
+            )
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(server + "/", wait_until="load")
+            cell = page.locator("#out-compromise-0")
+            sync_api.expect(cell).to_have_text("44.2", timeout=30_000)
+            page.wait_for_selector("#chart-stakeholders .main-svg", timeout=30_000)
+
+            page.select_option("#whatif-issue", "territory")
+            page.select_option("#whatif-actor", "Russia")
+            slider = page.locator("#slider-salience")
+            slider.focus()
+            slider.fill("5")  # sets the range input's value and fires input/change
+            sync_api.expect(cell).not_to_have_text("44.2", timeout=30_000)
+            after = float(cell.inner_text())
+            assert after < 44.2 - 1
+            sync_api.expect(page.locator("#override-list")).to_contain_text(
+                "actors.Russia.stances.territory.salience = 5"
+            )
+            sync_api.expect(page.locator("#status")).to_have_text("up to date")
+            screenshot.parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(screenshot), full_page=True)
+            assert not errors, errors
+            assert not external, external
+        finally:
+            context.close()
+    assert screenshot.stat().st_size > 20_000

@@ -1,0 +1,220 @@
+"""The HTML report: self-contained, complete (every actor, every note), written atomically;
+the section registry; the plots; the `report` command."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from detente.cli.main import _ErrorsAsOneLine
+from detente.cli.report import report as report_command
+from detente.errors import DetenteError
+from detente.models import MODELS
+from detente.report import (
+    ReportContext,
+    Section,
+    add_section,
+    plots,
+    register_section,
+    registered_sections,
+    remove_section,
+)
+from detente.report.core_sections import source_notes
+from detente.report.html import build_report, write_atomic, write_report
+from detente.scenario import Scenario, load_scenario
+
+EXTERNAL = re.compile(r"""(?:src|href|action|data)\s*=\s*["']?\s*(?:https?:)?//""", re.I)
+
+
+@pytest.fixture(scope="module")
+def ukraine() -> Scenario:
+    return load_scenario("ukraine-2024")
+
+
+@pytest.fixture(scope="module")
+def ukraine_html(ukraine: Scenario) -> str:
+    return build_report(ukraine)
+
+
+def _unescaped(html: str) -> str:
+    import html as html_lib
+
+    return html_lib.unescape(html)
+
+
+def test_report_is_self_contained(ukraine_html: str) -> None:
+    assert not EXTERNAL.search(ukraine_html)
+    assert "<script" not in ukraine_html.lower()
+    assert "@import" not in ukraine_html and "url(" not in ukraine_html
+    images = re.findall(r'<img src="([^"]{0,30})', ukraine_html)
+    assert images and all(src.startswith("data:image/png;base64,") for src in images)
+
+
+def test_report_holds_every_actor_issue_note_and_forecast(
+    ukraine: Scenario, ukraine_html: str
+) -> None:
+    text = " ".join(_unescaped(ukraine_html).split())
+    for actor in ukraine.actors:
+        assert actor.name in text
+    for issue in ukraine.issues:
+        assert issue.name in text
+    notes = source_notes(ukraine)
+    assert len(notes) > 30
+    for _, _, note in notes:
+        assert " ".join(note.split()) in text
+    for source in ukraine.sources:
+        assert " ".join(source.split()) in text
+    for name in MODELS:
+        assert name in text
+    compromise = MODELS["compromise"]().predict(ukraine)
+    assert f"{compromise.outcome('territory'):.1f}" in text
+
+
+def test_scenario_text_is_escaped(toy: Scenario) -> None:
+    evil = toy.model_copy(update={"title": "<script>alert(1)</script>"})
+    html = build_report(evil)
+    assert "<script>alert(1)" not in html
+    assert "&lt;script&gt;alert(1)" in html
+
+
+def test_write_report_is_atomic_when_a_section_fails(toy: Scenario, tmp_path: Path) -> None:
+    def broken(ctx: ReportContext) -> Section:
+        raise RuntimeError("boom")
+
+    add_section(spec := _spec("broken", broken))
+    try:
+        target = tmp_path / "report.html"
+        with pytest.raises(RuntimeError, match="boom"):
+            write_report(toy, target)
+        assert os.listdir(tmp_path) == []
+        target.write_text("previous", encoding="utf-8")
+        with pytest.raises(RuntimeError):
+            write_report(toy, target)
+        assert target.read_text(encoding="utf-8") == "previous"
+        assert os.listdir(tmp_path) == ["report.html"]
+    finally:
+        remove_section(spec.name)
+
+
+def test_write_atomic_leaves_nothing_when_the_write_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def failing_replace(src: str, dst: str) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", failing_replace)
+    with pytest.raises(OSError, match="disk full"):
+        write_atomic(tmp_path / "report.html", "<html>" * 1000)
+    assert os.listdir(tmp_path) == []
+
+
+def test_write_report_writes_and_replaces(toy: Scenario, tmp_path: Path) -> None:
+    target = tmp_path / "sub" / "report.html"
+    assert write_report(toy, target) == target
+    assert target.stat().st_mode & 0o777 == 0o644
+    first = target.read_text(encoding="utf-8")
+    assert first.startswith("<!DOCTYPE html>") and first.rstrip().endswith("</html>")
+    write_report(toy, target)
+    assert target.read_text(encoding="utf-8") == first  # reproducible: no timestamps
+    assert sorted(os.listdir(target.parent)) == ["report.html"]
+
+
+def _spec(name: str, render: object, order: int = 90) -> object:
+    from detente.report import ReportSectionSpec
+
+    return ReportSectionSpec(name=name, render=render, order=order)  # type: ignore[arg-type]
+
+
+def test_registered_sections_plug_in_and_may_not_apply(toy: Scenario) -> None:
+    seen: list[int] = []
+
+    @register_section("test-extra", order=95)
+    def extra(ctx: ReportContext) -> Section:
+        seen.append(ctx.seed)
+        return Section(title="Extra analysis", body="<p>EXTRA-BODY</p>")
+
+    @register_section("test-absent", order=96)
+    def absent(ctx: ReportContext) -> Section | None:
+        return None
+
+    @register_section("test-unavailable", order=97)
+    def unavailable(ctx: ReportContext) -> Section:
+        raise DetenteError("the scenario has no campaign; add one", where="campaign")
+
+    try:
+        names = [s.name for s in registered_sections()]
+        assert names[:5] == ["scenario", "forecasts", "stakeholders", "comparison", "rounds"]
+        assert names.index("test-extra") < names.index("test-absent")
+        html = build_report(toy, seed=7)
+        assert "Extra analysis" in html and "EXTRA-BODY" in html and seen == [7]
+        assert "test-absent" not in html
+        assert "Not available: campaign: the scenario has no campaign; add one" in html
+    finally:
+        for name in ("test-extra", "test-absent", "test-unavailable"):
+            remove_section(name)
+
+
+def test_forecasts_are_computed_once_per_report(
+    toy: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[str] = []
+    original = MODELS["compromise"].predict
+
+    def counting(self: object, scenario: Scenario) -> object:
+        calls.append("x")
+        return original(self, scenario)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(MODELS["compromise"], "predict", counting)
+    build_report(toy)
+    assert calls == ["x"]
+
+
+def test_plots(ukraine: Scenario) -> None:
+    forecasts = {name: model().predict(ukraine) for name, model in MODELS.items()}
+    figs = plots.all_plots(ukraine, forecasts)
+    assert set(figs) == {
+        "stakeholders_territory",
+        "stakeholders_sanctions",
+        "stakeholders_guarantees",
+        "models",
+        "bdm_rounds_territory",
+        "bdm_rounds_sanctions",
+        "bdm_rounds_guarantees",
+    }
+    ax = figs["stakeholders_territory"].axes[0]
+    assert "territory" in ax.get_title(loc="left")
+    labels = {t.get_text() for t in ax.texts}
+    assert "Russia" in labels and "Ukraine" in labels
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend[0] == "status quo 81.0" and any(s.startswith("compromise") for s in legend)
+    rounds = figs["bdm_rounds_territory"].axes[0]
+    bold = [line for line in rounds.get_lines() if line.get_label() == "round outcome"]
+    assert bold and bold[0].get_linewidth() > 3
+    for fig in figs.values():
+        assert plots.figure_png_base64(fig).startswith("iVBOR")
+
+
+def test_place_labels_separates_coincident_points() -> None:
+    placed = plots.place_labels([0.1, 0.1, 0.1], [0.5, 0.5, 0.5], ["Alpha", "Beta", "Gamma"])
+    assert len(set(placed)) == 3
+
+
+def test_report_command(tmp_path: Path) -> None:
+    app = typer.Typer(cls=_ErrorsAsOneLine)
+    app.command()(report_command)
+    app.command("noop")(lambda: None)
+    runner = CliRunner()
+    out = tmp_path / "r.html"
+    result = runner.invoke(app, ["report", "ukraine-2024", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == str(out.resolve())
+    assert out.stat().st_size > 10_000
+    bad = runner.invoke(app, ["report", "no-such-thing", "-o", str(tmp_path / "x.html")])
+    assert bad.exit_code == 2
+    assert bad.stderr.startswith("error: no-such-thing: no such file or built-in scenario")
+    assert not (tmp_path / "x.html").exists()

@@ -1,0 +1,186 @@
+"""The run store: schema, resume after SIGKILL and Ctrl-C, Parquet export."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from detente.models import get_model
+from detente.scenario import load_scenario
+from detente.store import RunStore, default_store_path, scenario_hash
+from detente.store.recorded import record_forecast, stored_sweep
+from detente.uncertainty.sampling import with_default_spread
+from detente.uncertainty.sweep import sweep
+
+SWEEP = ["sweep", "ukraine-2024", "--spread", "-m", "bdm", "-m", "compromise", "--seed", "5",
+         "--draws", "6000", "--chunk-size", "150", "--format", "json"]  # fmt: skip
+N_CHUNKS = 40
+
+
+def _cli(args: list[str], store: Path) -> subprocess.Popen[str]:
+    env = {**os.environ, "DETENTE_STORE": str(store), "PYTHONUNBUFFERED": "1"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "detente.cli.sweep", *args],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )  # fmt: skip
+
+
+def _interrupt_after(store: Path, chunks: int, sig: int) -> subprocess.Popen[str]:
+    """Start the sweep and send ``sig`` once ``chunks`` chunks are in the store."""
+    proc = _cli(SWEEP, store)
+    assert proc.stderr is not None
+    for line in proc.stderr:
+        if line.startswith("sweep:") and int(line.split()[1].split("/")[0]) >= chunks:
+            proc.send_signal(sig)
+            break
+    proc.wait(timeout=120)
+    return proc
+
+
+def _reference() -> dict[tuple[str, str], np.ndarray]:
+    sc = with_default_spread(load_scenario("ukraine-2024"))
+    return sweep(sc, 6000, seed=5, models=["bdm", "compromise"], chunk_size=150).outcomes
+
+
+def _stored(store: Path, run_id: str) -> dict[tuple[str, str], np.ndarray]:
+    with RunStore(store) as st:
+        return {key: st.column(run_id, *key) for key in st.outputs(run_id)}
+
+
+def _chunks(store: Path) -> list[int]:
+    con = duckdb.connect(str(store), read_only=True)
+    try:
+        return [
+            int(r[0]) for r in con.execute("SELECT chunk FROM chunks ORDER BY chunk").fetchall()
+        ]
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT], ids=["SIGKILL", "SIGINT"])
+def test_interrupted_sweep_resumes_to_identical_results(tmp_path: Path, sig: int) -> None:
+    store = tmp_path / "runs.duckdb"
+    killed = _interrupt_after(store, 3, sig)
+    if sig == signal.SIGINT:
+        assert killed.returncode == 130
+    else:
+        assert killed.returncode == -signal.SIGKILL
+    kept = _chunks(store)
+    assert 3 <= len(kept) < N_CHUNKS, "the sweep finished before it could be interrupted"
+    assert len(set(kept)) == len(kept)
+
+    rerun = _cli(SWEEP, store)
+    stdout, stderr = rerun.communicate(timeout=300)
+    assert rerun.returncode == 0, stderr
+    assert f"{len(kept)} of {N_CHUNKS} chunks were already in the store" in stderr
+    doc = json.loads(stdout)
+    assert _chunks(store) == list(range(N_CHUNKS))
+    stored = _stored(store, doc["run_id"])
+    reference = _reference()
+    assert stored.keys() == reference.keys()
+    for key, values in reference.items():
+        assert np.array_equal(stored[key], values), key
+    with RunStore(store) as st:
+        runs = st.list_runs()
+        assert len(runs) == 1 and runs["status"][0] == "complete"
+        n_rows = st.con.execute("SELECT count(*) FROM outcomes").fetchone()
+        assert n_rows == (6000 * 6,)
+
+
+def test_store_schema_forecast_and_export_round_trip(tmp_path: Path) -> None:
+    store = tmp_path / "sub" / "runs.duckdb"
+    sc = load_scenario("ukraine-2024")
+    with RunStore(store) as st:
+        tables = {r[0] for r in st.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        assert {"runs", "chunks", "outcomes", "indices", "meta"} <= tables
+        forecasts = [get_model("compromise").predict(sc)]
+        fid = record_forecast(st, sc, forecasts, elapsed_s=0.01)
+        result = stored_sweep(
+            st, with_default_spread(sc), [get_model("median")], n_draws=250, seed=0, chunk_size=100
+        )
+        run = st.run(result.run_id[:6])
+        assert run["status"] == "complete" and run["kind"] == "sweep"
+        assert run["chunks_done"] == 3 and run["n_chunks"] == 3 and run["seed"] == 0
+        assert run["scenario_hash"] == scenario_hash(with_default_spread(sc))
+        assert run["detente_version"] and run["elapsed_s"] > 0 and run["compute_s"] > 0
+        assert run["params"]["models"] == [{"model": "median", "params": {}}]
+        assert run["summary"]["results"][0]["issues"][0]["n_draws"] == 250
+        forecast_run = st.run(fid)
+        assert forecast_run["kind"] == "forecast" and forecast_run[
+            "scenario_hash"
+        ] == scenario_hash(sc)
+        assert st.column(fid, "compromise", "territory")[0] == forecasts[0].outcome("territory")
+        target = tmp_path / "out" / "draws.parquet"
+        assert st.export(result.run_id, target) == 250 * 3
+        values = st.column(result.run_id, "median", "sanctions")
+    con = duckdb.connect()
+    back = con.execute(
+        f"SELECT value FROM read_parquet('{target}') WHERE output = 'sanctions' ORDER BY draw"
+    ).fetchnumpy()["value"]
+    assert np.array_equal(back, values)
+    cols = [
+        r[0] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet('{target}')").fetchall()
+    ]
+    assert cols == ["run_id", "chunk", "draw", "model", "output", "value"]
+    meta = con.execute(f"SELECT value FROM parquet_kv_metadata('{target}')").fetchone()
+    assert meta is not None and json.loads(meta[0])["run_id"] == result.run_id
+
+
+def test_default_store_path_and_lock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DETENTE_STORE", raising=False)
+    assert default_store_path() == Path.home() / ".detente" / "runs.duckdb"
+    monkeypatch.setenv("DETENTE_STORE", str(tmp_path / "x.duckdb"))
+    assert default_store_path() == tmp_path / "x.duckdb"
+
+
+def test_runs_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from detente.cli.sweep import build_app
+
+    monkeypatch.setenv("DETENTE_STORE", str(tmp_path / "runs.duckdb"))
+    runner = CliRunner()
+    app = build_app()
+    done = runner.invoke(app, ["sweep", "ukraine-2024", "-m", "compromise", "--draws", "50",
+                               "--format", "json"])  # fmt: skip
+    assert done.exit_code == 0, done.output
+    run_id = json.loads(done.stdout)["run_id"]
+    listed = runner.invoke(app, ["runs", "list"])
+    assert listed.exit_code == 0 and run_id in listed.stdout and "complete" in listed.stdout
+    shown = runner.invoke(app, ["runs", "show", run_id])
+    assert shown.exit_code == 0 and json.loads(shown.stdout)["run_id"] == run_id
+    target = tmp_path / "e.parquet"
+    exported = runner.invoke(app, ["runs", "export", run_id, "--to", str(target)])
+    assert exported.exit_code == 0 and target.is_file() and "150 rows" in exported.stdout
+    missing = runner.invoke(app, ["runs", "show", "abcdef"])
+    assert missing.exit_code == 2 and "no run 'abcdef'" in missing.stderr
+    bad = runner.invoke(app, ["runs", "export", run_id, "--to", str(tmp_path / "e.csv")])
+    assert bad.exit_code == 2 and ".parquet" in bad.stderr
+
+
+def test_a_locked_store_is_a_one_line_error(tmp_path: Path) -> None:
+    store = tmp_path / "runs.duckdb"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", f"import duckdb,time; c=duckdb.connect({str(store)!r}); "
+         "print('ok', flush=True); time.sleep(30)"],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ok"
+        start = time.perf_counter()
+        from detente.errors import DetenteError
+
+        with pytest.raises(DetenteError, match="in use by another detente process"):
+            RunStore(store)
+        assert time.perf_counter() - start < 10
+    finally:
+        holder.kill()
+        holder.wait()

@@ -1,0 +1,238 @@
+"""The web API with FastAPI's TestClient: forecasts, uploads, limits, what-ifs, assets."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from detente.cli.main import app as cli_app
+from detente.models import MODELS
+from detente.web.app import MAX_BODY_BYTES, create_app
+from detente.web.schemas import MAX_UPLOAD_BYTES
+from tests.conftest import TWO_ISSUES
+
+BUILTIN = {"scenario": {"builtin": "ukraine-2024"}}
+RUSSIA_TERRITORY_SALIENCE = "actors.Russia.stances.territory.salience"
+
+
+@pytest.fixture(scope="module")
+def client() -> TestClient:
+    return TestClient(create_app())
+
+
+def _outcomes(body: dict[str, object]) -> dict[tuple[str, str], float]:
+    return {
+        (f["model"], i["issue"]): i["outcome"]
+        for f in body["forecasts"]  # type: ignore[attr-defined]
+        for i in f["issues"]
+    }
+
+
+def test_builtin_scenarios_listed(client: TestClient) -> None:
+    r = client.get("/api/scenarios")
+    assert r.status_code == 200
+    assert {"name": "ukraine-2024", "actors": 10, "issues": 3}.items() <= r.json()[0].items()
+
+
+def test_forecast_of_a_builtin_matches_the_library(client: TestClient) -> None:
+    from detente.scenario import load_scenario
+
+    r = client.post("/api/forecast", json=BUILTIN)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert [f["model"] for f in body["forecasts"]] == list(MODELS)
+    sc = load_scenario("ukraine-2024")
+    for name, model in MODELS.items():
+        f = model().predict(sc)
+        for issue in sc.issue_names:
+            assert _outcomes(body)[(name, issue)] == pytest.approx(f.outcome(issue))
+    bdm = next(f for f in body["forecasts"] if f["model"] == "bdm")
+    assert bdm["issues"][0]["trajectory"]["rounds"] == 10
+    assert body["scenario"]["notes"] > 30
+    shares = [a["stances"]["territory"]["weight_share"] for a in body["scenario"]["actors"]]
+    assert sum(shares) == pytest.approx(1.0)
+
+
+def test_what_if_changes_the_forecast(client: TestClient) -> None:
+    base = _outcomes(client.post("/api/forecast", json=BUILTIN).json())
+    r = client.post(
+        "/api/forecast",
+        json={**BUILTIN, "overrides": [{"path": RUSSIA_TERRITORY_SALIENCE, "value": 5}]},
+    )
+    assert r.status_code == 200, r.text
+    changed = _outcomes(r.json())
+    assert changed[("compromise", "territory")] < base[("compromise", "territory")] - 1
+    assert changed[("compromise", "sanctions")] == pytest.approx(base[("compromise", "sanctions")])
+    russia = r.json()["scenario"]["actors"][0]
+    assert russia["stances"]["territory"]["salience"] == 5
+    assert r.json()["overrides"] == [{"path": RUSSIA_TERRITORY_SALIENCE, "value": 5.0}]
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ({"path": RUSSIA_TERRITORY_SALIENCE, "value": 150}, "salience is on a 0-100 scale"),
+        ({"path": "actors.Nobody.capability", "value": 1}, "actors has no 'Nobody'"),
+        ({"path": "actors.Russia.name", "value": 1}, "only numbers can be overridden"),
+    ],
+)
+def test_bad_what_if_is_422_one_line(
+    client: TestClient, override: dict[str, object], message: str
+) -> None:
+    r = client.post("/api/forecast", json={**BUILTIN, "overrides": [override]})
+    assert r.status_code == 422
+    detail = r.json()["detail"]
+    assert isinstance(detail, str) and "\n" not in detail and message in detail
+    assert detail.startswith("what-if: ")
+
+
+def test_upload_good_scenario(client: TestClient) -> None:
+    r = client.post("/api/upload", files={"file": ("toy.yaml", TWO_ISSUES.encode(), "text/yaml")})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["scenario"]["name"] == "toy"
+    assert _outcomes(body)[("compromise", "a")] == pytest.approx(17700 / 270)
+    # the returned YAML is what the page sends back with its what-ifs
+    again = client.post(
+        "/api/forecast",
+        json={
+            "scenario": {"text": body["scenario_yaml"], "filename": "toy.yaml"},
+            "overrides": [{"path": "actors.X.stances.a.position", "value": 20}],
+        },
+    )
+    assert again.status_code == 200, again.text
+    assert _outcomes(again.json())[("compromise", "a")] < 65
+
+
+def test_upload_csv(client: TestClient) -> None:
+    text = "Actor,Capability,Position,Salience\nA,1,0,50\nB,3,100,50\n"
+    r = client.post("/api/upload", files={"file": ("case.csv", text.encode(), "text/csv")})
+    assert r.status_code == 200, r.text
+    assert _outcomes(r.json())[("compromise", "issue")] == pytest.approx(75)
+
+
+def test_bad_upload_gets_the_cli_one_line_message(
+    client: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bad = TWO_ISSUES.replace("salience: 60", "salience: -1")
+    r = client.post("/api/upload", files={"file": ("bad.yaml", bad.encode(), "text/yaml")})
+    assert r.status_code == 422
+    detail = r.json()["detail"]
+    (tmp_path / "bad.yaml").write_text(bad, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    cli = CliRunner().invoke(cli_app, ["validate", "bad.yaml"])
+    assert cli.exit_code == 2
+    assert cli.stderr.strip() == f"error: {detail}"
+    assert detail.startswith("bad.yaml: line ") and "salience: is -1" in detail
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("x.txt", b"name: x", "unknown file type '.txt'"),
+        ("x.yaml", b"\xff\xfe bad", "is not UTF-8 text"),
+        ("x.yaml", b"name: [unclosed", "not valid YAML"),
+        ("../../etc/passwd.yaml", b"name: x\n", "passwd.yaml: "),
+        ("x.yaml", b"a: &a [*a]\n", "an alias refers to the node that contains it"),
+        (
+            "x.csv",
+            b'Actor,Capability,Position,Salience\n"' + b"a" * 200_000 + b'",1,1,1\n',
+            "not a readable CSV",
+        ),
+    ],
+)
+def test_bad_uploads_are_4xx(client: TestClient, name: str, content: bytes, message: str) -> None:
+    r = client.post("/api/upload", files={"file": (name, content, "application/octet-stream")})
+    assert r.status_code == 422, r.text
+    assert message in r.json()["detail"]
+    assert "/etc/" not in r.json()["detail"]
+
+
+def test_builtin_must_be_a_known_name(client: TestClient) -> None:
+    for name in ("../../etc/passwd", "/etc/passwd", "README.md"):
+        r = client.post("/api/forecast", json={"scenario": {"builtin": name}})
+        assert r.status_code == 422
+        assert "no such built-in scenario" in r.json()["detail"]
+
+
+def test_request_validation_errors_are_one_line(client: TestClient) -> None:
+    r = client.post("/api/forecast", json={"scenario": {}})
+    assert r.status_code == 422
+    assert r.json()["detail"].startswith("request: scenario")
+    r = client.post(
+        "/api/forecast", content=b"not json", headers={"content-type": "application/json"}
+    )
+    assert r.status_code == 422 and isinstance(r.json()["detail"], str)
+
+
+def test_oversize_upload_is_413_quickly(client: TestClient) -> None:
+    big = b"#" * (MAX_BODY_BYTES + 10)
+    start = time.perf_counter()
+    r = client.post("/api/upload", files={"file": ("big.yaml", big, "text/yaml")})
+    assert r.status_code == 413
+    assert "limit" in r.json()["detail"]
+    assert time.perf_counter() - start < 2.0
+
+
+def test_oversize_scenario_text_is_413(client: TestClient) -> None:
+    text = "# " + "x" * (MAX_UPLOAD_BYTES + 10)
+    r = client.post("/api/forecast", json={"scenario": {"text": text}})
+    assert r.status_code == 413
+    assert "1,000,000-byte limit" in r.json()["detail"]
+    r = client.post("/api/upload", files={"file": ("big.yaml", text.encode(), "text/yaml")})
+    assert r.status_code == 413
+
+
+def test_chunked_oversize_body_is_413(client: TestClient) -> None:
+    def chunks() -> object:
+        for _ in range(MAX_BODY_BYTES // 65536 + 2):
+            yield b"x" * 65536
+
+    r = client.post("/api/forecast", content=chunks(), headers={"content-type": "application/json"})
+    assert r.status_code == 413
+
+
+def test_report_download(client: TestClient) -> None:
+    r = client.post(
+        "/api/report",
+        json={**BUILTIN, "overrides": [{"path": RUSSIA_TERRITORY_SALIENCE, "value": 5}]},
+    )
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/html")
+    assert 'filename="ukraine-2024-report.html"' in r.headers["content-disposition"]
+    assert "what-if: was 95" in r.text
+
+
+def test_page_and_plotly_are_served_locally(client: TestClient) -> None:
+    page = client.get("/")
+    assert page.status_code == 200
+    assert "http://" not in page.text and "https://" not in page.text
+    assert '<script src="/static/plotly.min.js"' in page.text
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+    js = client.get("/static/plotly.min.js")
+    assert js.status_code == 200
+    assert js.headers["content-type"].startswith("text/javascript")
+    assert len(js.content) > 1_000_000 and b"plotly.js" in js.content[:2000]
+    for name in ("app.js", "app.css"):
+        assert client.get(f"/static/{name}").status_code == 200
+    assert client.get("/static/../pyproject.toml").status_code == 404
+    assert client.get("/static/index.html").status_code == 404
+
+
+def test_openapi_schema_is_published(client: TestClient) -> None:
+    r = client.get("/openapi.json")
+    assert r.status_code == 200
+    schema = r.json()
+    assert schema["info"]["title"] == "detente"
+    assert {"/api/forecast", "/api/upload", "/api/report", "/api/scenarios"} <= set(schema["paths"])
+    assert "Override" in schema["components"]["schemas"]
+
+
+def test_trusted_hosts_refuse_other_host_headers() -> None:
+    guarded = TestClient(create_app(trusted_hosts=["127.0.0.1", "localhost"]))
+    assert guarded.get("/api/health", headers={"host": "evil.example"}).status_code == 400
+    assert guarded.get("/api/health", headers={"host": "127.0.0.1:8000"}).status_code == 200

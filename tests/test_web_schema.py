@@ -1,0 +1,27 @@
+"""Schemathesis against the web app's OpenAPI schema: generated requests never get a 5xx,
+and responses match the schema (status codes, content types, bodies)."""
+
+from __future__ import annotations
+
+import pytest
+
+schemathesis = pytest.importorskip("schemathesis")
+
+from hypothesis import HealthCheck, settings  # noqa: E402
+from schemathesis.specs.openapi.checks import positive_data_acceptance  # noqa: E402
+
+from detente.web.app import create_app  # noqa: E402
+
+schema = schemathesis.openapi.from_asgi("/openapi.json", create_app())
+
+
+@schema.parametrize()
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+def test_api_never_fails_with_5xx(case: schemathesis.Case) -> None:
+    # A schema-valid body may still hold a bad scenario (422): the schema cannot say what a
+    # valid scenario is, so the "positive data acceptance" check does not apply.
+    case.call_and_validate(excluded_checks=[positive_data_acceptance])
