@@ -20,6 +20,7 @@ from typer.core import TyperGroup
 from detente import __version__
 from detente.cli import render
 from detente.cli.calibrate import calibrate_app
+from detente.cli.durability import durability_app
 from detente.cli.profile import profile_app
 from detente.cli.report import report as report_command
 from detente.cli.report import serve as serve_command
@@ -64,6 +65,7 @@ backtest_app = typer.Typer(help="Score the models against real outcomes.", no_ar
 app.add_typer(backtest_app, name="backtest")
 app.add_typer(calibrate_app, name="calibrate")
 app.add_typer(profile_app, name="profile")
+app.add_typer(durability_app, name="durability")
 app.command("simulate")(simulate_command)
 app.command("report")(report_command)
 app.command("serve")(serve_command)

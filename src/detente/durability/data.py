@@ -1,0 +1,318 @@
+"""Read the UCDP Peace Agreement file into a clean survival frame.
+
+One row per agreement: the time it held, in years (``years``), whether it failed
+(``failed``, 1) or was still in force when the data end (0, right-censored), the conflict it
+belongs to (``group``, for clustered errors and grouped cross-validation) and the covariates
+of :data:`COVARIATES`, every one 0/1.
+
+What we assume about the file (UCDP Peace Agreement Dataset v22.1; Pettersson, Högbladh &
+Öberg 2019): ``ended`` is true when the agreement was terminated and blank (or false) when it
+was still in force; ``duration`` is the *date* it ended (not a number); the data end on
+``dateintervalend_meta`` (2021-12-31 in v22.1), where an agreement in force is censored. An
+agreement coded ``ended`` without an end date cannot be placed in time and is left out (4 of
+the 267 rows of the development split); the count is kept in :attr:`AgreementData.dropped`.
+
+References
+----------
+Pettersson, T., Högbladh, S. & Öberg, M. (2019). Organized violence, 1989-2018 and peace
+agreements. *Journal of Peace Research* 56(4), 589-603.
+
+Kreutz, J. (2010). How and when armed conflicts end: Introducing the UCDP Conflict Termination
+dataset. *Journal of Peace Research* 47(2), 243-250.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from detente.errors import DetenteError
+from detente.paths import shared_data_dir
+from detente.textfiles import read_text
+
+DAYS_PER_YEAR = 365.25
+#: An agreement that failed on the day it was signed is given half a day (parametric models
+#: need a positive time).
+MIN_YEARS = 0.5 / DAYS_PER_YEAR
+DEFAULT_END_OF_DATA = "2021-12-31"
+
+#: The model's covariates, all 0/1, and what each one means in the UCDP file.
+COVARIATES: dict[str, str] = {
+    "third_party": "a third party signed or witnessed the agreement (`pa_3rd` not empty)",
+    "pko": "the agreement provides for peacekeeping troops (`pko`)",
+    "cease": "the agreement contains a ceasefire (`cease`)",
+    "comprehensive": "a full agreement settling the whole incompatibility (`pa_type` = 1)",
+    "process": "a peace-process agreement that only sets up talks (`pa_type` = 3)",
+    "terr_prov": "territorial provisions: autonomy, federalism, local government, ... "
+    "(`terr_prov`)",
+    "mil_prov": "military provisions: army integration, DDR, withdrawal, ... (`mil_prov`)",
+    "pol_prov": "political provisions: power sharing, elections, interim government, ... "
+    "(`pol_prov`)",
+    "justice_prov": "justice provisions: amnesty, prisoners, reconciliation, ... (`justice_prov`)",
+    "interstate": "the conflict is interstate (UCDP termination file `type_of_conflict` = 2)",
+}
+
+REQUIRED_COLUMNS = (
+    "paid",
+    "conflict_id",
+    "pa_date",
+    "ended",
+    "duration",
+    "pa_3rd",
+    "pko",
+    "cease",
+    "pa_type",
+    "terr_prov",
+    "mil_prov",
+    "pol_prov",
+    "justice_prov",
+)
+_BINARY = ("pko", "cease", "terr_prov", "mil_prov", "pol_prov", "justice_prov")
+_TRUE = {"true", "1", "1.0", "yes"}
+_FALSE = {"false", "0", "0.0", "no", ""}
+
+
+def default_agreements_path() -> Path:
+    """The UCDP peace-agreement file (development split) in the shared data folder."""
+    return shared_data_dir() / "validation" / "conflict" / "ucdp_peace_agreements_v22.1.csv"
+
+
+def default_termination_path() -> Path:
+    """The UCDP conflict termination file (dyad level) in the shared data folder."""
+    return (
+        shared_data_dir() / "validation" / "conflict" / "ucdp_conflict_termination_dyad_v3-2021.csv"
+    )
+
+
+@dataclass(frozen=True)
+class AgreementData:
+    """The clean survival frame and what was left out on the way.
+
+    Attributes
+    ----------
+    frame:
+        Columns ``paid``, ``group``, ``years``, ``failed`` and every covariate.
+    source:
+        The file read.
+    end_of_data:
+        The censoring date.
+    dropped:
+        Rows left out, by reason.
+    """
+
+    frame: pd.DataFrame
+    source: str
+    end_of_data: pd.Timestamp
+    dropped: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def n_failed(self) -> int:
+        return int(self.frame["failed"].sum())
+
+
+def read_agreements(
+    path: str | Path | None = None,
+    *,
+    termination: str | Path | bool | None = None,
+    end_of_data: str | None = None,
+) -> AgreementData:
+    """Read and validate a UCDP peace-agreement CSV into a survival frame.
+
+    Parameters
+    ----------
+    path:
+        A CSV with the UCDP Peace Agreement columns; default: the shared development split.
+    termination:
+        The UCDP conflict termination (dyad) CSV, used for the ``interstate`` covariate;
+        default (``None``): the shared copy when it exists. ``False``: do not use it
+        (``interstate`` is then 0 everywhere).
+    end_of_data:
+        The censoring date ``YYYY-MM-DD``; default: the file's ``dateintervalend_meta``, or
+        2021-12-31 when the file has no such column.
+
+    Returns
+    -------
+    AgreementData
+
+    Raises
+    ------
+    DetenteError
+        Missing file or column, or a value that cannot be read; the message names the file,
+        the row and column, and the fix.
+    """
+    src_path = Path(path) if path is not None else default_agreements_path()
+    src = str(src_path)
+    raw = _read_csv(src_path)
+    raw.columns = [str(c).strip() for c in raw.columns]
+    missing = [c for c in REQUIRED_COLUMNS if c not in raw.columns]
+    if missing:
+        raise DetenteError(
+            f"missing column(s) {', '.join(missing)}; give a UCDP Peace Agreement CSV "
+            "(codebook v22.1 column names)",
+            source=src,
+        )
+    if raw.empty:
+        raise DetenteError("has no rows; give at least one agreement", source=src)
+
+    signed = _dates(raw["pa_date"], src, "pa_date", required=True)
+    ended = _booleans(raw["ended"], src)
+    end_date = _dates(raw["duration"], src, "duration", required=False)
+    censor_at = _end_of_data(raw, src, end_of_data)
+
+    frame = pd.DataFrame(
+        {
+            "paid": raw["paid"].astype(str).str.strip(),
+            "group": raw["conflict_id"].astype(str).str.split(",").str[0].str.strip(),
+        }
+    )
+    dropped: dict[str, int] = {}
+    no_date = ended & end_date.isna()
+    if no_date.any():
+        dropped["ended without an end date"] = int(no_date.sum())
+    failed = ended & end_date.notna()
+    stop = end_date.where(failed, censor_at)
+    # An end date past the censoring date is censored there: the data say nothing after it.
+    late = failed & (end_date > censor_at)
+    failed &= ~late
+    stop = stop.where(~late, censor_at)
+    days = (stop - signed).dt.days.astype(float)
+    bad = (days < 0) & ~no_date
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise DetenteError(
+            f"agreement {frame['paid'].iloc[i]} ends ({stop.iloc[i].date()}) before it was "
+            f"signed ({signed.iloc[i].date()}); correct pa_date or duration",
+            source=src,
+            where=f"row {i + 2}, column duration",
+        )
+    frame["years"] = np.maximum(days / DAYS_PER_YEAR, MIN_YEARS)
+    frame["failed"] = failed.astype(int)
+
+    for col in _BINARY:
+        frame[col] = _binary(raw[col], src, col)
+    pa_type = _integers(raw["pa_type"], src, "pa_type", allowed={1, 2, 3})
+    frame["third_party"] = raw["pa_3rd"].fillna("").astype(str).str.strip().ne("").astype(int)
+    frame["comprehensive"] = (pa_type == 1).astype(int)
+    frame["process"] = (pa_type == 3).astype(int)
+    frame["interstate"] = _interstate(frame["group"], termination)
+
+    frame = frame.loc[~no_date.to_numpy()].reset_index(drop=True)
+    frame = frame[["paid", "group", "years", "failed", *COVARIATES]]
+    return AgreementData(frame=frame, source=src, end_of_data=censor_at, dropped=dropped)
+
+
+MAX_AGREEMENT_BYTES = 50_000_000
+"""Agreement tables larger than this are refused (UCDP's full file is about 0.5 MB)."""
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    text = read_text(path, MAX_AGREEMENT_BYTES, what="UCDP peace-agreement CSV")
+    try:
+        return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=True)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else "empty file"
+        raise DetenteError(
+            f"is not a readable CSV ({first}); give a comma-separated file with a header row",
+            source=str(path),
+        ) from None
+
+
+def _shown(value: object) -> str:
+    text = "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+    return "blank" if text.strip() == "" else repr(text.strip())
+
+
+def _first_bad(mask: pd.Series) -> int:
+    return int(np.flatnonzero(mask.to_numpy())[0])
+
+
+def _dates(col: pd.Series, src: str, name: str, *, required: bool) -> pd.Series:
+    text = col.fillna("").astype(str).str.strip()
+    parsed = pd.to_datetime(text.where(text != ""), format="%Y-%m-%d", errors="coerce")
+    bad = (text != "") & parsed.isna()
+    if required:
+        bad |= text == ""
+    if bad.any():
+        i = _first_bad(bad)
+        raise DetenteError(
+            f"is {text.iloc[i]!r}; write the date as YYYY-MM-DD",
+            source=src,
+            where=f"row {i + 2}, column {name}",
+        )
+    return parsed
+
+
+def _booleans(col: pd.Series, src: str) -> pd.Series:
+    text = col.fillna("").astype(str).str.strip().str.lower()
+    bad = ~text.isin(_TRUE | _FALSE)
+    if bad.any():
+        i = _first_bad(bad)
+        raise DetenteError(
+            f"is {_shown(col.iloc[i])}; write True (the agreement ended) or leave it blank",
+            source=src,
+            where=f"row {i + 2}, column ended",
+        )
+    return text.isin(_TRUE)
+
+
+def _integers(col: pd.Series, src: str, name: str, *, allowed: set[int]) -> pd.Series:
+    values = pd.to_numeric(col.astype(str).str.strip(), errors="coerce")
+    bad = ~values.isin(list(allowed))
+    if bad.any():
+        i = _first_bad(bad)
+        allowed_text = ", ".join(str(a) for a in sorted(allowed))
+        raise DetenteError(
+            f"is {_shown(col.iloc[i])}; it must be one of {allowed_text}",
+            source=src,
+            where=f"row {i + 2}, column {name}",
+        )
+    return values.astype(int)
+
+
+def _binary(col: pd.Series, src: str, name: str) -> pd.Series:
+    return _integers(col, src, name, allowed={0, 1})
+
+
+def _end_of_data(raw: pd.DataFrame, src: str, end_of_data: str | None) -> pd.Timestamp:
+    if end_of_data is not None:
+        text = end_of_data
+    elif "dateintervalend_meta" in raw.columns and raw["dateintervalend_meta"].notna().any():
+        text = str(raw["dateintervalend_meta"].dropna().astype(str).str.strip().max())
+    else:
+        text = DEFAULT_END_OF_DATA
+    stamp = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+    if pd.isna(stamp):
+        raise DetenteError(
+            f"end of data {text!r} is not a date; write it as YYYY-MM-DD",
+            source=src,
+            where="dateintervalend_meta",
+        )
+    return pd.Timestamp(stamp)
+
+
+def _interstate(group: pd.Series, termination: str | Path | bool | None) -> pd.Series:
+    if termination is False:
+        return pd.Series(0, index=group.index)
+    if termination is None or termination is True:
+        try:
+            path = default_termination_path()
+        except DetenteError:
+            return pd.Series(0, index=group.index)
+        if not path.is_file():
+            return pd.Series(0, index=group.index)
+    else:
+        path = Path(termination)
+    table = _read_csv(path)
+    for col in ("conflict_id", "type_of_conflict"):
+        if col not in table.columns:
+            raise DetenteError(
+                f"missing column {col}; give the UCDP conflict termination (dyad) CSV",
+                source=str(path),
+            )
+    kind = pd.to_numeric(table["type_of_conflict"], errors="coerce")
+    interstate = (kind == 2).groupby(table["conflict_id"].astype(str).str.strip()).max().astype(int)
+    return group.map(interstate).fillna(0).astype(int)
