@@ -84,3 +84,17 @@ def test_scenarios_and_show() -> None:
     assert shown.exit_code == 0
     for word in ("territory", "sanctions", "guarantees", "Russia", "Ukraine"):
         assert word in shown.stdout
+
+
+def test_show_marks_distributions(tmp_path: Path) -> None:
+    path = tmp_path / "d.yaml"
+    path.write_text(
+        "name: d\nissues: [{name: a}]\nactors:\n"
+        "  - {name: X, capability: 1, stances: {a: {position: {triangular: [20, 35, 60]},"
+        " salience: 50}}}\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["show", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "35 ~ triangular [20, 35, 60] / 50" in result.stdout
+    assert "Sources and rationale" not in result.stdout  # no notes, no empty table

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from detente import __version__
 from detente.models import MODELS, Forecast
-from detente.scenario.schema import Scenario
+from detente.scenario.schema import Scenario, Sourced
 
 FORECAST_SCHEMA_VERSION = 1
 
@@ -95,6 +95,12 @@ def forecast_csv(forecasts: Sequence[Forecast]) -> str:
     return str(frame.to_csv(index=False, float_format="%.6g"))
 
 
+def _num(x: Sourced, spec: str = "g") -> str:
+    """A number, with its distribution where it has one, e.g. ``35 ~ triangular(20, 35, 60)``."""
+    text = format(x.value, spec)
+    return text if x.distribution is None else f"{text} ~ {x.distribution.describe()}"
+
+
 def scenario_tables(scenario: Scenario, notes: bool = False) -> list[Table]:
     """The issues, then the actors with their capability and stances."""
     issues = Table(title=f"{scenario.name}: {scenario.title}", title_justify="left")
@@ -108,7 +114,9 @@ def scenario_tables(scenario: Scenario, notes: bool = False) -> list[Table]:
             f"{issue.scale[1]:g}: {issue.high_label}",
             "-" if sq is None else f"{sq.value:g}",
         )
-    actors = Table(title="Actors: position / salience per issue", title_justify="left")
+    actors = Table(
+        title="Actors: position / salience per issue (~ marks a distribution)", title_justify="left"
+    )
     actors.add_column("actor")
     actors.add_column("capability", justify="right")
     for issue in scenario.issues:
@@ -117,8 +125,8 @@ def scenario_tables(scenario: Scenario, notes: bool = False) -> list[Table]:
         cells = []
         for issue in scenario.issues:
             s = actor.stances.get(issue.name)
-            cells.append("-" if s is None else f"{s.position.value:g} / {s.salience.value:g}")
-        actors.add_row(actor.name, f"{actor.capability.value:.4g}", *cells)
+            cells.append("-" if s is None else f"{_num(s.position)} / {_num(s.salience)}")
+        actors.add_row(actor.name, _num(actor.capability, ".4g"), *cells)
     tables = [issues, actors]
     if notes:
         sources = Table(title="Sources and rationale", title_justify="left", show_lines=True)
@@ -136,7 +144,8 @@ def scenario_tables(scenario: Scenario, notes: bool = False) -> list[Table]:
                     value = getattr(s, field_name)
                     if value is not None and value.note:
                         sources.add_row(actor.name, f"{issue_name}.{field_name}", value.note)
-        tables.append(sources)
+        if sources.row_count:
+            tables.append(sources)
     return tables
 
 
