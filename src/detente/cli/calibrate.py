@@ -7,16 +7,15 @@ A Typer sub-app, mounted by :mod:`detente.cli.main`; the library raises
 from __future__ import annotations
 
 import json
-import os
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from detente.cli.common import TableOrJson, err, out
 from detente.dynamics.territory import (
     TerritoryCalibration,
     fit_territory,
@@ -25,14 +24,6 @@ from detente.dynamics.territory import (
 )
 
 calibrate_app = typer.Typer(help="Calibrate the battlefield model from data.", no_args_is_help=True)
-
-out = Console(soft_wrap=False, width=int(os.environ.get("COLUMNS", "140")))
-err = Console(stderr=True)
-
-
-class CalibrationFormat(StrEnum):
-    table = "table"
-    json = "json"
 
 
 class SeasonChoice(StrEnum):
@@ -64,7 +55,7 @@ def territory(
         typer.Option(help="Season effect: none, mean (shifted means), probs, or auto (BIC)."),
     ] = SeasonChoice.auto,
     week_ending: Annotated[str, typer.Option(help="Last day of each week (MON..SUN).")] = "SUN",
-    fmt: Annotated[CalibrationFormat, typer.Option("--format", "-f")] = CalibrationFormat.table,
+    fmt: Annotated[TableOrJson, typer.Option("--format", "-f")] = TableOrJson.table,
 ) -> None:
     """Fit the weekly-gain regimes (hold / press / surge) of an occupied-area series."""
     series = read_territory_series(file)
@@ -90,7 +81,7 @@ def territory(
             progress=lambda n: bar.advance(task, n),
             source=str(file),
         )
-    if fmt is CalibrationFormat.json:
+    if fmt is TableOrJson.json:
         print(json.dumps(cal.to_dict(), indent=2))
         return
     for table in calibration_tables(cal):

@@ -9,15 +9,13 @@ A Typer sub-app, mounted by :mod:`detente.cli.main`, with two commands:
 from __future__ import annotations
 
 import json
-import os
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from detente.cli.common import TableOrJson, out
 from detente.durability.data import read_agreements
 from detente.durability.evaluate import holdout_concordance
 from detente.durability.fit import MODELS, get_model
@@ -29,13 +27,6 @@ durability_app = typer.Typer(
     help="Will the deal hold? Survival models fitted on real peace agreements.",
     no_args_is_help=True,
 )
-
-out = Console(soft_wrap=False, width=int(os.environ.get("COLUMNS", "140")))
-
-
-class Format(StrEnum):
-    table = "table"
-    json = "json"
 
 
 ModelOption = Annotated[
@@ -69,7 +60,7 @@ def predict(
     level: Annotated[float, typer.Option(help="Level of the interval.")] = 0.9,
     draws: Annotated[int, typer.Option(help="Draws of the model's parameters.")] = 1000,
     seed: Annotated[int, typer.Option(help="Seed of the draws.")] = 0,
-    fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
+    fmt: Annotated[TableOrJson, typer.Option("--format", "-f")] = TableOrJson.table,
 ) -> None:
     """P(the deal holds 1, 3 and 5 years) with an interval, and the term that would raise it
     most."""
@@ -80,7 +71,7 @@ def predict(
     get_model(model)  # an unknown name fails before the data are read
     hazard = FittedResumptionHazard.from_data(data, model=model, mapping=deal_mapping)
     result = hazard.forecast(terms, level=level, n_draws=draws, seed=seed)
-    if fmt is Format.json:
+    if fmt is TableOrJson.json:
         print(json.dumps({"scenario": sc.name, **result.to_dict()}, indent=2))
     else:
         _print_forecast(sc.name, result)
@@ -118,14 +109,14 @@ def evaluate(
     train: Annotated[Path, typer.Option(help="UCDP peace-agreement CSV to fit on.")],
     test: Annotated[Path, typer.Option(help="CSV with the same columns to score on.")],
     model: ModelOption = "cox",
-    fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
+    fmt: Annotated[TableOrJson, typer.Option("--format", "-f")] = TableOrJson.table,
 ) -> None:
     """Fit on one file and print the concordance (Harrell's C) on the other."""
     estimator = get_model(model)
     train_frame = read_agreements(train).frame
     test_frame = read_agreements(test).frame
     c_index, n_test = holdout_concordance(estimator, train_frame, test_frame)
-    if fmt is Format.json:
+    if fmt is TableOrJson.json:
         print(json.dumps({"c_index": round(c_index, 4), "n_test": n_test}))
     else:
         out.print(

@@ -7,16 +7,15 @@ A Typer sub-app, mounted by :mod:`detente.cli.main`; the library raises
 from __future__ import annotations
 
 import datetime as dt
-import os
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import pandas as pd
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from detente.cli.common import TableOrJson, out
 from detente.errors import DetenteError
 from detente.profiles.events import filter_events, read_events
 from detente.profiles.leaders import CITATION, leader_names, leader_profile, psycl
@@ -27,13 +26,6 @@ profile_app = typer.Typer(
     help="Profile a counterpart: its record of events, or its leader's PsyCL scores.",
     no_args_is_help=True,
 )
-
-out = Console(soft_wrap=False, width=int(os.environ.get("COLUMNS", "140")))
-
-
-class ProfileFormat(StrEnum):
-    table = "table"
-    json = "json"
 
 
 class QuadConventionChoice(StrEnum):
@@ -92,7 +84,7 @@ def events_command(
     n_boot: Annotated[int, typer.Option(help="Bootstrap replicates.")] = 2000,
     n_perm: Annotated[int, typer.Option(help="Permutations of the lead/lag test.")] = 2000,
     max_lag: Annotated[int, typer.Option(help="Largest lead/lag in weeks.")] = 8,
-    fmt: Annotated[ProfileFormat, typer.Option("--format", "-f")] = ProfileFormat.table,
+    fmt: Annotated[TableOrJson, typer.Option("--format", "-f")] = TableOrJson.table,
     plot: Annotated[
         Path | None, typer.Option(help="Write the three-panel PNG into this folder.")
     ] = None,
@@ -141,7 +133,7 @@ def events_command(
     if save is not None:
         save_profile(prof, save)
         typer.echo(f"profile saved: {save}", err=True)
-    if fmt is ProfileFormat.json:
+    if fmt is TableOrJson.json:
         print(dumps_profile(prof))
         return
     _print_event_profile(prof, params)
@@ -236,7 +228,7 @@ def leader_command(
         str | None, typer.Argument(help="A leader's name, e.g. Putin (case-insensitive).")
     ] = None,
     list_all: Annotated[bool, typer.Option("--list", help="List the 130 PsyCL leaders.")] = False,
-    fmt: Annotated[ProfileFormat, typer.Option("--format", "-f")] = ProfileFormat.table,
+    fmt: Annotated[TableOrJson, typer.Option("--format", "-f")] = TableOrJson.table,
     save: Annotated[Path | None, typer.Option(help="Write the profile JSON here.")] = None,
 ) -> None:
     """A leader's PsyCL operational-code and leadership-trait scores, with percentiles among
@@ -252,7 +244,7 @@ def leader_command(
     if save is not None:
         save_profile(prof, save)
         typer.echo(f"profile saved: {save}", err=True)
-    if fmt is ProfileFormat.json:
+    if fmt is TableOrJson.json:
         print(dumps_profile(prof))
         return
     years = ", ".join(f"{y['year']} ({y['words']:,})" for y in prof["years"]) or "-"

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from detente.dynamics.territory import TerritoryCalibration
-from detente.errors import DetenteError
+from detente.plotting import new_figure, save_figure
 
 REGIME_COLOURS = ("#3b75af", "#9e9e9e", "#c0392b", "#e67e22", "#8e44ad", "#27ae60")
 """Colours of the regimes in mean order (hold blue, press grey, surge red, then others)."""
@@ -43,26 +43,16 @@ def plot_regimes(
     pathlib.Path
         The file written.
     """
-    try:
-        import matplotlib
+    from matplotlib.patches import Patch
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-        from matplotlib.patches import Patch
-    except ImportError:  # pragma: no cover - depends on the environment
-        raise DetenteError(
-            "plotting needs matplotlib; install it with `pip install matplotlib`",
-            where="plot",
-        ) from None
     out = Path(path)
     weeks = pd.to_datetime(list(calibration.week_ending))
     gains = np.asarray(calibration.gains)
     regime = np.argmax(np.asarray(calibration.posterior), axis=1)
     colours = [REGIME_COLOURS[k % len(REGIME_COLOURS)] for k in regime]
 
-    fig, (top, bottom) = plt.subplots(
-        2, 1, figsize=(11, 7), sharex=True, gridspec_kw={"height_ratios": [3, 2]}
-    )
+    fig = new_figure(figsize=(11, 7), layout="tight")
+    top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 2]})
     top.bar(weeks - pd.Timedelta(days=3), gains, width=6, color=colours)
     for k in range(len(calibration.regimes)):
         top.axhline(
@@ -97,8 +87,4 @@ def plot_regimes(
         )
     bottom.set_ylabel("occupied area (thousand km²)" if series is not None else "cumulative km²")
     bottom.set_xlabel("week ending")
-    fig.tight_layout()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=120)
-    plt.close(fig)
-    return out
+    return save_figure(fig, out)

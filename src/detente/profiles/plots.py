@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from detente.errors import DetenteError
+from detente.plotting import new_figure, save_figure
 
 QUAD_COLOURS = ("#8fbcd4", "#1f6f9f", "#f2a37b", "#b2361e")
 """Verbal cooperation, material cooperation, verbal conflict, material conflict."""
@@ -43,15 +43,6 @@ def plot_profile(profile: dict[str, Any], path: str | Path) -> Path:
     pathlib.Path
         The file written.
     """
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:  # pragma: no cover - depends on the environment
-        raise DetenteError(
-            "plotting needs matplotlib; install it with `pip install matplotlib`", where="--plot"
-        ) from None
     out = Path(path)
     if out.suffix == "":
         out = out / plot_filename(profile)
@@ -64,7 +55,8 @@ def plot_profile(profile: dict[str, Any], path: str | Path) -> Path:
     dyad = f"{profile['dyad']['source']}→{profile['dyad']['target']}"
     window = f"{profile['window']['start']} to {profile['window']['end']}"
 
-    fig, axes = plt.subplots(3, 1, figsize=(9, 9.5), constrained_layout=True)
+    fig = new_figure(figsize=(9, 9.5), layout="constrained")
+    axes = fig.subplots(3, 1)
     ax = axes[0]
     axv = ax.twinx()
     axv.bar(weeks, n, width=6, color="#dddddd", zorder=0, label="events per week")
@@ -131,10 +123,5 @@ def plot_profile(profile: dict[str, Any], path: str | Path) -> Path:
             f"family-wise p={p_text} ({ll['n_perm']} permutations)"
         )
     ax.legend(loc="upper left", fontsize=8)
-    try:
-        fig.savefig(out, dpi=110)
-    except OSError as exc:
-        raise DetenteError(f"cannot write the plot ({exc.strerror})", source=str(out)) from None
-    finally:
-        plt.close(fig)
+    save_figure(fig, out, dpi=110)
     return out
