@@ -209,7 +209,9 @@ def test_cheap_talk_moves_belief_only_by_its_weight() -> None:
     prior, lik = np.array([0.5, 0.5]), np.array([0.9, 0.1])
     np.testing.assert_allclose(cheap_talk_update(prior, lik, 0.0), prior)
     np.testing.assert_allclose(cheap_talk_update(prior, lik, 1.0), [0.9, 0.1])
-    np.testing.assert_allclose(cheap_talk_update(prior, lik, 0.3), [0.62, 0.38])
+    odds = 9.0**0.3  # tempered likelihood: posterior odds = prior odds x LR^w
+    expected = [odds / (1 + odds), 1 / (1 + odds)]
+    np.testing.assert_allclose(cheap_talk_update(prior, lik, 0.3), expected)
 
 
 @pytest.mark.parametrize(("n_types", "resolution"), [(1, 4), (2, 7), (3, 10), (4, 5)])

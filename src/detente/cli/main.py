@@ -14,17 +14,23 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from typer.core import TyperGroup
 
 from detente import __version__
 from detente.cli import render
 from detente.cli.calibrate import calibrate_app
+from detente.cli.common import TableJsonCsv, out
 from detente.cli.durability import durability_app
 from detente.cli.profile import profile_app
 from detente.cli.report import report as report_command
 from detente.cli.report import serve as serve_command
-from detente.cli.simulate import simulate_command
+from detente.cli.simulate import (
+    ForecastProfileOpt,
+    ProfileActorOpt,
+    ProfileTargetOpt,
+    profiled_scenario,
+    simulate_command,
+)
 from detente.cli.sweep import NoStoreOpt, StoreOpt, runs_app, sensitivity, sweep
 from detente.errors import DetenteError
 from detente.models import MODELS, get_model
@@ -73,14 +79,6 @@ app.command()(sweep)
 app.command()(sensitivity)
 app.add_typer(runs_app, name="runs")
 
-out = Console(soft_wrap=False, width=int(os.environ.get("COLUMNS", "140")))
-
-
-class OutputFormat(StrEnum):
-    table = "table"
-    json = "json"
-    csv = "csv"
-
 
 class ShowFormat(StrEnum):
     table = "table"
@@ -100,18 +98,21 @@ def forecast(
         typer.Option("--model", "-m", help=f"Model(s) to run: {', '.join(MODELS)}."),
     ] = None,
     all_models: Annotated[bool, typer.Option("--all", help="Run every model (default).")] = False,
-    fmt: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
+    fmt: Annotated[TableJsonCsv, typer.Option("--format", "-f")] = TableJsonCsv.table,
     trajectory: Annotated[
         bool, typer.Option(help="Also print positions by round for models with rounds.")
     ] = False,
     store: StoreOpt = None,
     no_store: NoStoreOpt = False,
+    profile: ForecastProfileOpt = None,
+    profile_actor: ProfileActorOpt = None,
+    profile_target: ProfileTargetOpt = None,
 ) -> None:
     """Forecast the outcome of each issue of a scenario with one or all models (recorded in
     the run store, see `detente runs`)."""
     if model and all_models:
         raise DetenteError("give --model or --all, not both", where="options")
-    sc = load_scenario(scenario)
+    sc = profiled_scenario(load_scenario(scenario), profile, profile_actor, profile_target)
     names = list(model) if model else list(MODELS)
     start = time.perf_counter()
     forecasts = [get_model(name).predict(sc) for name in names]
@@ -121,9 +122,9 @@ def forecast(
 
         with RunStore(store) as run_store:
             record_forecast(run_store, sc, forecasts, time.perf_counter() - start)
-    if fmt is OutputFormat.json:
+    if fmt is TableJsonCsv.json:
         print(render.forecast_document(sc, forecasts))
-    elif fmt is OutputFormat.csv:
+    elif fmt is TableJsonCsv.csv:
         sys.stdout.write(render.forecast_csv(forecasts))
     else:
         out.print(render.forecast_table(sc, forecasts))
@@ -192,7 +193,7 @@ def backtest_deu(
     capability: Annotated[
         str, typer.Option(help="Capability: 'equal' or 'votes' (Council vote weights).")
     ] = "equal",
-    fmt: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
+    fmt: Annotated[TableJsonCsv, typer.Option("--format", "-f")] = TableJsonCsv.table,
 ) -> None:
     """Score every model, and the naive baselines, on the real outcomes of EU legislative
     bargaining (DEU III, development split)."""
@@ -202,9 +203,9 @@ def backtest_deu(
     cases = load_deu(data or default_deu_dir(), capability=capability)
     chosen = {name: get_model(name) for name in (models or list(MODELS))} | BASELINES
     table = score(backtest(cases, chosen))
-    if fmt is OutputFormat.csv:
+    if fmt is TableJsonCsv.csv:
         sys.stdout.write(table.to_csv(index=False, float_format="%.4f"))
-    elif fmt is OutputFormat.json:
+    elif fmt is TableJsonCsv.json:
         print(table.to_json(orient="records", indent=2))
     else:
         out.print(render.score_table(table, title=f"DEU backtest, capability={capability}"))

@@ -2,12 +2,16 @@
 
 A thin command over :mod:`detente.dynamics`; the library raises
 :class:`~detente.errors.DetenteError` and the main app turns it into one line and exit 2.
+Every run (and the what-if run beside it) is recorded in the run store (:mod:`detente.store`)
+with the campaign's hash, the seed, the draws, the timing and the per-path arrays.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import time
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,16 +22,28 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from detente.dynamics.campaign import Campaign, with_overrides
-from detente.dynamics.hazard import WeibullResumption
-from detente.dynamics.report import document, headline, p_deal_by_date, save_plot
-from detente.dynamics.simulate import simulate
+from detente.cli.sweep import NoStoreOpt, StoreOpt
+from detente.dynamics.campaign import Campaign, campaign_hash, with_overrides
+from detente.dynamics.hazard import resumption_hazard
+from detente.dynamics.report import deal_terms, document, headline, p_deal_by_date, save_plot
+from detente.dynamics.simulate import Paths, simulate
 from detente.dynamics.solver import solve
 from detente.errors import DetenteError
-from detente.scenario import load_scenario
+from detente.profiles.apply import (
+    CAMPAIGN_PARAMETERS,
+    SCENARIO_PARAMETERS,
+    Applied,
+    apply_to_campaign,
+    apply_to_scenario,
+    read_profile_input,
+    unused,
+)
+from detente.scenario import Scenario, load_scenario
 
 out = Console(soft_wrap=False, width=int(os.environ.get("COLUMNS", "140")))
 err = Console(stderr=True)
+notes = Console(stderr=True, soft_wrap=False, width=int(os.environ.get("COLUMNS", "140")))
+"""For tables on stderr (what a profile set), as wide as ``out``."""
 
 MAX_DRAWS = 1_000_000
 FAN_STEP_WEEKS = 4
@@ -38,10 +54,32 @@ class SimulateFormat(StrEnum):
     json = "json"
 
 
+ProfileOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--profile",
+        help="A saved profile of the mediator (detente profile events ... --save FILE); sets "
+        "the cheap-talk weight and the spread of the mediator-type prior.",
+    ),
+]
+
+
+@dataclass(frozen=True)
+class CampaignRun:
+    """One solved and simulated campaign: its document, paths and timing."""
+
+    campaign: Campaign
+    document: dict[str, Any]
+    paths: Paths
+    p_holds: dict[str, np.ndarray]
+    seconds: float
+
+
 def run_campaign(
     campaign: Campaign, *, scenario: str, draws: int, seed: int, progress: Progress | None = None
-) -> dict[str, Any]:
-    """Solve, simulate and summarise one campaign (the JSON document)."""
+) -> CampaignRun:
+    """Solve, simulate and summarise one campaign."""
+    started = time.perf_counter()
     task = progress.add_task(f"solving {scenario}", total=2) if progress else None
     solution = solve(campaign.arrays())
     if progress is not None and task is not None:
@@ -49,8 +87,48 @@ def run_campaign(
     paths = simulate(solution, draws, np.random.default_rng(seed))
     if progress is not None and task is not None:
         progress.update(task, advance=1)
-    hazard = WeibullResumption.from_spec(campaign.resumption)
-    return document(campaign, solution, paths, hazard, scenario=scenario, seed=seed)
+    hazard = resumption_hazard(campaign)
+    doc = document(campaign, solution, paths, hazard, scenario=scenario, seed=seed)
+    terms = deal_terms(campaign, paths)
+    holds = {
+        y: hazard.p_holds(terms, float(y)) if terms.guarantees.size else np.empty(0)
+        for y in doc["p_holds"]
+    }
+    return CampaignRun(campaign, doc, paths, holds, time.perf_counter() - started)
+
+
+def record_run(
+    store: Any, scenario: Scenario, run: CampaignRun, *, seed: int, extra: dict[str, Any]
+) -> str:
+    """Record one run: spec (campaign hash, draws, seed, what set it), per-path arrays
+    (``war`` model; outputs ``deal_week``, ``kept_km2``, ``mediator_type``,
+    ``territory_end_km2``, ``surge_weeks`` and ``p_holds_<y>y``, NaN where a path has no
+    deal) and the document as the summary."""
+    paths = run.paths
+    outputs: dict[tuple[str, str], np.ndarray] = {
+        ("war", "deal_week"): paths.deal_week.astype(float),
+        ("war", "kept_km2"): paths.kept_km2,
+        ("war", "mediator_type"): paths.mediator_type.astype(float),
+        ("war", "territory_end_km2"): paths.territory[:, -1],
+        ("war", "surge_weeks"): (paths.intensity == 2).sum(axis=1).astype(float),
+    }
+    done = paths.deal_week >= 0
+    for years, p in run.p_holds.items():
+        per_path = np.full(paths.n_paths, np.nan)
+        per_path[done] = p
+        outputs[("war", f"p_holds_{years}y")] = per_path
+    spec = {
+        "campaign_hash": campaign_hash(run.campaign),
+        "draws": paths.n_paths,
+        "seed": seed,
+        "resumption": run.campaign.resumption.model,
+        **extra,
+    }
+    run_id: str = store.record(
+        "simulate", scenario, spec, outputs, run.document, models=["war"], seed=seed,
+        elapsed_s=run.seconds,
+    )  # fmt: skip
+    return run_id
 
 
 def simulate_command(
@@ -72,8 +150,12 @@ def simulate_command(
     plot: Annotated[
         Path | None, typer.Option("--plot", help="Save the fan chart and P(deal) to this file.")
     ] = None,
+    profile: ProfileOpt = None,
+    store: StoreOpt = None,
+    no_store: NoStoreOpt = False,
 ) -> None:
-    """Solve the war-termination model of a scenario and simulate how the war ends."""
+    """Solve the war-termination model of a scenario and simulate how the war ends
+    (recorded in the run store, see `detente runs`)."""
     if not 1 <= draws <= MAX_DRAWS:
         raise DetenteError(f"--draws is {draws}; give 1 to {MAX_DRAWS:,}", where="--draws")
     sc = load_scenario(scenario)
@@ -81,8 +163,16 @@ def simulate_command(
         raise DetenteError(
             "has no campaign; add a 'campaign:' section (see docs/war_model.md)", source=scenario
         )
+    campaign = sc.campaign
+    applied: list[Applied] = []
+    extra: dict[str, Any] = {}
+    if profile is not None:
+        read = read_profile_input(profile)
+        campaign, applied = apply_to_campaign(campaign, read)
+        applied += unused(read, CAMPAIGN_PARAMETERS)
+        extra["profile"] = {"file": str(profile), "dyad": read.dyad, **read.parameters}
     overrides = list(what_if or [])
-    changed = with_overrides(sc.campaign, overrides) if overrides else None
+    changed = with_overrides(campaign, overrides) if overrides else None
     with Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
@@ -91,16 +181,30 @@ def simulate_command(
         transient=True,
         disable=fmt is SimulateFormat.json,
     ) as progress:
-        doc = run_campaign(sc.campaign, scenario=sc.name, draws=draws, seed=seed, progress=progress)
-        alt = (
+        base = run_campaign(campaign, scenario=sc.name, draws=draws, seed=seed, progress=progress)
+        other = (
             run_campaign(changed, scenario=sc.name, draws=draws, seed=seed, progress=progress)
             if changed is not None
             else None
         )
+    from detente.store import RunStore
+
+    with RunStore(":memory:" if no_store else store) as run_store:
+        run_id = record_run(run_store, sc, base, seed=seed, extra=extra)
+        if other is not None:
+            record_run(run_store, sc, other, seed=seed, extra=extra | {"what_if": overrides})
+    doc = base.document | {"run_id": None if no_store else run_id}
+    alt = other.document if other is not None else None
+    if applied:
+        doc["profile"] = {
+            "file": str(profile),
+            "set": [a.to_dict() for a in applied],
+        }
     shown = alt if alt is not None else doc
     if alt is not None:
         shown = {
             **alt,
+            **{k: doc[k] for k in ("run_id", "profile") if k in doc},
             "what_if": {
                 "overrides": overrides,
                 "baseline": headline(doc),
@@ -113,8 +217,19 @@ def simulate_command(
         print(json.dumps(shown, indent=2, ensure_ascii=False))
         return
     _print_tables(shown)
+    if applied:
+        _print_profile(str(profile), applied)
     if alt is not None:
         _print_what_if(overrides, headline(doc), headline(alt))
+
+
+def _print_profile(path: str, applied: list[Applied]) -> None:
+    table = Table(title=f"Set by profile {path} (docs/profiles.md)", title_justify="left")
+    for col in ("parameter", "value", "sets", "before", "after"):
+        table.add_column(col, justify="right" if col == "value" else "left")
+    for a in applied:
+        table.add_row(a.parameter, f"{a.value:.3g}", a.target, a.before, a.after)
+    out.print(table)
 
 
 def _pct(p: float | None) -> str:
@@ -196,3 +311,40 @@ def _print_what_if(overrides: list[str], before: dict[str, Any], after: dict[str
         change = "-" if base is None or new is None else f"{new - base:+.4g}"
         table.add_row(key, f"{base}", f"{new}", change)
     out.print(table)
+
+
+ForecastProfileOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--profile",
+        help="A saved profile (detente profile events ... --save FILE); moves the profiled "
+        "actor's positions by its position_shift towards the target's (docs/profiles.md).",
+    ),
+]
+ProfileActorOpt = Annotated[
+    str | None,
+    typer.Option(help="The scenario actor the profile describes (default: its dyad source)."),
+]
+ProfileTargetOpt = Annotated[
+    str | None,
+    typer.Option(help="The scenario actor it is directed at (default: its dyad target)."),
+]
+
+
+def profiled_scenario(
+    scenario: Scenario, profile: Path | None, actor: str | None, target: str | None
+) -> Scenario:
+    """``forecast --profile``: the scenario with the profile's position shift applied; what
+    it set is printed on stderr (stdout stays the forecast in any format)."""
+    if profile is None:
+        return scenario
+    read = read_profile_input(profile)
+    changed, applied = apply_to_scenario(scenario, read, actor=actor, target=target)
+    applied += unused(read, SCENARIO_PARAMETERS)
+    table = Table(title=f"Set by profile {profile} ({read.dyad})", title_justify="left")
+    for col in ("parameter", "value", "sets", "before", "after"):
+        table.add_column(col, justify="right" if col == "value" else "left")
+    for a in applied:
+        table.add_row(a.parameter, f"{a.value:.3g}", a.target, a.before, a.after)
+    notes.print(table)
+    return changed

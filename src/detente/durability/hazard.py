@@ -1,9 +1,16 @@
 """The fitted durability model as a resumption hazard for the war-termination model.
 
-:class:`FittedResumptionHazard` has the one method the war model needs,
-``p_holds(terms, years) -> float``, and the richer :meth:`~FittedResumptionHazard.forecast`
-that ``detente durability predict`` prints. Both go through the same mapping and the same
-fitted model, so the war model and the command give the same P(holds) for the same deal.
+:class:`FittedResumptionHazard` gives ``p_holds(terms, years) -> float`` for one deal,
+:meth:`~FittedResumptionHazard.p_holds_batch` for many deals at once (what the war model
+calls, through :class:`detente.dynamics.hazard.DurabilityResumption`), and the richer
+:meth:`~FittedResumptionHazard.forecast` that ``detente durability predict`` prints. All go
+through the same mapping and the same fitted model, so the war model and the command give
+the same P(holds) for the same deal.
+
+:class:`CoxParameters` is a fitted Cox model as plain numbers (coefficients, centring and the
+Breslow baseline), so that the war model needs neither lifelines' fit nor the UCDP file at
+run time: ``ucdp_cox.yaml`` next to this module holds the fit on the development split,
+written by ``scripts/fit_ucdp_cox.py`` (:meth:`FittedResumptionHazard.packaged` reads it).
 
 References
 ----------
@@ -16,18 +23,163 @@ agreements. *Journal of Peace Research* 56(4), 589-603.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
+import yaml
 
-from detente.durability.data import read_agreements
+from detente.durability.data import COVARIATES, read_agreements
 from detente.durability.evaluate import HORIZONS
-from detente.durability.fit import SurvivalModel, get_model
+from detente.durability.fit import CoxModel, SurvivalModel, get_model
 from detente.durability.mapping import DealMapping, load_mapping
 from detente.errors import DetenteError
+
+PACKAGED_COX = "ucdp_cox.yaml"
+"""The packaged Cox fit (UCDP development split), next to this module."""
+
+
+@dataclass(frozen=True)
+class CoxParameters:
+    """A fitted Cox proportional-hazards model as plain numbers.
+
+    ``S(t | x) = exp(-H0(t) exp((x - centre) · coef))``, with ``H0`` the Breslow baseline
+    cumulative hazard at the covariate means, linearly interpolated between ``times`` (as
+    lifelines' ``predict_survival_function`` does), so that :meth:`survival` reproduces the
+    fitted :class:`~detente.durability.fit.CoxModel` to rounding (Cox 1972, eq. 9; Breslow
+    1974).
+
+    Parameters
+    ----------
+    covariates:
+        The covariates of the fit, in the order of ``coef`` and ``centre``.
+    coef:
+        Log hazard ratios.
+    centre:
+        The covariate means of the training data (lifelines centres before fitting).
+    times:
+        Increasing times (years) of the baseline: every duration in the training data.
+    cumulative_hazard:
+        ``H0`` at ``times``.
+    source:
+        What it was fitted on.
+    n_agreements, n_failed:
+        Size of the training data.
+    penalizer:
+        The ridge penalty of the fit.
+    """
+
+    covariates: tuple[str, ...]
+    coef: tuple[float, ...]
+    centre: tuple[float, ...]
+    times: tuple[float, ...]
+    cumulative_hazard: tuple[float, ...]
+    source: str
+    n_agreements: int
+    n_failed: int
+    penalizer: float
+    name: str = "cox"
+
+    @classmethod
+    def from_model(cls, model: CoxModel, *, source: str) -> CoxParameters:
+        """The numbers of a fitted :class:`~detente.durability.fit.CoxModel`."""
+        fitter = model.fitter_
+        base = fitter.baseline_cumulative_hazard_.iloc[:, 0]
+        train = model.train_
+        return cls(
+            covariates=tuple(model.used_),
+            coef=tuple(float(v) for v in fitter.params_.loc[model.used_]),
+            centre=tuple(float(v) for v in fitter._norm_mean.loc[model.used_]),
+            times=tuple(float(v) for v in base.index),
+            cumulative_hazard=tuple(float(v) for v in base.to_numpy()),
+            source=source,
+            n_agreements=len(train),
+            n_failed=int(train["failed"].sum()),
+            penalizer=model.penalizer_value,
+        )
+
+    def survival(self, x: pd.DataFrame, times: Sequence[float]) -> np.ndarray:
+        """P(the agreement still holds at each time), shape (rows of ``x``, ``len(times)``)."""
+        missing = [c for c in self.covariates if c not in x.columns]
+        if missing:
+            raise DetenteError(
+                f"missing covariate column(s) {', '.join(missing)}; give every covariate "
+                "the model was fitted on",
+                where="covariates",
+            )
+        design = x[list(self.covariates)].to_numpy(dtype=float)
+        risk = np.exp((design - np.asarray(self.centre)) @ np.asarray(self.coef))
+        base = np.interp(np.asarray(times, dtype=float), self.times, self.cumulative_hazard)
+        return np.asarray(np.exp(-risk[:, None] * base[None, :]), dtype=float)
+
+    def survival_draws(
+        self, x: pd.DataFrame, times: Sequence[float], n_draws: int, rng: np.random.Generator
+    ) -> np.ndarray:
+        """Not available: the packaged numbers carry no covariance; fit on the data."""
+        raise DetenteError(
+            "the packaged Cox model has no parameter draws; fit it on the data "
+            "(FittedResumptionHazard.from_data) for intervals",
+            where="model",
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain numbers and strings (YAML/JSON-ready)."""
+        return {
+            "model": self.name,
+            "source": self.source,
+            "n_agreements": self.n_agreements,
+            "n_failed": self.n_failed,
+            "penalizer": self.penalizer,
+            "covariates": list(self.covariates),
+            "coef": list(self.coef),
+            "centre": list(self.centre),
+            "baseline": {
+                "times": list(self.times),
+                "cumulative_hazard": list(self.cumulative_hazard),
+            },
+        }
+
+    @classmethod
+    def from_dict(cls, doc: Mapping[str, Any], *, source: str = PACKAGED_COX) -> CoxParameters:
+        """Read :meth:`to_dict` output back; a malformed document names the field."""
+        try:
+            params = cls(
+                covariates=tuple(str(c) for c in doc["covariates"]),
+                coef=tuple(float(v) for v in doc["coef"]),
+                centre=tuple(float(v) for v in doc["centre"]),
+                times=tuple(float(v) for v in doc["baseline"]["times"]),
+                cumulative_hazard=tuple(float(v) for v in doc["baseline"]["cumulative_hazard"]),
+                source=str(doc["source"]),
+                n_agreements=int(doc["n_agreements"]),
+                n_failed=int(doc["n_failed"]),
+                penalizer=float(doc["penalizer"]),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise DetenteError(
+                f"not a Cox parameter file ({type(exc).__name__}: {exc}); write it with "
+                "scripts/fit_ucdp_cox.py",
+                source=source,
+            ) from None
+        n = len(params.covariates)
+        if len(params.coef) != n or len(params.centre) != n:
+            raise DetenteError("coef and centre need one entry per covariate", source=source)
+        if len(params.times) != len(params.cumulative_hazard) or np.any(np.diff(params.times) <= 0):
+            raise DetenteError(
+                "baseline times must increase, one cumulative hazard each", source=source
+            )
+        return params
+
+    @classmethod
+    def packaged(cls) -> CoxParameters:
+        """The fit shipped with detente (``ucdp_cox.yaml``)."""
+        text = resources.files("detente.durability").joinpath(PACKAGED_COX).read_text("utf-8")
+        return cls.from_dict(yaml.safe_load(text))
 
 
 @dataclass(frozen=True)
@@ -106,9 +258,20 @@ class FittedResumptionHazard:
     0.7...
     """
 
-    def __init__(self, model: SurvivalModel, mapping: DealMapping | None = None) -> None:
+    def __init__(
+        self, model: SurvivalModel | CoxParameters, mapping: DealMapping | None = None
+    ) -> None:
         self.model = model
         self.mapping = mapping if mapping is not None else load_mapping()
+
+    @classmethod
+    def packaged(cls, mapping: str | Path | DealMapping | None = None) -> FittedResumptionHazard:
+        """The Cox fit shipped with detente (no data needed) and a mapping (a file, a loaded
+        mapping, or the built-in one). Gives the same P(holds) as ``from_data()`` with the
+        default data; :meth:`forecast` needs ``from_data`` (its interval draws need the
+        training data)."""
+        loaded = mapping if isinstance(mapping, DealMapping) else load_mapping(mapping)
+        return cls(CoxParameters.packaged(), loaded)
 
     @classmethod
     def from_data(
@@ -135,6 +298,52 @@ class FittedResumptionHazard:
         if years == 0:
             return 1.0
         return float(self.model.survival(self._rows([terms]), [float(years)])[0, 0])
+
+    def p_holds_batch(
+        self, terms: Mapping[str, npt.ArrayLike], years: float
+    ) -> npt.NDArray[np.float64]:
+        """P(holds after ``years``) for a batch of deals given as ``{term: values}`` (one
+        value per deal, every array the same length); the same rule as the mapping's
+        :meth:`~detente.durability.mapping.DealMapping.covariates`, vectorised over deals.
+
+        Raises
+        ------
+        DetenteError
+            An unknown term, arrays of different lengths, or a value off a term's scale.
+        """
+        if not math.isfinite(years) or years < 0:
+            raise DetenteError(f"years is {years!r}; give a number >= 0", where="years")
+        values = {name: np.atleast_1d(np.asarray(v, dtype=float)) for name, v in terms.items()}
+        sizes = {v.size for v in values.values()}
+        if len(sizes) != 1:
+            raise DetenteError(
+                "give every term one value per deal (arrays of one length)", where="terms"
+            )
+        n = sizes.pop()
+        if years == 0:
+            return np.ones(n)
+        return np.asarray(self.model.survival(self._batch_rows(values, n), [years])[:, 0])
+
+    def _batch_rows(self, values: Mapping[str, np.ndarray], n: int) -> pd.DataFrame:
+        rows = {c: np.full(n, 0.0) for c in COVARIATES} | {
+            c: np.full(n, v) for c, v in self.mapping.context.items()
+        }
+        set_by_terms: dict[str, np.ndarray] = {}
+        for name, v in values.items():
+            term = self.mapping.term(name)
+            lo, hi = term.scale
+            bad = ~np.isfinite(v) | (v < lo) | (v > hi)
+            if bad.any():
+                raise DetenteError(
+                    f"term {name!r} is {v[bad][0]!r}; give a number on its scale [{lo:g}, {hi:g}]",
+                    source=self.mapping.source,
+                    where=f"terms.{name}",
+                )
+            for cov, pts in term.points.items():
+                x = np.interp(v, [p[0] for p in pts], [p[1] for p in pts])
+                set_by_terms[cov] = np.maximum(set_by_terms[cov], x) if cov in set_by_terms else x
+        rows.update(set_by_terms)
+        return pd.DataFrame(rows)
 
     def forecast(
         self,

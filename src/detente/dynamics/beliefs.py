@@ -16,6 +16,9 @@ decision processes. *Operations Research* 39(1), 162-175.
 
 Crawford, V. P. & Sobel, J. (1982). Strategic information transmission. *Econometrica*
 50(6), 1431-1451 (why costless talk need not move a rational listener).
+
+Grünwald, P. & van Ommen, T. (2017). Inconsistency of Bayesian inference for misspecified
+linear models, and a proposal for repairing it. *Bayesian Analysis* 12(4), 1069-1103.
 """
 
 from __future__ import annotations
@@ -57,14 +60,22 @@ def bayes_update(belief: FloatArray, likelihood: FloatArray) -> FloatArray:
 
 
 def cheap_talk_update(belief: FloatArray, likelihood: FloatArray, weight: float) -> FloatArray:
-    """Belief after a costless statement: ``(1 - w) · belief + w · bayes_update(...)``.
+    """Belief after a costless statement, Bayes' rule on the tempered likelihood ``L^w``:
+    ``b'_θ ∝ b_θ L_θ^w`` (posterior odds = prior odds × LR^w).
 
     Any type can say anything at no cost, so in a babbling equilibrium talk moves no one
     (Crawford & Sobel 1982); ``weight`` = 0 is that benchmark, 1 treats the statement as if
-    it were a costly signal with the given likelihoods.
+    it were a costly signal with the given likelihoods; in between the likelihood is
+    discounted as in a tempered ("safe") Bayesian update (Grünwald & van Ommen 2017), the
+    reading of :func:`detente.profiles.mapping.tempered_update` that a profile's
+    ``cheap_talk_weight`` feeds.
+
+    Examples
+    --------
+    >>> cheap_talk_update(np.array([0.5, 0.5]), np.array([0.9, 0.1]), 0.5).round(2).tolist()
+    [0.75, 0.25]
     """
-    out: FloatArray = (1.0 - weight) * belief + weight * bayes_update(belief, likelihood)
-    return out
+    return bayes_update(belief, np.power(likelihood, weight))
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,13 @@ scenario schema imports it.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from dataclasses import dataclass
 from datetime import date, timedelta
+from importlib import resources
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
@@ -26,12 +30,16 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Discriminator,
     Field,
+    PrivateAttr,
+    Tag,
     ValidationError,
     field_validator,
     model_validator,
 )
 
+from detente.dynamics.territory import TerritoryCalibration
 from detente.errors import DetenteError
 
 FloatArray = npt.NDArray[np.float64]
@@ -48,7 +56,7 @@ MAX_TERRITORY_BINS = 400
 
 
 def _as_noted(value: Any) -> Any:
-    if isinstance(value, dict):
+    if isinstance(value, dict | Noted):
         return value
     return {"value": value}
 
@@ -103,15 +111,18 @@ class Gain(_Frozen):
 
 
 class Intensity(_Frozen):
-    """One intensity: weekly costs to both belligerents and the gain per season."""
+    """One intensity: weekly costs to both belligerents and the gain per season (omitted
+    when the campaign's ``battlefield`` takes the gains from a calibration)."""
 
     attacker_cost: Num
     defender_cost: Num
-    gain: dict[str, Gain]
+    gain: dict[str, Gain] | None = None
 
     @field_validator("gain")
     @classmethod
-    def _all_seasons(cls, v: dict[str, Gain]) -> dict[str, Gain]:
+    def _all_seasons(cls, v: dict[str, Gain] | None) -> dict[str, Gain] | None:
+        if v is None:
+            return v
         missing = [s for s in SEASON_NAMES if s not in v]
         extra = [s for s in v if s not in SEASON_NAMES]
         if missing or extra:
@@ -121,6 +132,99 @@ class Intensity(_Frozen):
                 + (f"; unknown {', '.join(extra)}" if extra else "")
             )
         return v
+
+
+PACKAGED_CALIBRATIONS = "calibrations"
+"""Folder of this package holding calibrations by name (``<name>.json``)."""
+
+
+class Battlefield(_Frozen):
+    """Gains from a saved territory calibration (``detente calibrate territory FILE --format
+    json > FILE.json``; :class:`~detente.dynamics.territory.TerritoryCalibration`).
+
+    ``calibration`` is the name of a calibration shipped with detente (``ukraine-deepstate-
+    2024``) or a path (relative to the working directory). ``regimes`` names the fitted
+    regime (by name or index) that stands for each intensity: the intensity's gain in
+    season ``s`` is then ``Normal(means[k] + season_shift[s], sds[k])``, the calibration's
+    regime ``k`` (seasons matched by name). Regimes left out play no part.
+    """
+
+    calibration: str = Field(min_length=1)
+    regimes: dict[str, str | int]
+
+    @field_validator("regimes")
+    @classmethod
+    def _every_intensity(cls, v: dict[str, str | int]) -> dict[str, str | int]:
+        if set(v) != set(INTENSITY_NAMES):
+            raise ValueError(f"give a regime for each intensity: {', '.join(INTENSITY_NAMES)}")
+        return v
+
+
+def read_calibration(name_or_path: str) -> TerritoryCalibration:
+    """A :class:`~detente.dynamics.territory.TerritoryCalibration` by packaged name or path.
+
+    Raises
+    ------
+    DetenteError
+        No such calibration, not JSON, or not a calibration document.
+    """
+    packaged = resources.files("detente.dynamics").joinpath(
+        PACKAGED_CALIBRATIONS, f"{name_or_path}.json"
+    )
+    path = Path(name_or_path)
+    if packaged.is_file():
+        text, source = packaged.read_text("utf-8"), f"<packaged {name_or_path}>"
+    elif path.is_file():
+        try:
+            text, source = path.read_text(encoding="utf-8"), str(path)
+        except UnicodeDecodeError:
+            raise DetenteError("not UTF-8 text; save it as UTF-8", source=str(path)) from None
+    else:
+        shipped = sorted(
+            f.name.removesuffix(".json")
+            for f in resources.files("detente.dynamics").joinpath(PACKAGED_CALIBRATIONS).iterdir()
+            if f.name.endswith(".json")
+        )
+        raise DetenteError(
+            f"no calibration {name_or_path!r}; give a file written by `detente calibrate "
+            f"territory FILE --format json` or one of: {', '.join(shipped)}",
+            where="campaign.battlefield.calibration",
+        )
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DetenteError(
+            f"not JSON ({exc.msg})", source=source, where=f"line {exc.lineno}"
+        ) from None
+    if not isinstance(doc, dict):
+        raise DetenteError("not a calibration document (a JSON object)", source=source)
+    try:
+        return TerritoryCalibration.from_dict(doc)
+    except DetenteError as exc:
+        raise DetenteError(exc.message, source=source, where=exc.where) from None
+
+
+def calibrated_gains(battlefield: Battlefield) -> dict[str, dict[str, Gain]]:
+    """Each intensity's gain per season, from the battlefield's calibration."""
+    cal = read_calibration(battlefield.calibration)
+    out: dict[str, dict[str, Gain]] = {}
+    for intensity, regime in battlefield.regimes.items():
+        try:
+            k = cal.regime_index(regime)
+        except DetenteError as exc:
+            raise DetenteError(
+                exc.message, where=f"campaign.battlefield.regimes.{intensity}"
+            ) from None
+        gains = {}
+        for season in SEASON_NAMES:
+            shift = cal.season_shift[cal.season_index(season)]
+            note = f"calibration {battlefield.calibration}, regime {cal.regimes[k]}"
+            gains[season] = Gain(
+                mean=Noted(value=cal.means[k] + shift, note=note),
+                sd=Noted(value=max(cal.sds[k], 1e-9), note=note),
+            )
+        out[intensity] = gains
+    return out
 
 
 class Lever(_Frozen):
@@ -243,8 +347,10 @@ class Values(_Frozen):
 
 
 class Resumption(_Frozen):
-    """The default resumption hazard (Weibull), see :mod:`detente.dynamics.hazard`."""
+    """The placeholder resumption hazard (Weibull), see :mod:`detente.dynamics.hazard`;
+    ``model: weibull`` or no ``model`` key."""
 
+    model: Literal["weibull"] = "weibull"
     p_resume_5y: Num = Field(description="P(war resumes within 5 years) for a bare ceasefire.")
     shape: Num
     guarantees_effect: Num
@@ -264,6 +370,58 @@ class Resumption(_Frozen):
         if v.value <= 0:
             raise ValueError(f"is {v.value:g}; the Weibull shape must be above zero")
         return v
+
+
+class UcdpResumption(_Frozen):
+    """The resumption hazard fitted on the UCDP peace agreements (``model: ucdp_cox``): the
+    packaged Cox fit of :mod:`detente.durability` through a deal-terms mapping, so that
+    ``detente simulate`` and ``detente durability predict`` give the same P(holds).
+
+    The campaign's deal terms become the mapping's terms ``territory`` (100 × (km² kept -
+    ``territory_outside_claim_km2``) / ``territory_claim_km2``, clipped to 0-100: the
+    scenario's territory issue scale), ``sanctions`` (the relief), ``guarantees`` and
+    ``snapback`` (0/1).
+    """
+
+    model: Literal["ucdp_cox"]
+    territory_claim_km2: Num = Field(
+        description="km² at 100 on the territory issue's scale (the attacker's whole claim)."
+    )
+    territory_outside_claim_km2: Num = Field(
+        default_factory=lambda: Noted(value=0.0),
+        description="km² of the held area that lie outside the claim (not on the scale).",
+    )
+    mapping: str | None = Field(
+        None, description="A durability mapping YAML (deal terms → covariates); default built-in."
+    )
+
+    @field_validator("territory_claim_km2")
+    @classmethod
+    def _claim(cls, v: Noted) -> Noted:
+        if v.value <= 0:
+            raise ValueError(f"is {v.value:g}; the claim's area must be above zero")
+        return v
+
+    @field_validator("territory_outside_claim_km2")
+    @classmethod
+    def _outside(cls, v: Noted) -> Noted:
+        return _non_negative(v)
+
+
+def _resumption_model(value: Any) -> str:
+    if isinstance(value, dict):
+        return str(value.get("model", "weibull"))
+    return str(getattr(value, "model", "weibull"))
+
+
+ResumptionSpec = Annotated[
+    Annotated[Resumption, Tag("weibull")] | Annotated[UcdpResumption, Tag("ucdp_cox")],
+    Discriminator(
+        _resumption_model,
+        custom_error_type="resumption_model",
+        custom_error_message="model must be weibull (the default) or ucdp_cox",
+    ),
+]
 
 
 class Grid(_Frozen):
@@ -305,6 +463,7 @@ class Campaign(_Frozen):
         }
     )
     intensities: dict[str, Intensity]
+    battlefield: Battlefield | None = None
     aid_effect: Num
     levers: dict[str, Lever]
     mediator: Mediator
@@ -315,7 +474,8 @@ class Campaign(_Frozen):
     status_quo_terms: Terms
     values: dict[str, Values]
     discount: Num
-    resumption: Resumption
+    resumption: ResumptionSpec
+    _gains: dict[str, dict[str, Gain]] = PrivateAttr(default_factory=dict)
 
     @field_validator("discount")
     @classmethod
@@ -340,6 +500,23 @@ class Campaign(_Frozen):
             raise ValueError(
                 f"intensities must be exactly {', '.join(INTENSITY_NAMES)}, in that order"
             )
+        written = [n for n, it in self.intensities.items() if it.gain is not None]
+        if self.battlefield is not None and written:
+            raise ValueError(
+                f"intensity {written[0]!r} has a gain and battlefield.calibration gives them "
+                "too; give the gains in one place"
+            )
+        if self.battlefield is None and len(written) != len(INTENSITY_NAMES):
+            missing = next(n for n in INTENSITY_NAMES if n not in written)
+            raise ValueError(
+                f"intensity {missing!r} has no gain; give gain per season or a "
+                "battlefield.calibration"
+            )
+        self._gains = (
+            calibrated_gains(self.battlefield)
+            if self.battlefield is not None
+            else {n: it.gain for n, it in self.intensities.items() if it.gain is not None}
+        )
         months = sorted(m for ms in self.seasons.values() for m in ms)
         if set(self.seasons) != set(SEASON_NAMES) or months != list(range(1, 13)):
             raise ValueError(
@@ -389,6 +566,11 @@ class Campaign(_Frozen):
     def lever_names(self) -> list[str]:
         return list(self.levers)
 
+    @property
+    def gains(self) -> dict[str, dict[str, Gain]]:
+        """Each intensity's gain per season: as written, or from the battlefield calibration."""
+        return self._gains
+
     def week_dates(self) -> list[date]:
         """The first day of each week, ``horizon_weeks`` of them."""
         return [self.start + timedelta(weeks=t) for t in range(self.horizon_weeks)]
@@ -412,12 +594,9 @@ class Campaign(_Frozen):
         def lever_probs(policy: Policy) -> list[float]:
             return [policy.levers[n].value if n in policy.levers else 0.0 for n in lever_names]
 
-        mean = np.array(
-            [[it.gain[s].mean.value for s in SEASON_NAMES] for it in self.intensities.values()]
-        )
-        sd = np.array(
-            [[it.gain[s].sd.value for s in SEASON_NAMES] for it in self.intensities.values()]
-        )
+        gains = [self._gains[n] for n in INTENSITY_NAMES]
+        mean = np.array([[g[s].mean.value for s in SEASON_NAMES] for g in gains])
+        sd = np.array([[g[s].sd.value for s in SEASON_NAMES] for g in gains])
         aid = np.array([lv.aid.value for lv in levers])
         talk_week = np.full(self.horizon_weeks, -1, dtype=np.int64)
         talk_lik = np.ones((max(1, len(self.cheap_talk)), len(types)))
@@ -573,6 +752,20 @@ class CampaignArrays:
             + v[2] * (self.terms_guarantees[offer] - self.sq_guarantees)
         )
         return out
+
+
+def campaign_hash(campaign: Campaign) -> str:
+    """SHA-256 of the campaign's canonical JSON, the gains it resolved (from a calibration)
+    included, so that two campaigns with the same hash give the same policies and paths."""
+    doc = {
+        "campaign": campaign.model_dump(mode="json"),
+        "gains": {
+            n: {s: g.model_dump(mode="json") for s, g in gains.items()}
+            for n, gains in campaign.gains.items()
+        },
+    }
+    text = json.dumps(doc, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def with_overrides(campaign: Campaign, overrides: list[str]) -> Campaign:

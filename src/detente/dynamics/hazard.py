@@ -1,13 +1,20 @@
 """After a deal: the hazard that the war resumes, as a swappable model.
 
 Any object with ``p_holds(terms, years)`` is a :class:`ResumptionHazard`; the simulator and
-the report only call that. The default, :class:`WeibullResumption`, is a proportional-hazards
-Weibull model whose parameters are judgements anchored on Fortna (2003, 2004): ceasefires are
-most fragile early (a falling hazard, shape < 1), and strong agreements — demilitarised zones,
-peacekeepers, third-party guarantees — lower the hazard of renewed war. A later model fitted
-on UCDP data replaces it by implementing the same protocol.
+the report only call that, and :func:`resumption_hazard` builds the one a campaign's
+``resumption:`` names:
 
-Model (cumulative hazard, ``t`` in years)::
+* ``model: ucdp_cox`` — :class:`DurabilityResumption`, the Cox model of
+  :mod:`detente.durability` fitted on the UCDP peace agreements (its packaged numbers), fed
+  the deal's terms through the durability mapping, exactly as ``detente durability predict``
+  does;
+* ``model: weibull`` (the default) — :class:`WeibullResumption`, a placeholder
+  proportional-hazards Weibull model whose parameters are judgements anchored on Fortna
+  (2003, 2004): ceasefires are most fragile early (a falling hazard, shape < 1), and strong
+  agreements — demilitarised zones, peacekeepers, third-party guarantees — lower the hazard
+  of renewed war.
+
+Weibull model (cumulative hazard, ``t`` in years)::
 
     H(t | terms) = -ln(1 - p5) · (t / 5)^k · exp(η)
     η = -β_G · guarantees / 100 - β_S · snapback + β_T · max(line_change_km2, 0) / 1000
@@ -29,12 +36,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
-from detente.dynamics.campaign import Resumption
+from detente.dynamics.campaign import Campaign, Resumption, UcdpResumption
+
+if TYPE_CHECKING:
+    from detente.durability.hazard import FittedResumptionHazard
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -105,3 +115,61 @@ class WeibullResumption:
         base = -math.log1p(-self.p_resume_5y) * (years / 5.0) ** self.shape
         out: FloatArray = np.exp(-base * np.exp(eta))
         return out
+
+
+@dataclass(frozen=True)
+class DurabilityResumption:
+    """The UCDP-fitted durability model as the war model's resumption hazard.
+
+    A deal becomes the durability mapping's terms: ``territory`` = 100 × (``start_km2`` +
+    ``line_change_km2`` - ``outside_claim_km2``) / ``claim_km2`` clipped to [0, 100] (the
+    scenario's territory issue scale), ``sanctions`` = the relief, ``guarantees`` = the
+    guarantees (both already on their 0-100 issue scales) and ``snapback`` = 0 or 1.
+    P(holds) is then
+    :meth:`~detente.durability.hazard.FittedResumptionHazard.p_holds_batch`, the same
+    number ``detente durability predict`` prints for that deal.
+
+    Parameters
+    ----------
+    durability:
+        The fitted model and its mapping.
+    start_km2:
+        The line at the campaign's start (what ``line_change_km2`` is measured from).
+    claim_km2:
+        The area at 100 on the territory scale.
+    outside_claim_km2:
+        Held area that is not on the scale (outside the claim).
+    """
+
+    durability: FittedResumptionHazard
+    start_km2: float
+    claim_km2: float
+    outside_claim_km2: float = 0.0
+
+    def mapped_terms(self, terms: DealTerms) -> dict[str, FloatArray]:
+        """The durability mapping's terms of each deal."""
+        kept = self.start_km2 + terms.line_change_km2 - self.outside_claim_km2
+        return {
+            "territory": np.clip(100.0 * kept / self.claim_km2, 0.0, 100.0),
+            "sanctions": np.asarray(terms.sanctions_relief, dtype=np.float64),
+            "guarantees": np.asarray(terms.guarantees, dtype=np.float64),
+            "snapback": terms.snapback.astype(np.float64),
+        }
+
+    def p_holds(self, terms: DealTerms, years: float) -> FloatArray:
+        return self.durability.p_holds_batch(self.mapped_terms(terms), years)
+
+
+def resumption_hazard(campaign: Campaign) -> ResumptionHazard:
+    """The hazard a campaign's ``resumption:`` names (see the module docstring)."""
+    spec = campaign.resumption
+    if isinstance(spec, UcdpResumption):
+        from detente.durability.hazard import FittedResumptionHazard  # lifelines: load lazily
+
+        return DurabilityResumption(
+            durability=FittedResumptionHazard.packaged(spec.mapping),
+            start_km2=campaign.start_territory_km2.value,
+            claim_km2=spec.territory_claim_km2.value,
+            outside_claim_km2=spec.territory_outside_claim_km2.value,
+        )
+    return WeibullResumption.from_spec(spec)
