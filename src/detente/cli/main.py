@@ -18,6 +18,7 @@ from typer.core import TyperGroup
 
 from detente import __version__
 from detente.cli import render
+from detente.cli.advise import advise as advise_command
 from detente.cli.calibrate import calibrate_app
 from detente.cli.common import TableJsonCsv, out
 from detente.cli.durability import durability_app
@@ -73,6 +74,7 @@ app.add_typer(calibrate_app, name="calibrate")
 app.add_typer(profile_app, name="profile")
 app.add_typer(durability_app, name="durability")
 app.command("simulate")(simulate_command)
+app.command("advise")(advise_command)
 app.command("report")(report_command)
 app.command("serve")(serve_command)
 app.command()(sweep)

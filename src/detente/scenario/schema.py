@@ -24,6 +24,7 @@ from pydantic import (
 )
 
 from detente.dynamics.campaign import Campaign
+from detente.levers.spec import Levers
 from detente.uncertainty.distributions import Distribution, as_number, check_range, check_value
 
 SALIENCE_MAX = 100.0
@@ -168,6 +169,10 @@ class Scenario(BaseModel):
     )
     campaign: Campaign | None = Field(
         None, description="The war-termination model's campaign (docs/war_model.md)."
+    )
+    levers: Levers = Field(
+        default_factory=list,
+        description="What each actor can change, with bounds and costs (docs/levers.md).",
     )
 
     @model_validator(mode="after")

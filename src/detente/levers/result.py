@@ -1,0 +1,134 @@
+"""What ``detente advise`` returns: ranked options and the verdict, as one document."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from detente.levers.goals import Goal
+from detente.levers.spec import ResolvedLever
+from detente.levers.tornado import TornadoBar
+
+SCHEMA_VERSION = 1
+Status = Literal["already_met", "reached", "unreachable"]
+
+
+@dataclass(frozen=True)
+class Option:
+    """One combination of lever settings and what it gives.
+
+    ``changes`` holds only the levers moved from their baseline. ``value`` is the goal's
+    metric (``None`` when undefined, e.g. P(holds) without any deal); ``p_reach`` the share of
+    Monte Carlo draws or paths in which the goal is met (or, for a probability goal of the war
+    model, the normal-approximation probability that the metric meets it given the Monte
+    Carlo error); ``method`` how the setting was found.
+    """
+
+    changes: dict[str, float]
+    cost: float
+    value: float | None
+    meets: bool
+    shortfall: float
+    method: str
+    p_reach: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "changes": {k: _r(v) for k, v in self.changes.items()},
+            "cost": _r(self.cost),
+            "value": None if self.value is None else _r(self.value),
+            "meets_goal": self.meets,
+            "shortfall": None if math.isinf(self.shortfall) else _r(self.shortfall),
+            "p_reach": None if self.p_reach is None else _r(self.p_reach),
+            "method": self.method,
+        }
+
+
+def rank(options: list[Option]) -> list[Option]:
+    """Options that meet the goal by cost, then the others by shortfall and cost; one option
+    per distinct set of changes (the baseline, no change, is left out)."""
+    seen: set[tuple[tuple[str, float], ...]] = {()}
+    out = []
+    for opt in sorted(options, key=lambda o: (not o.meets, 0 if o.meets else o.shortfall, o.cost)):
+        key = tuple(sorted((k, round(v, 9)) for k, v in opt.changes.items()))
+        if key not in seen:
+            seen.add(key)
+            out.append(opt)
+    return out
+
+
+@dataclass(frozen=True)
+class Advice:
+    """The answer to "which of my levers reach the goal, and at what cost".
+
+    ``status``: ``already_met`` (the scenario as written meets it), ``reached`` (``best`` is
+    the cheapest option within the budget that meets it) or ``unreachable`` (no option within
+    the budget meets it; ``closest`` is the option nearest to it, cheapest among ties).
+    """
+
+    scenario: str
+    actor: str
+    goal: Goal
+    model: str
+    budget: float | None
+    draws: int
+    seed: int
+    levers: list[ResolvedLever]
+    baseline: Option
+    status: Status
+    best: Option | None
+    closest: Option | None
+    options: list[Option]
+    tornado: list[TornadoBar]
+    evaluations: int
+    seconds: float
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "scenario": self.scenario,
+            "actor": self.actor,
+            "goal": {
+                "text": self.goal.text,
+                "describe": self.goal.describe(),
+                "kind": self.goal.kind,
+                "metric": self.goal.metric,
+                "relation": self.goal.relation,
+                "threshold": self.goal.threshold,
+            },
+            "model": self.model,
+            "budget": self.budget,
+            "draws": self.draws,
+            "seed": self.seed,
+            "status": self.status,
+            "baseline": self.baseline.to_dict(),
+            "best": None if self.best is None else self.best.to_dict(),
+            "closest": None if self.closest is None else self.closest.to_dict(),
+            "options": [o.to_dict() for o in self.options],
+            "levers": [lv.to_dict() for lv in self.levers],
+            "tornado": [b.to_dict() for b in self.tornado],
+            "evaluations": self.evaluations,
+            "seconds": _r(self.seconds, 2),
+            "notes": self.notes,
+        }
+
+
+def verdict(
+    baseline: Option, options: list[Option], budget: float | None
+) -> tuple[Status, Option | None, Option | None]:
+    """``(status, best, closest)`` from the evaluated options and the budget."""
+    if baseline.meets:
+        return "already_met", baseline, None
+    affordable = [o for o in options if budget is None or o.cost <= budget + 1e-9]
+    meeting = [o for o in affordable if o.meets]
+    if meeting:
+        return "reached", min(meeting, key=lambda o: o.cost), None
+    pool = affordable or [baseline]
+    closest = min(pool, key=lambda o: (o.shortfall, o.cost))
+    return "unreachable", None, closest
+
+
+def _r(x: float, digits: int = 4) -> float:
+    return round(float(x), digits)

@@ -1,0 +1,355 @@
+"""Levers: what an actor can change, declared in a scenario under ``levers:``.
+
+A lever names the actor who pulls it, the number(s) it changes (``target``), its range, an
+optional step (a discrete lever) and its cost per unit of change. Targets are either the
+actor's own numbers in the negotiation::
+
+    actors.<ACTOR>.stances.<ISSUE>.position | salience | capability
+    actors.<ACTOR>.capability
+
+or parameters of the war-termination campaign, as dotted paths (``detente simulate
+--what-if`` uses the same paths)::
+
+    campaign.mediator.types.presses_russia.after.riposte_probability
+    campaign.negotiation_opens
+
+``mode: set`` (the default) sets every target to the lever's value, so all targets must
+share one current value; ``mode: shift`` adds the lever's value to each target's own current
+value (its baseline is 0). A date target moves by the lever's value in weeks and needs
+``mode: shift``; a true/false target is set by 0 or 1. The cost of a setting ``v`` is
+``cost_per_unit * |v - baseline|``, in the scenario's cost unit.
+
+The scenario schema holds ``levers: Levers``; :data:`Levers` checks every lever against the
+scenario's actors, issues and campaign when the scenario is loaded. This module does not
+import :mod:`detente.scenario` at run time (the schema imports it).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+import numpy as np
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from detente.errors import DetenteError
+
+if TYPE_CHECKING:
+    from detente.scenario.schema import Scenario
+
+SCENARIO_FIELDS = ("position", "salience", "capability")
+CAMPAIGN_PREFIX = "campaign."
+GRID_POINTS = 21
+"""Points of a continuous lever's grid in enumeration and the tornado view."""
+
+
+def _as_list(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
+
+
+class Lever(BaseModel):
+    """One lever: who pulls it, what it changes, its range, step and cost per unit."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1, description="Short identifier, e.g. 'riposte'.")
+    actor: str = Field(min_length=1, description="The actor who pulls the lever.")
+    target: Annotated[list[str], BeforeValidator(_as_list)] = Field(
+        min_length=1, description="Path(s) of the number(s) the lever changes."
+    )
+    mode: Literal["set", "shift"] = "set"
+    low: float
+    high: float
+    step: float | None = Field(None, description="Grid step of a discrete lever.")
+    cost_per_unit: float = Field(ge=0.0)
+    note: str = ""
+
+    @field_validator("low", "high", "cost_per_unit")
+    @classmethod
+    def _finite(cls, v: float) -> float:
+        if not math.isfinite(v):
+            raise ValueError("must be a finite number, not NaN or infinity")
+        return v
+
+    @model_validator(mode="after")
+    def _shape(self) -> Lever:
+        if self.low >= self.high:
+            raise ValueError(
+                f"lever {self.name!r}: low {self.low:g} must be below high {self.high:g}"
+            )
+        if self.step is not None and not (math.isfinite(self.step) and self.step > 0):
+            raise ValueError(f"lever {self.name!r}: step must be a number above zero")
+        kinds = {t.startswith(CAMPAIGN_PREFIX) for t in self.target}
+        if len(kinds) > 1:
+            raise ValueError(
+                f"lever {self.name!r} mixes campaign and scenario targets; split it in two"
+            )
+        if self.on_campaign is False and len(self.target) > 1:
+            raise ValueError(
+                f"lever {self.name!r}: a scenario lever has one target; declare one lever each"
+            )
+        return self
+
+    @property
+    def on_campaign(self) -> bool:
+        """Whether the lever changes the war-termination campaign (else the negotiation)."""
+        return self.target[0].startswith(CAMPAIGN_PREFIX)
+
+    def grid(self, baseline: float, points: int = GRID_POINTS) -> np.ndarray:
+        """The lever's settings tried by enumeration: its steps (a discrete lever) or
+        ``points`` evenly spaced values, always with both ends and the baseline."""
+        if self.step is not None:
+            n = math.floor((self.high - self.low) / self.step + 1e-9)
+            values = self.low + self.step * np.arange(n + 1)
+        else:
+            values = np.linspace(self.low, self.high, points)
+        return np.unique(np.concatenate([values, [self.low, self.high, baseline]]))
+
+    def cost(self, value: float | np.ndarray, baseline: float) -> Any:
+        """``cost_per_unit * |value - baseline|``."""
+        return self.cost_per_unit * np.abs(np.asarray(value, dtype=float) - baseline)
+
+
+@dataclass(frozen=True)
+class ScenarioTarget:
+    """A lever target in the negotiation: the actor's position, salience or capability on
+    ``issue``, or its general capability (``issue`` None)."""
+
+    actor: str
+    issue: str | None
+    field: str
+
+
+def parse_scenario_target(path: str, actors: dict[str, Any]) -> ScenarioTarget:
+    """``actors.<ACTOR>.stances.<ISSUE>.<field>`` or ``actors.<ACTOR>.capability``.
+
+    ``actors`` maps actor names to the actors (with ``stances``); names may contain dots, the
+    longest matching name wins. Raises ``ValueError`` with the fix.
+    """
+    example = "actors.Russia.stances.territory.position"
+    if not path.startswith("actors."):
+        raise ValueError(
+            f"target {path!r} is neither 'actors.<ACTOR>...' nor 'campaign.<path>'; "
+            f"write e.g. {example}"
+        )
+    rest = path.removeprefix("actors.")
+    names = [n for n in actors if rest.startswith(n + ".")]
+    if not names:
+        raise ValueError(
+            f"target {path!r} names no actor of the scenario; use one of: {', '.join(actors)}"
+        )
+    name = max(names, key=len)
+    parts = rest[len(name) + 1 :].split(".")
+    if parts == ["capability"]:
+        return ScenarioTarget(name, None, "capability")
+    if len(parts) == 3 and parts[0] == "stances" and parts[2] in SCENARIO_FIELDS:
+        if parts[1] not in actors[name].stances:
+            raise ValueError(
+                f"target {path!r}: {name!r} takes no stance on issue {parts[1]!r}; use one "
+                f"of: {', '.join(actors[name].stances)}"
+            )
+        return ScenarioTarget(name, parts[1], parts[2])
+    raise ValueError(
+        f"target {path!r}: after the actor write 'capability' or "
+        f"'stances.<ISSUE>.<position|salience|capability>', e.g. {example}"
+    )
+
+
+def scenario_value(target: ScenarioTarget, actors: dict[str, Any]) -> float:
+    """The current value of a negotiation target (an issue capability falls back to the
+    actor's general capability)."""
+    actor = actors[target.actor]
+    if target.issue is None:
+        return float(actor.capability.value)
+    stance = actor.stances[target.issue]
+    number = getattr(stance, target.field)
+    return float((number if number is not None else actor.capability).value)
+
+
+def campaign_value(path: str, data: dict[str, Any]) -> float | bool | date:
+    """The current value at a ``campaign.<dotted path>`` in a campaign's JSON dump: a number,
+    a true/false or a date. Raises ``ValueError`` naming the missing part."""
+    node: Any = data
+    parts = path.removeprefix(CAMPAIGN_PREFIX).split(".")
+    for depth, part in enumerate(parts):
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            here = ".".join(["campaign", *parts[:depth]])
+            options = ", ".join(map(str, node)) if isinstance(node, dict) else "nothing"
+            raise ValueError(f"target {path!r}: {here} has no {part!r}; use one of: {options}")
+    if isinstance(node, dict) and "value" in node:
+        node = node["value"]
+    if isinstance(node, bool | int | float):
+        return node if isinstance(node, bool) else float(node)
+    if isinstance(node, str):
+        try:
+            return date.fromisoformat(node)
+        except ValueError:
+            pass
+    raise ValueError(f"target {path!r} is not a number, a true/false or a date; pick a number")
+
+
+def lever_baseline(lever: Lever, actors: dict[str, Any], campaign: dict[str, Any] | None) -> float:
+    """The lever's value in the scenario as written (0 for ``mode: shift``).
+
+    Raises ``ValueError`` with the fix for a target that names nothing, a date lever not in
+    ``shift`` mode, or ``set`` targets with different current values.
+    """
+    if not lever.on_campaign:
+        target = parse_scenario_target(lever.target[0], actors)
+        if target.actor != lever.actor:
+            raise ValueError(
+                f"lever {lever.name!r}: target {lever.target[0]!r} belongs to {target.actor!r}, "
+                f"not to the lever's actor {lever.actor!r}; an actor pulls its own levers"
+            )
+        current = scenario_value(target, actors)
+        return 0.0 if lever.mode == "shift" else current
+    if campaign is None:
+        raise ValueError(
+            f"lever {lever.name!r} targets the campaign but the scenario has none; add a "
+            "'campaign:' section or target actors.<ACTOR>..."
+        )
+    values = [campaign_value(t, campaign) for t in lever.target]
+    if any(isinstance(v, date) for v in values) and lever.mode != "shift":
+        raise ValueError(
+            f"lever {lever.name!r} moves a date; use 'mode: shift' (the value is in weeks)"
+        )
+    if lever.mode == "shift":
+        return 0.0
+    numbers = [float(v) for v in values if not isinstance(v, date)]
+    if max(numbers) - min(numbers) > 1e-12:
+        raise ValueError(
+            f"lever {lever.name!r} sets targets whose current values differ "
+            f"({', '.join(f'{v:g}' for v in numbers)}); use 'mode: shift'"
+        )
+    return numbers[0]
+
+
+def campaign_overrides(lever: Lever, value: float, campaign: dict[str, Any]) -> list[str]:
+    """The ``KEY=VALUE`` campaign overrides (``with_overrides`` syntax) of a lever setting."""
+    out = []
+    for path in lever.target:
+        current = campaign_value(path, campaign)
+        key = path.removeprefix(CAMPAIGN_PREFIX)
+        if isinstance(current, date):
+            new: str = (current + timedelta(weeks=round(value))).isoformat()
+        elif isinstance(current, bool):
+            flag = float(current) + value if lever.mode == "shift" else value
+            new = "true" if flag >= 0.5 else "false"
+        else:
+            number = current + value if lever.mode == "shift" else value
+            new = repr(float(number))
+        out.append(f"{key}={new}")
+    return out
+
+
+def _check_against_scenario(levers: list[Lever], info: ValidationInfo) -> list[Lever]:
+    """Every lever has a unique name, a known actor and targets that resolve.
+
+    A baseline outside ``[low, high]`` is allowed (a what-if may move the scenario's value);
+    :class:`ResolvedLever` then widens the range to include it."""
+    data = info.data
+    if "actors" not in data or "campaign" not in data:
+        return levers  # an earlier field failed; its own error is reported
+    actors = {a.name: a for a in data["actors"]}
+    campaign = data["campaign"]
+    dumped = campaign.model_dump(mode="json") if campaign is not None else None
+    seen: set[str] = set()
+    for k, lever in enumerate(levers):
+        where = f"levers[{k}] ({lever.name})"
+        if lever.name in seen:
+            raise ValueError(f"{where}: duplicate lever name; give each lever a unique name")
+        seen.add(lever.name)
+        if lever.actor not in actors:
+            raise ValueError(
+                f"{where}: unknown actor {lever.actor!r}; use one of: {', '.join(actors)}"
+            )
+        try:
+            lever_baseline(lever, actors, dumped)
+        except ValueError as exc:
+            raise ValueError(f"{where}: {exc}") from None
+    return levers
+
+
+Levers = Annotated[list[Lever], AfterValidator(_check_against_scenario)]
+"""The scenario's ``levers:`` field: a list of :class:`Lever`, checked against the scenario."""
+
+
+@dataclass(frozen=True)
+class ResolvedLever:
+    """A lever of one scenario with its baseline (its value as the scenario is written)."""
+
+    lever: Lever
+    baseline: float
+
+    @property
+    def name(self) -> str:
+        return self.lever.name
+
+    @property
+    def low(self) -> float:
+        """The lever's low end, or the baseline when that lies below it."""
+        return min(self.lever.low, self.baseline)
+
+    @property
+    def high(self) -> float:
+        """The lever's high end, or the baseline when that lies above it."""
+        return max(self.lever.high, self.baseline)
+
+    def cost(self, value: float | np.ndarray) -> Any:
+        return self.lever.cost(value, self.baseline)
+
+    def to_dict(self) -> dict[str, Any]:
+        lv = self.lever
+        return {
+            "name": lv.name,
+            "target": lv.target,
+            "mode": lv.mode,
+            "baseline": self.baseline,
+            "low": self.low,
+            "high": self.high,
+            "step": lv.step,
+            "cost_per_unit": lv.cost_per_unit,
+            "note": lv.note,
+        }
+
+
+def actor_levers(scenario: Scenario, actor: str) -> list[ResolvedLever]:
+    """The levers ``actor`` pulls in ``scenario``, with their baselines.
+
+    Raises
+    ------
+    DetenteError
+        For an unknown actor or an actor without levers (naming the ones that have some).
+    """
+    if actor not in scenario.actor_names:
+        raise DetenteError(
+            f"unknown actor {actor!r}; use one of: {', '.join(scenario.actor_names)}",
+            where="--actor",
+        )
+    mine = [lv for lv in scenario.levers if lv.actor == actor]
+    if not mine:
+        with_levers = sorted({lv.actor for lv in scenario.levers})
+        fix = (
+            f"pick one of: {', '.join(with_levers)}"
+            if with_levers
+            else "declare some under 'levers:' in the scenario (docs/levers.md)"
+        )
+        raise DetenteError(f"actor {actor!r} has no levers in the scenario; {fix}", where="--actor")
+    actors = {a.name: a for a in scenario.actors}
+    dumped = scenario.campaign.model_dump(mode="json") if scenario.campaign else None
+    return [ResolvedLever(lv, lever_baseline(lv, actors, dumped)) for lv in mine]
