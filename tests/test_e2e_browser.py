@@ -115,3 +115,47 @@ def test_slider_changes_the_forecast(server: str, tmp_path: Path) -> None:
         finally:
             context.close()
     assert screenshot.stat().st_size > 20_000
+
+
+CAMPAIGN_CELLS = ("camp-p-deal", "camp-p-escalation-after", "camp-gain-after", "camp-territory-end")
+RIPOSTE = "campaign.mediator.types.presses_russia.after.riposte_probability"
+
+
+def test_riposte_slider_changes_the_campaign(server: str, tmp_path: Path) -> None:
+    """Moving the riposte probability of the mediator type that presses Russia from 0.4 to 0
+    re-solves the campaign and changes a campaign number on the page (on ukraine-2024 it is
+    the gain per day after the deadline and the area held at the end; P(deal) barely moves)."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with (
+        tempfile.TemporaryDirectory(prefix="detente-chromium-") as profile,
+        sync_api.sync_playwright() as pw,
+    ):
+        context = pw.chromium.launch_persistent_context(
+            profile, executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS,
+            viewport={"width": 1280, "height": 1800}, timeout=60_000,
+        )  # fmt: skip
+        try:
+            page = context.new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(server + "/", wait_until="load")
+            slider = page.locator("#slider-" + RIPOSTE.replace(".", "-"))
+            sync_api.expect(slider).to_have_value("0.4", timeout=60_000)
+            page.wait_for_selector("#chart-fan .main-svg", timeout=30_000)
+            page.wait_for_selector("#chart-deal-by .main-svg", timeout=30_000)
+            before = {c: page.locator(f"#{c}").inner_text() for c in CAMPAIGN_CELLS}
+            assert all(v and v != "-" for v in before.values()), before
+            slider.focus()
+            slider.fill("0")
+            page.wait_for_function(
+                "(before) => Object.entries(before).some(([id, v]) => "
+                "document.getElementById(id).textContent !== v)",
+                arg=before,
+                timeout=60_000,
+            )
+            sync_api.expect(page.locator("#override-list")).to_contain_text(f"{RIPOSTE} = 0")
+            assert page.locator("#campaign-table td.changed").count() >= 1
+            page.screenshot(path=str(tmp_path / "campaign.png"), full_page=True)
+            assert not errors, errors
+        finally:
+            context.close()

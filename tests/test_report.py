@@ -7,6 +7,7 @@ import os
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 import typer
 from typer.testing import CliRunner
@@ -210,11 +211,58 @@ def test_report_command(tmp_path: Path) -> None:
     app.command("noop")(lambda: None)
     runner = CliRunner()
     out = tmp_path / "r.html"
-    result = runner.invoke(app, ["report", "ukraine-2024", "-o", str(out)])
+    result = runner.invoke(app, ["report", "ukraine-2024", "-o", str(out), "--draws", "50",
+                                 "--sobol-n", "8", "--paths", "200"])  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert result.stdout.strip() == str(out.resolve())
+    assert "Monte Carlo distributions" in out.read_text(encoding="utf-8")
+    light = tmp_path / "light.html"
+    result = runner.invoke(app, ["report", "ukraine-2024", "-o", str(light), "--no-uncertainty",
+                                 "--no-campaign"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    text = light.read_text(encoding="utf-8")
+    assert "Monte Carlo" not in text and "Campaign:" not in text and "Model comparison" in text
+    assert result.stdout.strip() == str(light.resolve())
     assert out.stat().st_size > 10_000
     bad = runner.invoke(app, ["report", "no-such-thing", "-o", str(tmp_path / "x.html")])
     assert bad.exit_code == 2
     assert bad.stderr.startswith("error: no-such-thing: no such file or built-in scenario")
     assert not (tmp_path / "x.html").exists()
+
+
+ANALYSIS = {"draws": 80, "sobol_n": 8, "paths": 300}
+
+
+def test_uncertainty_and_campaign_sections(ukraine: Scenario, toy: Scenario) -> None:
+    html = build_report(ukraine, seed=3, options=ANALYSIS)
+    titles = re.findall(r"<h2[^>]*>(.*?)</h2>", html)
+    assert titles[-3:] == [
+        "Monte Carlo distributions",
+        "Sensitivity (Sobol&#39; indices)",
+        "Campaign: how the war ends",
+    ]
+    assert "80 draws (seed 3) of the default band" in html
+    assert "P(deal by " in html
+    assert build_report(ukraine, seed=3, options=ANALYSIS) == html  # same seed, same bytes
+    assert build_report(ukraine, seed=4, options=ANALYSIS) != html
+    skipped = build_report(ukraine, options={"uncertainty": False, "campaign": False})
+    assert "Monte Carlo" not in skipped and "Campaign:" not in skipped
+    # one histogram figure, a Sobol' figure per model, the fan chart and P(deal by date)
+    png = "data:image/png;base64,"
+    assert html.count(png) - skipped.count(png) == 1 + len(MODELS) + 2
+    no_campaign = build_report(toy, options=ANALYSIS)
+    assert "Monte Carlo distributions" in no_campaign and "Campaign:" not in no_campaign
+
+
+def test_campaign_plots_from_the_simulate_document(ukraine: Scenario) -> None:
+    from detente.report.analysis_sections import campaign_document
+
+    assert ukraine.campaign is not None
+    doc = campaign_document(ukraine.campaign, scenario=ukraine.name, paths=200, seed=0)
+    fan, deal = plots.campaign_fan(doc), plots.deal_by_date(doc)
+    (ax,) = fan.axes
+    assert len(ax.collections) == 2 and ax.lines[0].get_label() == "median"
+    median = ax.lines[0].get_ydata()
+    assert np.allclose(median, [w["territory_km2"]["p50"] for w in doc["weeks"]])
+    (ax2,) = deal.axes
+    assert ax2.get_ylim() == (0.0, 1.0)
+    assert np.allclose(ax2.lines[0].get_ydata(), [r["p"] for r in doc["p_deal_by"]])

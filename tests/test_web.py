@@ -236,3 +236,44 @@ def test_trusted_hosts_refuse_other_host_headers() -> None:
     guarded = TestClient(create_app(trusted_hosts=["127.0.0.1", "localhost"]))
     assert guarded.get("/api/health", headers={"host": "evil.example"}).status_code == 400
     assert guarded.get("/api/health", headers={"host": "127.0.0.1:8000"}).status_code == 200
+
+
+RIPOSTE = "campaign.mediator.types.presses_russia.after.riposte_probability"
+
+
+def test_simulate_the_campaign_with_a_riposte_what_if(client: TestClient) -> None:
+    body: dict[str, object] = {"scenario": {"builtin": "ukraine-2024"}, "overrides": []}
+    base = client.post("/api/simulate", json=body)
+    assert base.status_code == 200, base.text
+    doc = base.json()
+    assert doc["paths"] == 1000 and doc["seed"] == 0 and doc["deadline"] == "2025-01-20"
+    assert len(doc["weeks"]) == len(doc["p_deal_by"]) + 1
+    week = doc["weeks"][-1]
+    assert week["p05"] <= week["p25"] <= week["p50"] <= week["p75"] <= week["p95"]
+    ps = [r["p"] for r in doc["p_deal_by"]]
+    assert ps == sorted(ps) and ps[0] >= 0 and ps[-1] <= 1
+    sliders = {s["path"]: s for s in doc["sliders"]}
+    assert sliders[RIPOSTE]["value"] == 0.4
+    again = client.post("/api/simulate", json=body).json()
+    assert again["cached"] and again["headline"] == doc["headline"]
+    body["overrides"] = [{"path": RIPOSTE, "value": 0.0}]
+    changed = client.post("/api/simulate", json=body).json()
+    assert not changed["cached"]
+    assert {s["path"]: s["value"] for s in changed["sliders"]}[RIPOSTE] == 0.0
+    assert changed["headline"] != doc["headline"]
+
+
+def test_simulate_needs_a_campaign(client: TestClient) -> None:
+    response = client.post(
+        "/api/simulate", json={"scenario": {"text": TWO_ISSUES, "filename": "toy.yaml"}}
+    )
+    assert response.status_code == 422
+    assert "has no campaign" in response.json()["detail"]
+    bad = client.post(
+        "/api/simulate",
+        json={
+            "scenario": {"builtin": "ukraine-2024"},
+            "overrides": [{"path": RIPOSTE, "value": 2}],
+        },
+    )
+    assert bad.status_code == 422 and "\n" not in bad.json()["detail"]

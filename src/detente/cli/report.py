@@ -26,13 +26,30 @@ def report(
     seed: Annotated[
         int, typer.Option(help="Seed for the sections that sample (reproducible reports).")
     ] = 0,
+    uncertainty: Annotated[
+        bool,
+        typer.Option(
+            help="Include the Monte Carlo distributions and Sobol' indices (the slowest sections)."
+        ),
+    ] = True,
+    campaign: Annotated[
+        bool, typer.Option(help="Include the campaign simulation (where the scenario has one).")
+    ] = True,
+    draws: Annotated[int, typer.Option(min=1, help="Monte Carlo draws.")] = 400,
+    sobol_n: Annotated[
+        int, typer.Option("--sobol-n", help="Sobol' base sample (a power of 2).")
+    ] = 64,
+    paths: Annotated[int, typer.Option(min=1, help="Simulated paths of the campaign.")] = 2000,
 ) -> None:
     """Write one self-contained HTML report: the scenario and its notes, every model's
-    forecast, and the plots. Prints the path written."""
+    forecast, the plots, the Monte Carlo distributions and Sobol' indices, and the campaign
+    simulation where there is one. Prints the path written."""
     from detente.report.html import write_report
 
     sc = load_scenario(scenario)
-    path = write_report(sc, output, seed=seed)
+    options = {"uncertainty": uncertainty, "campaign": campaign, "draws": draws,
+               "sobol_n": sobol_n, "paths": paths}  # fmt: skip
+    path = write_report(sc, output, seed=seed, options=options)
     typer.echo(str(path.resolve()))
 
 

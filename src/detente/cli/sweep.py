@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -28,8 +29,16 @@ from rich.table import Table
 from detente.errors import DetenteError
 from detente.models import MODELS
 from detente.scenario import load_scenario
+from detente.scenario.schema import Scenario
 from detente.uncertainty.backends import BACKENDS
-from detente.uncertainty.sweep import DEFAULT_CHUNK_SIZE, Band, resolve_models
+from detente.uncertainty.evaluators import DEFAULT_PATHS, WAR, CampaignModel
+from detente.uncertainty.sweep import (
+    DEFAULT_CAMPAIGN_CHUNK_SIZE,
+    DEFAULT_CHUNK_SIZE,
+    Band,
+    resolve_models,
+    war_evaluator,
+)
 
 out = Console(soft_wrap=False, width=int(os.environ.get("COLUMNS", "140")))
 err = Console(stderr=True)
@@ -38,6 +47,11 @@ err = Console(stderr=True)
 class Format(StrEnum):
     table = "table"
     json = "json"
+
+
+class PolicyChoice(StrEnum):
+    solve = "solve"
+    fixed = "fixed"
 
 
 class BackendChoice(StrEnum):
@@ -53,7 +67,37 @@ ScenarioArg = Annotated[
 ]
 ModelOpt = Annotated[
     list[str] | None,
-    typer.Option("--model", "-m", help=f"Model(s): {', '.join(MODELS)} (default: all)."),
+    typer.Option(
+        "--model",
+        "-m",
+        help=f"Model(s): {', '.join(MODELS)} (default: all), or {WAR} alone: the "
+        "war-termination model on the campaign numbers given by --vary (one solve per draw).",
+    ),
+]
+VaryOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        help="--model war: PATH=DISTRIBUTION, a campaign number and its distribution in the "
+        "scenario's syntax, e.g. 'mediator.types.NAME.after.riposte_probability={uniform: "
+        "[0.2, 0.6]}'. Repeatable."
+    ),
+]
+PathsOpt = Annotated[
+    int, typer.Option(help="--model war: simulated paths per draw (same seed for every draw).")
+]
+DealByOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="--model war: the date of P(deal by date), YYYY-MM-DD (default: 26 weeks after "
+        "the deadline)."
+    ),
+]
+PolicyOpt = Annotated[
+    PolicyChoice,
+    typer.Option(
+        help="--model war: solve the policy on every draw, or solve it once at the central "
+        "values and only simulate each draw (fast; the choices do not respond to the draw)."
+    ),
 ]
 SeedOpt = Annotated[int, typer.Option(help="Seed of every random draw (>= 0; 0 is a seed).")]
 BackendOpt = Annotated[
@@ -77,8 +121,43 @@ NoStoreOpt = Annotated[
     bool, typer.Option("--no-store", help="Keep the run in memory only (nothing recorded).")
 ]
 ChunkOpt = Annotated[
-    int, typer.Option(help="Draws per chunk; part of the seeding, recorded with the run.")
+    int | None,
+    typer.Option(
+        help="Draws per chunk; part of the seeding, recorded with the run (default "
+        f"{DEFAULT_CHUNK_SIZE}, {DEFAULT_CAMPAIGN_CHUNK_SIZE} with --model war)."
+    ),
 ]
+
+
+def _war(
+    sc: Scenario,
+    model: list[str] | None,
+    vary: list[str] | None,
+    *,
+    paths: int,
+    seed: int,
+    deal_by: str | None,
+    policy: PolicyChoice,
+) -> CampaignModel | None:
+    """The war model's evaluator when ``--model war`` is asked, else None (and no --vary)."""
+    from detente.uncertainty.sampling import parse_vary
+
+    if WAR not in (model or []):
+        if vary:
+            raise DetenteError("--vary is for --model war; add --model war", where="--vary")
+        return None
+    if len(model or []) > 1:
+        raise DetenteError(f"--model {WAR} runs alone; run the outcome models separately",
+                           where="--model")  # fmt: skip
+    when = None
+    if deal_by is not None:
+        try:
+            when = date.fromisoformat(deal_by)
+        except ValueError:
+            raise DetenteError(f"--deal-by {deal_by!r} is not a date; write YYYY-MM-DD",
+                               where="--deal-by") from None  # fmt: skip
+    return war_evaluator(sc, dict(parse_vary(v) for v in vary or []), paths=paths, seed=seed,
+                         deal_by=when, policy=policy.value)  # fmt: skip
 
 
 def _open_store(path: Path | None, no_store: bool) -> Any:
@@ -129,20 +208,49 @@ def sweep(
             "default band (docs/uncertainty.md)."
         ),
     ] = False,
-    chunk_size: ChunkOpt = DEFAULT_CHUNK_SIZE,
+    chunk_size: ChunkOpt = None,
     store: StoreOpt = None,
     no_store: NoStoreOpt = False,
     fresh: Annotated[
         bool, typer.Option(help="Start a new run even if the same run is in the store.")
     ] = False,
+    vary: VaryOpt = None,
+    paths: PathsOpt = DEFAULT_PATHS,
+    deal_by: DealByOpt = None,
+    policy: PolicyOpt = PolicyChoice.solve,
 ) -> None:
     """Monte Carlo draws of the scenario's distributions through the models: quantiles,
     band probabilities and a convergence check per model and issue. Recorded in the run store
-    chunk by chunk; rerunning an interrupted sweep resumes it."""
-    from detente.store.recorded import stored_sweep
+    chunk by chunk; rerunning an interrupted sweep resumes it. With --model war: draws of
+    the campaign numbers given by --vary through the war-termination model (P(deal), P(deal
+    by date), P(escalation), territory at the horizon, gain per day before/after the
+    deadline)."""
+    from detente.store.recorded import stored_campaign_sweep, stored_sweep
     from detente.uncertainty.sampling import with_default_spread
 
     sc = load_scenario(scenario)
+    war = _war(sc, model, vary, paths=paths, seed=seed, deal_by=deal_by, policy=policy)
+    if war is not None:
+        if spread or band:
+            raise DetenteError("--spread and --band are for the outcome models, not --model war",
+                               where="--model war")  # fmt: skip
+        size = DEFAULT_CAMPAIGN_CHUNK_SIZE if chunk_size is None else chunk_size
+        with _open_store(store, no_store) as st, _progress("sweep") as progress:
+            try:
+                result = stored_campaign_sweep(
+                    st, sc, war, n_draws=draws, seed=seed, chunk_size=size,
+                    backend=backend.value, address=address, workers=workers, fresh=fresh,
+                    progress=progress,
+                )  # fmt: skip
+            except KeyboardInterrupt:
+                print("interrupted: the finished chunks are in the store; rerun the same "
+                      "command to resume", file=sys.stderr)  # fmt: skip
+                raise typer.Exit(130) from None
+        if fmt is Format.json:
+            print(json.dumps(result.document, indent=2))
+        else:
+            out.print(campaign_sweep_table(result.document))
+        return
     if spread:
         sc = with_default_spread(sc)
     bands = [Band.parse(b) for b in band or []]
@@ -153,10 +261,11 @@ def sweep(
                 where="--band",
             )
     models = resolve_models(model)
+    size = DEFAULT_CHUNK_SIZE if chunk_size is None else chunk_size
     with _open_store(store, no_store) as st, _progress("sweep") as progress:
         try:
             result = stored_sweep(
-                st, sc, models, n_draws=draws, seed=seed, chunk_size=chunk_size, bands=bands,
+                st, sc, models, n_draws=draws, seed=seed, chunk_size=size, bands=bands,
                 backend=backend.value, address=address, workers=workers, fresh=fresh,
                 extra_spec={"spread": spread}, progress=progress,
             )  # fmt: skip
@@ -213,6 +322,36 @@ def sweep_table(doc: dict[str, Any]) -> Table:
     return table
 
 
+def campaign_sweep_table(doc: dict[str, Any]) -> Table:
+    """The war model's outputs: the value at the central numbers and the draws' quantiles."""
+    result = doc["results"][0]
+    table = Table(
+        title=f"Sweep of the war model: {doc['scenario']}, {doc['n_draws']} draws × "
+        f"{result['params']['paths']} paths, seed {doc['seed']}"
+        + (f", run {doc['run_id']}" if doc.get("run_id") else ""),
+        title_justify="left",
+        caption=f"{len(doc['uncertain'])} campaign numbers drawn; policy "
+        f"{result['params']['policy']}; P(deal by) {result['params']['deal_by']}. Each output "
+        "is over one draw's paths; the quantiles are across draws.",
+        caption_justify="left",
+    )
+    for col in ("output", "central", "p05", "p25", "p50", "p75", "p95", "mean"):
+        table.add_column(col, justify="left" if col == "output" else "right")
+    for row in result["outputs"]:
+        q = row["quantiles"]
+        table.add_row(
+            row["output"], _num(row["deterministic"]),
+            *(_num(q[k]) for k in ("p05", "p25", "p50", "p75", "p95")), _num(row["mean"]),
+        )  # fmt: skip
+    return table
+
+
+def _num(x: float | None) -> str:
+    if x is None:
+        return "-"
+    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3g}"
+
+
 def sensitivity(
     scenario: ScenarioArg,
     model: ModelOpt = None,
@@ -227,19 +366,31 @@ def sensitivity(
     fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
     store: StoreOpt = None,
     no_store: NoStoreOpt = False,
+    vary: VaryOpt = None,
+    paths: PathsOpt = DEFAULT_PATHS,
+    deal_by: DealByOpt = None,
+    policy: PolicyOpt = PolicyChoice.solve,
 ) -> None:
     """Sobol' first- and total-order indices, ranked: which uncertain number drives each
-    forecast. Without distributions in the scenario, the default band is used."""
-    from detente.store.recorded import stored_sensitivity
+    forecast. Without distributions in the scenario, the default band is used. With --model
+    war: the campaign numbers given by --vary, for each output of the war model
+    (N × (P + 2) solves of the campaign; --policy fixed solves once)."""
+    from detente.store.recorded import stored_campaign_sensitivity, stored_sensitivity
 
     sc = load_scenario(scenario)
-    models = resolve_models(model)
+    war = _war(sc, model, vary, paths=paths, seed=seed, deal_by=deal_by, policy=policy)
     with _open_store(store, no_store) as st, _progress("sensitivity") as progress:
         try:
-            _, _, doc = stored_sensitivity(
-                st, sc, models, n=n, seed=seed, backend=backend.value, address=address,
-                workers=workers, progress=progress,
-            )  # fmt: skip
+            if war is not None:
+                _, _, doc = stored_campaign_sensitivity(
+                    st, sc, war, n=n, seed=seed, backend=backend.value, address=address,
+                    workers=workers, chunk_size=DEFAULT_CAMPAIGN_CHUNK_SIZE, progress=progress,
+                )  # fmt: skip
+            else:
+                _, _, doc = stored_sensitivity(
+                    st, sc, resolve_models(model), n=n, seed=seed, backend=backend.value,
+                    address=address, workers=workers, progress=progress,
+                )  # fmt: skip
         except KeyboardInterrupt:
             print("interrupted; the store is consistent", file=sys.stderr)
             raise typer.Exit(130) from None
@@ -247,9 +398,10 @@ def sensitivity(
         print(json.dumps(doc, indent=2))
         return
     for res in doc["results"]:
-        for issue in res["issues"]:
+        for issue in res.get("issues", res.get("outputs", [])):
+            name = issue.get("issue", issue.get("output"))
             table = Table(
-                title=f"Sobol' indices: {res['model']}, {issue['issue']} "
+                title=f"Sobol' indices: {res['model']}, {name} "
                 f"(N={doc['n']}, {doc['n_evaluations']} runs, seed {doc['seed']})",
                 title_justify="left",
                 caption="S1: share of the variance due to the number alone; ST: including its "
@@ -262,10 +414,14 @@ def sensitivity(
             for row in issue["indices"][:top]:
                 table.add_row(
                     str(row["rank"]), row["parameter"],
-                    f"{row['S1']:.3f} ± {row['S1_conf']:.3f}",
-                    f"{row['ST']:.3f} ± {row['ST_conf']:.3f}",
+                    f"{_index(row['S1'])} ± {_index(row['S1_conf'])}",
+                    f"{_index(row['ST'])} ± {_index(row['ST_conf'])}",
                 )  # fmt: skip
             out.print(table)
+
+
+def _index(x: float | None) -> str:
+    return "-" if x is None else f"{x:.3f}"
 
 
 runs_app = typer.Typer(help="The run store: list, show and export recorded runs.",

@@ -418,3 +418,127 @@ def all_plots(scenario: Scenario, forecasts: Mapping[str, Forecast]) -> dict[str
             if fig is not None:
                 figs[f"{f.model}_rounds_{issue}"] = fig
     return figs
+
+
+# -- uncertainty and the campaign -------------------------------------------------------------
+
+
+def mc_histograms(
+    scenario: Scenario,
+    outcomes: Mapping[tuple[str, str], np.ndarray],
+    forecasts: Mapping[str, Forecast],
+    bins: int = 30,
+) -> Figure:
+    """Monte Carlo distributions: one panel per issue (on its scale), one step histogram per
+    model (the share of draws per bin), each model's deterministic forecast as a vertical
+    line. ``outcomes`` maps (model, issue) to the draws."""
+    issues = scenario.issue_names
+    models = list(dict.fromkeys(model for model, _ in outcomes))
+    fig = _figure(8.0, 2.3 * len(issues) + 0.4)
+    axes = fig.subplots(len(issues), 1, squeeze=False)[:, 0]
+    for ax, issue in zip(axes, issues, strict=True):
+        lo, hi = scenario.issue(issue).scale
+        edges = np.linspace(lo, hi, bins + 1)
+        for k, model in enumerate(models):
+            draws = np.asarray(outcomes[(model, issue)], dtype=float)
+            draws = draws[np.isfinite(draws)]
+            colour, style = model_style(model, k)
+            weights = np.full(draws.size, 1.0 / max(draws.size, 1))
+            ax.hist(draws, bins=edges, weights=weights, histtype="step", color=colour,
+                    linestyle=style, linewidth=1.6, label=model)  # fmt: skip
+            if model in forecasts:
+                ax.axvline(forecasts[model].outcome(issue), color=colour, linestyle=style,
+                           linewidth=0.8, alpha=0.7)  # fmt: skip
+        ax.set_xlim(lo, hi)
+        ax.set_ylabel("share of draws")
+        ax.set_title(issue, loc="left", fontsize=10)
+    axes[0].legend(loc="upper right", fontsize=8, ncols=len(models))
+    axes[-1].set_xlabel("outcome on the issue's scale")
+    return fig
+
+
+def sobol_bars(
+    panels: Mapping[str, Sequence[Mapping[str, Any]]], title: str, top: int = 8
+) -> Figure:
+    """Sobol' first-order (S1) and total-order (ST) indices as horizontal bars with their 95 %
+    bootstrap half-widths: one panel per output (e.g. per issue), the ``top`` parameters by
+    ST. ``panels`` maps each output to its index rows as in the ``sensitivity --format json``
+    document (parameter, S1, S1_conf, ST, ST_conf), ranked."""
+    shown = {name: list(rows)[:top] for name, rows in panels.items()}
+    heights = [0.35 * max(len(rows), 1) + 0.7 for rows in shown.values()]
+    fig = _figure(8.0, sum(heights) + 0.6)
+    axes = fig.subplots(len(shown), 1, squeeze=False, height_ratios=heights)[:, 0]
+    for k, (ax, (name, rows)) in enumerate(zip(axes, shown.items(), strict=True)):
+        y = np.arange(len(rows))[::-1]
+
+        def col(key: str, rows: list[Mapping[str, Any]] = rows) -> np.ndarray:
+            return np.array([math.nan if r[key] is None else r[key] for r in rows], dtype=float)
+
+        ax.barh(y + 0.18, col("S1"), height=0.36, xerr=col("S1_conf"), color=OKABE_ITO[0],
+                label="first order (S1)", error_kw={"linewidth": 0.8})  # fmt: skip
+        ax.barh(y - 0.18, col("ST"), height=0.36, xerr=col("ST_conf"), color=OKABE_ITO[4],
+                label="total order (ST)", error_kw={"linewidth": 0.8})  # fmt: skip
+        ax.set_yticks(y, [_short(str(r["parameter"]), 56) for r in rows], fontsize=8)
+        ax.axvline(0, color="#000000", linewidth=0.6)
+        ax.set_xlim(min(-0.05, float(np.nanmin(col("S1"), initial=0.0))), 1.05)
+        ax.set_title(f"{title}: {name}" if k == 0 else name, loc="left", fontsize=10)
+    axes[0].legend(loc="lower right", fontsize=8)
+    axes[-1].set_xlabel("share of the output's variance")
+    return fig
+
+
+def _day(iso: str) -> float:
+    """An ISO date as a matplotlib date number."""
+    from datetime import date
+
+    from matplotlib.dates import date2num
+
+    return float(date2num(date.fromisoformat(iso)))  # type: ignore[no-untyped-call]
+
+
+def campaign_fan(doc: Mapping[str, Any]) -> Figure:
+    """The campaign fan chart from a ``detente simulate`` document: the area held by the
+    attacker by week, its median and the 50 % and 90 % bands, the deadline dashed."""
+
+    weeks = [_day(w["date"]) for w in doc["weeks"]]
+    q = {k: np.array([w["territory_km2"][k] for w in doc["weeks"]]) for k in
+         ("p05", "p25", "p50", "p75", "p95")}  # fmt: skip
+    fig = _figure(8.0, 3.6)
+    ax = fig.add_subplot()
+    ax.fill_between(weeks, q["p05"], q["p95"], color=OKABE_ITO[5], alpha=0.35,
+                    label="90% band", linewidth=0)  # fmt: skip
+    ax.fill_between(weeks, q["p25"], q["p75"], color=OKABE_ITO[0], alpha=0.45,
+                    label="50% band", linewidth=0)  # fmt: skip
+    ax.plot(weeks, q["p50"], color=OKABE_ITO[0], linewidth=1.8, label="median")
+    ax.axvline(_day(doc["deadline"]), color="#555555", linestyle="--",
+               linewidth=1, label=f"deadline {doc['deadline']}")  # fmt: skip
+    ax.set_ylabel("area held by the attacker, km²")
+    ax.set_title(f"{doc['scenario']}: territory by week ({doc['draws']:,} paths, seed "
+                 f"{doc['seed']})", loc="left", fontsize=10)  # fmt: skip
+    ax.legend(loc="upper left", fontsize=8)
+    ax.xaxis_date()
+    fig.autofmt_xdate()
+    return fig
+
+
+def deal_by_date(doc: Mapping[str, Any]) -> Figure:
+    """P(deal by date) from a ``detente simulate`` document, as a step curve, with the
+    deadline and the opening of negotiations marked."""
+
+    fig = _figure(8.0, 3.0)
+    ax = fig.add_subplot()
+    ax.step([_day(r["date"]) for r in doc["p_deal_by"]],
+            [r["p"] for r in doc["p_deal_by"]], where="post", color=OKABE_ITO[2],
+            linewidth=1.8)  # fmt: skip
+    ax.axvline(_day(doc["deadline"]), color="#555555", linestyle="--",
+               linewidth=1, label=f"deadline {doc['deadline']}")  # fmt: skip
+    if doc["negotiation_opens"] != doc["deadline"]:
+        ax.axvline(_day(doc["negotiation_opens"]), color="#555555",
+                   linestyle=":", linewidth=1, label="negotiations open")  # fmt: skip
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("P(deal by date)")
+    ax.set_title("P(a deal is struck before the date)", loc="left", fontsize=10)
+    ax.legend(loc="upper left", fontsize=8)
+    ax.xaxis_date()
+    fig.autofmt_xdate()
+    return fig

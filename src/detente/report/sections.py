@@ -144,7 +144,10 @@ def _load_entry_points() -> None:
 
 def registered_sections() -> list[ReportSectionSpec]:
     """Every registered section (built-in, decorated, entry points), in report order."""
-    from detente.report import core_sections  # noqa: F401  (registers the built-in ones)
+    from detente.report import (  # noqa: F401  (registers the built-in ones)
+        analysis_sections,
+        core_sections,
+    )
 
     _load_entry_points()
     return sorted(_REGISTRY.values(), key=lambda s: (s.order, s.name))

@@ -27,7 +27,7 @@ import numpy as np
 from detente.errors import DetenteError
 from detente.scenario.schema import Scenario
 from detente.uncertainty.evaluators import Evaluator, Outputs
-from detente.uncertainty.sampling import from_unit, uncertain_numbers
+from detente.uncertainty.sampling import from_unit
 
 BackendName = Literal["inline", "process", "ray"]
 BACKENDS: tuple[str, ...] = ("inline", "process", "ray")
@@ -73,7 +73,7 @@ def plan_chunks(n_draws: int, chunk_size: int, seed: int) -> list[ChunkJob]:
 def run_chunk(scenario: Scenario, evaluator: Evaluator, job: ChunkJob) -> ChunkResult:
     """Draw chunk ``job`` of ``scenario`` and evaluate it. The one function every backend runs."""
     start = time.perf_counter()
-    numbers = uncertain_numbers(scenario)
+    numbers = evaluator.numbers
     if job.unit is not None:
         unit = job.unit
     else:

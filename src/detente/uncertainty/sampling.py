@@ -12,16 +12,40 @@ over draws.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
+import yaml
 
+from detente.dynamics.campaign import Campaign, with_overrides
 from detente.errors import DetenteError
 from detente.scenario.schema import SALIENCE_MAX, Scenario, Sourced
-from detente.uncertainty.distributions import Distribution
+from detente.uncertainty.distributions import Distribution, as_number
 
-Field = Literal["position", "salience", "capability", "status_quo"]
+Field = Literal["position", "salience", "capability", "status_quo", "campaign"]
+
+CAMPAIGN_PREFIX = "campaign."
+_UNIT = (0.0, 1.0)
+_NON_NEGATIVE = (0.0, math.inf)
+CAMPAIGN_BOUNDS: dict[str, tuple[float, float]] = {
+    "offer_probability": _UNIT,
+    "riposte_probability": _UNIT,
+    "prior": _UNIT,
+    "cheap_talk_weight": _UNIT,
+    "discount": _UNIT,
+    "p_resume_5y": _UNIT,
+    "riposte_size": _NON_NEGATIVE,
+    "aid": _NON_NEGATIVE,
+    "aid_effect": _NON_NEGATIVE,
+    "reputation_cost": _NON_NEGATIVE,
+    "sd": _NON_NEGATIVE,
+    "shape": _NON_NEGATIVE,
+}
+"""The range a campaign number's normal distribution is truncated to, by the path's last
+segment (other numbers: the whole real line). Every draw is still validated by the campaign's
+own rules (:func:`~detente.dynamics.campaign.with_overrides`)."""
 
 DEFAULT_SPREAD = {"salience": 10.0, "position": 0.10, "capability": 0.20}
 """The default band of :func:`with_default_spread`: salience ± 10 points, position ± 10 % of
@@ -34,9 +58,11 @@ class UncertainNumber:
     """One scenario number with a distribution, and the array cells it fills.
 
     ``name`` is a stable dotted path: ``"Russia.capability"``, ``"Russia.territory.salience"``,
-    ``"territory.status_quo"``. ``bounds`` is the field's valid range (a normal is truncated
-    to it). ``cells`` are the (actor, issue) cells of the (actors, issues) arrays it sets, or
-    issue indices ``(-1, i)`` for a status quo.
+    ``"territory.status_quo"``, or ``"campaign.<path into the campaign>"`` for a campaign
+    number (:func:`campaign_numbers`). ``bounds`` is the field's valid range (a normal is
+    truncated to it). ``cells`` are the (actor, issue) cells of the (actors, issues) arrays it
+    sets, issue indices ``(-1, i)`` for a status quo, and none for a campaign number (read from
+    :attr:`ScenarioDraws.values`).
     """
 
     name: str
@@ -103,6 +129,70 @@ def uncertain_numbers(scenario: Scenario) -> list[UncertainNumber]:
     return out
 
 
+def parse_vary(text: str) -> tuple[str, Distribution]:
+    """``"PATH=DISTRIBUTION"`` (the distribution in the scenario's YAML syntax) → the campaign
+    path and its distribution, e.g. ``"mediator.types.t.after.riposte_probability={uniform:
+    [0.2, 0.6]}"``. A leading ``campaign.`` in the path is optional.
+
+    Raises
+    ------
+    DetenteError
+        For text that is not ``PATH=DISTRIBUTION`` or a distribution the syntax refuses.
+    """
+    path, sep, raw = text.partition("=")
+    path = path.strip().removeprefix(CAMPAIGN_PREFIX)
+    fix = "write e.g. mediator.types.NAME.after.riposte_probability={uniform: [0.2, 0.6]}"
+    if not sep or not path:
+        raise DetenteError(f"--vary {text!r} is not PATH=DISTRIBUTION; {fix}", where="--vary")
+    try:
+        spec = as_number(yaml.safe_load(raw))
+    except (yaml.YAMLError, ValueError) as exc:
+        raise DetenteError(f"--vary {path}: {exc}", where="--vary") from None
+    dist = spec.get("distribution") if isinstance(spec, dict) else None
+    if not isinstance(dist, Distribution):
+        raise DetenteError(f"--vary {path}: {raw.strip()!r} is not a distribution; {fix}",
+                           where="--vary")  # fmt: skip
+    return path, dist
+
+
+def campaign_numbers(campaign: Campaign, vary: Mapping[str, Distribution]) -> list[UncertainNumber]:
+    """The campaign numbers to draw: each dotted ``path`` of ``vary`` with its distribution.
+
+    Paths are those of :func:`~detente.dynamics.campaign.with_overrides` (e.g.
+    ``mediator.types.presses_russia.after.riposte_probability``); the names are
+    ``campaign.<path>``. Each must name a number of the campaign, and the campaign must accept
+    the distribution's central value and the ends of its support (so a draw is never refused
+    half-way through a run).
+
+    Raises
+    ------
+    DetenteError
+        Naming the path and the fix.
+    """
+    data = campaign.model_dump(mode="json")
+    out: list[UncertainNumber] = []
+    for raw_path, dist in vary.items():
+        path = raw_path.removeprefix(CAMPAIGN_PREFIX)
+        node: Any = data
+        for part in path.split("."):
+            node = node.get(part) if isinstance(node, dict) else None
+        value = node.get("value") if isinstance(node, dict) else node
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise DetenteError(
+                f"--vary {path}: names no number of the campaign; give a dotted path to one, "
+                "e.g. mediator.types.NAME.after.riposte_probability",
+                where="--vary",
+            )
+        bounds = CAMPAIGN_BOUNDS.get(path.rsplit(".", 1)[-1], (-math.inf, math.inf))
+        lo, hi = dist.support()
+        for x in {dist.central(), *(v for v in (lo, hi) if math.isfinite(v))}:
+            with_overrides(campaign, [f"{path}={x!r}"])
+        out.append(
+            UncertainNumber(CAMPAIGN_PREFIX + path, "campaign", dist, dist.central(), bounds, ())
+        )
+    return out
+
+
 def from_unit(
     scenario: Scenario, unit: np.ndarray, numbers: list[UncertainNumber] | None = None
 ) -> ScenarioDraws:
@@ -123,6 +213,8 @@ def from_unit(
     for j, num in enumerate(numbers):
         x = num.distribution.ppf(unit[:, j], *num.bounds)
         values[num.name] = x
+        if num.field == "campaign":
+            continue
         if num.field == "status_quo":
             status_quo[:, num.cells[0][1]] = x
             continue

@@ -33,9 +33,9 @@ from detente.errors import DetenteError
 from detente.models.base import OutcomeModel
 from detente.scenario.schema import Scenario
 from detente.uncertainty.backends import ChunkJob
-from detente.uncertainty.evaluators import OutcomeModels
+from detente.uncertainty.evaluators import WAR, CampaignModel, Evaluator, OutcomeModels
 from detente.uncertainty.sampling import UncertainNumber, uncertain_numbers, with_default_spread
-from detente.uncertainty.sweep import ChunkSink, MemorySink, run_chunks
+from detente.uncertainty.sweep import ChunkSink, MemorySink, finite_or_none, run_chunks
 
 SCHEMA_VERSION = 1
 DEFAULT_N = 256
@@ -75,6 +75,21 @@ class SobolDesign:
 
 def design(scenario: Scenario, n: int = DEFAULT_N, seed: int = 0) -> SobolDesign:
     """The Saltelli design for the scenario's uncertain numbers (``n`` a power of 2)."""
+    spread = not uncertain_numbers(scenario)
+    if spread:
+        scenario = with_default_spread(scenario)
+    return design_for(scenario, uncertain_numbers(scenario), n, seed, default_spread=spread)
+
+
+def design_for(
+    scenario: Scenario,
+    numbers: list[UncertainNumber],
+    n: int = DEFAULT_N,
+    seed: int = 0,
+    *,
+    default_spread: bool = False,
+) -> SobolDesign:
+    """The Saltelli design for the given uncertain numbers (``n`` a power of 2)."""
     from SALib.sample import sobol as sobol_sample
 
     if n < 2 or n & (n - 1):
@@ -82,16 +97,12 @@ def design(scenario: Scenario, n: int = DEFAULT_N, seed: int = 0) -> SobolDesign
             f"--n is {n}; Sobol' sampling needs a power of 2 such as 128, 256 or 512",
             where="--n",
         )
-    spread = not uncertain_numbers(scenario)
-    if spread:
-        scenario = with_default_spread(scenario)
-    numbers = uncertain_numbers(scenario)
     problem = {"num_vars": len(numbers), "names": [u.name for u in numbers],
                "bounds": [[0.0, 1.0]] * len(numbers)}  # fmt: skip
     unit = sobol_sample.sample(problem, n, calc_second_order=False, scramble=True, seed=seed)
     # the scrambled sequence lies in [0, 1); guard the quantile functions against 1.0
     unit = np.minimum(np.asarray(unit, dtype=float), np.nextafter(1.0, 0.0))
-    return SobolDesign(scenario, numbers, unit, n, spread)
+    return SobolDesign(scenario, numbers, unit, n, default_spread)
 
 
 def unit_jobs(unit: np.ndarray, chunk_size: int) -> list[ChunkJob]:
@@ -172,10 +183,49 @@ def sensitivity(
     ['model', 'output', 'parameter', 'rank', 's1', 's1_conf', 'st', 'st_conf']
     """
     sd = design(scenario, n, seed)
+    return _run(sd, OutcomeModels(sd.scenario, models), seed, backend=backend,
+                address=address, workers=workers, chunk_size=chunk_size, sink=sink,
+                progress=progress)  # fmt: skip
+
+
+def campaign_sensitivity(
+    scenario: Scenario,
+    evaluator: CampaignModel,
+    *,
+    n: int = 64,
+    seed: int = 0,
+    backend: str = "inline",
+    address: str | None = None,
+    workers: int | None = None,
+    chunk_size: int = 10,
+    sink: ChunkSink | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[SobolDesign, dict[tuple[str, str], np.ndarray], pd.DataFrame]:
+    """Sobol' indices of the war model's outputs for the campaign numbers the evaluator draws
+    (:func:`~detente.uncertainty.sweep.war_evaluator`): ``n × (P + 2)`` solves of the
+    campaign (each about 2 s on ukraine-2024; a fixed policy solves once). NaN outputs (a
+    daily gain over no weeks) count as 0. Returns as :func:`sensitivity`."""
+    sd = design_for(scenario, evaluator.numbers, n, seed)
+    return _run(sd, evaluator, seed, backend=backend, address=address, workers=workers,
+                chunk_size=chunk_size, sink=sink, progress=progress)  # fmt: skip
+
+
+def _run(
+    sd: SobolDesign,
+    evaluator: Evaluator,
+    seed: int,
+    *,
+    backend: str,
+    address: str | None,
+    workers: int | None,
+    chunk_size: int,
+    sink: ChunkSink | None,
+    progress: Callable[[int, int], None] | None,
+) -> tuple[SobolDesign, dict[tuple[str, str], np.ndarray], pd.DataFrame]:
     memory = MemorySink()
     run_chunks(
         sd.scenario,
-        OutcomeModels(sd.scenario, models),
+        evaluator,
         unit_jobs(sd.unit, chunk_size),
         memory if sink is None else _Tee(memory, sink),
         backend=backend,
@@ -184,7 +234,8 @@ def sensitivity(
         progress=progress,
     )
     outputs = memory.arrays()
-    return sd, outputs, analyze(sd, outputs, seed)
+    finite = {key: np.nan_to_num(y, nan=0.0) for key, y in outputs.items()}
+    return sd, outputs, analyze(sd, finite, seed)
 
 
 class _Tee:
@@ -212,34 +263,59 @@ def sensitivity_document(
     """The ``sensitivity --format json`` document (schema version 1; docs/uncertainty.md)."""
     results = []
     for model in models:
-        issues = []
-        for issue in sobol_design.scenario.issue_names:
-            part = indices[(indices["model"] == model.name) & (indices["output"] == issue)]
-            issues.append(
-                {
-                    "issue": issue,
-                    "indices": [
-                        {
-                            "parameter": str(p),
-                            "rank": int(k),
-                            "S1": float(s1),
-                            "S1_conf": float(s1c),
-                            "ST": float(st),
-                            "ST_conf": float(stc),
-                        }
-                        for p, k, s1, s1c, st, stc in zip(
-                            part["parameter"].tolist(),
-                            part["rank"].to_numpy(int),
-                            part["s1"].to_numpy(float),
-                            part["s1_conf"].to_numpy(float),
-                            part["st"].to_numpy(float),
-                            part["st_conf"].to_numpy(float),
-                            strict=True,
-                        )
-                    ],
-                }
-            )
+        issues = [
+            {"issue": issue, "indices": index_rows(indices, model.name, issue)}
+            for issue in sobol_design.scenario.issue_names
+        ]
         results.append({"model": model.name, "params": model.get_params(), "issues": issues})
+    return _document(sobol_design, results, seed=seed, run_id=run_id)
+
+
+def campaign_sensitivity_document(
+    sobol_design: SobolDesign,
+    indices: pd.DataFrame,
+    *,
+    seed: int,
+    evaluator: CampaignModel,
+    run_id: str | None = None,
+) -> dict[str, Any]:
+    """The ``sensitivity --model war --format json`` document: as :func:`sensitivity_document`
+    with one result whose ``outputs`` replace ``issues`` (docs/uncertainty.md)."""
+    outputs = [
+        {"output": output, "indices": index_rows(indices, series, output)}
+        for series, output in evaluator.outputs()
+    ]
+    result = {"model": WAR, "params": evaluator.get_params(), "outputs": outputs}
+    return _document(sobol_design, [result], seed=seed, run_id=run_id)
+
+
+def index_rows(indices: pd.DataFrame, model: str, output: str) -> list[dict[str, Any]]:
+    """The ranked index rows of one model and output, as JSON objects (NaN as null)."""
+    part = indices[(indices["model"] == model) & (indices["output"] == output)]
+    return [
+        {
+            "parameter": str(p),
+            "rank": int(k),
+            "S1": finite_or_none(s1),
+            "S1_conf": finite_or_none(s1c),
+            "ST": finite_or_none(st),
+            "ST_conf": finite_or_none(stc),
+        }
+        for p, k, s1, s1c, st, stc in zip(
+            part["parameter"].tolist(),
+            part["rank"].to_numpy(int),
+            part["s1"].to_numpy(float),
+            part["s1_conf"].to_numpy(float),
+            part["st"].to_numpy(float),
+            part["st_conf"].to_numpy(float),
+            strict=True,
+        )
+    ]
+
+
+def _document(
+    sobol_design: SobolDesign, results: list[dict[str, Any]], *, seed: int, run_id: str | None
+) -> dict[str, Any]:
     return {
         "schema_version": SCHEMA_VERSION,
         "kind": "sensitivity",

@@ -19,22 +19,35 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, Protocol
 
 import numpy as np
 
 from detente import __version__
+from detente.errors import DetenteError
 from detente.models import get_model
 from detente.models.base import OutcomeModel
 from detente.scenario.schema import Scenario
 from detente.uncertainty.backends import ChunkJob, ChunkResult, get_backend, plan_chunks
-from detente.uncertainty.evaluators import Evaluator, OutcomeModels
-from detente.uncertainty.sampling import uncertain_numbers
+from detente.uncertainty.distributions import Distribution
+from detente.uncertainty.evaluators import (
+    DEFAULT_PATHS,
+    WAR,
+    CampaignModel,
+    Evaluator,
+    OutcomeModels,
+    Policy,
+)
+from detente.uncertainty.sampling import UncertainNumber, campaign_numbers, uncertain_numbers
 
 SCHEMA_VERSION = 1
 SAMPLER_VERSION = 1
 """Bumped whenever the mapping from (seed, chunk, chunk size) to draws changes."""
 DEFAULT_CHUNK_SIZE = 1000
+DEFAULT_CAMPAIGN_CHUNK_SIZE = 10
+"""Draws per chunk of a war-model sweep: each draw is a solve, so small chunks keep a
+process pool busy and lose little work to an interruption."""
 QUANTILES = {"p05": 0.05, "p25": 0.25, "p50": 0.50, "p75": 0.75, "p95": 0.95}
 BATCHES = 20
 Z95 = 1.959963984540054
@@ -52,8 +65,6 @@ class Band:
     @classmethod
     def parse(cls, text: str) -> Band:
         """``"territory:40:60"`` -> Band("territory", 40, 60)."""
-        from detente.errors import DetenteError
-
         parts = text.rsplit(":", 2)
         try:
             if len(parts) != 3:
@@ -306,10 +317,7 @@ def sweep_document(
         "seed": seed,
         "n_draws": n_draws,
         "chunk_size": chunk_size,
-        "uncertain": [
-            {"name": u.name, "distribution": u.distribution.describe(), "value": u.value}
-            for u in uncertain_numbers(scenario)
-        ],
+        "uncertain": _describe(uncertain_numbers(scenario)),
         "results": [
             {
                 "model": m.name,
@@ -326,3 +334,171 @@ def sweep_document(
             for m in models
         ],
     }
+
+
+def war_evaluator(
+    scenario: Scenario,
+    vary: Mapping[str, Distribution],
+    *,
+    paths: int = DEFAULT_PATHS,
+    seed: int = 0,
+    deal_by: date | None = None,
+    policy: Policy = "solve",
+) -> CampaignModel:
+    """The war-termination model's evaluator for ``scenario``'s campaign, drawing the campaign
+    numbers of ``vary`` (path -> distribution); its paths are seeded ``seed``.
+
+    Raises
+    ------
+    DetenteError
+        If the scenario has no campaign, ``vary`` is empty or names no campaign number.
+    """
+    if scenario.campaign is None:
+        raise DetenteError(
+            "has no campaign; --model war needs a 'campaign:' section (docs/war_model.md)",
+            source=scenario.name,
+        )
+    numbers = campaign_numbers(scenario.campaign, vary)
+    if not numbers:
+        raise DetenteError(
+            "--model war needs campaign numbers to draw; give --vary PATH=DISTRIBUTION, e.g. "
+            "--vary 'mediator.types.NAME.after.riposte_probability={uniform: [0.2, 0.6]}'",
+            where="--vary",
+        )
+    return CampaignModel(scenario.campaign, numbers, paths=paths, path_seed=seed,
+                         deal_by=deal_by, policy=policy)  # fmt: skip
+
+
+def campaign_tolerance(scenario: Scenario, output: str) -> float:
+    """The convergence tolerance of a war output: half a percentage point for a probability;
+    0.5 % of the territory grid's span for the area held; for a daily gain, the gain that
+    moves the line that far over the horizon."""
+    campaign = scenario.campaign
+    assert campaign is not None
+    span = TOLERANCE_SHARE * (campaign.grid.below_km2.value + campaign.grid.above_km2.value)
+    if output.startswith("p_"):
+        return TOLERANCE_SHARE
+    if output.startswith("gain_"):
+        return span / (7.0 * campaign.horizon_weeks)
+    return span
+
+
+@dataclass(frozen=True)
+class CampaignSweepResult:
+    """The draws of a war-model sweep, per output, in draw order, and their summaries."""
+
+    scenario: Scenario
+    evaluator: CampaignModel
+    seed: int
+    chunk_size: int
+    outcomes: dict[tuple[str, str], np.ndarray]
+
+    def summaries(self) -> dict[tuple[str, str], Summary]:
+        return {
+            key: summarize(values, tolerance=campaign_tolerance(self.scenario, key[1]))
+            for key, values in self.outcomes.items()
+        }
+
+
+def campaign_sweep(
+    scenario: Scenario,
+    n_draws: int,
+    seed: int,
+    *,
+    vary: Mapping[str, Distribution],
+    paths: int = DEFAULT_PATHS,
+    deal_by: date | None = None,
+    policy: Policy = "solve",
+    backend: str = "inline",
+    address: str | None = None,
+    workers: int | None = None,
+    chunk_size: int = DEFAULT_CAMPAIGN_CHUNK_SIZE,
+) -> CampaignSweepResult:
+    """Monte Carlo draws of campaign numbers through the war-termination model, in memory.
+
+    Each draw solves the campaign (about 2 s on ukraine-2024; see :class:`~detente.
+    uncertainty.evaluators.CampaignModel`, and ``policy="fixed"`` to solve once) and
+    simulates ``paths`` paths. Same seed and chunk size, same arrays, on every backend.
+
+    Parameters
+    ----------
+    scenario : a scenario with a campaign.
+    n_draws, seed, backend, address, workers, chunk_size : as in :func:`sweep`.
+    vary : campaign path -> distribution (:func:`~detente.uncertainty.sampling.parse_vary`).
+    paths, deal_by, policy : see :class:`~detente.uncertainty.evaluators.CampaignModel`.
+    """
+    evaluator = war_evaluator(scenario, vary, paths=paths, seed=seed, deal_by=deal_by,
+                              policy=policy)  # fmt: skip
+    sink = MemorySink()
+    run_chunks(scenario, evaluator, plan_chunks(n_draws, chunk_size, seed), sink,
+               backend=backend, address=address, workers=workers)  # fmt: skip
+    return CampaignSweepResult(scenario, evaluator, seed, chunk_size, sink.arrays())
+
+
+def finite_or_none(x: float) -> float | None:
+    """``x``, or None where it is NaN or infinite (JSON has no NaN)."""
+    return float(x) if math.isfinite(x) else None
+
+
+def _json_safe(obj: Any) -> Any:
+    if isinstance(obj, float):
+        return finite_or_none(obj)
+    if isinstance(obj, dict):
+        return {k: _json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_json_safe(v) for v in obj]
+    return obj
+
+
+def _describe(numbers: Sequence[UncertainNumber]) -> list[dict[str, Any]]:
+    return [
+        {"name": u.name, "distribution": u.distribution.describe(), "value": u.value}
+        for u in numbers
+    ]
+
+
+def campaign_sweep_document(
+    scenario: Scenario,
+    evaluator: CampaignModel,
+    summaries: Mapping[tuple[str, str], Summary],
+    *,
+    seed: int,
+    n_draws: int,
+    chunk_size: int,
+    run_id: str | None = None,
+    scenario_hash: str | None = None,
+) -> dict[str, Any]:
+    """The ``sweep --model war --format json`` document (schema version 1): as the outcome
+    models' document, with one result whose ``outputs`` replace ``issues``
+    (docs/uncertainty.md). ``deterministic`` is the model at the central values (one more
+    solve); NaN becomes null."""
+    central = evaluator.evaluate(evaluator.central_values())
+    doc: dict[str, Any] = _json_safe(
+        {
+            "schema_version": SCHEMA_VERSION,
+            "kind": "sweep",
+            "detente_version": __version__,
+            "scenario": scenario.name,
+            "scenario_hash": scenario_hash,
+            "run_id": run_id,
+            "seed": seed,
+            "n_draws": n_draws,
+            "chunk_size": chunk_size,
+            "uncertain": _describe(evaluator.numbers),
+            "results": [
+                {
+                    "model": WAR,
+                    "params": evaluator.get_params(),
+                    "outputs": [
+                        {
+                            "output": output,
+                            "deterministic": central[output],
+                            **summaries[(series, output)].to_dict(),
+                        }
+                        for series, output in evaluator.outputs()
+                    ],
+                }
+            ],
+        }
+    )
+    return doc

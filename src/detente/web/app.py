@@ -14,8 +14,11 @@ uploaded scenarios are parsed in memory with detente's own parsers (YAML only th
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from functools import lru_cache
 from importlib import resources
@@ -27,6 +30,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 
 from detente import __version__
+from detente.dynamics.campaign import Campaign
+from detente.dynamics.solver import Solution
 from detente.errors import DetenteError
 from detente.models import MODELS, Forecast
 from detente.scenario import Scenario, builtin_names, load_scenario, to_yaml
@@ -36,6 +41,9 @@ from detente.web.loading import scenario_from_text as _from_text
 from detente.web.schemas import (
     MAX_UPLOAD_BYTES,
     ActorOut,
+    CampaignSlider,
+    CampaignWeek,
+    DealBy,
     ErrorBody,
     ForecastRequest,
     ForecastResponse,
@@ -46,9 +54,19 @@ from detente.web.schemas import (
     Override,
     ScenarioListing,
     ScenarioOut,
+    SimulateResponse,
     StanceOut,
     TrajectoryOut,
 )
+
+SIMULATE_PATHS = 1000
+SIMULATE_SEED = 0
+"""Paths and seed of ``POST /api/simulate``: enough for P(deal) to within about ±1.5
+points, fast enough for a slider (the solve, cached per campaign, dominates)."""
+SOLUTION_CACHE_SIZE = 16
+WEB_REPORT_OPTIONS = {"draws": 200, "sobol_n": 16, "paths": SIMULATE_PATHS}
+"""The downloaded report's sampling: lighter than ``detente report`` so that it comes back in
+a few seconds (the campaign's solved policy comes from the app's cache)."""
 
 MAX_BODY_BYTES = 2 * MAX_UPLOAD_BYTES + 64_000
 """Largest request body: a 1 MB scenario with JSON escaping or multipart framing."""
@@ -262,6 +280,83 @@ def _resolve(request: ForecastRequest) -> Scenario:
     return apply_overrides(sc, [(o.path, o.value) for o in request.overrides])
 
 
+class SolutionCache:
+    """The solved policies of the last ``size`` campaigns, keyed by the hash of the
+    campaign's canonical JSON (scenario + overrides that reach the campaign). Thread-safe; a
+    campaign solved twice at once is solved twice, which is harmless."""
+
+    def __init__(self, size: int = SOLUTION_CACHE_SIZE) -> None:
+        self.size = size
+        self._items: OrderedDict[str, Solution] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, campaign: Campaign) -> tuple[Solution, bool]:
+        """The campaign's solution, and whether it was cached."""
+        from detente.dynamics.solver import solve
+
+        key = hashlib.sha256(campaign.model_dump_json().encode()).hexdigest()
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key], True
+        solution = solve(campaign.arrays())
+        with self._lock:
+            self._items[key] = solution
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return solution, False
+
+
+def campaign_sliders(campaign: Campaign) -> list[CampaignSlider]:
+    """The campaign what-ifs the page offers: each mediator type's riposte and offer
+    probabilities after the deadline."""
+    out = []
+    after = campaign.regime_change.isoformat()
+    for name, mtype in campaign.mediator.types.items():
+        for field, label in (("riposte_probability", "riposte probability"),
+                             ("offer_probability", "offer probability (weekly)")):  # fmt: skip
+            out.append(
+                CampaignSlider(
+                    path=f"campaign.mediator.types.{name}.after.{field}",
+                    label=f"{name}: {label} from {after}",
+                    value=getattr(mtype.after, field).value,
+                    min=0.0,
+                    max=1.0,
+                    step=0.05,
+                )
+            )
+    return out
+
+
+def simulate_response(sc: Scenario, cache: SolutionCache) -> SimulateResponse:
+    """The campaign of ``sc`` solved (or taken from ``cache``) and simulated."""
+    from detente.dynamics.report import headline
+    from detente.report.analysis_sections import campaign_document
+
+    if sc.campaign is None:
+        raise DetenteError(
+            "has no campaign; add a 'campaign:' section (see docs/war_model.md)", source=sc.name
+        )
+    solution, cached = cache.get(sc.campaign)
+    doc = campaign_document(sc.campaign, scenario=sc.name, paths=SIMULATE_PATHS,
+                            seed=SIMULATE_SEED, solution=solution)  # fmt: skip
+    return SimulateResponse(
+        scenario=sc.name,
+        paths=SIMULATE_PATHS,
+        seed=SIMULATE_SEED,
+        settlement=doc["settlement"],
+        start=doc["start"],
+        deadline=doc["deadline"],
+        negotiation_opens=doc["negotiation_opens"],
+        solver_seconds=solution.seconds,
+        cached=cached,
+        weeks=[CampaignWeek(date=w["date"], **w["territory_km2"]) for w in doc["weeks"]],
+        p_deal_by=[DealBy(**row) for row in doc["p_deal_by"]],
+        headline=headline(doc),
+        sliders=campaign_sliders(sc.campaign),
+    )
+
+
 @lru_cache(maxsize=1)
 def plotly_js_path() -> Path:
     """``plotly.min.js`` inside the installed plotly package."""
@@ -322,6 +417,7 @@ def create_app(*, trusted_hosts: Sequence[str] | None = None) -> FastAPI:
 
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(trusted_hosts))
     app.add_middleware(BodySizeLimit, limit=MAX_BODY_BYTES)
+    solutions = SolutionCache()
 
     @app.exception_handler(TooLargeError)
     async def _too_large(request: Request, exc: TooLargeError) -> JSONResponse:
@@ -391,6 +487,13 @@ def create_app(*, trusted_hosts: Sequence[str] | None = None) -> FastAPI:
         """Every model's forecast of a scenario after the what-if overrides."""
         return forecast_response(_resolve(request), request.overrides)
 
+    @app.post("/api/simulate", response_model=SimulateResponse, responses=ERRORS, tags=["campaign"])
+    def simulate(request: ForecastRequest) -> SimulateResponse:
+        """The scenario's war-termination campaign after the what-if overrides: solved
+        (cached per campaign), 1,000 paths with seed 0: the fan chart, P(deal by date) and
+        the headline numbers. 422 for a scenario without a campaign."""
+        return simulate_response(_resolve(request), solutions)
+
     @app.post("/api/upload", response_model=ForecastResponse, responses=ERRORS, tags=["forecast"])
     async def upload(
         file: Annotated[UploadFile, File(description="A .yaml/.yml or .csv scenario, ≤ 1 MB.")],
@@ -426,7 +529,10 @@ def create_app(*, trusted_hosts: Sequence[str] | None = None) -> FastAPI:
         from detente.report.html import build_report
 
         sc = _resolve(request)
-        text = build_report(sc)
+        options: dict[str, object] = dict(WEB_REPORT_OPTIONS)
+        if sc.campaign is not None:
+            options["campaign_solution"] = solutions.get(sc.campaign)[0]
+        text = build_report(sc, options=options)
         slug = re.sub(r"[^A-Za-z0-9._-]+", "-", sc.name).strip("-.") or "scenario"
         return Response(
             text,

@@ -152,3 +152,51 @@ class ForecastResponse(BaseModel):
 class Health(BaseModel):
     status: Literal["ok"]
     version: str
+
+
+class CampaignSlider(BaseModel):
+    """A campaign number the page offers as a what-if slider (an override ``path``)."""
+
+    path: str = Field(examples=["campaign.mediator.types.presses_russia.after.riposte_probability"])
+    label: str
+    value: float
+    min: float
+    max: float
+    step: float
+
+
+class CampaignWeek(BaseModel):
+    """The area held by the attacker at the start of a week, km²: quantiles over the paths."""
+
+    date: str
+    p05: float
+    p25: float
+    p50: float
+    p75: float
+    p95: float
+
+
+class DealBy(BaseModel):
+    date: str
+    p: float = Field(description="P(a deal is struck before this date).")
+
+
+class SimulateResponse(BaseModel):
+    """The campaign of the (changed) scenario solved and simulated (docs/war_model.md)."""
+
+    scenario: str
+    paths: int
+    seed: int
+    settlement: str
+    start: str
+    deadline: str
+    negotiation_opens: str
+    solver_seconds: float
+    cached: bool = Field(description="Whether the solved policy came from the app's cache.")
+    weeks: list[CampaignWeek]
+    p_deal_by: list[DealBy]
+    headline: dict[str, float | None] = Field(
+        description="p_deal_by_end, p_escalation, p_escalation_after_deadline, gain km²/day "
+        "before and after the deadline, median territory at the end, P(the deal holds) ..."
+    )
+    sliders: list[CampaignSlider]

@@ -12,6 +12,8 @@ const state = {
   ref: null,          // {builtin} or {text, format, filename}
   overrides: new Map(), // path -> value
   data: null,         // last ForecastResponse
+  campaign: null,     // last SimulateResponse, or null without a campaign
+  campaignSeq: 0,
   issue: null,
   actor: null,
   seq: 0,
@@ -69,6 +71,104 @@ async function refresh() {
   showError("");
   render(await response.json());
   setStatus("up to date");
+  await refreshCampaign();
+}
+
+async function refreshCampaign() {
+  const seq = ++state.campaignSeq;
+  const response = await postJSON("/api/simulate", requestBody());
+  if (seq !== state.campaignSeq) return;
+  if (!response.ok) {
+    // a scenario without a campaign: hide the panels; any other error is shown
+    const message = await errorText(response);
+    state.campaign = null;
+    $("campaign").hidden = true;
+    $("campaign-fan-panel").hidden = true;
+    if (!/has no campaign/.test(message)) showError(message);
+    return;
+  }
+  renderCampaign(await response.json());
+}
+
+function pct(p) { return p === null || p === undefined ? "-" : `${(100 * p).toFixed(1)}%`; }
+
+function renderCampaign(data) {
+  const previous = state.campaign && state.campaign.scenario === data.scenario ? state.campaign : null;
+  state.campaign = data;
+  $("campaign").hidden = false;
+  $("campaign-fan-panel").hidden = false;
+  $("campaign-meta").textContent = `${data.paths} paths, seed ${data.seed}, deadline ${data.deadline}` +
+    `, policy solved in ${data.solver_seconds.toFixed(1)} s${data.cached ? " (cached)" : ""}`;
+  $("camp-after-label").textContent = `P(a surge from ${data.deadline})`;
+  const h = data.headline;
+  const cells = {
+    "camp-p-deal": pct(h.p_deal_by_end),
+    "camp-p-escalation": pct(h.p_escalation),
+    "camp-p-escalation-after": pct(h.p_escalation_after_deadline),
+    "camp-gain-before": fmt(h.gain_km2_per_day_before),
+    "camp-gain-after": fmt(h.gain_km2_per_day_after),
+    "camp-territory-end": h.median_territory_end_km2 === null ? "-" : Math.round(h.median_territory_end_km2).toLocaleString("en"),
+  };
+  for (const [id, text] of Object.entries(cells)) {
+    const td = $(id);
+    const changed = previous && td.textContent !== text;
+    td.textContent = text;
+    td.classList.toggle("changed", Boolean(changed));
+  }
+  renderCampaignSliders(data.sliders);
+  const dates = data.weeks.map((w) => w.date);
+  const band = (lo, hi, name, color) => [
+    { x: dates, y: data.weeks.map((w) => w[lo]), mode: "lines", line: { width: 0 }, showlegend: false, hoverinfo: "skip", type: "scatter" },
+    { x: dates, y: data.weeks.map((w) => w[hi]), mode: "lines", line: { width: 0 }, fill: "tonexty", fillcolor: color, name, type: "scatter" },
+  ];
+  const deadline = { type: "line", xref: "x", yref: "paper", x0: data.deadline, x1: data.deadline, y0: 0, y1: 1, line: { dash: "dash", color: "#555", width: 1 } };
+  Plotly.react("chart-fan", [
+    ...band("p05", "p95", "90% band", "rgba(86,180,233,0.35)"),
+    ...band("p25", "p75", "50% band", "rgba(0,114,178,0.45)"),
+    { x: dates, y: data.weeks.map((w) => w.p50), mode: "lines", name: "median", line: { color: "#0072B2", width: 2 }, type: "scatter" },
+  ], { ...LAYOUT, shapes: [deadline], yaxis: { title: { text: "area held by the attacker, km²" } } }, CONFIG);
+  Plotly.react("chart-deal-by", [
+    { x: data.p_deal_by.map((r) => r.date), y: data.p_deal_by.map((r) => r.p), mode: "lines", line: { shape: "hv", color: "#009E73", width: 2 }, name: "P(deal by date)", type: "scatter" },
+  ], { ...LAYOUT, shapes: [deadline], yaxis: { title: { text: "P(deal by date)" }, range: [0, 1] } }, CONFIG);
+}
+
+function sliderId(path) { return `slider-${path.replace(/[^A-Za-z0-9_-]/g, "-")}`; }
+
+function renderCampaignSliders(sliders) {
+  const box = $("campaign-sliders");
+  const ids = sliders.map((s) => sliderId(s.path));
+  const existing = Array.from(box.querySelectorAll("input")).map((i) => i.id);
+  if (existing.join("\u0000") !== ids.join("\u0000")) {
+    box.replaceChildren(...sliders.map((s) => {
+      const div = document.createElement("div");
+      div.className = "slider";
+      const label = document.createElement("label");
+      const input = document.createElement("input");
+      const out = document.createElement("output");
+      input.type = "range";
+      input.id = sliderId(s.path);
+      input.dataset.path = s.path;
+      label.htmlFor = input.id;
+      label.textContent = s.label;
+      label.appendChild(out);
+      input.addEventListener("input", () => {
+        out.textContent = Number(input.value).toFixed(2);
+        state.overrides.set(s.path, Number(input.value));
+        renderOverrides();
+        refreshSoon();
+      });
+      div.append(label, input);
+      return div;
+    }));
+  }
+  for (const s of sliders) {
+    const input = $(sliderId(s.path));
+    input.min = s.min;
+    input.max = s.max;
+    input.step = s.step;
+    if (document.activeElement !== input) input.value = s.value;
+    input.parentElement.querySelector("output").textContent = Number(input.value).toFixed(2);
+  }
 }
 
 let timer = null;
