@@ -19,7 +19,7 @@ from detente.errors import DetenteError
 from detente.scenario import Scenario, parse_yaml, to_yaml
 from detente.uncertainty.distributions import Distribution
 from detente.uncertainty.evaluators import CAMPAIGN_OUTPUTS, CampaignModel, campaign_outcomes
-from detente.uncertainty.sampling import campaign_numbers, parse_vary
+from detente.uncertainty.sampling import campaign_distributions, campaign_numbers, parse_vary
 from detente.uncertainty.sensitivity import campaign_sensitivity
 from detente.uncertainty.sweep import campaign_sweep, war_evaluator
 from tests.conftest import TWO_ISSUES
@@ -189,3 +189,21 @@ def test_cli_sweep_and_sensitivity_of_the_war_model(war_file: Path) -> None:
     ]:
         out = runner.invoke(app, ["sweep", str(war_file), *bad, "--draws", "2", "--no-store"])
         assert out.exit_code == 2 and message in out.stderr, out.output
+
+
+def test_distributions_written_in_the_campaign_are_drawn(war_scenario: Scenario) -> None:
+    data = war_scenario.model_dump(mode="json", exclude_none=True)
+    after = data["campaign"]["mediator"]["types"]["resolute"]["after"]
+    after["riposte_probability"] = {"uniform": [0.1, 0.5], "note": "judgement"}
+    scenario = Scenario.model_validate(data)
+    found = campaign_distributions(scenario.campaign)  # type: ignore[arg-type]
+    assert list(found) == [RIPOSTE] and found[RIPOSTE].params == (0.1, 0.5)
+    # the central value is the number every deterministic run uses
+    riposte = scenario.campaign.mediator.types["resolute"].after.riposte_probability  # type: ignore[union-attr]
+    assert riposte.value == pytest.approx(0.3)
+    evaluator = war_evaluator(scenario, {}, paths=50, seed=0, deal_by=None, policy="fixed")
+    assert [n.name for n in evaluator.numbers] == [f"campaign.{RIPOSTE}"]
+    # a distribution off a probability's range is refused when the scenario is read
+    after["riposte_probability"] = {"uniform": [0.5, 1.5]}
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        Scenario.model_validate(data)

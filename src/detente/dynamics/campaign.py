@@ -28,7 +28,6 @@ import numpy.typing as npt
 import yaml
 from pydantic import (
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Discriminator,
     Field,
@@ -41,6 +40,7 @@ from pydantic import (
 
 from detente.dynamics.territory import TerritoryCalibration
 from detente.errors import DetenteError
+from detente.numbers import Number, Sourced, require_range
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -55,41 +55,12 @@ MAX_BELIEF_POINTS = 2000
 MAX_TERRITORY_BINS = 400
 
 
-def _as_noted(value: Any) -> Any:
-    if isinstance(value, dict | Noted):
-        return value
-    return {"value": value}
+def _probability(v: Sourced) -> Sourced:
+    return require_range(v, 0.0, 1.0, "a probability lies in [0, 1]")
 
 
-class Noted(BaseModel):
-    """A number with an optional source or rationale note (the campaign's ``Sourced``)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    value: float
-    note: str | None = None
-
-    @field_validator("value")
-    @classmethod
-    def _finite(cls, v: float) -> float:
-        if not math.isfinite(v):
-            raise ValueError("must be a finite number, not NaN or infinity")
-        return v
-
-
-Num = Annotated[Noted, BeforeValidator(_as_noted)]
-
-
-def _probability(v: Noted) -> Noted:
-    if not 0.0 <= v.value <= 1.0:
-        raise ValueError(f"is {v.value:g}; a probability lies in [0, 1]")
-    return v
-
-
-def _non_negative(v: Noted) -> Noted:
-    if v.value < 0:
-        raise ValueError(f"is {v.value:g}; it must be zero or more")
-    return v
+def _non_negative(v: Sourced) -> Sourced:
+    return require_range(v, 0.0, math.inf, "it must be zero or more")
 
 
 class _Frozen(BaseModel):
@@ -99,12 +70,12 @@ class _Frozen(BaseModel):
 class Gain(_Frozen):
     """Normal weekly gain of held area (km²/week) in one season."""
 
-    mean: Num
-    sd: Num
+    mean: Number
+    sd: Number
 
     @field_validator("sd")
     @classmethod
-    def _sd_positive(cls, v: Noted) -> Noted:
+    def _sd_positive(cls, v: Sourced) -> Sourced:
         if v.value <= 0:
             raise ValueError(f"is {v.value:g}; a standard deviation must be above zero")
         return v
@@ -114,8 +85,8 @@ class Intensity(_Frozen):
     """One intensity: weekly costs to both belligerents and the gain per season (omitted
     when the campaign's ``battlefield`` takes the gains from a calibration)."""
 
-    attacker_cost: Num
-    defender_cost: Num
+    attacker_cost: Number
+    defender_cost: Number
     gain: dict[str, Gain] | None = None
 
     @field_validator("gain")
@@ -220,8 +191,8 @@ def calibrated_gains(battlefield: Battlefield) -> dict[str, dict[str, Gain]]:
             shift = cal.season_shift[cal.season_index(season)]
             note = f"calibration {battlefield.calibration}, regime {cal.regimes[k]}"
             gains[season] = Gain(
-                mean=Noted(value=cal.means[k] + shift, note=note),
-                sd=Noted(value=max(cal.sds[k], 1e-9), note=note),
+                mean=Sourced(value=cal.means[k] + shift, note=note),
+                sd=Sourced(value=max(cal.sds[k], 1e-9), note=note),
             )
         out[intensity] = gains
     return out
@@ -233,31 +204,31 @@ class Lever(_Frozen):
     The attacker's mean and sd of gain are multiplied by ``1 + aid_effect * (1 - aid)``.
     """
 
-    aid: Num = Field(default_factory=lambda: Noted(value=1.0))
-    attacker_cost: Num = Field(default_factory=lambda: Noted(value=0.0))
-    defender_cost: Num = Field(default_factory=lambda: Noted(value=0.0))
+    aid: Number = Field(default_factory=lambda: Sourced(value=1.0))
+    attacker_cost: Number = Field(default_factory=lambda: Sourced(value=0.0))
+    defender_cost: Number = Field(default_factory=lambda: Sourced(value=0.0))
 
     @field_validator("aid")
     @classmethod
-    def _aid(cls, v: Noted) -> Noted:
+    def _aid(cls, v: Sourced) -> Sourced:
         return _non_negative(v)
 
 
 class Policy(_Frozen):
     """What a mediator type does each week in one regime."""
 
-    levers: dict[str, Num] = Field(description="Weekly probability of each lever; sums to 1.")
-    offer_probability: Num = Field(default_factory=lambda: Noted(value=0.0))
-    riposte_probability: Num = Field(default_factory=lambda: Noted(value=0.0))
+    levers: dict[str, Number] = Field(description="Weekly probability of each lever; sums to 1.")
+    offer_probability: Number = Field(default_factory=lambda: Sourced(value=0.0))
+    riposte_probability: Number = Field(default_factory=lambda: Sourced(value=0.0))
 
     @field_validator("offer_probability", "riposte_probability")
     @classmethod
-    def _prob(cls, v: Noted) -> Noted:
+    def _prob(cls, v: Sourced) -> Sourced:
         return _probability(v)
 
     @field_validator("levers")
     @classmethod
-    def _distribution(cls, v: dict[str, Noted]) -> dict[str, Noted]:
+    def _distribution(cls, v: dict[str, Sourced]) -> dict[str, Sourced]:
         if not v:
             raise ValueError("is empty; give each lever's weekly probability")
         for name, p in v.items():
@@ -276,14 +247,14 @@ class Terms(_Frozen):
     ``freeze_line`` the line on the day of the deal replaces it.
     """
 
-    sanctions_relief: Num
-    guarantees: Num
-    territory_km2: Num | None = None
+    sanctions_relief: Number
+    guarantees: Number
+    territory_km2: Number | None = None
     snapback: bool = False
 
     @field_validator("sanctions_relief", "guarantees")
     @classmethod
-    def _on_scale(cls, v: Noted) -> Noted:
+    def _on_scale(cls, v: Sourced) -> Sourced:
         if not 0.0 <= v.value <= 100.0:
             raise ValueError(f"is {v.value:g}; terms lie on the 0-100 issue scale")
         return v
@@ -292,20 +263,20 @@ class Terms(_Frozen):
 class MediatorType(_Frozen):
     """A type of the mediator, which the belligerents do not observe."""
 
-    prior: Num
+    prior: Number
     before: Policy
     after: Policy
-    riposte_size: Num = Field(default_factory=lambda: Noted(value=0.0))
+    riposte_size: Number = Field(default_factory=lambda: Sourced(value=0.0))
     terms: Terms
 
     @field_validator("prior")
     @classmethod
-    def _prior(cls, v: Noted) -> Noted:
+    def _prior(cls, v: Sourced) -> Sourced:
         return _probability(v)
 
     @field_validator("riposte_size")
     @classmethod
-    def _size(cls, v: Noted) -> Noted:
+    def _size(cls, v: Sourced) -> Sourced:
         return _non_negative(v)
 
 
@@ -332,7 +303,7 @@ class CheapTalk(_Frozen):
     """
 
     when: date
-    likelihood: dict[str, Num]
+    likelihood: dict[str, Number]
     note: str | None = None
 
 
@@ -340,10 +311,10 @@ class Values(_Frozen):
     """A belligerent's value of the deal terms, relative to the status quo, in weeks of the
     attacker's ``press`` cost (the common unit); signed (a loss is negative)."""
 
-    territory_per_1000km2: Num
-    sanctions_relief: Num
-    guarantees: Num
-    stalemate: Num = Field(default_factory=lambda: Noted(value=0.0))
+    territory_per_1000km2: Number
+    sanctions_relief: Number
+    guarantees: Number
+    stalemate: Number = Field(default_factory=lambda: Sourced(value=0.0))
 
 
 class Resumption(_Frozen):
@@ -351,22 +322,22 @@ class Resumption(_Frozen):
     ``model: weibull`` or no ``model`` key."""
 
     model: Literal["weibull"] = "weibull"
-    p_resume_5y: Num = Field(description="P(war resumes within 5 years) for a bare ceasefire.")
-    shape: Num
-    guarantees_effect: Num
-    snapback_effect: Num
-    territory_effect: Num
+    p_resume_5y: Number = Field(description="P(war resumes within 5 years) for a bare ceasefire.")
+    shape: Number
+    guarantees_effect: Number
+    snapback_effect: Number
+    territory_effect: Number
 
     @field_validator("p_resume_5y")
     @classmethod
-    def _p(cls, v: Noted) -> Noted:
+    def _p(cls, v: Sourced) -> Sourced:
         if not 0.0 < v.value < 1.0:
             raise ValueError(f"is {v.value:g}; give a probability strictly between 0 and 1")
         return v
 
     @field_validator("shape")
     @classmethod
-    def _shape(cls, v: Noted) -> Noted:
+    def _shape(cls, v: Sourced) -> Sourced:
         if v.value <= 0:
             raise ValueError(f"is {v.value:g}; the Weibull shape must be above zero")
         return v
@@ -384,11 +355,11 @@ class UcdpResumption(_Frozen):
     """
 
     model: Literal["ucdp_cox"]
-    territory_claim_km2: Num = Field(
+    territory_claim_km2: Number = Field(
         description="km² at 100 on the territory issue's scale (the attacker's whole claim)."
     )
-    territory_outside_claim_km2: Num = Field(
-        default_factory=lambda: Noted(value=0.0),
+    territory_outside_claim_km2: Number = Field(
+        default_factory=lambda: Sourced(value=0.0),
         description="km² of the held area that lie outside the claim (not on the scale).",
     )
     mapping: str | None = Field(
@@ -397,14 +368,14 @@ class UcdpResumption(_Frozen):
 
     @field_validator("territory_claim_km2")
     @classmethod
-    def _claim(cls, v: Noted) -> Noted:
+    def _claim(cls, v: Sourced) -> Sourced:
         if v.value <= 0:
             raise ValueError(f"is {v.value:g}; the claim's area must be above zero")
         return v
 
     @field_validator("territory_outside_claim_km2")
     @classmethod
-    def _outside(cls, v: Noted) -> Noted:
+    def _outside(cls, v: Sourced) -> Sourced:
         return _non_negative(v)
 
 
@@ -427,9 +398,9 @@ ResumptionSpec = Annotated[
 class Grid(_Frozen):
     """The solver's territory grid around the start line, and the belief-grid resolution."""
 
-    bin_km2: Num
-    below_km2: Num
-    above_km2: Num
+    bin_km2: Number
+    below_km2: Number
+    above_km2: Number
     belief_resolution: int = Field(10, ge=1, le=40)
 
     @model_validator(mode="after")
@@ -453,7 +424,7 @@ class Campaign(_Frozen):
     defender: str
     regime_change: date
     negotiation_opens: date
-    start_territory_km2: Num
+    start_territory_km2: Number
     grid: Grid
     seasons: dict[str, list[int]] = Field(
         default_factory=lambda: {
@@ -464,34 +435,34 @@ class Campaign(_Frozen):
     )
     intensities: dict[str, Intensity]
     battlefield: Battlefield | None = None
-    aid_effect: Num
+    aid_effect: Number
     levers: dict[str, Lever]
     mediator: Mediator
-    reputation_cost: Num = Field(default_factory=lambda: Noted(value=0.0))
-    cheap_talk_weight: Num = Field(default_factory=lambda: Noted(value=0.0))
+    reputation_cost: Number = Field(default_factory=lambda: Sourced(value=0.0))
+    cheap_talk_weight: Number = Field(default_factory=lambda: Sourced(value=0.0))
     cheap_talk: list[CheapTalk] = Field(default_factory=list)
     settlement: Literal["freeze_line", "fixed_terms"]
     status_quo_terms: Terms
     values: dict[str, Values]
-    discount: Num
+    discount: Number
     resumption: ResumptionSpec
     _gains: dict[str, dict[str, Gain]] = PrivateAttr(default_factory=dict)
 
     @field_validator("discount")
     @classmethod
-    def _discount(cls, v: Noted) -> Noted:
+    def _discount(cls, v: Sourced) -> Sourced:
         if not 0.0 < v.value <= 1.0:
             raise ValueError(f"is {v.value:g}; the weekly discount factor lies in (0, 1]")
         return v
 
     @field_validator("cheap_talk_weight")
     @classmethod
-    def _weight(cls, v: Noted) -> Noted:
+    def _weight(cls, v: Sourced) -> Sourced:
         return _probability(v)
 
     @field_validator("reputation_cost", "aid_effect")
     @classmethod
-    def _nonneg(cls, v: Noted) -> Noted:
+    def _nonneg(cls, v: Sourced) -> Sourced:
         return _non_negative(v)
 
     @model_validator(mode="after")

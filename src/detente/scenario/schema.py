@@ -11,12 +11,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated, Any
 
 import numpy as np
 from pydantic import (
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     field_validator,
@@ -25,41 +23,12 @@ from pydantic import (
 
 from detente.dynamics.campaign import Campaign
 from detente.levers.spec import Levers
-from detente.uncertainty.distributions import Distribution, as_number, check_range, check_value
+from detente.numbers import Number, Sourced
+
+__all__ = ["Actor", "Issue", "Number", "Scenario", "ScenarioArrays", "Sourced", "Stance"]
+from detente.uncertainty.distributions import check_range
 
 SALIENCE_MAX = 100.0
-
-
-def _as_sourced(value: Any) -> Any:
-    """Accept ``42``, ``{value: 42, note: "..."}`` or a distribution such as
-    ``{triangular: [20, 35, 60], note: "..."}`` (docs/uncertainty.md)."""
-    return as_number(value)
-
-
-class Sourced(BaseModel):
-    """A number with an optional source or rationale note."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    value: float
-    note: str | None = None
-    distribution: Distribution | None = None
-    """Uncertainty about the number; ``value`` is then its central value (mode/mean)."""
-
-    @field_validator("value")
-    @classmethod
-    def _finite(cls, v: float) -> float:
-        if not math.isfinite(v):
-            raise ValueError("must be a finite number, not NaN or infinity")
-        return v
-
-    @model_validator(mode="after")
-    def _value_in_distribution(self) -> Sourced:
-        check_value(self.value, self.distribution)
-        return self
-
-
-Number = Annotated[Sourced, BeforeValidator(_as_sourced)]
 
 
 class Issue(BaseModel):

@@ -18,10 +18,12 @@ from typing import Any, Literal
 
 import numpy as np
 import yaml
+from pydantic import BaseModel
 
 from detente.dynamics.campaign import Campaign, with_overrides
 from detente.errors import DetenteError
-from detente.scenario.schema import SALIENCE_MAX, Scenario, Sourced
+from detente.numbers import Sourced
+from detente.scenario.schema import SALIENCE_MAX, Scenario
 from detente.uncertainty.distributions import Distribution, as_number
 
 Field = Literal["position", "salience", "capability", "status_quo", "campaign"]
@@ -153,6 +155,30 @@ def parse_vary(text: str) -> tuple[str, Distribution]:
         raise DetenteError(f"--vary {path}: {raw.strip()!r} is not a distribution; {fix}",
                            where="--vary")  # fmt: skip
     return path, dist
+
+
+def campaign_distributions(campaign: Campaign) -> dict[str, Distribution]:
+    """The distributions written in the campaign itself, by dotted path (the paths of
+    :func:`~detente.dynamics.campaign.with_overrides`), e.g.
+    ``{"mediator.types.resolute.after.riposte_probability": Distribution(...)}``."""
+    found: dict[str, Distribution] = {}
+
+    def walk(node: object, path: str) -> None:
+        if isinstance(node, Sourced):
+            if node.distribution is not None:
+                found[path] = node.distribution
+        elif isinstance(node, BaseModel):
+            for name in type(node).model_fields:
+                walk(getattr(node, name), f"{path}.{name}" if path else name)
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                walk(value, f"{path}.{key}" if path else str(key))
+        elif isinstance(node, list | tuple):
+            for index, value in enumerate(node):
+                walk(value, f"{path}.{index}" if path else str(index))
+
+    walk(campaign, "")
+    return found
 
 
 def campaign_numbers(campaign: Campaign, vary: Mapping[str, Distribution]) -> list[UncertainNumber]:

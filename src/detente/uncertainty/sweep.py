@@ -39,7 +39,12 @@ from detente.uncertainty.evaluators import (
     OutcomeModels,
     Policy,
 )
-from detente.uncertainty.sampling import UncertainNumber, campaign_numbers, uncertain_numbers
+from detente.uncertainty.sampling import (
+    UncertainNumber,
+    campaign_distributions,
+    campaign_numbers,
+    uncertain_numbers,
+)
 
 SCHEMA_VERSION = 1
 SAMPLER_VERSION = 1
@@ -358,10 +363,14 @@ def war_evaluator(
             "has no campaign; --model war needs a 'campaign:' section (docs/war_model.md)",
             source=scenario.name,
         )
-    numbers = campaign_numbers(scenario.campaign, vary)
+    # distributions written in the campaign, overridden path by path by --vary
+    numbers = campaign_numbers(
+        scenario.campaign, {**campaign_distributions(scenario.campaign), **vary}
+    )
     if not numbers:
         raise DetenteError(
-            "--model war needs campaign numbers to draw; give --vary PATH=DISTRIBUTION, e.g. "
+            "--model war needs campaign numbers to draw; write a distribution in the campaign "
+            "or give --vary PATH=DISTRIBUTION, e.g. "
             "--vary 'mediator.types.NAME.after.riposte_probability={uniform: [0.2, 0.6]}'",
             where="--vary",
         )
