@@ -11,10 +11,12 @@ import pytest
 from detente.models.base import IssueProblem
 from detente.models.bdm import (
     ExpectedUtility,
+    best_offers,
     challenge_utilities,
     normalized_distance,
     risk_exponents,
     simulate,
+    support_matrix,
     win_probability,
 )
 from detente.models.median import weighted_median
@@ -207,6 +209,172 @@ def test_risk_closed_form_matches_e6_to_e9() -> None:
     acceptance = (2 * danger - hi - lo) / (hi - lo)
     expected = (1 - acceptance / 3) / (1 + acceptance / 3)
     np.testing.assert_allclose(risk_exponents(d, s, w, 0.7), expected, rtol=1e-12)
+
+
+# --- the kernel against a straightforward reference ------------------------------------------
+#
+# The reference sums the (..., n, n, n) tensor of votes and writes E6-E9 and the offer rules
+# out on full (..., n, n) arrays, without the module's rearrangements. A faster kernel must
+# agree with it to 1e-9 in one round from the same state, on batches with ties (co-located
+# actors, voters on midpoints, zero weights). Caveats for such a kernel: summing the votes in
+# another order already moves a few ill-conditioned compromises (|own| and other both tiny)
+# by ~1e-7; and over many rounds, agreement is only up to the model's own floating-point
+# noise (near-ties of own and other, e.g. between actors a rounding error apart, are decided
+# by rounding, as they are under a mere relabelling of the actors).
+
+
+def _reference_support(d: np.ndarray, w: np.ndarray, r: np.ndarray | None) -> np.ndarray:
+    e = d if r is None else d ** r[..., :, None]
+    votes = np.maximum(e[..., :, None, :] - e[..., :, :, None], 0.0)  # votes[k, i, j]
+    return np.asarray(np.einsum("...k,...kij->...ij", w, votes))
+
+
+def _reference_probability(
+    d: np.ndarray, w: np.ndarray, r: np.ndarray | None, rule: str
+) -> np.ndarray:
+    n_ = _reference_support(d, w, r)
+    if rule == "scholz":
+        den = np.broadcast_to(2.0 * n_.sum(axis=(-2, -1), keepdims=True), n_.shape)
+    else:
+        den = n_ + np.swapaxes(n_, -1, -2)
+    out = np.zeros(n_.shape)
+    np.divide(n_, den, out=out, where=den != 0)
+    return out
+
+
+def _reference_round(
+    x: np.ndarray,
+    s: np.ndarray,
+    w: np.ndarray,
+    span: np.ndarray,
+    q: float,
+    rule: str,
+    compromise: str,
+    capitulation: bool,
+) -> tuple[np.ndarray, np.ndarray]:
+    d = normalized_distance(x, span)  # the same input as the kernel's: see the caveats above
+    # E8-E9 with every actor risk neutral
+    p1 = _reference_probability(d, w, None, rule)
+    other1 = 2.0 * d * (1.0 - 2.0 * s[..., :, None] * (1.0 - np.swapaxes(p1, -1, -2)))
+    danger = other1.sum(axis=-1)
+    hi, lo = danger.max(axis=-1, keepdims=True), danger.min(axis=-1, keepdims=True)
+    risk = np.ones(danger.shape)
+    np.divide(2 * hi - lo - danger, hi - 2 * lo + danger, out=risk, where=hi > lo)
+    # E1-E7 under those exponents
+    prob = _reference_probability(d, w, risk, rule)
+    r = risk[..., :, None]
+    a = (0.5 - 0.5 * d) ** r
+    b_minus_a = (0.5 + 0.5 * d) ** r - a
+    base = 2.0 * (1.0 - q) + 4.0 * q * 0.5**r
+    own = base - 4.0 * (a + s[..., None, :] * (1.0 - prob) * b_minus_a)
+    other = base - 4.0 * (a + s[..., :, None] * (1.0 - np.swapaxes(prob, -1, -2)) * b_minus_a)
+    # the offers
+    x_i, x_j = x[..., :, None], x[..., None, :]
+    step = x_j - x_i
+    is_confrontation = (own > 0.0) & (other > own)
+    is_compromise = (own < 0.0) & (other > -own)
+    fraction = np.zeros(own.shape)
+    np.divide(-own, other, out=fraction, where=is_compromise)
+    if compromise == "scholz":
+        key = np.zeros(own.shape)
+        np.divide(other, other - own, out=key, where=is_compromise)
+        key *= step
+    else:
+        key = np.abs(step * fraction)
+    fallback = is_compromise
+    if capitulation:
+        is_capitulation = (own < 0.0) & (other > 0.0) & (other < -own)
+        fallback = np.where(
+            is_compromise.any(axis=-1, keepdims=True), is_compromise, is_capitulation
+        )
+    use = np.where(is_confrontation.any(axis=-1, keepdims=True), is_confrontation, fallback)
+    key = np.where(use, np.where(is_compromise, key, np.abs(step)), np.inf)
+    target = np.where(is_compromise, x_i + step * fraction, x_j)
+    chosen = np.take_along_axis(target, np.argmin(key, axis=-1)[..., None], axis=-1)[..., 0]
+    return risk, np.where(use.any(axis=-1), chosen, x)
+
+
+def _random_batch(
+    rng: np.random.Generator, rows: int, n: int, grid: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Positions on a coarse grid (co-located actors, voters on midpoints, equal distances on
+    both sides) or continuous; saliences and capabilities rounded to 2 decimals, some 0."""
+    if grid:
+        x = rng.integers(0, 5, size=(rows, n)).astype(float) * 2.5
+    else:
+        x = rng.uniform(0, 100, size=(rows, n))
+    s = rng.uniform(0, 1, size=(rows, n)).round(2)
+    c = rng.uniform(0, 1, size=(rows, n)).round(2)
+    c[rng.uniform(size=c.shape) < 0.05] = 0.0
+    return x, s, c
+
+
+@pytest.mark.parametrize("rows", [1, 400])
+@pytest.mark.parametrize("grid", [True, False])
+def test_support_matrix_matches_the_vote_tensor(rows: int, grid: bool) -> None:
+    rng = np.random.default_rng(23)
+    for n in (1, 2, 3, 7, 12, 60 // rows + 1):
+        x, s, c = _random_batch(rng, rows, n, grid)
+        d = normalized_distance(x, np.ptp(x, axis=-1))
+        r = rng.uniform(0.5, 2.0, size=x.shape)
+        for risk in (None, r):
+            expected = _reference_support(d, s * c, risk)
+            got = support_matrix(d, s * c, risk)
+            np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-14)
+            # co-located actors get exactly no votes against each other
+            same = x[..., :, None] == x[..., None, :]
+            assert np.all(got[same] == 0.0)
+
+
+@pytest.mark.parametrize("rule", ["scholz", "bdm"])
+@pytest.mark.parametrize("compromise", ["scholz", "nearest"])
+@pytest.mark.parametrize(("q", "capitulation"), [(1.0, False), (0.6, True), (0.0, False)])
+def test_round_matches_reference(rule: str, compromise: str, q: float, capitulation: bool) -> None:
+    rng = np.random.default_rng(29)
+    for rows, n, grid in [(1, 6, True), (3, 10, True), (400, 10, True), (400, 10, False)]:
+        x, s, c = _random_batch(rng, rows, n, grid)
+        span = np.ptp(x, axis=-1)
+        w = s * c
+        options = (q, rule, compromise, capitulation)
+        expected_risk, expected = _reference_round(x, s, w, span, *options)
+        d = normalized_distance(x, span)
+        risk = risk_exponents(d, s, w, q, rule)  # type: ignore[arg-type]
+        new = best_offers(x, d, s, w, risk, *options)  # type: ignore[arg-type]
+        np.testing.assert_allclose(risk, expected_risk, rtol=0, atol=1e-9)
+        np.testing.assert_allclose(new, expected, rtol=0, atol=1e-9)
+        path = simulate(
+            x,
+            s,
+            c,
+            rounds=1,
+            q=q,
+            probability=rule,  # type: ignore[arg-type]
+            compromise=compromise,  # type: ignore[arg-type]
+            capitulation=capitulation,
+        )
+        # simulate scales by 1 / R where normalized_distance divides by R: one rounding apart,
+        # which a few ill-conditioned compromises amplify to ~1e-7
+        np.testing.assert_allclose(path.trajectory[..., -1, :], expected, rtol=0, atol=1e-5)
+
+
+def test_batch_rows_match_single_solves() -> None:
+    """Rows of a large batch against one-row solves."""
+    rng = np.random.default_rng(31)
+    x, s, c = _random_batch(rng, 700, 10, grid=False)
+    batch = simulate(x, s, c, rounds=10)
+    for k in range(0, 700, 97):
+        single = simulate(x[k], s[k], c[k], rounds=10)
+        t = single.trajectory.shape[0]
+        np.testing.assert_allclose(batch.trajectory[k, :t], single.trajectory, atol=1e-9)
+        np.testing.assert_allclose(batch.median[k, -1], single.median[-1], atol=1e-9)
+
+
+def test_deterministic() -> None:
+    rng = np.random.default_rng(37)
+    x, s, c = _random_batch(rng, 500, 9, grid=True)
+    first, second = simulate(x, s, c), simulate(x, s, c)
+    np.testing.assert_array_equal(first.trajectory, second.trajectory)
+    np.testing.assert_array_equal(first.risk, second.risk)
 
 
 # --- one round against a literal, loop-by-loop reading of the equations ---------------------
