@@ -1,5 +1,6 @@
 """End to end in headless Chromium (Debian's /usr/bin/chromium driven by Playwright): load
-the page, move a what-if slider, see the forecast change; save a screenshot to docs/img.
+the page, move a what-if slider, see the forecast change, rank an actor's levers; save a
+screenshot to docs/img.
 
 `make test` installs Chromium with scripts/install_browser.sh; without it this test skips.
 """
@@ -108,6 +109,22 @@ def test_slider_changes_the_forecast(server: str, tmp_path: Path) -> None:
                 "actors.Russia.stances.territory.salience = 5"
             )
             sync_api.expect(page.locator("#status")).to_have_text("up to date")
+
+            # the lever ranking: the US administration's cheapest way to territory <= 30
+            sync_api.expect(page.locator("#levers")).to_be_visible()
+            page.select_option("#lever-actor", "US incoming administration (Trump)")
+            page.select_option("#lever-issue", "territory")
+            page.select_option("#lever-relation", "<=")
+            page.fill("#lever-threshold", "30")
+            page.click("#lever-run")
+            rows = page.locator("#lever-table tbody tr:not(.baseline)")
+            sync_api.expect(rows.first).to_be_visible(timeout=30_000)
+            assert rows.count() >= 1
+            sync_api.expect(page.locator("#lever-meta")).to_contain_text("territory<=30")
+            sync_api.expect(page.locator("#error")).to_be_hidden()
+            # let the campaign panels fill in before the picture is taken
+            page.wait_for_selector("#chart-fan .main-svg", timeout=60_000)
+            sync_api.expect(page.locator("#camp-p-deal")).not_to_be_empty(timeout=60_000)
             screenshot.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(screenshot), full_page=True)
             assert not errors, errors

@@ -228,7 +228,9 @@ def test_openapi_schema_is_published(client: TestClient) -> None:
     assert r.status_code == 200
     schema = r.json()
     assert schema["info"]["title"] == "detente"
-    assert {"/api/forecast", "/api/upload", "/api/report", "/api/scenarios"} <= set(schema["paths"])
+    assert {"/api/forecast", "/api/upload", "/api/report", "/api/scenarios", "/api/advise"} <= set(
+        schema["paths"]
+    )
     assert "Override" in schema["components"]["schemas"]
 
 
@@ -277,3 +279,88 @@ def test_simulate_needs_a_campaign(client: TestClient) -> None:
         },
     )
     assert bad.status_code == 422 and "\n" not in bad.json()["detail"]
+
+
+US = "US incoming administration (Trump)"
+ADVISE = {**BUILTIN, "actor": US, "goal": "territory<=40"}
+
+
+def test_advise_ranks_the_levers_like_the_cli(client: TestClient) -> None:
+    import json
+
+    r = client.post("/api/advise", json={**ADVISE, "draws": 0})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    cli = CliRunner().invoke(
+        cli_app,
+        ["advise", "ukraine-2024", "--actor", US, "--goal", "territory<=40", "--draws", "0",
+         "--format", "json"],
+    )  # fmt: skip
+    assert cli.exit_code == 0, cli.output
+    expected = json.loads(cli.stdout)
+    assert body["status"] == expected["status"] == "reached"
+    assert body["best"] == expected["best"]
+    assert body["best"]["method"] == "closed form"
+    assert body["best"]["value"] == pytest.approx(40.0)
+    assert body["options"] == expected["options"][: len(body["options"])]
+    assert body["options_total"] == len(expected["options"])
+    for key in ("schema_version", "scenario", "actor", "goal", "model", "baseline", "levers"):
+        assert body[key] == expected[key], key
+    costs = [o["cost"] for o in body["options"] if o["meets_goal"]]
+    assert costs == sorted(costs) and costs
+
+
+def test_advise_default_draws_give_p_reach(client: TestClient) -> None:
+    r = client.post("/api/advise", json=ADVISE)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["draws"] == 200 and body["seed"] == 0
+    assert all(0 <= o["p_reach"] <= 1 for o in body["options"])
+    again = client.post("/api/advise", json=ADVISE).json()
+    assert again["options"] == body["options"]  # fixed seed: same answer
+
+
+def test_advise_follows_the_what_ifs(client: TestClient) -> None:
+    r = client.post(
+        "/api/advise",
+        json={**ADVISE, "draws": 0, "overrides": [{"path": RUSSIA_TERRITORY_SALIENCE, "value": 5}]},
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "already_met"
+
+
+def test_forecast_lists_the_actors_with_levers(client: TestClient) -> None:
+    body = client.post("/api/forecast", json=BUILTIN).json()
+    assert US in body["scenario"]["lever_actors"]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"goal": "territory=40"}, "is not METRIC<=NUMBER or METRIC>=NUMBER"),
+        ({"goal": "territory<=400"}, "off the territory scale"),
+        ({"goal": "nonsense<=1"}, "unknown metric 'nonsense'"),
+        ({"actor": "Nobody"}, "unknown actor 'Nobody'"),
+        ({"actor": "Ukraine"}, "has no levers"),
+        ({"model": "nope"}, "nope"),
+        ({"budget": -1}, "budget"),
+        ({"draws": 201}, "draws"),
+        ({"goal": ""}, "goal"),
+    ],
+)
+def test_bad_advise_request_is_422_one_line(
+    client: TestClient, change: dict[str, object], message: str
+) -> None:
+    r = client.post("/api/advise", json={**ADVISE, "draws": 0, **change})
+    assert r.status_code == 422, r.text
+    detail = r.json()["detail"]
+    assert message in detail
+    assert "\n" not in detail
+
+
+def test_advise_with_a_budget_below_the_cheapest_option(client: TestClient) -> None:
+    r = client.post("/api/advise", json={**ADVISE, "draws": 0, "budget": 1})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["status"] == "unreachable" and body["closest"] is not None
+    assert any("over the budget" in n for n in body["notes"])

@@ -39,8 +39,12 @@ from detente.scenario.overrides import apply_overrides
 from detente.web.loading import TooLargeError, format_of, safe_label, scenario_from_ref
 from detente.web.loading import scenario_from_text as _from_text
 from detente.web.schemas import (
+    ADVISE_MAX_DRAWS,
+    ADVISE_MAX_OPTIONS,
     MAX_UPLOAD_BYTES,
     ActorOut,
+    AdviseRequest,
+    AdviseResponse,
     CampaignSlider,
     CampaignWeek,
     DealBy,
@@ -63,6 +67,10 @@ SIMULATE_PATHS = 1000
 SIMULATE_SEED = 0
 """Paths and seed of ``POST /api/simulate``: enough for P(deal) to within about ±1.5
 points, fast enough for a slider (the solve, cached per campaign, dominates)."""
+ADVISE_SEED = 0
+ADVISE_MAX_EVALS = 8
+"""Seed and cap on war-model evaluations (each a solve, a few seconds) of ``POST /api/advise``:
+the page's ranking stays interactive; ``detente advise`` does the full search."""
 SOLUTION_CACHE_SIZE = 16
 WEB_REPORT_OPTIONS = {"draws": 200, "sobol_n": 16, "paths": SIMULATE_PATHS}
 """The downloaded report's sampling: lighter than ``detente report`` so that it comes back in
@@ -229,6 +237,7 @@ def scenario_out(sc: Scenario) -> ScenarioOut:
         ],
         actors=actors,
         notes=len(source_notes(sc)),
+        lever_actors=sorted({lv.actor for lv in sc.levers}),
     )
 
 
@@ -355,6 +364,42 @@ def simulate_response(sc: Scenario, cache: SolutionCache) -> SimulateResponse:
         headline=headline(doc),
         sliders=campaign_sliders(sc.campaign),
     )
+
+
+def _json_safe(x: Any) -> Any:
+    """``x`` with every non-finite float replaced by ``None`` (JSON has no NaN or inf)."""
+    if isinstance(x, float):
+        return x if math.isfinite(x) else None
+    if isinstance(x, dict):
+        return {k: _json_safe(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [_json_safe(v) for v in x]
+    return x
+
+
+def advise_response(request: AdviseRequest) -> AdviseResponse:
+    """``detente advise`` on the request's scenario (after its what-ifs): seed
+    :data:`ADVISE_SEED`, at most :data:`ADVISE_MAX_DRAWS` draws or paths, one process and at
+    most :data:`ADVISE_MAX_EVALS` war-model evaluations."""
+    from detente.levers.search import advise
+
+    sc = scenario_from_ref(request.scenario)
+    sc = apply_overrides(sc, [(o.path, o.value) for o in request.overrides])
+    result = advise(
+        sc,
+        request.actor,
+        request.goal,
+        model=request.model,
+        budget=request.budget,
+        draws=min(request.draws, ADVISE_MAX_DRAWS),
+        seed=ADVISE_SEED,
+        workers=1,
+        max_evals=ADVISE_MAX_EVALS,
+    )
+    doc = _json_safe(result.to_dict())
+    doc["options_total"] = len(doc["options"])
+    doc["options"] = doc["options"][:ADVISE_MAX_OPTIONS]
+    return AdviseResponse.model_validate(doc)
 
 
 @lru_cache(maxsize=1)
@@ -493,6 +538,14 @@ def create_app(*, trusted_hosts: Sequence[str] | None = None) -> FastAPI:
         (cached per campaign), 1,000 paths with seed 0: the fan chart, P(deal by date) and
         the headline numbers. 422 for a scenario without a campaign."""
         return simulate_response(_resolve(request), solutions)
+
+    @app.post("/api/advise", response_model=AdviseResponse, responses=ERRORS, tags=["levers"])
+    def advise(request: AdviseRequest) -> AdviseResponse:
+        """The lever ranking (``detente advise``): the actor's options for reaching the goal,
+        cheapest first, with cost, predicted metric and P(reach). Seed 0, at most 200 draws
+        (issue goals) or paths (war-model goals, at most 8 evaluations). 422 with one line
+        for a bad actor, goal, model or budget."""
+        return advise_response(request)
 
     @app.post("/api/upload", response_model=ForecastResponse, responses=ERRORS, tags=["forecast"])
     async def upload(

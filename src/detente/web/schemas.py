@@ -115,6 +115,10 @@ class ScenarioOut(BaseModel):
     issues: list[IssueOut]
     actors: list[ActorOut]
     notes: int = Field(description="How many source/rationale notes the scenario carries.")
+    lever_actors: list[str] = Field(
+        default_factory=list,
+        description="The actors that pull levers (docs/levers.md), for POST /api/advise.",
+    )
 
 
 class TrajectoryOut(BaseModel):
@@ -200,3 +204,114 @@ class SimulateResponse(BaseModel):
         "before and after the deadline, median territory at the end, P(the deal holds) ..."
     )
     sliders: list[CampaignSlider]
+
+
+ADVISE_MAX_DRAWS = 200
+"""The most Monte Carlo draws (issue goals) or war-model paths ``POST /api/advise`` takes."""
+ADVISE_MAX_OPTIONS = 50
+"""The most ranked options ``POST /api/advise`` returns (``options_total`` counts them all)."""
+
+
+class AdviseRequest(BaseModel):
+    """A scenario (after what-ifs), an actor with levers and a goal: ``detente advise``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    scenario: ScenarioRef
+    overrides: list[Override] = Field(default_factory=list, max_length=MAX_OVERRIDES)
+    actor: str = Field(
+        min_length=1, max_length=200, examples=["US incoming administration (Trump)"]
+    )
+    goal: str = Field(
+        min_length=1,
+        max_length=200,
+        examples=["territory<=40"],
+        description="ISSUE<=X, ISSUE>=X, closest:ISSUE, or a war-model goal such as "
+        "p_escalation<=0.5 (docs/levers.md).",
+    )
+    model: str | None = Field(
+        None,
+        max_length=50,
+        examples=["compromise"],
+        description="Outcome model for issue goals (default compromise); omit for war goals.",
+    )
+    budget: float | None = Field(
+        None, ge=0, allow_inf_nan=False, description="The most the actor may spend."
+    )
+    draws: int = Field(
+        ADVISE_MAX_DRAWS,
+        ge=0,
+        le=ADVISE_MAX_DRAWS,
+        description="Monte Carlo draws for P(reach) (issue goals; 0 for none) or war-model "
+        "paths (at least 1); seed 0.",
+    )
+
+
+class GoalOut(BaseModel):
+    text: str
+    describe: str
+    kind: Literal["issue", "campaign"]
+    metric: str
+    relation: Literal["<=", ">="]
+    threshold: float
+
+
+class OptionOut(BaseModel):
+    """One combination of lever settings and what it gives (``changes``: the moved levers)."""
+
+    changes: dict[str, float]
+    cost: float
+    value: float | None = Field(description="The goal's metric with these settings.")
+    meets_goal: bool
+    shortfall: float | None
+    p_reach: float | None = Field(
+        description="Share of draws (or paths) in which the goal is met; null without draws."
+    )
+    method: str
+
+
+class LeverOut(BaseModel):
+    name: str
+    target: list[str]
+    mode: Literal["set", "shift"]
+    baseline: float
+    low: float
+    high: float
+    step: float | None
+    cost_per_unit: float
+    note: str
+
+
+class TornadoOut(BaseModel):
+    lever: str
+    low: float
+    high: float
+    at_low: float | None
+    at_high: float | None
+    swing: float | None
+
+
+class AdviseResponse(BaseModel):
+    """``detente advise --format json`` (schema version 1), options capped at 50."""
+
+    schema_version: int
+    scenario: str
+    actor: str
+    goal: GoalOut
+    model: str
+    budget: float | None
+    draws: int
+    seed: int
+    status: Literal["already_met", "reached", "unreachable"]
+    baseline: OptionOut
+    best: OptionOut | None
+    closest: OptionOut | None
+    options: list[OptionOut] = Field(
+        description="Ranked: the options meeting the goal by cost, then the others by shortfall."
+    )
+    options_total: int
+    levers: list[LeverOut]
+    tornado: list[TornadoOut]
+    evaluations: int
+    seconds: float
+    notes: list[str]

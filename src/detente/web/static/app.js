@@ -17,6 +17,8 @@ const state = {
   issue: null,
   actor: null,
   seq: 0,
+  leverScenario: null, // the scenario name the lever panel was filled for
+  leverSeq: 0,
 };
 
 const $ = (id) => document.getElementById(id);
@@ -171,6 +173,105 @@ function renderCampaignSliders(sliders) {
   }
 }
 
+function renderLeverControls(data) {
+  const sc = data.scenario;
+  const panel = $("levers");
+  const actors = sc.lever_actors || [];
+  panel.hidden = actors.length === 0;
+  if (!actors.length) { state.leverScenario = null; return; }
+  const fresh = state.leverScenario !== sc.name;
+  const actor = fresh || !actors.includes($("lever-actor").value) ? actors[0] : $("lever-actor").value;
+  fillSelect($("lever-actor"), actors, actor);
+  const issues = sc.issues.map((i) => i.name);
+  let issue = $("lever-issue").value;
+  if (fresh || !issues.includes(issue)) {
+    issue = issues.includes("territory") ? "territory" : issues[0];
+    fillSelect($("lever-issue"), issues, issue);
+    setLeverThreshold();
+  }
+  const models = data.forecasts.map((f) => f.model);
+  const model = models.includes($("lever-model").value) ? $("lever-model").value : (models.includes("compromise") ? "compromise" : models[0]);
+  fillSelect($("lever-model"), models, model);
+  if (fresh) {
+    $("lever-table").tBodies[0].replaceChildren();
+    $("lever-meta").textContent = "Pick an actor and a goal, then rank the levers.";
+  }
+  state.leverScenario = sc.name;
+}
+
+function setLeverThreshold() {
+  const issue = state.data.scenario.issues.find((i) => i.name === $("lever-issue").value);
+  if (!issue) return;
+  $("lever-threshold").value = issue.name === "territory" && issue.scale[0] <= 40 && 40 <= issue.scale[1]
+    ? 40 : (issue.scale[0] + issue.scale[1]) / 2;
+}
+
+function leverGoal() {
+  return `${$("lever-issue").value}${$("lever-relation").value}${$("lever-threshold").value}`;
+}
+
+function changesText(opt, levers) {
+  const entries = Object.entries(opt.changes);
+  if (!entries.length) return "no change (the scenario as it is)";
+  return entries.map(([name, v]) => {
+    const lever = levers.find((l) => l.name === name);
+    const from = lever ? Number(lever.baseline).toFixed(1) : "?";
+    return lever && lever.mode === "shift" ? `${name} ${v >= 0 ? "+" : ""}${Number(v).toFixed(1)}` : `${name}: ${from} → ${Number(v).toFixed(1)}`;
+  }).join("; ");
+}
+
+function leverRow(opt, rank, levers, isBaseline) {
+  const tr = document.createElement("tr");
+  if (isBaseline) tr.className = "baseline";
+  const cells = [
+    isBaseline ? "-" : String(rank),
+    changesText(opt, levers),
+    isBaseline ? "0" : Number(opt.cost).toFixed(2),
+    fmt(opt.value),
+    opt.meets_goal ? "yes" : "no",
+    pct(opt.p_reach),
+    opt.method,
+  ];
+  cells.forEach((text, k) => {
+    const td = document.createElement("td");
+    td.textContent = text;
+    if (k === 4 && opt.meets_goal) td.className = "yes";
+    tr.appendChild(td);
+  });
+  return tr;
+}
+
+async function runLevers() {
+  const seq = ++state.leverSeq;
+  const goal = leverGoal();
+  $("lever-meta").textContent = `ranking the levers for ${goal}…`;
+  const body = { ...requestBody(), actor: $("lever-actor").value, goal, model: $("lever-model").value };
+  const response = await postJSON("/api/advise", body);
+  if (seq !== state.leverSeq) return;
+  if (!response.ok) {
+    const message = await errorText(response);
+    showError(message);
+    $("lever-meta").textContent = message;
+    $("lever-table").tBodies[0].replaceChildren();
+    return;
+  }
+  showError("");
+  const data = await response.json();
+  const verdict = {
+    already_met: "already met by the scenario as it is",
+    reached: `reached: the cheapest option costs ${data.best ? Number(data.best.cost).toFixed(2) : "-"}`,
+    unreachable: `unreachable with these levers${data.budget === null ? "" : " and budget"}; the closest option is shown first`,
+  }[data.status];
+  const shown = data.options.length < data.options_total ? ` (first ${data.options.length} of ${data.options_total})` : "";
+  $("lever-meta").textContent = `${data.actor}, goal ${data.goal.describe} (${data.model} model): ${verdict}. ` +
+    `${data.options_total} options${shown}; P(reach) over ${data.draws} draws, seed ${data.seed}.` +
+    (data.notes.length ? ` ${data.notes.join("; ")}.` : "");
+  $("lever-value-head").textContent = `predicted ${data.goal.metric}`;
+  const rows = [leverRow(data.baseline, 0, data.levers, true),
+    ...data.options.map((o, k) => leverRow(o, k + 1, data.levers, false))];
+  $("lever-table").tBodies[0].replaceChildren(...rows);
+}
+
 let timer = null;
 function refreshSoon() {
   clearTimeout(timer);
@@ -195,6 +296,7 @@ function render(data) {
   if (!actors.includes(state.actor)) state.actor = actors[0];
   fillSelect($("whatif-actor"), actors, state.actor);
   renderTable(data, previous);
+  renderLeverControls(data);
   renderSliders();
   renderOverrides();
   drawStakeholders();
@@ -452,6 +554,10 @@ document.addEventListener("DOMContentLoaded", () => {
   $("whatif-issue").addEventListener("change", () => { state.issue = $("whatif-issue").value; render(state.data); });
   $("whatif-actor").addEventListener("change", () => { state.actor = $("whatif-actor").value; renderSliders(); });
   $("slider-position").addEventListener("input", () => onSlider("position"));
+  $("lever-issue").addEventListener("change", setLeverThreshold);
+  $("lever-run").addEventListener("click", () => {
+    runLevers().catch((e) => showError(`cannot reach the detente app: ${e}`));
+  });
   $("slider-salience").addEventListener("input", () => onSlider("salience"));
   loadBuiltins().catch((e) => showError(`cannot reach the detente app: ${e}`));
 });
