@@ -7,6 +7,12 @@ turn it into an exit code or an HTTP status, with its one-line message.
 from __future__ import annotations
 
 
+def _one_line(text: str) -> str:
+    """``text`` with every run of whitespace (line breaks included) made one space: a file
+    name or a YAML key can hold a newline, and the message must stay one line."""
+    return " ".join(text.split())
+
+
 class DetenteError(Exception):
     """A user-facing error: one line naming where the problem is and how to fix it.
 
@@ -21,9 +27,9 @@ class DetenteError(Exception):
     """
 
     def __init__(self, message: str, *, source: str | None = None, where: str | None = None):
-        self.message = " ".join(message.split())
-        self.source = source
-        self.where = where
+        self.message = _one_line(message)
+        self.source = None if source is None else _one_line(source)
+        self.where = None if where is None else _one_line(where)
         super().__init__(self.one_line())
 
     def one_line(self) -> str:

@@ -91,7 +91,6 @@ def document(
         "deadline": campaign.regime_change.isoformat(),
         "negotiation_opens": campaign.negotiation_opens.isoformat(),
         "solver": {
-            "seconds": _round(solution.seconds, 3),
             "territory_bins": int(solution.territory.size),
             "belief_points": solution.beliefs.size,
             "method": "backward induction, subgame-perfect (docs/war_model.md)",

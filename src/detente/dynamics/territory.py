@@ -81,6 +81,8 @@ SEASON_EFFECTS: tuple[SeasonEffect, ...] = ("none", "mean", "probs")
 Kind = Literal["hmm", "mixture"]
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# Inside the range of pandas' nanosecond timestamps (1677-09-21 .. 2262-04-11).
+_FIRST_DAY, _LAST_DAY = date(1678, 1, 1), date(2261, 12, 31)
 _HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
 _S = len(SEASONS)
 
@@ -118,6 +120,17 @@ def read_territory_series(path: str | Path, *, max_bytes: int = MAX_TERRITORY_BY
     text = read_text(p, max_bytes, what="date,occupied_km2 CSV")
 
     reader = csv.reader(io.StringIO(text))
+    try:
+        return _territory_rows(reader, source)
+    except csv.Error as exc:
+        raise DetenteError(
+            f"not a readable CSV ({exc}); check the quotes and line breaks",
+            source=source,
+            where=f"line {reader.line_num}",
+        ) from None
+
+
+def _territory_rows(reader: Any, source: str) -> pd.Series:
     header: list[str] | None = None
     header_line = 1
     col: dict[str, int] = {}
@@ -189,9 +202,17 @@ def _parse_date(cell: str, *, source: str, line: int) -> date:
     if not _ISO_DATE.fullmatch(cell):
         raise bad
     try:
-        return date.fromisoformat(cell)
+        day = date.fromisoformat(cell)
     except ValueError:
         raise bad from None
+    if not _FIRST_DAY <= day <= _LAST_DAY:
+        raise DetenteError(
+            f"date {cell} is outside {_FIRST_DAY} to {_LAST_DAY}, the dates pandas can hold; "
+            "correct the year",
+            source=source,
+            where=f"line {line}",
+        )
+    return day
 
 
 def _parse_area(cell: str, *, source: str, line: int) -> float:

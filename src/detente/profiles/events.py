@@ -155,7 +155,11 @@ def read_events(
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         msg = " ".join(str(exc).split())
-        raise DetenteError(f"not a readable CSV ({msg})", source=src) from None
+        raise DetenteError(
+            f"not a readable CSV ({msg}); give a comma-separated file with a header row "
+            f"{','.join(REQUIRED_COLUMNS)}",
+            source=src,
+        ) from None
     frame.columns = [str(c).strip() for c in frame.columns]
     missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
     if missing:
@@ -203,7 +207,7 @@ def events_from_frame(
 def _validate(frame: pd.DataFrame, quad_convention: QuadConvention | None) -> pd.DataFrame:
     n = len(frame)
     if n == 0:
-        raise DetenteError("the file has no events", where="rows")
+        raise DetenteError("the file has no events; add one row per event", where="rows")
     strip = {c: frame[c].astype(str).str.strip() for c in frame.columns}
 
     dates = pd.to_datetime(strip["date"], format="%Y-%m-%d", errors="coerce")

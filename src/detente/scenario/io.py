@@ -78,6 +78,11 @@ def parse_yaml(text: str, *, source: str = "<yaml>") -> Scenario:
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
+    except RecursionError:
+        raise DetenteError(
+            "not valid YAML (nested too deeply to read); flatten the nested lists or mappings",
+            source=source,
+        ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}" if mark is not None else None
@@ -87,7 +92,10 @@ def parse_yaml(text: str, *, source: str = "<yaml>") -> Scenario:
             where=where,
         ) from None
     except yaml.YAMLError as exc:
-        raise DetenteError(f"not valid YAML ({exc})", source=source) from None
+        raise DetenteError(
+            f"not valid YAML ({exc}); remove control characters and save it as plain UTF-8 text",
+            source=source,
+        ) from None
     return validate_scenario(data, source=source, yaml_root=root)
 
 
@@ -123,7 +131,8 @@ def parse_ktab_csv(text: str, *, source: str = "<ktab csv>") -> Scenario:
     rows = [r for r in _csv_rows(text, source) if any(r)]
     if len(rows) < 3:
         raise DetenteError(
-            "a KTAB CSV needs a title row, a header row and at least one actor row",
+            "a KTAB CSV needs a title row, a header row and at least one actor row; add them "
+            "(name,description,n_actors,n_dims / Actor,Description,Influence,...)",
             source=source,
         )
     title = [c for c in rows[0]]
@@ -143,7 +152,8 @@ def parse_ktab_csv(text: str, *, source: str = "<ktab csv>") -> Scenario:
     if len(header) != 3 + 2 * n_dims:
         raise DetenteError(
             f"the header has {len(header)} columns but {n_dims} dimension(s) need "
-            f"{3 + 2 * n_dims} (Actor, Description, Influence, then Position, Salience pairs)",
+            f"{3 + 2 * n_dims} (Actor, Description, Influence, then Position, Salience pairs); "
+            "make row 1's number of dimensions match the header",
             source=source,
             where="line 2",
         )
@@ -164,7 +174,7 @@ def parse_ktab_csv(text: str, *, source: str = "<ktab csv>") -> Scenario:
         line = k + 3
         if len(row) < 3 + 2 * n_dims:
             raise DetenteError(
-                f"has {len(row)} cells, expected {3 + 2 * n_dims}",
+                f"has {len(row)} cells, expected {3 + 2 * n_dims}; give one cell per header column",
                 source=source,
                 where=f"line {line}",
             )
@@ -226,7 +236,9 @@ def parse_bdm_csv(text: str, *, source: str = "<bdm csv>", name: str = "scenario
             continue
         if len(row) < len(header):
             raise DetenteError(
-                f"has {len(row)} cells, expected {len(header)}", source=source, where=f"line {line}"
+                f"has {len(row)} cells, expected {len(header)}; give one cell per header column",
+                source=source,
+                where=f"line {line}",
             )
         actors.append(
             {

@@ -24,7 +24,6 @@ import json
 import os
 import re
 import time
-import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -147,6 +146,19 @@ class RunStore:
         self.close()
 
     # -- writing ----------------------------------------------------------------------------
+    def _new_run_id(self, key: str) -> str:
+        """The id of the next run with this key: derived from the key and how many runs with
+        it the store already holds, so that the same command gives the same id (and the same
+        JSON) in a fresh store or in memory, and a ``--fresh`` rerun gets a new one."""
+        row = self.con.execute("SELECT count(*) FROM runs WHERE run_key = ?", [key]).fetchone()
+        n = int(row[0]) if row is not None else 0
+        while True:
+            run_id = hashlib.sha256(f"{key}:{n}".encode()).hexdigest()[:12]
+            taken = self.con.execute("SELECT 1 FROM runs WHERE run_id = ?", [run_id]).fetchone()
+            if taken is None:
+                return run_id
+            n += 1
+
     def start_run(
         self,
         kind: str,
@@ -181,7 +193,7 @@ class RunStore:
                         [backend, _now(), run_id],
                     )
                 return run_id, "complete" if status == "complete" else "resumed"
-        run_id = uuid.uuid4().hex[:12]
+        run_id = self._new_run_id(key)
         now = _now()
         self.con.execute(
             f"INSERT INTO runs ({', '.join(_RUN_COLUMNS)}) VALUES "
