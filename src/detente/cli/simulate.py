@@ -12,7 +12,6 @@ import json
 import os
 import time
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -22,6 +21,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from detente.cli.common import TableOrJson, err, out
 from detente.cli.sweep import NoStoreOpt, StoreOpt
 from detente.dynamics.campaign import Campaign, campaign_hash, with_overrides
 from detente.dynamics.hazard import resumption_hazard
@@ -40,18 +40,11 @@ from detente.profiles.apply import (
 )
 from detente.scenario import Scenario, load_scenario
 
-out = Console(soft_wrap=False, width=int(os.environ.get("COLUMNS", "140")))
-err = Console(stderr=True)
 notes = Console(stderr=True, soft_wrap=False, width=int(os.environ.get("COLUMNS", "140")))
 """For tables on stderr (what a profile set), as wide as ``out``."""
 
 MAX_DRAWS = 1_000_000
 FAN_STEP_WEEKS = 4
-
-
-class SimulateFormat(StrEnum):
-    table = "table"
-    json = "json"
 
 
 ProfileOpt = Annotated[
@@ -146,7 +139,7 @@ def simulate_command(
             "mediator.types.presses_russia.after.riposte_probability=0.8.",
         ),
     ] = None,
-    fmt: Annotated[SimulateFormat, typer.Option("--format", "-f")] = SimulateFormat.table,
+    fmt: Annotated[TableOrJson, typer.Option("--format", "-f")] = TableOrJson.table,
     plot: Annotated[
         Path | None, typer.Option("--plot", help="Save the fan chart and P(deal) to this file.")
     ] = None,
@@ -179,7 +172,7 @@ def simulate_command(
         TimeElapsedColumn(),
         console=err,
         transient=True,
-        disable=fmt is SimulateFormat.json,
+        disable=fmt is TableOrJson.json,
     ) as progress:
         base = run_campaign(campaign, scenario=sc.name, draws=draws, seed=seed, progress=progress)
         other = (
@@ -213,7 +206,7 @@ def simulate_command(
         }
     if plot is not None:
         save_plot(shown, plot)
-    if fmt is SimulateFormat.json:
+    if fmt is TableOrJson.json:
         print(json.dumps(shown, indent=2, ensure_ascii=False))
         return
     _print_tables(shown)

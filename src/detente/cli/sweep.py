@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -22,10 +21,10 @@ from typing import Annotated, Any
 
 import pandas as pd
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from detente.cli.common import TableOrJson, err, out
 from detente.errors import DetenteError
 from detente.models import MODELS
 from detente.scenario import load_scenario
@@ -39,14 +38,6 @@ from detente.uncertainty.sweep import (
     resolve_models,
     war_evaluator,
 )
-
-out = Console(soft_wrap=False, width=int(os.environ.get("COLUMNS", "140")))
-err = Console(stderr=True)
-
-
-class Format(StrEnum):
-    table = "table"
-    json = "json"
 
 
 class PolicyChoice(StrEnum):
@@ -196,7 +187,7 @@ def sweep(
     backend: BackendOpt = BackendChoice.inline,
     address: AddressOpt = None,
     workers: WorkersOpt = None,
-    fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
+    fmt: Annotated[TableOrJson, typer.Option("--format", "-f")] = TableOrJson.table,
     band: Annotated[
         list[str] | None,
         typer.Option(help="ISSUE:LOW:HIGH; report P(LOW <= outcome <= HIGH). Repeatable."),
@@ -246,7 +237,7 @@ def sweep(
                 print("interrupted: the finished chunks are in the store; rerun the same "
                       "command to resume", file=sys.stderr)  # fmt: skip
                 raise typer.Exit(130) from None
-        if fmt is Format.json:
+        if fmt is TableOrJson.json:
             print(json.dumps(result.document, indent=2))
         else:
             out.print(campaign_sweep_table(result.document))
@@ -284,7 +275,7 @@ def sweep(
         )
     elif result.state == "complete":
         print(f"run {result.run_id} was already complete; reused it", file=sys.stderr)
-    if fmt is Format.json:
+    if fmt is TableOrJson.json:
         print(json.dumps(result.document, indent=2))
     else:
         out.print(sweep_table(result.document))
@@ -363,7 +354,7 @@ def sensitivity(
     address: AddressOpt = None,
     workers: WorkersOpt = None,
     top: Annotated[int, typer.Option(help="Parameters shown per model and issue.")] = 10,
-    fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
+    fmt: Annotated[TableOrJson, typer.Option("--format", "-f")] = TableOrJson.table,
     store: StoreOpt = None,
     no_store: NoStoreOpt = False,
     vary: VaryOpt = None,
@@ -394,7 +385,7 @@ def sensitivity(
         except KeyboardInterrupt:
             print("interrupted; the store is consistent", file=sys.stderr)
             raise typer.Exit(130) from None
-    if fmt is Format.json:
+    if fmt is TableOrJson.json:
         print(json.dumps(doc, indent=2))
         return
     for res in doc["results"]:
