@@ -110,7 +110,6 @@ class Advice:
             "levers": [lv.to_dict() for lv in self.levers],
             "tornado": [b.to_dict() for b in self.tornado],
             "evaluations": self.evaluations,
-            "seconds": _r(self.seconds, 2),
             "notes": self.notes,
         }
 

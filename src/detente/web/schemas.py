@@ -313,5 +313,4 @@ class AdviseResponse(BaseModel):
     levers: list[LeverOut]
     tornado: list[TornadoOut]
     evaluations: int
-    seconds: float
     notes: list[str]
