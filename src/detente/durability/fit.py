@@ -270,8 +270,9 @@ class _AFTModel(SurvivalModel):
     def get_params(self) -> dict[str, Any]:
         return super().get_params() | {"robust": self.robust}
 
+    @abstractmethod
     def _make_fitter(self) -> Any:
-        raise NotImplementedError
+        """A fresh lifelines AFT fitter (Weibull or log-normal)."""
 
     def _fit(self, frame: pd.DataFrame, covariates: list[str]) -> None:
         data = frame[[DURATION, EVENT, *covariates]]
