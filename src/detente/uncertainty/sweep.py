@@ -299,6 +299,30 @@ def sweep(
     return SweepResult(scenario, chosen, seed, chunk_size, sink.arrays())
 
 
+def _sweep_header(
+    scenario: Scenario,
+    scenario_hash: str | None,
+    run_id: str | None,
+    seed: int,
+    n_draws: int,
+    chunk_size: int,
+    numbers: Sequence[UncertainNumber],
+) -> dict[str, Any]:
+    """The keys every sweep document starts with (docs/uncertainty.md)."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "kind": "sweep",
+        "detente_version": __version__,
+        "scenario": scenario.name,
+        "scenario_hash": scenario_hash,
+        "run_id": run_id,
+        "seed": seed,
+        "n_draws": n_draws,
+        "chunk_size": chunk_size,
+        "uncertain": _describe(numbers),
+    }
+
+
 def sweep_document(
     scenario: Scenario,
     models: Sequence[OutcomeModel],
@@ -313,16 +337,15 @@ def sweep_document(
     """The ``sweep --format json`` document (schema version 1; docs/uncertainty.md)."""
     deterministic = {m.name: m.predict(scenario) for m in models}
     return {
-        "schema_version": SCHEMA_VERSION,
-        "kind": "sweep",
-        "detente_version": __version__,
-        "scenario": scenario.name,
-        "scenario_hash": scenario_hash,
-        "run_id": run_id,
-        "seed": seed,
-        "n_draws": n_draws,
-        "chunk_size": chunk_size,
-        "uncertain": _describe(uncertain_numbers(scenario)),
+        **_sweep_header(
+            scenario,
+            scenario_hash,
+            run_id,
+            seed,
+            n_draws,
+            chunk_size,
+            uncertain_numbers(scenario),
+        ),
         "results": [
             {
                 "model": m.name,
@@ -484,16 +507,9 @@ def campaign_sweep_document(
     central = evaluator.evaluate(evaluator.central_values())
     doc: dict[str, Any] = _json_safe(
         {
-            "schema_version": SCHEMA_VERSION,
-            "kind": "sweep",
-            "detente_version": __version__,
-            "scenario": scenario.name,
-            "scenario_hash": scenario_hash,
-            "run_id": run_id,
-            "seed": seed,
-            "n_draws": n_draws,
-            "chunk_size": chunk_size,
-            "uncertain": _describe(evaluator.numbers),
+            **_sweep_header(
+                scenario, scenario_hash, run_id, seed, n_draws, chunk_size, evaluator.numbers
+            ),
             "results": [
                 {
                     "model": WAR,
