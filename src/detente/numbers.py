@@ -9,10 +9,9 @@ the scenario schema and the campaign spec build on it.
 
 from __future__ import annotations
 
-import math
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, FiniteFloat, model_validator
 
 from detente.uncertainty.distributions import Distribution, as_number, check_range, check_value
 
@@ -29,17 +28,10 @@ class Sourced(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    value: float
+    value: FiniteFloat
     note: str | None = None
     distribution: Distribution | None = None
     """Uncertainty about the number; ``value`` is then its central value (mode/mean)."""
-
-    @field_validator("value")
-    @classmethod
-    def _finite(cls, v: float) -> float:
-        if not math.isfinite(v):
-            raise ValueError("must be a finite number, not NaN or infinity")
-        return v
 
     @model_validator(mode="after")
     def _value_in_distribution(self) -> Sourced:

@@ -38,8 +38,8 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    FiniteFloat,
     ValidationInfo,
-    field_validator,
     model_validator,
 )
 
@@ -69,18 +69,11 @@ class Lever(BaseModel):
         min_length=1, description="Path(s) of the number(s) the lever changes."
     )
     mode: Literal["set", "shift"] = "set"
-    low: float
-    high: float
+    low: FiniteFloat
+    high: FiniteFloat
     step: float | None = Field(None, description="Grid step of a discrete lever.")
-    cost_per_unit: float = Field(ge=0.0)
+    cost_per_unit: FiniteFloat = Field(ge=0.0)
     note: str = ""
-
-    @field_validator("low", "high", "cost_per_unit")
-    @classmethod
-    def _finite(cls, v: float) -> float:
-        if not math.isfinite(v):
-            raise ValueError("must be a finite number, not NaN or infinity")
-        return v
 
     @model_validator(mode="after")
     def _shape(self) -> Lever:
