@@ -207,3 +207,12 @@ def test_distributions_written_in_the_campaign_are_drawn(war_scenario: Scenario)
     after["riposte_probability"] = {"uniform": [0.5, 1.5]}
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
         Scenario.model_validate(data)
+
+
+def test_open_ranges_refuse_a_distribution_that_reaches_the_end(war_scenario: Scenario) -> None:
+    data = war_scenario.model_dump(mode="json", exclude_none=True)
+    data["campaign"]["discount"] = {"uniform": [0.0, 1.0]}
+    with pytest.raises(ValueError, match=r"reaches 0, outside \(0, 1\]"):
+        Scenario.model_validate(data)
+    data["campaign"]["discount"] = {"uniform": [0.9, 1.0]}  # the closed end 1 is allowed
+    assert Scenario.model_validate(data).campaign is not None

@@ -42,10 +42,21 @@ class Sourced(BaseModel):
 Number = Annotated[Sourced, BeforeValidator(_as_sourced)]
 
 
-def require_range(v: Sourced, lo: float, hi: float, what: str) -> Sourced:
-    """``v`` if its value and its whole distribution lie in ``[lo, hi]``, else a ValueError
-    saying ``what`` the range means (e.g. ``"a probability lies in [0, 1]"``)."""
-    if not lo <= v.value <= hi:
+def require_range(
+    v: Sourced,
+    lo: float,
+    hi: float,
+    what: str,
+    *,
+    open_low: bool = False,
+    open_high: bool = False,
+) -> Sourced:
+    """``v`` if its value and its whole distribution lie in the range (``[lo, hi]``, ``lo``
+    or ``hi`` excluded where ``open_low`` / ``open_high``), else a ValueError saying ``what``
+    the range means (e.g. ``"a probability lies in [0, 1]"``)."""
+    below = v.value < lo or (open_low and v.value <= lo)
+    above = v.value > hi or (open_high and v.value >= hi)
+    if below or above:
         raise ValueError(f"is {v.value:g}; {what}")
-    check_range(v.distribution, lo, hi, what)
+    check_range(v.distribution, lo, hi, what, open_low=open_low, open_high=open_high)
     return v

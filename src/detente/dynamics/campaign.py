@@ -76,9 +76,9 @@ class Gain(_Frozen):
     @field_validator("sd")
     @classmethod
     def _sd_positive(cls, v: Sourced) -> Sourced:
-        if v.value <= 0:
-            raise ValueError(f"is {v.value:g}; a standard deviation must be above zero")
-        return v
+        return require_range(
+            v, 0.0, math.inf, "a standard deviation must be above zero", open_low=True
+        )
 
 
 class Intensity(_Frozen):
@@ -255,9 +255,7 @@ class Terms(_Frozen):
     @field_validator("sanctions_relief", "guarantees")
     @classmethod
     def _on_scale(cls, v: Sourced) -> Sourced:
-        if not 0.0 <= v.value <= 100.0:
-            raise ValueError(f"is {v.value:g}; terms lie on the 0-100 issue scale")
-        return v
+        return require_range(v, 0.0, 100.0, "terms lie on the 0-100 issue scale")
 
 
 class MediatorType(_Frozen):
@@ -331,16 +329,21 @@ class Resumption(_Frozen):
     @field_validator("p_resume_5y")
     @classmethod
     def _p(cls, v: Sourced) -> Sourced:
-        if not 0.0 < v.value < 1.0:
-            raise ValueError(f"is {v.value:g}; give a probability strictly between 0 and 1")
-        return v
+        return require_range(
+            v,
+            0.0,
+            1.0,
+            "give a probability strictly between 0 and 1",
+            open_low=True,
+            open_high=True,
+        )
 
     @field_validator("shape")
     @classmethod
     def _shape(cls, v: Sourced) -> Sourced:
-        if v.value <= 0:
-            raise ValueError(f"is {v.value:g}; the Weibull shape must be above zero")
-        return v
+        return require_range(
+            v, 0.0, math.inf, "the Weibull shape must be above zero", open_low=True
+        )
 
 
 class UcdpResumption(_Frozen):
@@ -369,9 +372,7 @@ class UcdpResumption(_Frozen):
     @field_validator("territory_claim_km2")
     @classmethod
     def _claim(cls, v: Sourced) -> Sourced:
-        if v.value <= 0:
-            raise ValueError(f"is {v.value:g}; the claim's area must be above zero")
-        return v
+        return require_range(v, 0.0, math.inf, "the claim's area must be above zero", open_low=True)
 
     @field_validator("territory_outside_claim_km2")
     @classmethod
@@ -451,9 +452,9 @@ class Campaign(_Frozen):
     @field_validator("discount")
     @classmethod
     def _discount(cls, v: Sourced) -> Sourced:
-        if not 0.0 < v.value <= 1.0:
-            raise ValueError(f"is {v.value:g}; the weekly discount factor lies in (0, 1]")
-        return v
+        return require_range(
+            v, 0.0, 1.0, "the weekly discount factor lies in (0, 1]", open_low=True
+        )
 
     @field_validator("cheap_talk_weight")
     @classmethod

@@ -144,19 +144,30 @@ class Distribution(BaseModel):
             return min(v), max(v)
         return v[0], v[-1]
 
-    def outside(self, lo: float, hi: float) -> str | None:
-        """Why the distribution can leave the field's range ``[lo, hi]``, or None.
+    def outside(
+        self, lo: float, hi: float, *, open_low: bool = False, open_high: bool = False
+    ) -> str | None:
+        """Why the distribution can leave the field's range, or None. The range is ``[lo, hi]``,
+        with ``lo`` (``hi``) itself excluded when ``open_low`` (``open_high``).
 
         A normal without ``truncate`` is truncated to the range when sampled, so only its mean
         must lie inside.
         """
+
+        def below(x: float) -> bool:
+            return x < lo or (open_low and x <= lo)
+
+        def above(x: float) -> bool:
+            return x > hi or (open_high and x >= hi)
+
         if self.kind == "normal" and self.truncate is None:
             m = self.params[0]
-            return None if lo <= m <= hi else f"the {self.describe()} has its mean {_g(m)}"
+            inside = not (below(m) or above(m))
+            return None if inside else f"the {self.describe()} has its mean {_g(m)}"
         s_lo, s_hi = self.support()
-        if s_lo < lo:
+        if below(s_lo):
             return f"the {self.describe()} reaches {_g(s_lo)}"
-        if s_hi > hi:
+        if above(s_hi):
             return f"the {self.describe()} reaches {_g(s_hi)}"
         return None
 
@@ -259,16 +270,25 @@ def check_value(value: float, dist: Distribution | None) -> None:
         )
 
 
-def check_range(dist: Distribution | None, lo: float, hi: float, fix: str) -> None:
-    """Raise ``ValueError`` if ``dist`` can take a value outside the field's ``[lo, hi]``."""
+def check_range(
+    dist: Distribution | None,
+    lo: float,
+    hi: float,
+    fix: str,
+    *,
+    open_low: bool = False,
+    open_high: bool = False,
+) -> None:
+    """Raise ``ValueError`` if ``dist`` can take a value outside the field's range (``[lo, hi]``,
+    an end excluded where ``open_low`` / ``open_high``)."""
     if dist is None:
         return
-    why = dist.outside(lo, hi)
+    why = dist.outside(lo, hi, open_low=open_low, open_high=open_high)
     if why is not None:
-        raise ValueError(f"{why}, outside {_range(lo, hi)}; {fix}")
+        raise ValueError(f"{why}, outside {_range(lo, hi, open_low, open_high)}; {fix}")
 
 
-def _range(lo: float, hi: float) -> str:
+def _range(lo: float, hi: float, open_low: bool = False, open_high: bool = False) -> str:
     if math.isinf(hi):
-        return f">= {_g(lo)}"
-    return f"[{_g(lo)}, {_g(hi)}]"
+        return f"{'>' if open_low else '>='} {_g(lo)}"
+    return f"{'(' if open_low else '['}{_g(lo)}, {_g(hi)}{')' if open_high else ']'}"
