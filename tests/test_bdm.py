@@ -11,6 +11,7 @@ import pytest
 from detente.models.base import IssueProblem
 from detente.models.bdm import (
     ExpectedUtility,
+    VoterSplit,
     best_offers,
     challenge_utilities,
     normalized_distance,
@@ -154,6 +155,57 @@ def test_batch_equals_individual_runs(example: pd.DataFrame) -> None:
 
 
 # --- the components --------------------------------------------------------------------------
+#
+# The round's functions work actor-first, batch axes last: (n, ...) and (n, n, ...). The
+# references below are written batch-first, (..., n) and (..., n, n), as simulate's arrays are.
+
+
+def _actor_first(a: np.ndarray, actor_axes: int = 1) -> np.ndarray:
+    return np.moveaxis(a, tuple(range(-actor_axes, 0)), tuple(range(actor_axes)))
+
+
+def _batch_first(a: np.ndarray, actor_axes: int = 1) -> np.ndarray:
+    return np.moveaxis(a, tuple(range(actor_axes)), tuple(range(-actor_axes, 0)))
+
+
+def _distance(x: np.ndarray, span: np.ndarray) -> np.ndarray:
+    """Batch-first normalized distances."""
+    return _batch_first(normalized_distance(_actor_first(x), span), 2)
+
+
+def _support(x: np.ndarray, w: np.ndarray, r: np.ndarray | None) -> np.ndarray:
+    """Batch-first :func:`support_matrix` of positions ``x`` (spanning their own range)."""
+    d = normalized_distance(_actor_first(x), np.ptp(x, axis=-1))
+    risk = None if r is None else _actor_first(r)
+    return _batch_first(support_matrix(VoterSplit.of(_actor_first(x)), d, _actor_first(w), risk), 2)
+
+
+def _probability(x: np.ndarray, w: np.ndarray, r: np.ndarray | None, rule: str) -> np.ndarray:
+    d = normalized_distance(_actor_first(x), np.ptp(x, axis=-1))
+    risk = None if r is None else _actor_first(r)
+    split = VoterSplit.of(_actor_first(x))
+    return _batch_first(win_probability(split, d, _actor_first(w), risk, rule), 2)  # type: ignore[arg-type]
+
+
+def _kernel_round(
+    x: np.ndarray,
+    s: np.ndarray,
+    w: np.ndarray,
+    span: np.ndarray,
+    q: float,
+    rule: str,
+    compromise: str,
+    capitulation: bool,
+) -> tuple[np.ndarray, np.ndarray]:
+    """One round through the module's functions: batch-first (risk, new positions)."""
+    xt, st, wt = (_actor_first(v) for v in (x, s, w))
+    d = normalized_distance(xt, span)
+    split = VoterSplit.of(xt)
+    risk = risk_exponents(split, d, st, wt, rule)  # type: ignore[arg-type]
+    prob = win_probability(split, d, wt, risk, rule)  # type: ignore[arg-type]
+    own, other = challenge_utilities(d, st, prob, risk, q)
+    new = best_offers(xt, own, other, compromise, capitulation)  # type: ignore[arg-type]
+    return _batch_first(risk), _batch_first(new)
 
 
 def _pairwise_vote_winners(x: np.ndarray, w: np.ndarray) -> tuple[float, float]:
@@ -179,12 +231,11 @@ def test_win_probability_rules() -> None:
     rng = np.random.default_rng(5)
     x = rng.uniform(0, 100, size=7)
     w = rng.uniform(0.1, 1, size=7)
-    d = normalized_distance(x, np.asarray(np.ptp(x)))
     r = rng.uniform(0.5, 2, size=7)
-    pairwise = win_probability(d, w, r, "bdm")
+    pairwise = _probability(x, w, r, "bdm")
     off = ~np.eye(7, dtype=bool)
     np.testing.assert_allclose((pairwise + pairwise.T)[off], 1.0)
-    scholz = win_probability(d, w, r, "scholz")
+    scholz = _probability(x, w, r, "scholz")
     assert np.all(np.diag(scholz) == 0)
     assert scholz.sum() == pytest.approx(0.5)  # Σ N / (2 Σ N)
     assert np.all(scholz <= pairwise + 1e-15)
@@ -192,7 +243,8 @@ def test_win_probability_rules() -> None:
 
 def test_risk_exponents_all_equal_when_nobody_differs() -> None:
     x = np.array([3.0, 3.0, 3.0])
-    r = risk_exponents(normalized_distance(x, np.array(0.0)), np.full(3, 0.5), np.ones(3), 1.0)
+    d = normalized_distance(x, np.array(0.0))
+    r = risk_exponents(VoterSplit.of(x), d, np.full(3, 0.5), np.ones(3))
     np.testing.assert_array_equal(r, 1.0)
 
 
@@ -201,14 +253,16 @@ def test_risk_closed_form_matches_e6_to_e9() -> None:
     x = rng.uniform(0, 10, size=(4, 8))
     s = rng.uniform(0, 1, size=(4, 8))
     w = rng.uniform(0, 1, size=(4, 8)) * s
-    d = normalized_distance(x, np.ptp(x, axis=-1))
-    ones = np.ones_like(x)
-    _, other = challenge_utilities(d, s, win_probability(d, w, ones), ones, q=0.7)
-    danger = other.sum(axis=-1) - np.diagonal(other, axis1=-2, axis2=-1)
-    hi, lo = danger.max(-1, keepdims=True), danger.min(-1, keepdims=True)
+    xt, st, wt = (_actor_first(v) for v in (x, s, w))
+    d = normalized_distance(xt, np.ptp(x, axis=-1))
+    split = VoterSplit.of(xt)
+    ones = np.ones_like(xt)
+    _, other = challenge_utilities(d, st, win_probability(split, d, wt, ones), ones, q=0.7)
+    danger = other.sum(axis=1) - np.diagonal(other).T  # (n, batch)
+    hi, lo = danger.max(0), danger.min(0)
     acceptance = (2 * danger - hi - lo) / (hi - lo)
     expected = (1 - acceptance / 3) / (1 + acceptance / 3)
-    np.testing.assert_allclose(risk_exponents(d, s, w, 0.7), expected, rtol=1e-12)
+    np.testing.assert_allclose(risk_exponents(split, d, st, wt), expected, rtol=1e-12)
 
 
 # --- the kernel against a straightforward reference ------------------------------------------
@@ -252,7 +306,7 @@ def _reference_round(
     compromise: str,
     capitulation: bool,
 ) -> tuple[np.ndarray, np.ndarray]:
-    d = normalized_distance(x, span)  # the same input as the kernel's: see the caveats above
+    d = _distance(x, span)  # the same input as the kernel's: see the caveats above
     # E8-E9 with every actor risk neutral
     p1 = _reference_probability(d, w, None, rule)
     other1 = 2.0 * d * (1.0 - 2.0 * s[..., :, None] * (1.0 - np.swapaxes(p1, -1, -2)))
@@ -315,11 +369,11 @@ def test_support_matrix_matches_the_vote_tensor(rows: int, grid: bool) -> None:
     rng = np.random.default_rng(23)
     for n in (1, 2, 3, 7, 12, 60 // rows + 1):
         x, s, c = _random_batch(rng, rows, n, grid)
-        d = normalized_distance(x, np.ptp(x, axis=-1))
+        d = _distance(x, np.ptp(x, axis=-1))
         r = rng.uniform(0.5, 2.0, size=x.shape)
         for risk in (None, r):
             expected = _reference_support(d, s * c, risk)
-            got = support_matrix(d, s * c, risk)
+            got = _support(x, s * c, risk)
             np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-14)
             # co-located actors get exactly no votes against each other
             same = x[..., :, None] == x[..., None, :]
@@ -337,9 +391,7 @@ def test_round_matches_reference(rule: str, compromise: str, q: float, capitulat
         w = s * c
         options = (q, rule, compromise, capitulation)
         expected_risk, expected = _reference_round(x, s, w, span, *options)
-        d = normalized_distance(x, span)
-        risk = risk_exponents(d, s, w, q, rule)  # type: ignore[arg-type]
-        new = best_offers(x, d, s, w, risk, *options)  # type: ignore[arg-type]
+        risk, new = _kernel_round(x, s, w, span, *options)
         np.testing.assert_allclose(risk, expected_risk, rtol=0, atol=1e-9)
         np.testing.assert_allclose(new, expected, rtol=0, atol=1e-9)
         path = simulate(

@@ -56,72 +56,130 @@ _COMPROMISE_CHOICES = ("scholz", "nearest")
 _OUTCOME_RULES = ("median", "mean")
 
 
-def _safe_divide(num: np.ndarray, den: np.ndarray) -> np.ndarray:
-    """``num / den`` where ``den != 0`` and 0 elsewhere, without warnings.
+_COUNT_BLOCK = 1 << 22
+"""Largest boolean block (elements) when counting voters left of the midpoints."""
 
-    ``den`` must broadcast to the shape of ``num``.
-    """
+
+def _safe_divide(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """``num / den`` where ``den != 0`` and 0 elsewhere, without warnings (``den`` broadcasts)."""
     out = np.zeros(np.shape(num))
     np.divide(num, den, out=out, where=den != 0)
     return out
 
 
-def _gap(position: np.ndarray) -> np.ndarray:
-    """``|x_i - x_j|``, shape (..., n, n)."""
-    x = np.asarray(position, dtype=float)
-    return np.asarray(np.abs(x[..., :, None] - x[..., None, :]))
-
-
-def _distance_from_gap(gap: np.ndarray, span: np.ndarray) -> np.ndarray:
-    d = _safe_divide(gap, np.asarray(span, dtype=float)[..., None, None])
-    return np.asarray(np.minimum(d, 1.0, out=d))
-
-
 def normalized_distance(position: np.ndarray, span: np.ndarray) -> np.ndarray:
-    """``d_ij = |x_i - x_j| / R`` capped at 1, shape (..., n, n).
+    """``d_ij = |x_i - x_j| / R`` capped at 1, shape (n, n, ...).
 
     Parameters
     ----------
-    position : (..., n) positions.
-    span : (...,) the range ``R`` of the initial positions; a zero range gives ``d = 0``.
+    position : (n, ...) positions.
+    span : (...) the range ``R`` of the initial positions; a zero range gives ``d = 0``.
     """
-    return _distance_from_gap(_gap(position), span)
+    x = np.asarray(position, dtype=float)
+    inverse = _safe_divide(np.ones(np.shape(span)), np.asarray(span, dtype=float))
+    return _distance(x, inverse)
+
+
+def _distance(x: np.ndarray, inverse_span: np.ndarray) -> np.ndarray:
+    d = np.abs(x[None, :] - x[:, None])
+    d *= inverse_span
+    return np.asarray(np.minimum(d, 1.0, out=d))
+
+
+@dataclass(frozen=True)
+class VoterSplit:
+    """For every pair ``(i, j)``, which voters are closer to ``x_i`` than to ``x_j``.
+
+    On a line, the voters who prefer ``x_i`` to ``x_j`` are those on ``x_i``'s side of the
+    midpoint ``(x_i + x_j) / 2``: a prefix (when ``x_i < x_j``) or a suffix of the voters
+    sorted by position. Any sum ``sum_k max(0, F_kj - F_ki)`` with ``F_k.`` increasing in the
+    distance from ``x_k`` is then a difference of prefix sums: O(n^2) per round instead of the
+    O(n^3) vote tensor (:func:`support_matrix`). A voter on the midpoint is indifferent and
+    contributes nothing either way. The split depends on the positions only, so one serves
+    both of a round's vote counts.
+
+    Attributes (``b`` the batch axes flattened)
+    ----------
+    sort_rows : (n, n, b) flat indices reordering the rows of an (n, n, b) array by position.
+    below : (n, n, b) flat indices into the (n + 1, n, b) prefix sums: row
+        ``#{k: x_k < (x_i + x_j) / 2}`` (the voters left of the midpoint), column ``j``.
+    i_left : (n, n, b) ``x_i <= x_j``: the voters for ``i`` are the prefix, else the suffix.
+    """
+
+    sort_rows: np.ndarray
+    below: np.ndarray
+    i_left: np.ndarray
+
+    @classmethod
+    def of(cls, position: np.ndarray) -> VoterSplit:
+        """The split for (n, ...) positions."""
+        x = np.asarray(position, dtype=float)
+        x = x.reshape(x.shape[0], -1)
+        n, b = x.shape
+        order = np.argsort(x, axis=0, kind="stable")
+        doubled_sorted = 2.0 * np.take_along_axis(x, order, axis=0)
+        twice_mid = x[:, None] + x[None, :]
+        # voters left of each midpoint, counted over blocks of voters to bound the memory
+        count = np.zeros(twice_mid.shape, dtype=np.intp)
+        per_block = max(1, _COUNT_BLOCK // twice_mid.size)
+        for start in range(0, n, per_block):
+            block = doubled_sorted[start : start + per_block, None, None]
+            count += (block < twice_mid).sum(axis=0, dtype=np.intp)
+        column = np.arange(n)[:, None] * b + np.arange(b)  # flat index of (c, draw) in a slab
+        count *= n * b
+        count += column[None]
+        return cls(
+            sort_rows=(order * (n * b))[:, None, :] + column[None],
+            below=count,
+            i_left=x[:, None] <= x[None, :],
+        )
 
 
 def support_matrix(
-    distance: np.ndarray, weight: np.ndarray, risk: np.ndarray | None = None
+    split: VoterSplit, distance: np.ndarray, weight: np.ndarray, risk: np.ndarray | None = None
 ) -> np.ndarray:
-    """Votes cast for ``x_i`` against ``x_j`` by the actors who prefer ``x_i``, (..., n, n).
+    """Votes cast for ``x_i`` against ``x_j`` by the actors who prefer ``x_i``, (n, n, ...).
 
     Actor ``k``'s vote for ``x_i`` over ``x_j`` is (Scholz et al. 2011; Bueno de Mesquita
     1994)::
 
         v_k(i, j) = w_k [ d_kj^{r_k} - d_ki^{r_k} ]                                   (E1)
 
-    and the returned matrix is ``N_ij = sum_k max(0, v_k(i, j))`` (the numerator of E2). The
-    sum over third parties ``k`` is taken over an (..., n, n, n) tensor.
+    and the returned matrix is ``N_ij = sum_k max(0, v_k(i, j))`` (the numerator of E2),
+    computed with prefix sums over the voters in position order (:class:`VoterSplit`).
 
     Parameters
     ----------
-    distance : (..., n, n) normalized distances ``d``.
-    weight : (..., n) the voters' ``w_k = c_k s_k``.
-    risk : (..., n) the voters' risk exponents ``r_k``; None for ``r_k = 1``.
+    split : :meth:`VoterSplit.of` the positions.
+    distance : (n, n, ...) normalized distances ``d``.
+    weight : (n, ...) the voters' ``w_k = c_k s_k``.
+    risk : (n, ...) the voters' risk exponents ``r_k``; None for ``r_k = 1``.
     """
-    dr = distance if risk is None else distance ** np.asarray(risk, dtype=float)[..., :, None]
-    votes = dr[..., :, None, :] - dr[..., :, :, None]  # votes[k, i, j] = d_kj^r - d_ki^r
-    np.maximum(votes, 0.0, out=votes)
-    # einsum's own loop rather than a BLAS matmul: no BLAS threads, so no oversubscription
-    # when Monte Carlo runs many solves in parallel processes
-    return np.asarray(np.einsum("...k,...kij->...ij", np.asarray(weight, dtype=float), votes))
+    d = np.asarray(distance, dtype=float)
+    n = d.shape[0]
+    w = np.asarray(weight, dtype=float)[:, None]
+    utility = w * (d if risk is None else d ** np.asarray(risk, dtype=float)[:, None])
+    by_position = utility.reshape(-1).take(split.sort_rows).reshape(n, -1)
+    # prefix sums over the sorted voters as one matrix product: numpy's cumsum along a short
+    # leading axis does not vectorize and is ~10x slower
+    prefix = np.tri(n + 1, n, -1) @ by_position
+    # at_mid[i, j] = sum over the voters left of the midpoint of F_kj; the midpoint (and so the
+    # set) is the same for (j, i), so the same sum of F_ki is at_mid[j, i]
+    at_mid = prefix.reshape(-1).take(split.below)
+    left = at_mid - at_mid.swapaxes(0, 1)
+    total = prefix[n].reshape(n, -1)
+    support = np.where(split.i_left, left, (total[None] - total[:, None]) - left)
+    return np.asarray(support.reshape(d.shape))
 
 
 def win_probability(
+    split: VoterSplit,
     distance: np.ndarray,
     weight: np.ndarray,
     risk: np.ndarray | None = None,
     rule: ProbabilityRule = "scholz",
 ) -> np.ndarray:
-    """Probability ``P_ij`` that ``i`` prevails over ``j`` in a contest, shape (..., n, n).
+    """Probability ``P_ij`` that ``i`` prevails over ``j`` in a contest, shape (n, n, ...).
 
     ::
 
@@ -136,14 +194,13 @@ def win_probability(
     ``sum_{a,b} |v_k(a,b)| = sum_{a,b} (N_ab + N_ba)``, ``Z`` is twice the sum of ``N``.
     ``P_ii = 0``; when nobody's vote is nonzero (zero saliences or capabilities), ``P = 0``.
     """
-    support = support_matrix(distance, weight, risk)
+    support = support_matrix(split, distance, weight, risk)
     if rule == "scholz":
-        den = 2.0 * support.sum(axis=(-2, -1), keepdims=True)
-    elif rule == "bdm":
-        den = support + np.swapaxes(support, -1, -2)
-    else:
-        raise ValueError(f"unknown probability rule {rule!r}; use one of {_PROBABILITY_RULES}")
-    return _safe_divide(support, den)
+        scale = _safe_divide(np.ones(support.shape[2:]), 2.0 * support.sum(axis=(0, 1)))
+        return np.asarray(support * scale)
+    if rule == "bdm":
+        return _safe_divide(support, support + support.swapaxes(0, 1))
+    raise ValueError(f"unknown probability rule {rule!r}; use one of {_PROBABILITY_RULES}")
 
 
 def challenge_utilities(
@@ -153,7 +210,7 @@ def challenge_utilities(
     risk: np.ndarray,
     q: float,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Expected utilities of challenging, both from actor ``i``'s point of view, (..., n, n).
+    """Expected utilities of challenging, both from actor ``i``'s point of view, (n, n, ...).
 
     With ``i``'s risk exponent ``r = r_i`` (Scholz et al. 2011; Bueno de Mesquita 1994, 1997)::
 
@@ -172,7 +229,7 @@ def challenge_utilities(
     own : ``own[i, j] = EU_i(i->j)``, what ``i`` expects from challenging ``j``.
     other : ``other[i, j] = EU_i(j->i)``, what ``i`` thinks ``j`` expects from challenging ``i``.
     """
-    r = np.asarray(risk, dtype=float)[..., :, None]
+    r = np.asarray(risk, dtype=float)[:, None]
     s = np.asarray(salience, dtype=float)
     # With a = (0.5 - d/2)^r and b = (0.5 + d/2)^r, U_s = 2 - 4a and U_f = 2 - 4b, so
     # s [P U_s + (1 - P) U_f] + (1 - s) U_s - q U_sq = base - 4 [a + s (1 - P) (b - a)]
@@ -181,20 +238,19 @@ def challenge_utilities(
     a = (0.5 - half) ** r
     b_minus_a = (0.5 + half) ** r - a
     base = 2.0 * (1.0 - q) + 4.0 * q * 0.5**r
-    own = base - 4.0 * (a + s[..., None, :] * (1.0 - probability) * b_minus_a)
-    other_lose = 1.0 - np.swapaxes(probability, -1, -2)
-    other = base - 4.0 * (a + s[..., :, None] * other_lose * b_minus_a)
+    own = base - 4.0 * (a + s[None, :] * (1.0 - probability) * b_minus_a)
+    other = base - 4.0 * (a + s[:, None] * (1.0 - probability.swapaxes(0, 1)) * b_minus_a)
     return own, other
 
 
 def risk_exponents(
+    split: VoterSplit,
     distance: np.ndarray,
     salience: np.ndarray,
     weight: np.ndarray,
-    q: float,
     rule: ProbabilityRule = "scholz",
 ) -> np.ndarray:
-    """Each actor's risk exponent ``r_i`` from the security of its position, shape (..., n).
+    """Each actor's risk exponent ``r_i`` from the security of its position, shape (n, ...).
 
     With every actor risk neutral (``r = 1``), actor ``i``'s exposure is the sum of what the
     others expect from challenging it, and its risk acceptance compares that exposure with the
@@ -206,16 +262,14 @@ def risk_exponents(
 
     At ``r = 1``, E3-E7 reduce to ``U_s = 2 d``, ``U_f = -2 d``, ``U_sq = 0`` and
     ``EU_i(j->i) = 2 d_ij [1 - 2 s_i (1 - P_ji)]``, which is what is computed (``q`` drops
-    out; it is kept in the signature for clarity). When every ``D_i`` is equal (one actor,
-    identical positions), ``R_i = 0`` and ``r_i = 1``.
+    out). When every ``D_i`` is equal (one actor, identical positions), ``R_i = 0`` and
+    ``r_i = 1``.
     """
-    del q  # U_sq = 0 at r = 1
-    prob = win_probability(distance, weight, None, rule)
-    s_i = np.asarray(salience, dtype=float)[..., :, None]
-    other = 2.0 * distance * (1.0 - 2.0 * s_i * (1.0 - np.swapaxes(prob, -1, -2)))
-    danger = other.sum(axis=-1)  # the diagonal is 0 since d_ii = 0
-    hi = danger.max(axis=-1, keepdims=True)
-    lo = danger.min(axis=-1, keepdims=True)
+    prob = win_probability(split, distance, weight, None, rule)
+    lose = (1.0 - prob.swapaxes(0, 1)) * distance
+    danger = 2.0 * distance.sum(axis=1) - 4.0 * np.asarray(salience) * lose.sum(axis=1)
+    hi = danger.max(axis=0)
+    lo = danger.min(axis=0)
     # E8 substituted into E9: r_i = (2 hi - lo - D_i) / (hi - 2 lo + D_i); the denominator is
     # at least hi - lo, so it is positive unless every D_i is equal (then r_i = 1).
     risk = np.ones(danger.shape)
@@ -225,20 +279,17 @@ def risk_exponents(
 
 def best_offers(
     position: np.ndarray,
-    distance: np.ndarray,
-    salience: np.ndarray,
-    weight: np.ndarray,
-    risk: np.ndarray,
-    q: float,
-    rule: ProbabilityRule = "scholz",
+    own: np.ndarray,
+    other: np.ndarray,
     compromise: CompromiseChoice = "scholz",
     capitulation: bool = False,
 ) -> np.ndarray:
-    """The positions the actors move to this round, shape (..., n).
+    """The positions the actors move to this round, shape (n, ...).
 
     For every ordered pair with ``x_i != x_j``, from ``i``'s point of view with
-    ``own = EU_i(i->j)`` and ``other = EU_i(j->i)`` (E6, E7; the offer rules of Scholz et al.
-    2011 and Bueno de Mesquita 1994, 1997)::
+    ``own = EU_i(i->j)`` and ``other = EU_i(j->i)`` (E6, E7, from
+    :func:`challenge_utilities`; the offer rules of Scholz et al. 2011 and Bueno de Mesquita
+    1994, 1997)::
 
         confrontation  other > own > 0                        i would move to x_j
         compromise     other > 0 > own  and  other > |own|    i would move to
@@ -256,58 +307,52 @@ def best_offers(
     Ties go to the lower-numbered proposer. With ``capitulation=False`` (the default) the
     capitulation branch is off, as in the re-implementation, where it can never fire; an actor
     in that region then receives no offer from ``j``.
-
-    Parameters
-    ----------
-    position : (..., n) current positions ``x``.
-    distance : (..., n, n) :func:`normalized_distance` of ``position``.
-    salience, weight, risk : (..., n) ``s``, ``w = c s`` and ``r`` (from :func:`risk_exponents`).
-    q, rule, compromise, capitulation : see above and :func:`challenge_utilities`.
     """
     if compromise not in _COMPROMISE_CHOICES:
         raise ValueError(
             f"unknown compromise choice {compromise!r}; use one of {_COMPROMISE_CHOICES}"
         )
     x = np.asarray(position, dtype=float)
-    prob = win_probability(distance, weight, risk, rule)
-    own, other = challenge_utilities(distance, salience, prob, risk, q)
-
-    x_i = x[..., :, None]
-    x_j = x[..., None, :]
-    step = x_j - x_i
+    step = x[None, :] - x[:, None]  # step[i, j] = x_j - x_i
     # Pairs at the same position need no mask: there d = 0, so E6 and E7 give exactly
     # own == other, which satisfies neither condition below.
     is_confrontation = (own > 0.0) & (other > own)
     neg_own = -own
     is_compromise = (own < 0.0) & (other > neg_own)  # implies other > 0 > own
-
     fraction = np.zeros(own.shape)
     np.divide(neg_own, other, out=fraction, where=is_compromise)
-    compromise_position = x_i + step * fraction
-    if compromise == "scholz":
-        # (|own| x_i + other x_j) / (|own| + other) = x_i + step * other / (other - own);
-        # x_i is the same along the row, so the argmin only needs the second term
-        compromise_key = np.zeros(own.shape)
-        np.divide(other, other + neg_own, out=compromise_key, where=is_compromise)
-        compromise_key *= step
-    else:
-        compromise_key = np.abs(step * fraction)
 
     # the best kind of offer first (confrontation, compromise, capitulation), then the
     # smallest key within it, then the lowest proposer index (argmin takes the first)
+    def none_in_row(pairs: np.ndarray) -> np.ndarray:
+        return np.asarray(~pairs.any(axis=1, keepdims=True))
+
     fallback = is_compromise
     if capitulation:
         is_capitulation = (own < 0.0) & (other > 0.0) & (other < neg_own)
-        fallback = np.where(
-            is_compromise.any(axis=-1, keepdims=True), is_compromise, is_capitulation
-        )
-    use = np.where(is_confrontation.any(axis=-1, keepdims=True), is_confrontation, fallback)
-    key = np.where(use, np.where(is_compromise, compromise_key, np.abs(step)), np.inf)
-    target = np.where(is_compromise, compromise_position, x_j)
-    n = x.shape[-1]
-    choice = np.argmin(key, axis=-1).reshape(-1)
-    chosen = target.reshape(-1, n)[np.arange(choice.size), choice].reshape(x.shape)
-    return np.asarray(np.where(use.any(axis=-1), chosen, x))
+        fallback = is_compromise | (is_capitulation & none_in_row(is_compromise))
+    use = is_confrontation | (fallback & none_in_row(is_confrontation))
+    if compromise == "scholz":
+        # (|own| x_i + other x_j) / (|own| + other) = x_i + step * other / (other - own);
+        # x_i is the same along the row, so the argmin only needs the second term
+        key = np.zeros(own.shape)
+        np.divide(other, other + neg_own, out=key, where=is_compromise)
+        key *= step
+    else:
+        key = np.abs(step * fraction)
+    np.copyto(key, np.abs(step), where=~is_compromise)
+    np.copyto(key, np.inf, where=~use)
+    choice = np.argmin(key, axis=1)
+
+    def chosen(pairs: np.ndarray) -> np.ndarray:
+        return np.take_along_axis(pairs, choice[:, None], axis=1)[:, 0]
+
+    target = np.where(
+        chosen(is_compromise),
+        x + chosen(step) * chosen(fraction),
+        np.take_along_axis(x, choice, axis=0),  # x_j exactly
+    )
+    return np.asarray(np.where(use.any(axis=1), target, x))
 
 
 @dataclass(frozen=True)
@@ -377,32 +422,41 @@ def simulate(
     weight = c * s
     share = effective_weights(weight)
     share = share / share.sum(axis=-1, keepdims=True)
-    span = x.max(axis=-1) - x.min(axis=-1)
-    inv_span = _safe_divide(np.ones_like(span), span)[..., None, None]
-
-    distance = np.minimum(_gap(x) * inv_span, 1.0)
-    path = [x]
+    # the rounds run actor-first with the batch flattened last: numpy's inner loops then run
+    # over the draws, contiguous, instead of over n actors
+    batch, n = x.shape[:-1], x.shape[-1]
+    xt, st, wt = (np.ascontiguousarray(v.reshape(-1, n).T) for v in (x, s, weight))
+    span = xt.max(axis=0) - xt.min(axis=0)
+    inverse_span = _safe_divide(np.ones_like(span), span)
+    path = [xt]
     risks: list[np.ndarray] = []
-    active = np.ones(x.shape[:-1], dtype=bool)
+    active = np.ones(span.shape, dtype=bool)
     for _ in range(rounds):
-        risk = risk_exponents(distance, s, weight, q, probability)
-        new = best_offers(x, distance, s, weight, risk, q, probability, compromise, capitulation)
-        active = active & (np.abs(new - x).max(axis=-1) > tol)
+        distance = _distance(xt, inverse_span)
+        split = VoterSplit.of(xt)
+        risk = risk_exponents(split, distance, st, wt, probability)
+        prob = win_probability(split, distance, wt, risk, probability)
+        own, other = challenge_utilities(distance, st, prob, risk, q)
+        new = best_offers(xt, own, other, compromise, capitulation)
+        active &= np.abs(new - xt).max(axis=0) > tol
         if not active.any():
             break
-        x = np.where(active[..., None], new, x) if x.ndim > 1 else new
-        distance = np.minimum(_gap(x) * inv_span, 1.0)
-        path.append(x)
+        xt = np.where(active, new, xt)
+        path.append(xt)
         risks.append(risk)
-    trajectory = np.stack(path, axis=-2)
+
+    def batch_first(rows: list[np.ndarray]) -> np.ndarray:  # (T, n, b) -> (..., T, n)
+        stacked = np.stack(rows) if rows else np.zeros((0, *xt.shape))
+        return np.ascontiguousarray(stacked.transpose(2, 0, 1)).reshape(*batch, len(rows), n)
+
+    trajectory = batch_first(path)
     share = share[..., None, :]  # the same weights in every round
-    risk_arr = np.stack(risks, axis=-2) if risks else np.zeros((*x.shape[:-1], 0, x.shape[-1]))
     return BdmPath(
         trajectory=trajectory,
         median=weighted_median(trajectory, np.broadcast_to(share, trajectory.shape)),
         mean=(share * trajectory).sum(axis=-1),
-        risk=risk_arr,
-        converged=~active,
+        risk=batch_first(risks),
+        converged=~active.reshape(batch),
     )
 
 
