@@ -23,9 +23,11 @@ from types import TracebackType
 from typing import Any, Literal, Protocol
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from detente.errors import DetenteError
 from detente.scenario.schema import Scenario
+from detente.uncertainty.allocator import keep_freed_memory
 from detente.uncertainty.evaluators import Evaluator, Outputs
 from detente.uncertainty.sampling import from_unit
 
@@ -72,6 +74,7 @@ def plan_chunks(n_draws: int, chunk_size: int, seed: int) -> list[ChunkJob]:
 
 def run_chunk(scenario: Scenario, evaluator: Evaluator, job: ChunkJob) -> ChunkResult:
     """Draw chunk ``job`` of ``scenario`` and evaluate it. The one function every backend runs."""
+    keep_freed_memory()
     start = time.perf_counter()
     numbers = evaluator.numbers
     if job.unit is not None:
@@ -157,9 +160,12 @@ def _windowed(
 
 
 def _limit_threads() -> None:
-    """Worker initializer: one BLAS/OpenMP thread per worker process (no oversubscription)."""
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(var, "1")
+    """Worker initializer: one BLAS/OpenMP thread per worker process (no oversubscription).
+
+    The workers' numpy is loaded by the forkserver before this runs, so setting
+    ``OPENBLAS_NUM_THREADS`` here would come too late; threadpoolctl changes the loaded
+    libraries' thread counts."""
+    threadpool_limits(1)
 
 
 class ProcessBackend(_Closing):
