@@ -161,9 +161,12 @@ def support_matrix(
     w = np.asarray(weight, dtype=float)[:, None]
     utility = w * (d if risk is None else d ** np.asarray(risk, dtype=float)[:, None])
     by_position = utility.reshape(-1).take(split.sort_rows).reshape(n, -1)
-    # prefix sums over the sorted voters as one matrix product: numpy's cumsum along a short
-    # leading axis does not vectorize and is ~10x slower
-    prefix = np.tri(n + 1, n, -1) @ by_position
+    # prefix[m] = sum of the first m sorted voters' rows, one vectorized add per voter: numpy's
+    # cumsum along a short leading axis does not vectorize (~10x slower), and a triangular
+    # matmul would bring BLAS threads into every solve (see BDM-11)
+    prefix = np.zeros((n + 1, by_position.shape[1]))
+    for voter in range(n):
+        np.add(prefix[voter], by_position[voter], out=prefix[voter + 1])
     # at_mid[i, j] = sum over the voters left of the midpoint of F_kj; the midpoint (and so the
     # set) is the same for (j, i), so the same sum of F_ki is at_mid[j, i]
     at_mid = prefix.reshape(-1).take(split.below)
