@@ -117,7 +117,8 @@ class VoterSplit:
         x = x.reshape(x.shape[0], -1)
         n, b = x.shape
         order = np.argsort(x, axis=0, kind="stable")
-        doubled_sorted = 2.0 * np.take_along_axis(x, order, axis=0)
+        draw = np.arange(b)
+        doubled_sorted = 2.0 * x.reshape(-1).take(order * b + draw)
         twice_mid = x[:, None] + x[None, :]
         # voters left of each midpoint, counted over blocks of voters (bounded memory; each
         # block's count fits an int8, which halves the time of the count)
@@ -126,7 +127,7 @@ class VoterSplit:
         for start in range(0, n, per_block):
             block = doubled_sorted[start : start + per_block, None, None]
             count += (block < twice_mid).sum(axis=0, dtype=np.int8)
-        column = np.arange(n)[:, None] * b + np.arange(b)  # flat index of (c, draw) in a slab
+        column = np.arange(n)[:, None] * b + draw  # flat index of (c, draw) in an (n, b) slab
         count *= n * b
         count += column[None]
         return cls(
@@ -357,17 +358,23 @@ def best_offers(
             key = move * fraction
     np.copyto(key, move, where=~is_compromise)
     np.copyto(key, np.inf, where=~use)
-    choice = np.argmin(key, axis=1)
+    n = x.shape[0]
+    choice = np.argmin(key, axis=1).reshape(n, -1)  # (n, b), b the flattened batch
+    b = choice.shape[1]
+    of_j = choice * b + np.arange(b)  # flat index of x_choice in (n, b)
+    of_pair = of_j + np.arange(n)[:, None] * (n * b)  # flat index of (i, choice) in (n, n, b)
 
     def chosen(pairs: np.ndarray) -> np.ndarray:
-        return np.take_along_axis(pairs, choice[:, None], axis=1)[:, 0]
+        return np.asarray(pairs.reshape(-1).take(of_pair))
 
+    x_i = x.reshape(n, b)
     target = np.where(
         chosen(is_compromise),
-        x + chosen(step) * chosen(fraction),
-        np.take_along_axis(x, choice, axis=0),  # x_j exactly
+        x_i + chosen(step) * chosen(fraction),
+        x.reshape(-1).take(of_j),  # x_j exactly
     )
-    return np.asarray(np.where(use.any(axis=1), target, x))
+    moves = use.any(axis=1).reshape(n, b)
+    return np.where(moves, target, x_i).reshape(x.shape)
 
 
 def _none_in_row(pairs: np.ndarray) -> np.ndarray:
