@@ -421,6 +421,20 @@ def test_batch_rows_match_single_solves() -> None:
         np.testing.assert_allclose(batch.median[k, -1], single.median[-1], atol=1e-9)
 
 
+@pytest.mark.parametrize("rows", [1, 40])
+def test_prefix_sum_paths_are_bit_identical(rows: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """support_matrix sums voters by cumsum on narrow rows and by a loop on wide rows."""
+    from detente.models import bdm
+
+    x, s, c = _random_batch(np.random.default_rng(41), rows, 10, grid=True)
+    runs = []
+    for width in (0, 10**9):  # always the loop, always cumsum
+        monkeypatch.setattr(bdm, "_CUMSUM_WIDTH", width)
+        runs.append(simulate(x, s, c))
+    np.testing.assert_array_equal(runs[0].trajectory, runs[1].trajectory)
+    np.testing.assert_array_equal(runs[0].risk, runs[1].risk)
+
+
 def test_deterministic() -> None:
     rng = np.random.default_rng(37)
     x, s, c = _random_batch(rng, 500, 9, grid=True)

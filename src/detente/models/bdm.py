@@ -58,6 +58,8 @@ _OUTCOME_RULES = ("median", "mean")
 
 _COUNT_BLOCK = 1 << 22
 """Largest boolean block (elements) when counting voters left of the midpoints."""
+_CUMSUM_WIDTH = 256
+"""Below this many (pair, draw) columns, prefix sums use one cumsum call (see support_matrix)."""
 
 
 def _safe_divide(num: np.ndarray, den: np.ndarray) -> np.ndarray:
@@ -162,12 +164,17 @@ def support_matrix(
     w = np.asarray(weight, dtype=float)[:, None]
     utility = w * (d if risk is None else d ** np.asarray(risk, dtype=float)[:, None])
     by_position = utility.reshape(-1).take(split.sort_rows).reshape(n, -1)
-    # prefix[m] = sum of the first m sorted voters' rows, one vectorized add per voter: numpy's
-    # cumsum along a short leading axis does not vectorize (~10x slower), and a triangular
-    # matmul would bring BLAS threads into every solve (see BDM-11)
+    # prefix[m] = sum of the first m sorted voters' rows. On wide rows (many draws), one
+    # vectorized add per voter: numpy's cumsum along a leading axis does not vectorize and is
+    # ~10x slower there; on narrow rows (one solve), cumsum saves the calls. Both add in the
+    # same order, so the results are identical. (A triangular matmul would bring BLAS
+    # threads into every solve, see BDM-11.)
     prefix = np.zeros((n + 1, by_position.shape[1]))
-    for voter in range(n):
-        np.add(prefix[voter], by_position[voter], out=prefix[voter + 1])
+    if by_position.shape[1] < _CUMSUM_WIDTH:
+        np.cumsum(by_position, axis=0, out=prefix[1:])
+    else:
+        for voter in range(n):
+            np.add(prefix[voter], by_position[voter], out=prefix[voter + 1])
     # at_mid[i, j] = sum over the voters left of the midpoint of F_kj; the midpoint (and so the
     # set) is the same for (j, i), so the same sum of F_ki is at_mid[j, i]
     at_mid = prefix.reshape(-1).take(split.below)
