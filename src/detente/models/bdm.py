@@ -255,13 +255,13 @@ def challenge_utilities(
     sure_win = a  # U_s - q U_sq, the value of a challenge sure to succeed (a's memory)
     sure_win *= -4.0
     sure_win += 2.0 * (1.0 - q) + 4.0 * q * 0.5**r
-    own = 1.0 - probability
-    own *= s[None, :]
-    own *= four_b_minus_a
+    # what i expects the challenged side to keep, s_j (1 - P_ij); transposed, it is the same
+    # for j challenging i, s_i (1 - P_ji)
+    kept = 1.0 - probability
+    kept *= s[None, :]
+    own = kept * four_b_minus_a
     np.subtract(sure_win, own, out=own)
-    other = 1.0 - probability.swapaxes(0, 1)
-    other *= s[:, None]
-    other *= four_b_minus_a
+    other = kept.swapaxes(0, 1) * four_b_minus_a
     np.subtract(sure_win, other, out=other)
     return own, other
 
@@ -289,8 +289,10 @@ def risk_exponents(
     ``r_i = 1``.
     """
     prob = win_probability(split, distance, weight, None, rule)
-    lose = (1.0 - prob.swapaxes(0, 1)) * distance
-    danger = 2.0 * distance.sum(axis=1) - 4.0 * np.asarray(salience) * lose.sum(axis=1)
+    reach = distance.sum(axis=1)  # sum_j d_ij
+    # sum_j d_ij (1 - P_ji) = reach - sum_j d_ij P_ji
+    held = reach - (distance * prob.swapaxes(0, 1)).sum(axis=1)
+    danger = 2.0 * reach - 4.0 * np.asarray(salience) * held
     hi = danger.max(axis=0)
     lo = danger.min(axis=0)
     # E8 substituted into E9: r_i = (2 hi - lo - D_i) / (hi - 2 lo + D_i); the denominator is
@@ -336,7 +338,11 @@ def best_offers(
             f"unknown compromise choice {compromise!r}; use one of {_COMPROMISE_CHOICES}"
         )
     x = np.asarray(position, dtype=float)
-    step = x[None, :] - x[:, None]  # step[i, j] = x_j - x_i
+    n = x.shape[0]
+    x_i = x.reshape(n, -1)  # (n, b), b the flattened batch
+    b = x_i.shape[1]
+    own, other = (np.asarray(u).reshape(n, n, b) for u in (own, other))
+    step = x_i[None, :] - x_i[:, None]  # step[i, j] = x_j - x_i
     move = np.abs(step)
     # Pairs at the same position need no mask: there d = 0, so E6 and E7 give exactly
     # own == other, which satisfies neither condition below.
@@ -344,49 +350,47 @@ def best_offers(
     is_confrontation &= other > own
     is_compromise = own < 0.0
     is_compromise &= other + own > 0.0  # other > -own: other > 0 > own
-    fallback = is_compromise
-    if capitulation:
-        is_capitulation = (own < 0.0) & (other > 0.0) & (other + own < 0.0)
-        fallback = is_compromise | (is_capitulation & _none_in_row(is_compromise))
-    use = is_confrontation | (fallback & _none_in_row(is_confrontation))
-
-    # the best kind of offer first (confrontation, compromise, capitulation), then the
-    # smallest key within it (the move, or for compromises the rule's key), then the lowest
-    # proposer index (argmin takes the first)
     with np.errstate(divide="ignore", invalid="ignore"):  # read only where is_compromise
         fraction = own / other
         np.negative(fraction, out=fraction)  # |own / other|, the share of the way moved
         if compromise == "scholz":
             # (|own| x_i + other x_j) / (|own| + other) = x_i + step / (1 + |own / other|);
             # x_i is the same along the row, so the argmin only needs the second term
-            key = fraction + 1.0
-            np.divide(step, key, out=key)
+            compromise_key = fraction + 1.0
+            np.divide(step, compromise_key, out=compromise_key)
         else:
-            key = move * fraction
-    np.copyto(key, move, where=~is_compromise)
-    np.copyto(key, np.inf, where=~use)
-    n = x.shape[0]
-    choice = np.argmin(key, axis=1).reshape(n, -1)  # (n, b), b the flattened batch
-    b = choice.shape[1]
-    of_j = choice * b + np.arange(b)  # flat index of x_choice in (n, b)
-    of_pair = of_j + np.arange(n)[:, None] * (n * b)  # flat index of (i, choice) in (n, n, b)
+            compromise_key = move * fraction
+    # the best kind of offer first, then the smallest key within it, then the lowest
+    # proposer index (argmin takes the first)
+    tiers = [(is_confrontation, move, False), (is_compromise, compromise_key, True)]
+    if capitulation:
+        is_capitulation = own < 0.0
+        is_capitulation &= other > 0.0
+        is_capitulation &= other + own < 0.0
+        tiers.append((is_capitulation, move, False))
+    new = x_i.copy()
+    settled = np.zeros((n, b), dtype=bool)
+    rows = np.arange(n)[:, None] * (n * b)
+    for offered, key, partway in tiers:
+        of_j = _first_minimum(np.where(offered, key, np.inf)) * b + np.arange(b)
+        of_pair = of_j + rows  # flat index of (i, best j) in (n, n, b)
+        taken = offered.reshape(-1).take(of_pair) & ~settled  # the row had such an offer
+        if partway:
+            target = x_i + step.reshape(-1).take(of_pair) * fraction.reshape(-1).take(of_pair)
+        else:
+            target = x_i.reshape(-1).take(of_j)  # x_j exactly
+        np.copyto(new, target, where=taken)
+        settled |= taken
+    return new.reshape(x.shape)
 
-    def chosen(pairs: np.ndarray) -> np.ndarray:
-        return np.asarray(pairs.reshape(-1).take(of_pair))
 
-    x_i = x.reshape(n, b)
-    target = np.where(
-        chosen(is_compromise),
-        x_i + chosen(step) * chosen(fraction),
-        x.reshape(-1).take(of_j),  # x_j exactly
-    )
-    moves = use.any(axis=1).reshape(n, b)
-    return np.where(moves, target, x_i).reshape(x.shape)
+def _first_minimum(key: np.ndarray) -> np.ndarray:
+    """``np.argmin(key, axis=1)`` for an (n, n, b) array: the first ``j`` at the row minimum.
 
-
-def _none_in_row(pairs: np.ndarray) -> np.ndarray:
-    """(n, 1, ...) True where row ``i`` of the (n, n, ...) ``pairs`` has no True."""
-    return np.asarray(~pairs.any(axis=1, keepdims=True))
+    numpy's argmin along a middle axis copies the array and loops over short rows; a
+    minimum and a comparison run over the draws and take half the time.
+    """
+    return np.asarray(np.argmax(key == key.min(axis=1, keepdims=True), axis=1))
 
 
 @dataclass(frozen=True)
