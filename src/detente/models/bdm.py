@@ -22,8 +22,12 @@ selection, the unreachable capitulation branch, the median tie rule) follow the 
 re-implementation (jmckib/bdm-scholz-expected-utility-model) whose author reports that it
 reproduces Scholz et al.'s results; they are listed in the model's decision log.
 
-Every function accepts leading batch axes (``(..., n)`` inputs), so Monte Carlo draws can be
-solved in one call. Work per round is O(n^3) memory and time (the third-party vote tensor).
+:func:`simulate` takes and returns arrays with leading batch axes (``(..., n)``), so Monte
+Carlo draws are solved in one call. The round's functions work actor-first with the batch
+axes last (``(n, ...)`` and ``(n, n, ...)``): numpy's inner loops then run over the draws,
+contiguous, instead of over n actors. The third-party vote sums are prefix sums over the
+voters in position order (:class:`VoterSplit`), so a round takes O(n^2) memory and
+O(n^2 + n^3 / 8) time (the n^3 part is a one-byte comparison that counts voters).
 
 References
 ----------
@@ -107,8 +111,8 @@ class VoterSplit:
     On a line, the voters who prefer ``x_i`` to ``x_j`` are those on ``x_i``'s side of the
     midpoint ``(x_i + x_j) / 2``: a prefix (when ``x_i < x_j``) or a suffix of the voters
     sorted by position. Any sum ``sum_k max(0, F_kj - F_ki)`` with ``F_k.`` increasing in the
-    distance from ``x_k`` is then a difference of prefix sums: O(n^2) per round instead of the
-    O(n^3) vote tensor (:func:`support_matrix`). A voter on the midpoint is indifferent and
+    distance from ``x_k`` is then a difference of prefix sums (:func:`support_matrix`), with
+    O(n^2) memory instead of the n^3 vote tensor. A voter on the midpoint is indifferent and
     contributes nothing either way. The split depends on the positions only, so one serves
     both of a round's vote counts.
 
