@@ -43,6 +43,7 @@ appeared in the ICAART 2011 proceedings, SciTePress.)
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 import numpy as np
@@ -416,17 +417,42 @@ class BdmPath:
     Attributes
     ----------
     trajectory : (..., T + 1, n) positions, row 0 the initial positions.
-    median : (..., T + 1) pairwise-vote (weighted) median after each round.
-    mean : (..., T + 1) capability x salience weighted mean after each round.
     risk : (..., T, n) risk exponents ``r_i`` used in each round.
     converged : (...) True where a round moved nobody by more than ``tol`` before the limit.
+    share : (..., n) the actors' shares of capability x salience (equal if all are zero).
     """
 
     trajectory: np.ndarray
-    median: np.ndarray
-    mean: np.ndarray
     risk: np.ndarray
     converged: np.ndarray
+    share: np.ndarray
+
+    @cached_property
+    def median(self) -> np.ndarray:
+        """(..., T + 1) pairwise-vote (weighted) median after each round."""
+        return self._median(self.trajectory)
+
+    @cached_property
+    def mean(self) -> np.ndarray:
+        """(..., T + 1) capability x salience weighted mean after each round."""
+        return self._mean(self.trajectory)
+
+    def final(self, rule: OutcomeRule) -> np.ndarray:
+        """(...) the outcome after the last round: the ``"median"`` or the ``"mean"``.
+
+        Computed on the last round only (a Monte Carlo sweep needs no more).
+        """
+        if rule not in _OUTCOME_RULES:
+            raise ValueError(f"unknown outcome rule {rule!r}; use one of {_OUTCOME_RULES}")
+        last = self.trajectory[..., -1:, :]
+        return (self._median(last) if rule == "median" else self._mean(last))[..., 0]
+
+    def _median(self, rows: np.ndarray) -> np.ndarray:
+        share = np.broadcast_to(self.share[..., None, :], rows.shape)
+        return weighted_median(rows, share)
+
+    def _mean(self, rows: np.ndarray) -> np.ndarray:
+        return np.asarray((self.share[..., None, :] * rows).sum(axis=-1))
 
 
 def simulate(
@@ -503,14 +529,11 @@ def simulate(
         stacked = np.stack(rows) if rows else np.zeros((0, *xt.shape))
         return np.ascontiguousarray(stacked.transpose(2, 0, 1)).reshape(*batch, len(rows), n)
 
-    trajectory = batch_first(path)
-    share = share[..., None, :]  # the same weights in every round
     return BdmPath(
-        trajectory=trajectory,
-        median=weighted_median(trajectory, np.broadcast_to(share, trajectory.shape)),
-        mean=(share * trajectory).sum(axis=-1),
+        trajectory=batch_first(path),
         risk=batch_first(risks),
         converged=~active.reshape(batch),
+        share=share,
     )
 
 
@@ -564,11 +587,16 @@ class ExpectedUtility(OutcomeModel):
         self.capitulation = capitulation
 
     def simulate(self, problem: IssueProblem) -> BdmPath:
-        """The full run on one issue (salience rescaled from 0-100 to 0-1)."""
+        """The full run on one issue."""
+        return self.run(problem.position, problem.salience, problem.capability)
+
+    def run(self, position: np.ndarray, salience: np.ndarray, capability: np.ndarray) -> BdmPath:
+        """The run on (..., n) arrays, saliences on the scenario's 0-100 scale (rescaled to
+        0-1 here); leading axes are batch axes, e.g. Monte Carlo draws."""
         return simulate(
-            problem.position,
-            np.asarray(problem.salience, dtype=float) / 100.0,
-            problem.capability,
+            position,
+            np.asarray(salience, dtype=float) / 100.0,
+            capability,
             rounds=self.rounds,
             q=self.q,
             tol=self.tol,

@@ -30,7 +30,7 @@ from detente.dynamics.simulate import simulate as simulate_paths
 from detente.dynamics.solver import Solution, solve
 from detente.errors import DetenteError
 from detente.models.base import IssueProblem, OutcomeModel, issue_problems
-from detente.models.bdm import ExpectedUtility, simulate
+from detente.models.bdm import ExpectedUtility
 from detente.models.compromise import Compromise, weighted_mean
 from detente.models.median import WeightedMedian, weighted_median
 from detente.scenario.schema import Scenario
@@ -110,21 +110,7 @@ def solve_batch(
         return np.asarray(weighted_median(position, capability * salience), dtype=float)
     if kind is ExpectedUtility:
         assert isinstance(model, ExpectedUtility)
-        if model.outcome not in ("median", "mean"):
-            raise ValueError(f"unknown outcome rule {model.outcome!r}; use 'median' or 'mean'")
-        path = simulate(
-            position,
-            salience / 100.0,
-            capability,
-            rounds=model.rounds,
-            q=model.q,
-            tol=model.tol,
-            probability=model.probability,
-            compromise=model.compromise,
-            capitulation=model.capitulation,
-        )
-        result = path.median if model.outcome == "median" else path.mean
-        return np.asarray(result[..., -1], dtype=float)
+        return model.run(position, salience, capability).final(model.outcome)
     # any other model: one solve per draw
     out = np.empty(position.shape[0])
     for d in range(position.shape[0]):
