@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,6 +13,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from detente.cli.main import app as cli_app
+from detente.dynamics.campaign import Campaign
 from detente.models import MODELS
 from detente.web.app import MAX_BODY_BYTES, create_app
 from detente.web.schemas import MAX_UPLOAD_BYTES
@@ -364,3 +368,220 @@ def test_advise_with_a_budget_below_the_cheapest_option(client: TestClient) -> N
     body = r.json()
     assert body["status"] == "unreachable" and body["closest"] is not None
     assert any("over the budget" in n for n in body["notes"])
+
+
+# Regression tests for what benchmarks/load_web.py found (docs/robustness.md).
+
+
+@pytest.fixture(scope="module")
+def live_server() -> Iterator[str]:
+    """The app under uvicorn on a free loopback port (TestClient has no sockets)."""
+    import socket
+
+    import uvicorn
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    config = uvicorn.Config(
+        create_app(trusted_hosts=["127.0.0.1"]), host="127.0.0.1", port=port, log_level="warning"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def test_oversize_body_gets_413_not_a_connection_reset(live_server: str) -> None:
+    # The 413 used to close the connection with the body unread: the kernel then resets it
+    # and a client still sending never sees the answer (httpx: ReadError, 20 MB: every time).
+    import httpx
+
+    async def send_all() -> list[int]:
+        statuses = []
+        async with httpx.AsyncClient(base_url=live_server, timeout=30) as http:
+            for size in (MAX_BODY_BYTES + 1, 20_000_000, 50_000_000):
+                for path in ("/api/forecast", "/api/upload", "/api/forecast"):
+                    r = await http.post(path, content=b"x" * size, headers={"content-type": "x/y"})
+                    assert "limit" in r.json()["detail"]
+                    statuses.append(r.status_code)
+            statuses.append((await http.post("/api/forecast", json=BUILTIN)).status_code)
+        return statuses
+
+    assert asyncio.run(send_all()) == [413] * 9 + [200]
+
+
+def test_oversize_413_keeps_the_connection_open(client: TestClient) -> None:
+    r = client.post("/api/forecast", content=b"x" * (MAX_BODY_BYTES + 1))
+    assert r.status_code == 413
+    assert "close" not in r.headers.get("connection", "")
+
+
+def _campaigns(n: int) -> list[Campaign]:
+    from detente.scenario import load_scenario
+    from detente.scenario.overrides import apply_overrides
+
+    sc = load_scenario("ukraine-2024")
+    out = []
+    for k in range(n):
+        changed = apply_overrides(sc, [(RIPOSTE, k / 10)])
+        assert changed.campaign is not None
+        out.append(changed.campaign)
+    return out
+
+
+class _FakeSolve:
+    """Stands in for the solver: counts calls and the most running at once."""
+
+    def __init__(self, seconds: float = 0.3) -> None:
+        self.seconds = seconds
+        self.calls = 0
+        self.running = 0
+        self.most = 0
+        self.lock = threading.Lock()
+
+    def __call__(self, arrays: object) -> object:
+        with self.lock:
+            self.calls += 1
+            self.running += 1
+            self.most = max(self.most, self.running)
+        time.sleep(self.seconds)
+        with self.lock:
+            self.running -= 1
+        return object()
+
+
+def test_concurrent_requests_for_a_campaign_solve_it_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # 50 clients moving a slider to the same new value used to start 50 solves (37 MB each).
+    from concurrent.futures import ThreadPoolExecutor
+
+    from detente.web.app import SolutionCache
+
+    fake = _FakeSolve()
+    monkeypatch.setattr("detente.dynamics.solver.solve", fake)
+    cache = SolutionCache()
+    (campaign,) = _campaigns(1)
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(cache.get, [campaign] * 8))
+    assert fake.calls == 1
+    assert len({id(solution) for solution, _ in results}) == 1
+    assert sorted(cached for _, cached in results) == [False] + [True] * 7
+
+    async def burst() -> list[tuple[object, bool]]:
+        fresh = SolutionCache()
+        return await asyncio.gather(*(fresh.aget(campaign) for _ in range(20)))
+
+    results = asyncio.run(burst())
+    assert fake.calls == 2  # one more solve for the second cache, not 20
+    assert sorted(cached for _, cached in results) == [False] + [True] * 19
+
+
+def test_at_most_two_campaigns_are_solved_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from detente.web.app import SOLVE_CONCURRENCY, SolutionCache
+
+    fake = _FakeSolve(0.2)
+    monkeypatch.setattr("detente.dynamics.solver.solve", fake)
+    campaigns = _campaigns(5)
+    with ThreadPoolExecutor(5) as pool:
+        list(pool.map(SolutionCache().get, campaigns))
+    assert fake.calls == 5 and fake.most == SOLVE_CONCURRENCY == 2
+
+    async def burst() -> None:
+        cache = SolutionCache()
+        await asyncio.gather(*(cache.aget(c) for c in campaigns))
+
+    fake.most = 0
+    asyncio.run(burst())
+    assert fake.calls == 10 and fake.most == 2
+
+
+def test_simulate_waits_for_a_campaign_being_solved(client: TestClient) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    body = {**BUILTIN, "overrides": [{"path": RIPOSTE, "value": 0.35}]}
+    with ThreadPoolExecutor(3) as pool:
+        answers = list(pool.map(lambda _: client.post("/api/simulate", json=body), range(3)))
+    assert [a.status_code for a in answers] == [200] * 3
+    assert len({a.json()["headline"]["p_escalation"] for a in answers}) == 1
+
+
+def test_upload_is_parsed_off_the_event_loop(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The upload endpoint is async; it used to parse and forecast on the event loop, which
+    # stalled every other request (quick 4xx included) for the time of a forecast.
+    import detente.web.app as web_app
+
+    loops: list[bool] = []
+    parse = web_app._from_text
+
+    def spy(text: str, *, fmt: str, label: str) -> object:
+        try:
+            asyncio.get_running_loop()
+            loops.append(True)
+        except RuntimeError:
+            loops.append(False)
+        return parse(text, fmt=fmt, label=label)
+
+    monkeypatch.setattr(web_app, "_from_text", spy)
+    r = client.post("/api/upload", files={"file": ("toy.yaml", TWO_ISSUES.encode(), "text/yaml")})
+    assert r.status_code == 200, r.text
+    assert loops == [False]
+
+
+def test_builtin_and_uploaded_text_are_parsed_once(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Reading ukraine-2024's YAML took ten times a forecast of every model, on every request.
+    import detente.web.loading as loading
+
+    reads: list[str] = []
+    load, parse = loading.load_scenario, loading.scenario_from_text
+
+    def counting_load(name: str) -> object:
+        reads.append(name)
+        return load(name)
+
+    def counting_parse(text: str, *, fmt: str, label: str) -> object:
+        reads.append(label)
+        return parse(text, fmt=fmt, label=label)
+
+    monkeypatch.setattr(loading, "load_scenario", counting_load)
+    monkeypatch.setattr(loading, "scenario_from_text", counting_parse)
+    loading.builtin_scenario.cache_clear()
+    what_if = [{"path": RUSSIA_TERRITORY_SALIENCE, "value": 50}]
+    text = {"text": TWO_ISSUES + "# parsed once\n", "filename": "once.yaml"}
+    for _ in range(3):
+        assert client.post("/api/forecast", json=BUILTIN).status_code == 200
+        r = client.post("/api/forecast", json={**BUILTIN, "overrides": what_if})
+        assert r.json()["scenario"]["actors"][0]["stances"]["territory"]["salience"] == 50
+        assert client.post("/api/forecast", json={"scenario": text}).status_code == 200
+    assert sorted(reads) == ["once.yaml", "ukraine-2024"]
+    # the cached scenario is not changed by what-ifs
+    base = client.post("/api/forecast", json=BUILTIN).json()
+    assert base["scenario"]["actors"][0]["stances"]["territory"]["salience"] == 95
+    bad = {"text": TWO_ISSUES.replace("salience: 60", "salience: -1"), "filename": "bad.yaml"}
+    for _ in range(2):  # errors are not cached: the same message each time
+        assert client.post("/api/forecast", json={"scenario": bad}).status_code == 422
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/static/app.js", "/static/app.css", "/static/plotly.min.js", "/api/health"]
+)
+def test_page_assets_and_health_need_no_worker_thread(path: str) -> None:
+    # Under load the page's script took 20 s: a file response reads its 3.5 MB through worker
+    # threads, one 64 KB chunk at a time, each waiting for a thread busy with forecasts.
+    import inspect
+
+    from fastapi.routing import APIRoute
+
+    routes = {r.path: r for r in create_app().routes if isinstance(r, APIRoute)}
+    assert inspect.iscoroutinefunction(routes[path].endpoint)

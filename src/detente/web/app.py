@@ -14,29 +14,40 @@ uploaded scenarios are parsed in memory with detente's own parsers (YAML only th
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import math
 import re
 import threading
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
+from weakref import WeakKeyDictionary
 
+import anyio
+import anyio.to_thread
 from fastapi import FastAPI, File, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from detente import __version__
 from detente.dynamics.campaign import Campaign
 from detente.dynamics.solver import Solution
 from detente.errors import DetenteError
 from detente.models import MODELS, Forecast
-from detente.scenario import Scenario, builtin_names, load_scenario, to_yaml
+from detente.scenario import Scenario, builtin_names, to_yaml
 from detente.scenario.overrides import apply_overrides
-from detente.web.loading import TooLargeError, format_of, safe_label, scenario_from_ref
+from detente.web.loading import (
+    TooLargeError,
+    builtin_scenario,
+    format_of,
+    safe_label,
+    scenario_from_ref,
+)
 from detente.web.loading import scenario_from_text as _from_text
 from detente.web.schemas import (
     ADVISE_MAX_DRAWS,
@@ -72,6 +83,8 @@ ADVISE_MAX_EVALS = 8
 """Seed and cap on war-model evaluations (each a solve, a few seconds) of ``POST /api/advise``:
 the page's ranking stays interactive; ``detente advise`` does the full search."""
 SOLUTION_CACHE_SIZE = 16
+SOLVE_CONCURRENCY = 2
+"""Campaigns solved at once by the web app (each solve is CPU-bound and holds tens of MB)."""
 WEB_REPORT_OPTIONS = {"draws": 200, "sobol_n": 16, "paths": SIMULATE_PATHS}
 """The downloaded report's sampling: lighter than ``detente report`` so that it comes back in
 a few seconds (the campaign's solved policy comes from the app's cache)."""
@@ -117,7 +130,10 @@ class BodySizeLimit:
     """ASGI middleware: 413 for a body over ``limit`` bytes, before the app reads it.
 
     A declared ``Content-Length`` over the limit is refused at once; a body without one is
-    counted as it arrives and refused as soon as it passes the limit.
+    counted as it arrives and refused as soon as it passes the limit. The answer keeps the
+    connection open (no ``Connection: close``): uvicorn then reads and discards the rest of
+    the body, so that a client still sending it gets the 413 instead of a connection reset
+    (closing a socket with unread data makes the kernel send RST, which destroys the answer).
     """
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
@@ -179,7 +195,6 @@ class BodySizeLimit:
                 "headers": [
                     (b"content-type", b"application/json"),
                     (b"content-length", str(len(body)).encode()),
-                    (b"connection", b"close"),
                 ],
             }
         )
@@ -284,6 +299,19 @@ def forecast_response(
     )
 
 
+def upload_response(raw: bytes, *, label: str, fmt: str) -> ForecastResponse:
+    """The forecasts of an uploaded file's bytes, and the scenario as YAML."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise DetenteError(
+            "is not UTF-8 text; save the file as UTF-8", source=label, where=f"line {line}"
+        ) from None
+    sc = _from_text(text, fmt=fmt, label=label)
+    return forecast_response(sc, [], scenario_yaml=to_yaml(sc))
+
+
 def _resolve(request: ForecastRequest) -> Scenario:
     sc = scenario_from_ref(request.scenario)
     return apply_overrides(sc, [(o.path, o.value) for o in request.overrides])
@@ -291,29 +319,91 @@ def _resolve(request: ForecastRequest) -> Scenario:
 
 class SolutionCache:
     """The solved policies of the last ``size`` campaigns, keyed by the hash of the
-    campaign's canonical JSON (scenario + overrides that reach the campaign). Thread-safe; a
-    campaign solved twice at once is solved twice, which is harmless."""
+    campaign's canonical JSON (scenario + overrides that reach the campaign). Thread-safe.
 
-    def __init__(self, size: int = SOLUTION_CACHE_SIZE) -> None:
+    A solved policy of ukraine-2024 holds about 37 MB and takes seconds of CPU under load, so
+    a burst of requests for a new slider value must not mean a solve each (found by
+    benchmarks/load_web.py): requests for a campaign being solved wait for that solve, and
+    at most ``concurrent`` campaigns are solved at once. :meth:`aget` does the waiting on
+    the event loop, so that waiting requests hold no worker thread."""
+
+    def __init__(
+        self, size: int = SOLUTION_CACHE_SIZE, concurrent: int = SOLVE_CONCURRENCY
+    ) -> None:
         self.size = size
         self._items: OrderedDict[str, Solution] = OrderedDict()
         self._lock = threading.Lock()
+        self._solving: dict[str, threading.Lock] = {}
+        self._slots = threading.BoundedSemaphore(concurrent)
+        self.concurrent = concurrent
+        # per event loop: an anyio limiter (like an asyncio future) belongs to one loop, and
+        # a waiter on another loop is never woken (TestClient runs a loop per request)
+        self._limiters: WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter]
+        self._limiters = WeakKeyDictionary()
+        self._pending: dict[tuple[object, str], asyncio.Future[tuple[Solution, bool]]] = {}
+
+    @staticmethod
+    def key(campaign: Campaign) -> str:
+        """The cache key: the SHA-256 of the campaign's canonical JSON."""
+        return hashlib.sha256(campaign.model_dump_json().encode()).hexdigest()
+
+    def _cached(self, key: str) -> Solution | None:
+        with self._lock:
+            if key not in self._items:
+                return None
+            self._items.move_to_end(key)
+            return self._items[key]
 
     def get(self, campaign: Campaign) -> tuple[Solution, bool]:
-        """The campaign's solution, and whether it was cached."""
+        """The campaign's solution, and whether it was cached (or solved meanwhile by a
+        concurrent request this one waited for)."""
         from detente.dynamics.solver import solve
 
-        key = hashlib.sha256(campaign.model_dump_json().encode()).hexdigest()
+        key = self.key(campaign)
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
                 return self._items[key], True
-        solution = solve(campaign.arrays())
-        with self._lock:
-            self._items[key] = solution
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
+            pending = self._solving.setdefault(key, threading.Lock())
+        with pending:
+            solution = self._cached(key)
+            if solution is not None:
+                return solution, True
+            try:
+                with self._slots:
+                    solution = solve(campaign.arrays())
+                with self._lock:
+                    self._items[key] = solution
+                    while len(self._items) > self.size:
+                        self._items.popitem(last=False)
+            finally:
+                with self._lock:
+                    if self._solving.get(key) is pending:
+                        del self._solving[key]
         return solution, False
+
+    async def aget(self, campaign: Campaign) -> tuple[Solution, bool]:
+        """:meth:`get` from the event loop: one worker thread per campaign being solved
+        (at most ``concurrent``); other requests for it on the same event loop await the
+        same result (on another loop, :meth:`get` makes them wait for the same solve)."""
+        key = self.key(campaign)
+        solution = self._cached(key)
+        if solution is not None:
+            return solution, True
+        loop = asyncio.get_running_loop()
+        pending = (loop, key)
+        future = self._pending.get(pending)
+        if future is not None:
+            return (await asyncio.shield(future))[0], True
+        limiter = self._limiters.get(loop)
+        if limiter is None:
+            limiter = self._limiters[loop] = anyio.CapacityLimiter(self.concurrent)
+        future = asyncio.ensure_future(
+            anyio.to_thread.run_sync(self.get, campaign, limiter=limiter)
+        )
+        self._pending[pending] = future
+        future.add_done_callback(lambda _: self._pending.pop(pending, None))
+        return await asyncio.shield(future)
 
 
 def campaign_sliders(campaign: Campaign) -> list[CampaignSlider]:
@@ -337,17 +427,22 @@ def campaign_sliders(campaign: Campaign) -> list[CampaignSlider]:
     return out
 
 
-def simulate_response(sc: Scenario, cache: SolutionCache) -> SimulateResponse:
-    """The campaign of ``sc`` solved (or taken from ``cache``) and simulated."""
-    from detente.dynamics.report import headline
-    from detente.report.analysis_sections import campaign_document
-
+def campaign_of(sc: Scenario) -> Campaign:
+    """The scenario's campaign; 422 without one."""
     if sc.campaign is None:
         raise DetenteError(
             "has no campaign; add a 'campaign:' section (see docs/war_model.md)", source=sc.name
         )
-    solution, cached = cache.get(sc.campaign)
-    doc = campaign_document(sc.campaign, scenario=sc.name, paths=SIMULATE_PATHS,
+    return sc.campaign
+
+
+def simulate_response(sc: Scenario, solution: Solution, cached: bool) -> SimulateResponse:
+    """The campaign of ``sc`` simulated with its solved policy ``solution``."""
+    from detente.dynamics.report import headline
+    from detente.report.analysis_sections import campaign_document
+
+    campaign = campaign_of(sc)
+    doc = campaign_document(campaign, scenario=sc.name, paths=SIMULATE_PATHS,
                             seed=SIMULATE_SEED, solution=solution)  # fmt: skip
     return SimulateResponse(
         scenario=sc.name,
@@ -362,7 +457,7 @@ def simulate_response(sc: Scenario, cache: SolutionCache) -> SimulateResponse:
         weeks=[CampaignWeek(date=w["date"], **w["territory_km2"]) for w in doc["weeks"]],
         p_deal_by=[DealBy(**row) for row in doc["p_deal_by"]],
         headline=headline(doc),
-        sliders=campaign_sliders(sc.campaign),
+        sliders=campaign_sliders(campaign),
     )
 
 
@@ -418,6 +513,15 @@ def plotly_js_path() -> Path:
     return path
 
 
+@lru_cache(maxsize=1)
+def plotly_js_bytes() -> bytes:
+    """``plotly.min.js`` (3.5 MB), read once. Served from memory on the event loop: a file
+    response reads 64 KB chunks through worker threads, and under load each chunk waited for
+    a free one (20 s for the page's script, found by benchmarks/load_web.py)."""
+    return plotly_js_path().read_bytes()
+
+
+@cache
 def _static(name: str) -> bytes:
     return resources.files("detente.web").joinpath("static").joinpath(name).read_bytes()
 
@@ -486,36 +590,39 @@ def create_app(*, trusted_hosts: Sequence[str] | None = None) -> FastAPI:
         response.headers["Referrer-Policy"] = "no-referrer"
         return response
 
+    # The page, its assets, the health check and the list of built-ins are answered on the
+    # event loop (async, from memory): they must not queue behind forecasts for a worker
+    # thread when the app is busy.
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def index() -> HTMLResponse:
+    async def index() -> HTMLResponse:
         return HTMLResponse(_static("index.html").decode("utf-8"))
 
     @app.get("/static/plotly.min.js", include_in_schema=False)
-    def plotly_js() -> FileResponse:
-        return FileResponse(
-            plotly_js_path(),
+    async def plotly_js() -> Response:
+        return Response(
+            plotly_js_bytes(),
             media_type="text/javascript; charset=utf-8",
             headers={"Cache-Control": "max-age=86400"},
         )
 
     for name, media_type in STATIC.items():
 
-        def serve_static(name: str = name, media_type: str = media_type) -> Response:
+        async def serve_static(name: str = name, media_type: str = media_type) -> Response:
             return Response(_static(name), media_type=media_type)
 
         app.add_api_route(f"/static/{name}", serve_static, methods=["GET"], include_in_schema=False)
 
     @app.get("/api/health", response_model=Health, tags=["meta"])
-    def health() -> Health:
+    async def health() -> Health:
         """Liveness and the detente version."""
         return Health(status="ok", version=__version__)
 
     @app.get("/api/scenarios", response_model=list[ScenarioListing], tags=["scenarios"])
-    def scenarios() -> list[ScenarioListing]:
+    async def scenarios() -> list[ScenarioListing]:
         """The built-in scenarios."""
         out = []
         for name in builtin_names():
-            sc = load_scenario(name)
+            sc = builtin_scenario(name)
             out.append(
                 ScenarioListing(
                     name=name,
@@ -533,11 +640,13 @@ def create_app(*, trusted_hosts: Sequence[str] | None = None) -> FastAPI:
         return forecast_response(_resolve(request), request.overrides)
 
     @app.post("/api/simulate", response_model=SimulateResponse, responses=ERRORS, tags=["campaign"])
-    def simulate(request: ForecastRequest) -> SimulateResponse:
+    async def simulate(request: ForecastRequest) -> SimulateResponse:
         """The scenario's war-termination campaign after the what-if overrides: solved
         (cached per campaign), 1,000 paths with seed 0: the fan chart, P(deal by date) and
         the headline numbers. 422 for a scenario without a campaign."""
-        return simulate_response(_resolve(request), solutions)
+        sc = await run_in_threadpool(_resolve, request)
+        solution, cached = await solutions.aget(campaign_of(sc))
+        return await run_in_threadpool(simulate_response, sc, solution, cached)
 
     @app.post("/api/advise", response_model=AdviseResponse, responses=ERRORS, tags=["levers"])
     def advise(request: AdviseRequest) -> AdviseResponse:
@@ -561,15 +670,9 @@ def create_app(*, trusted_hosts: Sequence[str] | None = None) -> FastAPI:
                 "use the command line",
                 source=label,
             )
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            line = raw[: exc.start].count(b"\n") + 1
-            raise DetenteError(
-                "is not UTF-8 text; save the file as UTF-8", source=label, where=f"line {line}"
-            ) from None
-        sc = _from_text(text, fmt=fmt, label=label)
-        return forecast_response(sc, [], scenario_yaml=to_yaml(sc))
+        # parsing and forecasting take up to a second of CPU: off the event loop, which
+        # would otherwise stall every other request meanwhile (benchmarks/load_web.py)
+        return await run_in_threadpool(upload_response, raw, label=label, fmt=fmt)
 
     @app.post(
         "/api/report",

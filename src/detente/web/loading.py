@@ -8,7 +8,11 @@ file name a client sends is only a label in error messages.
 
 from __future__ import annotations
 
+import hashlib
 import re
+import threading
+from collections import OrderedDict
+from functools import cache
 from pathlib import PurePosixPath
 
 import yaml
@@ -26,6 +30,8 @@ MAX_YAML_NODES = 100_000
 """YAML nodes after expanding aliases; a hand-written scenario has a few thousand."""
 MAX_ACTORS = 200
 MAX_ISSUES = 50
+TEXT_CACHE_SIZE = 32
+"""Parsed uploaded texts kept (the page sends the same text with every what-if)."""
 
 
 class TooLargeError(DetenteError):
@@ -47,8 +53,45 @@ def scenario_from_ref(ref: ScenarioRef) -> Scenario:
             raise DetenteError(
                 f"no such built-in scenario; use one of: {known}", source=ref.builtin[:80]
             )
-        return load_scenario(ref.builtin)
-    return scenario_from_text(ref.text, fmt=ref.format, label=safe_label(ref.filename))
+        return builtin_scenario(ref.builtin)
+    return _texts.get(ref.text, fmt=ref.format, label=safe_label(ref.filename))
+
+
+@cache
+def builtin_scenario(name: str) -> Scenario:
+    """A built-in scenario, read once: reading the YAML costs ten times a forecast of every
+    model, and scenarios are frozen (what-ifs make changed copies)."""
+    return load_scenario(name)
+
+
+class _TextCache:
+    """The last :data:`TEXT_CACHE_SIZE` scenarios parsed from uploaded text, keyed by the
+    SHA-256 of format, label and text. Errors are not cached. Thread-safe."""
+
+    def __init__(self, size: int = TEXT_CACHE_SIZE) -> None:
+        self.size = size
+        self._items: OrderedDict[bytes, Scenario] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, text: str, *, fmt: str, label: str) -> Scenario:
+        """:func:`scenario_from_text`, from the cache when the same text came before."""
+        digest = hashlib.sha256()
+        for part in (fmt, label, text):
+            digest.update(part.encode("utf-8", errors="surrogatepass") + b"\0")
+        key = digest.digest()
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        scenario = scenario_from_text(text, fmt=fmt, label=label)
+        with self._lock:
+            self._items[key] = scenario
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return scenario
+
+
+_texts = _TextCache()
 
 
 def format_of(filename: str) -> str:
