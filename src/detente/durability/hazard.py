@@ -26,19 +26,17 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-import yaml
 
 from detente.durability.data import COVARIATES, read_agreements
 from detente.durability.evaluate import HORIZONS
 from detente.durability.fit import CoxModel, SurvivalModel, get_model
-from detente.durability.mapping import DealMapping, load_mapping
+from detente.durability.mapping import DealMapping, load_mapping, packaged_document
 from detente.errors import DetenteError
 
 PACKAGED_COX = "ucdp_cox.yaml"
@@ -178,8 +176,7 @@ class CoxParameters:
     @classmethod
     def packaged(cls) -> CoxParameters:
         """The fit shipped with detente (``ucdp_cox.yaml``)."""
-        text = resources.files("detente.durability").joinpath(PACKAGED_COX).read_text("utf-8")
-        return cls.from_dict(yaml.safe_load(text))
+        return cls.from_dict(packaged_document(PACKAGED_COX))
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ conflict management. *American Journal of Political Science* 47(2), 318-332.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections.abc import Mapping
@@ -118,20 +119,26 @@ class DealMapping:
         return [n for n, t in self.terms.items() if t.points and t.suggest]
 
 
+@functools.cache
+def packaged_document(name: str) -> Any:
+    """A YAML file shipped in this package, parsed once per process (the war model's hazard
+    reads the mapping and the Cox fit on every simulation; pure-Python YAML made that ~10 %
+    of a web server's time). Callers must not mutate what it returns."""
+    return yaml.safe_load(resources.files("detente.durability").joinpath(name).read_text("utf-8"))
+
+
 def load_mapping(path: str | Path | None = None) -> DealMapping:
     """Read and validate a mapping file; ``None`` gives the one shipped with detente."""
     if path is None:
-        text = resources.files("detente.durability").joinpath("mapping.yaml").read_text("utf-8")
-        source = BUILTIN
-    else:
-        p = Path(path)
-        source = str(p)
-        if not p.is_file():
-            raise DetenteError("no such file; give the path of a mapping YAML", source=source)
-        try:
-            text = p.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            raise DetenteError("is not UTF-8 text; save it as UTF-8", source=source) from None
+        return parse_mapping(packaged_document("mapping.yaml"), source=BUILTIN)
+    p = Path(path)
+    source = str(p)
+    if not p.is_file():
+        raise DetenteError("no such file; give the path of a mapping YAML", source=source)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise DetenteError("is not UTF-8 text; save it as UTF-8", source=source) from None
     try:
         doc = yaml.safe_load(text)
     except yaml.YAMLError as exc:
