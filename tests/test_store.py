@@ -184,3 +184,17 @@ def test_a_locked_store_is_a_one_line_error(tmp_path: Path) -> None:
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_nan_outcomes_read_back_as_nan(tmp_path: Path) -> None:
+    """DuckDB keeps a NaN written from a data frame as NULL, which used to come back as 0.0:
+    a simulation's kept_km2 and p_holds on paths without a deal, and a war sweep's gain per
+    day where no week was at war (its summary then said 0 instead of null)."""
+    sc = load_scenario("ukraine-2024")
+    values = np.array([1.5, np.nan, -2.0, np.nan])
+    with RunStore(tmp_path / "runs.duckdb") as st:
+        run_id = st.record("simulate", sc, {"draws": 4}, {("war", "kept_km2"): values},
+                           {"doc": 1}, models=["war"], seed=0, elapsed_s=0.1)  # fmt: skip
+        back = st.column(run_id, "war", "kept_km2")
+    assert back.dtype == np.float64 and not isinstance(back, np.ma.MaskedArray)
+    assert np.array_equal(back, values, equal_nan=True)

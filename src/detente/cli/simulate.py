@@ -3,7 +3,8 @@
 A thin command over :mod:`detente.dynamics`; the library raises
 :class:`~detente.errors.DetenteError` and the main app turns it into one line and exit 2.
 Every run (and the what-if run beside it) is recorded in the run store (:mod:`detente.store`)
-with the campaign's hash, the seed, the draws, the timing and the per-path arrays.
+with the campaign's hash, the seed, the draws, the timing and the per-path arrays, each in one
+transaction; rerunning the same command reuses the recorded run (``--fresh`` records anew).
 """
 
 from __future__ import annotations
@@ -91,12 +92,19 @@ def run_campaign(
 
 
 def record_run(
-    store: Any, scenario: Scenario, run: CampaignRun, *, seed: int, extra: dict[str, Any]
+    store: Any,
+    scenario: Scenario,
+    run: CampaignRun,
+    *,
+    seed: int,
+    extra: dict[str, Any],
+    fresh: bool = False,
 ) -> str:
-    """Record one run: spec (campaign hash, draws, seed, what set it), per-path arrays
-    (``war`` model; outputs ``deal_week``, ``kept_km2``, ``mediator_type``,
+    """Record one run, whole or not at all: spec (campaign hash, draws, seed, what set it),
+    per-path arrays (``war`` model; outputs ``deal_week``, ``kept_km2``, ``mediator_type``,
     ``territory_end_km2``, ``surge_weeks`` and ``p_holds_<y>y``, NaN where a path has no
-    deal) and the document as the summary."""
+    deal) and the document as the summary. The same run already complete in the store is
+    reused (same id, nothing written) unless ``fresh``."""
     paths = run.paths
     outputs: dict[tuple[str, str], np.ndarray] = {
         ("war", "deal_week"): paths.deal_week.astype(float),
@@ -119,7 +127,7 @@ def record_run(
     }
     run_id: str = store.record(
         "simulate", scenario, spec, outputs, run.document, models=["war"], seed=seed,
-        elapsed_s=run.seconds,
+        elapsed_s=run.seconds, reuse=not fresh,
     )  # fmt: skip
     return run_id
 
@@ -146,9 +154,14 @@ def simulate_command(
     profile: ProfileOpt = None,
     store: StoreOpt = None,
     no_store: NoStoreOpt = False,
+    fresh: Annotated[
+        bool,
+        typer.Option(help="Record a new run even if the same run is complete in the store."),
+    ] = False,
 ) -> None:
     """Solve the war-termination model of a scenario and simulate how the war ends
-    (recorded in the run store, see `detente runs`)."""
+    (recorded in the run store, see `detente runs`; the same command run again reuses the
+    recorded run)."""
     if not 1 <= draws <= MAX_DRAWS:
         raise DetenteError(f"--draws is {draws}; give 1 to {MAX_DRAWS:,}", where="--draws")
     sc = load_scenario(scenario)
@@ -183,9 +196,10 @@ def simulate_command(
     from detente.store import RunStore
 
     with RunStore(":memory:" if no_store else store) as run_store:
-        run_id = record_run(run_store, sc, base, seed=seed, extra=extra)
+        run_id = record_run(run_store, sc, base, seed=seed, extra=extra, fresh=fresh)
         if other is not None:
-            record_run(run_store, sc, other, seed=seed, extra=extra | {"what_if": overrides})
+            record_run(run_store, sc, other, seed=seed, extra=extra | {"what_if": overrides},
+                       fresh=fresh)  # fmt: skip
     doc = base.document | {"run_id": None if no_store else run_id}
     alt = other.document if other is not None else None
     if applied:

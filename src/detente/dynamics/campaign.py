@@ -53,6 +53,11 @@ ESCALATION = INTENSITY_NAMES.index("surge")
 MAX_TYPES = 5
 MAX_BELIEF_POINTS = 2000
 MAX_TERRITORY_BINS = 400
+MIN_HORIZON_WEEKS, MAX_HORIZON_WEEKS = 4, 260
+MAX_BELIEF_RESOLUTION = 40
+MAX_MAGNITUDE = 1e12
+"""Bound on the size of every campaign number (km², km² a week, weeks of war): far beyond
+any real war, and small enough that no product or sum of them overflows a float."""
 
 
 def _probability(v: Sourced) -> Sourced:
@@ -61,6 +66,40 @@ def _probability(v: Sourced) -> Sourced:
 
 def _non_negative(v: Sourced) -> Sourced:
     return require_range(v, 0.0, math.inf, "it must be zero or more")
+
+
+def _count_in(v: int, lo: int, hi: int, what: str) -> int:
+    if not lo <= v <= hi:
+        raise ValueError(f"is {v}; give {lo} to {hi} {what}")
+    return v
+
+
+def _numbers(node: object, path: str) -> list[tuple[str, Sourced]]:
+    """Every :class:`Sourced` number under ``node``, with its dotted path."""
+    if isinstance(node, Sourced):
+        return [(path, node)]
+    if isinstance(node, BaseModel):
+        items: list[tuple[str, object]] = [
+            (name, getattr(node, name)) for name in type(node).model_fields
+        ]
+    elif isinstance(node, dict):
+        items = [(str(k), v) for k, v in node.items()]
+    elif isinstance(node, list):
+        items = [(str(k), v) for k, v in enumerate(node)]
+    else:
+        return []
+    return [
+        found for key, child in items for found in _numbers(child, f"{path}.{key}" if path else key)
+    ]
+
+
+def _check_magnitudes(numbers: list[tuple[str, Sourced]]) -> None:
+    for where, number in numbers:
+        if abs(number.value) > MAX_MAGNITUDE:
+            raise ValueError(
+                f"{where} is {number.value:g}; campaign numbers lie within "
+                f"±{MAX_MAGNITUDE:g} (km², km² a week, weeks of war), check its unit"
+            )
 
 
 class _Frozen(BaseModel):
@@ -304,6 +343,16 @@ class CheapTalk(_Frozen):
     likelihood: dict[str, Number]
     note: str | None = None
 
+    @field_validator("likelihood")
+    @classmethod
+    def _probabilities(cls, v: dict[str, Sourced]) -> dict[str, Sourced]:
+        for name, p in v.items():
+            try:
+                _probability(p)
+            except ValueError as exc:
+                raise ValueError(f"type {name!r}: {exc}") from None
+        return v
+
 
 class Values(_Frozen):
     """A belligerent's value of the deal terms, relative to the status quo, in weeks of the
@@ -402,7 +451,12 @@ class Grid(_Frozen):
     bin_km2: Number
     below_km2: Number
     above_km2: Number
-    belief_resolution: int = Field(10, ge=1, le=40)
+    belief_resolution: int = 10
+
+    @field_validator("belief_resolution")
+    @classmethod
+    def _resolution(cls, v: int) -> int:
+        return _count_in(v, 1, MAX_BELIEF_RESOLUTION, "steps between 0 and 1")
 
     @model_validator(mode="after")
     def _sizes(self) -> Grid:
@@ -420,7 +474,7 @@ class Campaign(_Frozen):
     """The war-termination model's specification; see ``docs/war_model.md``."""
 
     start: date
-    horizon_weeks: int = Field(ge=4, le=260)
+    horizon_weeks: int
     attacker: str
     defender: str
     regime_change: date
@@ -456,6 +510,11 @@ class Campaign(_Frozen):
             v, 0.0, 1.0, "the weekly discount factor lies in (0, 1]", open_low=True
         )
 
+    @field_validator("horizon_weeks")
+    @classmethod
+    def _horizon(cls, v: int) -> int:
+        return _count_in(v, MIN_HORIZON_WEEKS, MAX_HORIZON_WEEKS, "weeks")
+
     @field_validator("cheap_talk_weight")
     @classmethod
     def _weight(cls, v: Sourced) -> Sourced:
@@ -468,6 +527,15 @@ class Campaign(_Frozen):
 
     @model_validator(mode="after")
     def _consistent(self) -> Campaign:
+        _check_magnitudes(_numbers(self, ""))
+        for name, lever in self.levers.items():
+            multiplier = 1.0 + self.aid_effect.value * (1.0 - lever.aid.value)
+            if multiplier <= 0.0:
+                raise ValueError(
+                    f"lever {name!r} multiplies the attacker's gains by 1 + aid_effect × "
+                    f"(1 - aid) = {multiplier:g}; it must stay above zero, so lower aid_effect "
+                    "or the lever's aid"
+                )
         if tuple(self.intensities) != INTENSITY_NAMES:
             raise ValueError(
                 f"intensities must be exactly {', '.join(INTENSITY_NAMES)}, in that order"
@@ -489,6 +557,8 @@ class Campaign(_Frozen):
             if self.battlefield is not None
             else {n: it.gain for n, it in self.intensities.items() if it.gain is not None}
         )
+        if self.battlefield is not None:
+            _check_magnitudes(_numbers(self._gains, "battlefield gains"))
         months = sorted(m for ms in self.seasons.values() for m in ms)
         if set(self.seasons) != set(SEASON_NAMES) or months != list(range(1, 13)):
             raise ValueError(
@@ -806,6 +876,7 @@ def with_overrides(campaign: Campaign, overrides: list[str]) -> Campaign:
         err = exc.errors()[0]
         loc = ".".join(str(p) for p in err["loc"] if p != "value")
         msg = str(err["msg"]).removeprefix("Value error, ")
+        field = f"campaign.{loc}" if loc else "campaign:"
         raise DetenteError(
-            f"what-if {', '.join(overrides)}: campaign.{loc or ''} {msg}", where="--what-if"
+            f"what-if {', '.join(overrides)}: {field} {msg}", where="--what-if"
         ) from None

@@ -107,13 +107,17 @@ class WeibullResumption:
         )
 
     def p_holds(self, terms: DealTerms, years: float) -> FloatArray:
+        """``exp(-H)``, with ``log H`` summed in logs: a baseline that underflows to 0 times
+        a risk that overflows gives P = 0 or 1, never 0 × inf = NaN."""
         eta = (
             -self.guarantees_effect * terms.guarantees / 100.0
             - self.snapback_effect * terms.snapback.astype(np.float64)
             + self.territory_effect * np.maximum(terms.line_change_km2, 0.0) / 1000.0
         )
-        base = -math.log1p(-self.p_resume_5y) * (years / 5.0) ** self.shape
-        out: FloatArray = np.exp(-base * np.exp(eta))
+        log_time = math.log(years / 5.0) if years > 0 else -math.inf
+        log_base = math.log(-math.log1p(-self.p_resume_5y)) + self.shape * log_time
+        with np.errstate(over="ignore"):
+            out: FloatArray = np.exp(-np.exp(log_base + eta))
         return out
 
 

@@ -7,6 +7,10 @@ and :func:`save_plot` draws the fan chart and P(deal by date) from it.
 
 from __future__ import annotations
 
+import contextlib
+import io
+import os
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -152,22 +156,36 @@ def headline(doc: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def save_plot(doc: dict[str, Any], path: Path) -> None:
-    """Fan chart of the held area and P(deal by date), as one figure at ``path``."""
-    try:
-        import matplotlib
+def save_plot(doc: dict[str, Any], path: Path) -> Path:
+    """Fan chart of the held area and P(deal by date), as one figure at ``path``.
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+    The suffix picks the format (``.png`` when there is none, which is then appended, as
+    matplotlib does). The figure is drawn in memory and written atomically (a temporary file
+    in the same folder, renamed over ``path``), so a killed run never leaves a half-written
+    plot. Returns the path written.
+    """
+    try:
+        from matplotlib.figure import Figure
     except ImportError:
         raise DetenteError(
             "--plot needs matplotlib; install it with 'pip install matplotlib'", where="--plot"
         ) from None
     from datetime import date
 
+    fmt = path.suffix.lower().removeprefix(".") or "png"
+    target = path if path.suffix else path.with_name(f"{path.name}.png")
+    fig = Figure(figsize=(9, 7))
+    supported = fig.canvas.get_supported_filetypes()
+    if fmt not in supported:
+        raise DetenteError(
+            f"cannot draw a plot as .{fmt}; give a file ending in one of: "
+            + ", ".join(f".{k}" for k in sorted(supported)),
+            source=str(path),
+            where="--plot",
+        )
     weeks = [date.fromisoformat(w["date"]) for w in doc["weeks"]]
     q = {k: [w["territory_km2"][k] for w in doc["weeks"]] for k in QUANTILES}
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 7), sharex=True)
+    top, bottom = fig.subplots(2, 1, sharex=True)
     top.fill_between(weeks, q["p05"], q["p95"], alpha=0.2, label="90% band")
     top.fill_between(weeks, q["p25"], q["p75"], alpha=0.4, label="50% band")
     top.plot(weeks, q["p50"], label="median")
@@ -186,9 +204,37 @@ def save_plot(doc: dict[str, Any], path: Path) -> None:
     bottom.set_ylim(0, 1)
     fig.autofmt_xdate()
     fig.tight_layout()
+    buffer = io.BytesIO()
     try:
-        fig.savefig(path)
+        fig.savefig(buffer, format=fmt)
+    except (RuntimeError, ValueError, OSError) as exc:  # e.g. .pgf without a TeX system
+        raise DetenteError(
+            f"cannot draw a plot as .{fmt} here ({str(exc).splitlines()[0]}); give a .png, "
+            ".pdf or .svg file",
+            source=str(path),
+            where="--plot",
+        ) from None
+    try:
+        write_atomic(target, buffer.getvalue())
     except OSError as exc:
         raise DetenteError(f"cannot write the plot ({exc.strerror})", source=str(path)) from None
-    finally:
-        plt.close(fig)
+    return target
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` all at once or not at all: a temporary file in the same
+    folder, synced, then renamed over ``path`` (an existing file keeps its mode, a new one
+    gets 0644). On any failure, a kill aside, the temporary file is removed."""
+    mode = (path.stat().st_mode & 0o777) if path.is_file() else 0o644
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise

@@ -122,14 +122,17 @@ def gain_kernel(arrays: CampaignArrays) -> tuple[FloatArray, IntArray]:
     The weekly gain is normal, ``N(μ_{i,s} m_a, (σ_{i,s} m_a)²)``, binned to the grid's
     width; the offsets reach 8 sd beyond every mean, and the end offsets take the tails.
     Moves past the grid's ends stop in the end bins (edge padding in :func:`_expect`), so
-    the kernel is the banded transition matrix without its K² zeros.
+    the kernel is the banded transition matrix without its K² zeros; a move of K - 1 bins
+    or more reaches the end bin from anywhere, so the offsets stop at ±(K - 1) (a gain far
+    larger than the grid costs no memory).
     """
     w = arrays.bin_km2
     mult = arrays.gain_multiplier
     mu = arrays.gain_mean.T[:, :, None] * mult[None, None, :]  # (S, I, A)
     sd = arrays.gain_sd.T[:, :, None] * mult[None, None, :]
-    low = int(np.floor((mu - 8 * sd).min() / w)) - 1
-    high = int(np.ceil((mu + 8 * sd).max() / w)) + 1
+    reach = arrays.territory_grid().size - 1
+    low = int(np.clip(np.floor((mu - 8 * sd).min() / w) - 1, -reach, 0))
+    high = int(np.clip(np.ceil((mu + 8 * sd).max() / w) + 1, 0, reach))
     offsets = np.arange(low, high + 1, dtype=np.int64)
     edges = np.concatenate([(offsets - 0.5) * w, [(high + 0.5) * w]])
     edges[0], edges[-1] = -np.inf, np.inf

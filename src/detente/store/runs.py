@@ -14,15 +14,19 @@ Layout (schema version 1; docs/uncertainty.md)::
 A chunk's outcomes and its ``chunks`` row are written in one transaction, so a run that is
 killed (SIGKILL, Ctrl-C, power cut) keeps every finished chunk and no partial one; rerunning
 the same command finds the run by its key (a hash of everything that determines its results)
-and computes only the missing chunks.
+and computes only the missing chunks. A one-shot run (a forecast, a simulation) is written
+whole in one transaction (:meth:`RunStore.record`), and a new store file appears only once
+its tables are in it, so a kill never leaves a file DuckDB cannot open.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import re
+import tempfile
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -106,10 +110,13 @@ class RunStore:
 
     def __init__(self, path: str | Path | None = None) -> None:
         self.path = str(default_store_path() if path is None else path)
-        if self.path != ":memory:":
-            Path(self.path).expanduser().parent.mkdir(parents=True, exist_ok=True)
         try:
-            self.con = duckdb.connect(self.path)
+            if self.path != ":memory:":
+                Path(self.path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+                _create_whole(Path(self.path).expanduser())
+            self.con = duckdb.connect(
+                self.path if self.path == ":memory:" else str(Path(self.path).expanduser())
+            )
         except duckdb.IOException as exc:
             msg = str(exc).split("\n")[0]
             if "lock" in msg.lower():
@@ -124,12 +131,12 @@ class RunStore:
                 f"cannot open the run store ({str(exc).splitlines()[0]}); is it a DuckDB file?",
                 source=self.path,
             ) from None
-        for ddl in _DDL:
-            self.con.execute(ddl)
-        self.con.execute(
-            "INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT DO NOTHING",
-            [str(STORE_SCHEMA_VERSION)],
-        )
+        except OSError as exc:
+            raise DetenteError(
+                f"cannot create the run store ({exc.strerror}); give another --store",
+                source=self.path,
+            ) from None
+        _create_tables(self.con)
 
     def close(self) -> None:
         self.con.close()
@@ -227,20 +234,7 @@ class RunStore:
         """One finished chunk, in one transaction (all of it or nothing)."""
         first = job.index * chunk_size
         draws = np.arange(first, first + job.size, dtype=np.int64)
-        frames = [
-            pd.DataFrame(
-                {
-                    "run_id": run_id,
-                    "chunk": job.index,
-                    "draw": draws,
-                    "model": model,
-                    "output": output,
-                    "value": np.asarray(values, dtype=float),
-                }
-            )
-            for (model, output), values in result.outputs.items()
-        ]
-        chunk_frame = pd.concat(frames, ignore_index=True)
+        chunk_frame = _outcome_frame(run_id, job.index, draws, result.outputs)
         self._transaction(
             [
                 ("INSERT INTO outcomes SELECT * FROM chunk_frame", None),
@@ -260,10 +254,10 @@ class RunStore:
         self, statements: list[tuple[str, list[Any] | None]], frame: pd.DataFrame | None = None
     ) -> None:
         con = self.con
-        if frame is not None:
-            con.register("chunk_frame", frame)
-        con.execute("BEGIN TRANSACTION")
+        con.execute("BEGIN TRANSACTION")  # also ends a caller's unfinished result
         try:
+            if frame is not None:  # DuckDB refuses to register next to an unfinished result
+                con.register("chunk_frame", frame)
             for sql, params in statements:
                 con.execute(sql, params) if params is not None else con.execute(sql)
             con.execute("COMMIT")
@@ -272,7 +266,8 @@ class RunStore:
             raise
         finally:
             if frame is not None:
-                con.unregister("chunk_frame")
+                with contextlib.suppress(duckdb.Error):
+                    con.unregister("chunk_frame")
 
     def add_elapsed(self, run_id: str, seconds: float) -> None:
         self.con.execute(
@@ -307,22 +302,62 @@ class RunStore:
         seed: int | None,
         elapsed_s: float,
         backend: str = "inline",
+        reuse: bool = False,
     ) -> str:
-        """A one-shot run (e.g. a forecast: one draw per output), written at once."""
+        """A one-shot run (a forecast, a simulation: one chunk), written in one transaction:
+        the store then holds the whole run (its row marked complete with its summary, its
+        outcomes and its chunk) or, after a kill, none of it.
+
+        ``reuse``: if a complete run with the same key is in the store, return it and write
+        nothing (a rerun of the same command gets the same run id). Unfinished runs with the
+        key (left by versions that wrote a run in several steps) are replaced.
+        """
+        key = run_key(kind, scenario, spec)
         n = max((np.asarray(v).size for v in outputs.values()), default=0)
-        run_id, _ = self.start_run(
-            kind, scenario, spec, models=models, seed=seed, n_draws=n, chunk_size=max(n, 1),
-            n_chunks=1, backend=backend, fresh=True,
-        )  # fmt: skip
-        job = ChunkJob(0, n)
-        self.write_chunk(
-            run_id,
-            ChunkResult(0, {k: np.atleast_1d(v) for k, v in outputs.items()}, elapsed_s),
-            job,
-            max(n, 1),
+        frame = _outcome_frame(
+            "", 0, np.arange(n, dtype=np.int64), {k: np.atleast_1d(v) for k, v in outputs.items()}
         )
-        self.add_elapsed(run_id, elapsed_s)
-        self.finish(run_id, summary)
+        con = self.con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.register("chunk_frame", frame)
+            if reuse:
+                found = con.execute(
+                    "SELECT run_id FROM runs WHERE run_key = ? AND status = 'complete' "
+                    "ORDER BY created_at, run_id LIMIT 1",
+                    [key],
+                ).fetchall()
+                if found:
+                    con.execute("ROLLBACK")
+                    return str(found[0][0])
+            stale = "SELECT run_id FROM runs WHERE run_key = ? AND status <> 'complete'"
+            for table in (*TABLES, "runs"):
+                con.execute(f"DELETE FROM {table} WHERE run_id IN ({stale})", [key])
+            run_id = self._new_run_id(key)
+            now = _now()
+            con.execute(
+                f"INSERT INTO runs ({', '.join(_RUN_COLUMNS)}) VALUES "
+                f"({', '.join('?' * len(_RUN_COLUMNS))})",
+                [
+                    run_id, key, kind, "complete", scenario.name, scenario_hash(scenario),
+                    json.dumps(models), json.dumps(spec, sort_keys=True, default=str), seed, n,
+                    max(n, 1), 1, backend, __version__, now, now, now, elapsed_s, elapsed_s,
+                    json.dumps(summary, default=str),
+                ],
+            )  # fmt: skip
+            con.execute(
+                "INSERT INTO outcomes SELECT ? AS run_id, chunk, draw, model, output, value "
+                "FROM chunk_frame",
+                [run_id],
+            )
+            con.execute("INSERT INTO chunks VALUES (?, 0, ?, ?, ?)", [run_id, n, elapsed_s, now])
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        finally:
+            with contextlib.suppress(duckdb.Error):
+                con.unregister("chunk_frame")
         return run_id
 
     # -- reading ----------------------------------------------------------------------------
@@ -355,13 +390,15 @@ class RunStore:
         return [(str(m), str(o)) for m, o in rows]
 
     def column(self, run_id: str, model: str, output: str) -> np.ndarray:
-        """One output's values over the draws, in draw order."""
+        """One output's values over the draws, in draw order; NaN where the value is
+        undefined (DuckDB keeps a NaN written from a data frame as NULL)."""
         got = self.con.execute(
             "SELECT value FROM outcomes WHERE run_id = ? AND model = ? AND output = ? "
             "ORDER BY draw",
             [run_id, model, output],
         ).fetchnumpy()
-        return np.asarray(got["value"], dtype=float)
+        values: np.ndarray = np.ma.filled(np.ma.asarray(got["value"]).astype(float), np.nan)
+        return values
 
     def run(self, run_id: str) -> dict[str, Any]:
         """A run's row, with ``chunks_done`` and the decoded ``params`` and ``summary``."""
@@ -414,6 +451,72 @@ class RunStore:
             f"SELECT count(*) FROM {table} WHERE run_id = ?", [full]
         ).fetchone()
         return int(count[0]) if count else 0
+
+
+def _outcome_frame(
+    run_id: str, chunk: int, draws: np.ndarray, outputs: Mapping[tuple[str, str], np.ndarray]
+) -> pd.DataFrame:
+    """The ``outcomes`` rows of one chunk, in the table's column order."""
+    frames = [
+        pd.DataFrame(
+            {
+                "run_id": run_id,
+                "chunk": chunk,
+                "draw": draws,
+                "model": model,
+                "output": output,
+                "value": np.asarray(values, dtype=float),
+            }
+        )
+        for (model, output), values in outputs.items()
+    ]
+    if not frames:
+        return pd.DataFrame(
+            {"run_id": pd.Series(dtype=str), "chunk": pd.Series(dtype=np.int64),
+             "draw": pd.Series(dtype=np.int64), "model": pd.Series(dtype=str),
+             "output": pd.Series(dtype=str), "value": pd.Series(dtype=float)}
+        )  # fmt: skip
+    return pd.concat(frames, ignore_index=True)
+
+
+def _create_tables(con: duckdb.DuckDBPyConnection) -> None:
+    for ddl in _DDL:
+        con.execute(ddl)
+    con.execute(
+        "INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT DO NOTHING",
+        [str(STORE_SCHEMA_VERSION)],
+    )
+
+
+def _create_whole(path: Path) -> None:
+    """Make a missing (or empty) store file appear whole: built with its tables under a
+    temporary name in the same folder, then linked into place. DuckDB refuses an empty or
+    truncated file, which a kill while it first writes the file would leave behind."""
+    if path.is_dir() or (path.is_file() and path.stat().st_size > 0):
+        return
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".new", dir=path.parent)
+    os.close(fd)
+    tmp = Path(name)
+    tmp.unlink()  # DuckDB creates the file itself
+    try:
+        con = duckdb.connect(str(tmp))
+        try:
+            _create_tables(con)
+        finally:
+            con.close()
+        if path.exists():
+            os.replace(tmp, path)  # an empty file holds no runs
+        else:
+            try:
+                os.link(tmp, path)  # never over a store another process just created
+            except FileExistsError:
+                pass
+            except OSError:  # a file system without hard links
+                os.replace(tmp, path)
+    finally:
+        for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+            with contextlib.suppress(FileNotFoundError):
+                leftover.unlink()
 
 
 class StoreSink:
