@@ -377,28 +377,31 @@ def best_offers(
             np.divide(step, compromise_key, out=compromise_key)
         else:
             compromise_key = move * fraction
-    # the best kind of offer first, then the smallest key within it, then the lowest
-    # proposer index (argmin takes the first)
-    tiers = [(is_confrontation, move, False), (is_compromise, compromise_key, True)]
+    # each actor takes the best kind of offer it has (confrontation, then compromise, then
+    # capitulation), the smallest key within that kind, the lowest proposer index on ties
+    fallback = is_compromise
     if capitulation:
         is_capitulation = own < 0.0
         is_capitulation &= other > 0.0
         is_capitulation &= other + own < 0.0
-        tiers.append((is_capitulation, move, False))
-    new = x_i.copy()
-    settled = np.zeros((n, b), dtype=bool)
-    rows = np.arange(n)[:, None] * (n * b)
-    for offered, key, partway in tiers:
-        of_j = _first_minimum(np.where(offered, key, np.inf)) * b + np.arange(b)
-        of_pair = of_j + rows  # flat index of (i, best j) in (n, n, b)
-        taken = offered.reshape(-1).take(of_pair) & ~settled  # the row had such an offer
-        if partway:
-            target = x_i + step.reshape(-1).take(of_pair) * fraction.reshape(-1).take(of_pair)
-        else:
-            target = x_i.reshape(-1).take(of_j)  # x_j exactly
-        np.copyto(new, target, where=taken)
-        settled |= taken
-    return new.reshape(x.shape)
+        fallback = is_compromise | (is_capitulation & _none_in_row(is_compromise))
+    use = is_confrontation | (fallback & _none_in_row(is_confrontation))
+    key = np.where(is_compromise, compromise_key, move)
+    np.copyto(key, np.inf, where=~use)
+    of_j = _first_minimum(key) * b + np.arange(b)  # flat index of x_j, j the chosen proposer
+    of_pair = of_j + np.arange(n)[:, None] * (n * b)  # flat index of (i, j) in (n, n, b)
+    target = np.where(
+        is_compromise.reshape(-1).take(of_pair),
+        x_i + step.reshape(-1).take(of_pair) * fraction.reshape(-1).take(of_pair),
+        x_i.reshape(-1).take(of_j),  # x_j exactly
+    )
+    moves = use.reshape(-1).take(of_pair)  # the chosen pair is an offer iff the row has one
+    return np.asarray(np.where(moves, target, x_i).reshape(x.shape))
+
+
+def _none_in_row(pairs: np.ndarray) -> np.ndarray:
+    """(n, 1, b) True where row ``i`` of the (n, n, b) ``pairs`` has no True."""
+    return np.asarray(~pairs.any(axis=1, keepdims=True))
 
 
 def _first_minimum(key: np.ndarray) -> np.ndarray:
