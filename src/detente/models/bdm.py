@@ -91,7 +91,7 @@ def _row_power(base: np.ndarray, exponent: np.ndarray) -> np.ndarray:
     """``base[i, j] ** exponent[i]`` for (n, n, ...) ``base >= 0`` and (n, ...) ``exponent``.
 
     Computed as ``exp(exponent * log(base))``: numpy vectorizes float64 exp and log but not
-    power, so this takes half the time, and agrees with ``**`` to a few ulp (``0 ** r = 0``).
+    power, so this takes ~20 % less time, and agrees with ``**`` to a few ulp (``0 ** r = 0``).
     """
     with np.errstate(divide="ignore"):  # log(0) = -inf, and exp(-inf) = 0
         out = np.log(base)
@@ -100,6 +100,7 @@ def _row_power(base: np.ndarray, exponent: np.ndarray) -> np.ndarray:
 
 
 def _distance(x: np.ndarray, inverse_span: np.ndarray) -> np.ndarray:
+    """:func:`normalized_distance` with ``1 / R`` precomputed (0 where ``R = 0``)."""
     d = np.abs(x[None, :] - x[:, None])
     d *= inverse_span
     return np.asarray(np.minimum(d, 1.0, out=d))
