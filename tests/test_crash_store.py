@@ -217,7 +217,7 @@ def test_the_plot_is_written_whole_or_not_at_all(
     def killed(fd: int) -> None:
         raise KeyboardInterrupt  # stands for a kill between writing and renaming
 
-    monkeypatch.setattr(war_report.os, "fsync", killed)
+    monkeypatch.setattr(os, "fsync", killed)
     with pytest.raises(KeyboardInterrupt):
         war_report.save_plot(_doc(), plot)
     assert plot.read_bytes() == b"the previous plot"

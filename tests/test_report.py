@@ -26,8 +26,9 @@ from detente.report import (
     remove_section,
 )
 from detente.report.core_sections import source_notes
-from detente.report.html import build_report, write_atomic, write_report
+from detente.report.html import build_report, write_report
 from detente.scenario import Scenario, load_scenario
+from detente.textfiles import write_atomic
 
 EXTERNAL = re.compile(r"""(?:src|href|action|data)\s*=\s*["']?\s*(?:https?:)?//""", re.I)
 

@@ -7,10 +7,7 @@ and :func:`save_plot` draws the fan chart and P(deal by date) from it.
 
 from __future__ import annotations
 
-import contextlib
 import io
-import os
-import tempfile
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -23,6 +20,7 @@ from detente.dynamics.hazard import DealTerms, ResumptionHazard
 from detente.dynamics.simulate import Paths
 from detente.dynamics.solver import Solution
 from detente.errors import DetenteError
+from detente.textfiles import write_atomic
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -219,22 +217,3 @@ def save_plot(doc: dict[str, Any], path: Path) -> Path:
     except OSError as exc:
         raise DetenteError(f"cannot write the plot ({exc.strerror})", source=str(path)) from None
     return target
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` all at once or not at all: a temporary file in the same
-    folder, synced, then renamed over ``path`` (an existing file keeps its mode, a new one
-    gets 0644). On any failure, a kill aside, the temporary file is removed."""
-    mode = (path.stat().st_mode & 0o777) if path.is_file() else 0o644
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise

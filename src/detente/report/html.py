@@ -8,9 +8,6 @@ half-written one.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -24,6 +21,7 @@ from detente.report.sections import (
     registered_sections,
 )
 from detente.scenario.schema import Scenario
+from detente.textfiles import write_atomic
 
 
 def _slug(name: str) -> str:
@@ -131,36 +129,6 @@ def build_report(
             seed=seed,
         )
     )
-
-
-def write_atomic(path: str | Path, text: str) -> Path:
-    """Write ``text`` to ``path`` atomically: a temporary file in the same folder, flushed
-    and synced, then renamed over ``path``. On any failure the temporary file is removed and
-    ``path`` is left as it was. Missing parent folders are created. A new file gets mode
-    0644 (an existing one keeps its mode)."""
-    out = Path(path)
-    if out.exists() and out.is_dir():
-        raise DetenteError("is a folder; give a file name such as report.html", source=str(out))
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise DetenteError(
-            f"cannot create the folder ({exc.strerror}); choose another path", source=str(out)
-        ) from None
-    mode = (out.stat().st_mode & 0o777) if out.exists() else 0o644
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, out)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    return out
 
 
 def write_report(
