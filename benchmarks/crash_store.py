@@ -305,22 +305,31 @@ class Chunked:
     """Kill moments counted from the store's files first changing, not from the start."""
 
 
+def _store_after_kill(store: Path, report: CrashReport, label: str) -> dict[str, Run] | None:
+    """The runs in the store after a kill, once it has been shown to open (``detente runs
+    list`` and the store itself, replaying its log); None, counted, if there is no store yet
+    or it does not open."""
+    if not store.exists():
+        report.before_store += 1
+        report.kills_by_chunks.append(0)
+        return None
+    failed = _runs_list_fails(store)
+    if failed:
+        report.problems.append(f"{label}: {failed}")
+        return None
+    with RunStore(store):
+        pass
+    return _read_store(store)
+
+
 def _check_chunked(
     store: Path, spec: Chunked, reference: Values, before: set[int], reported: int,
     report: CrashReport,
 ) -> set[int]:  # fmt: skip
     label = f"kill {report.kills}"
-    if not store.exists():
-        report.before_store += 1
-        report.kills_by_chunks.append(0)
+    runs = _store_after_kill(store, report, label)
+    if runs is None:
         return before
-    failed = _runs_list_fails(store)
-    if failed:
-        report.problems.append(f"{label}: {failed}")
-        return before
-    with RunStore(store):
-        pass  # it opens (and replays its log)
-    runs = _read_store(store)
     if len(runs) > 1:
         report.problems.append(f"{label}: {len(runs)} runs in the store, expected one")
     now: set[int] = set()
@@ -502,17 +511,9 @@ def _check_simulate(
         report.plots_present += 1
         if plot.read_bytes() != ref.plot:
             report.problems.append(f"{label}: the plot differs from the uninterrupted run's")
-    if not store.exists():
-        report.before_store += 1
-        report.kills_by_chunks.append(0)
+    runs = _store_after_kill(store, report, label)
+    if runs is None:
         return before
-    failed = _runs_list_fails(store)
-    if failed:
-        report.problems.append(f"{label}: {failed}")
-        return before
-    with RunStore(store):
-        pass
-    runs = _read_store(store)
     for run in runs.values():
         expected = ref.runs.get(run.run_id)
         if expected is None or expected.run_key != run.run_key:
