@@ -1,6 +1,7 @@
 # detente: two commands set everything up on a fresh machine.
 #   make demo   creates .venv, installs detente, prints the forecast of the built-in case
-#   make test   creates or reuses .venv, installs the test tools, runs the tests, ruff and mypy
+#   make test   creates or reuses .venv, installs the test tools, runs the tests, ruff, mypy
+#               and the import-layer contracts (import-linter)
 
 PYTHON ?= python3
 VENV := .venv
@@ -33,12 +34,14 @@ test: $(DEV_STAMP)
 	$(BIN)/python -m pytest
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 bench: $(RUN_STAMP)
 	$(BIN)/python benchmarks/bench_bdm.py
 	$(BIN)/python benchmarks/bench_deu.py
 	$(BIN)/python benchmarks/bench_war.py
 	$(BIN)/python benchmarks/bench_sweep.py
+	$(BIN)/python benchmarks/bench_checks.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache

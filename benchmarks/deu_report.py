@@ -48,7 +48,9 @@ class _SelectNash(OutcomeModel):
 
 
 class _RuleShrink(OutcomeModel):
-    """Experiment (lost): compromise + λ_rule (status quo - compromise), λ of either sign."""
+    """Experiment (lost): compromise + λ_rule (status quo - compromise), λ of either sign.
+
+    Not made a model (DECISIONS DEU-7)."""
 
     name = "sq_shrink"
     label = "Compromise shrunk toward / away from the status quo"

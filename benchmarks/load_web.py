@@ -50,9 +50,15 @@ from typing import Any
 
 import httpx
 
-from detente.scenario import load_scenario, to_yaml
-from detente.web.app import MAX_BODY_BYTES
-from detente.web.schemas import MAX_UPLOAD_BYTES
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from tests.processes import die_with_parent  # noqa: E402
+
+from detente.scenario import load_scenario, to_yaml  # noqa: E402
+from detente.web.app import MAX_BODY_BYTES  # noqa: E402
+from detente.web.schemas import MAX_UPLOAD_BYTES  # noqa: E402
 
 BUILTIN = {"builtin": "ukraine-2024"}
 US = "US incoming administration (Trump)"
@@ -449,7 +455,8 @@ def free_port() -> int:
 
 @dataclass
 class Server:
-    """``detente serve`` in a subprocess, its log in a temporary file."""
+    """``detente serve`` in a subprocess, its log in a temporary file; the server gets SIGKILL
+    when the process that started it dies (Linux), so a killed test run leaves none behind."""
 
     process: subprocess.Popen[bytes]
     base: str
@@ -466,7 +473,10 @@ class Server:
             "serve", "--host", "127.0.0.1", "--port", str(port),
         ]  # fmt: skip
         with log.open("wb") as out:
-            process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+            # dies with this process, even a killed one (tests/processes.py)
+            process = subprocess.Popen(
+                command, stdout=out, stderr=subprocess.STDOUT, preexec_fn=die_with_parent()
+            )
         server = cls(process, f"http://127.0.0.1:{port}", log)
         deadline = time.monotonic() + startup_timeout
         while True:

@@ -5,7 +5,7 @@ of ``detente calibrate territory`` (docs/calibration.md) on the DeepState series
 2024-11-11, with four regimes and no season effect, as ``--format json`` writes it (without
 bootstrap replicates: the campaign uses the point estimates). The campaign's
 ``battlefield: {calibration: ukraine-deepstate-2024, regimes: ...}`` reads it, so that
-``detente simulate`` needs no data at run time (docs/war_model.md, DECISIONS W-14).
+``detente simulate`` needs no data at run time (docs/war_model.md, DECISIONS WAR-14).
 
 Usage: ``python scripts/calibrate_ukraine_battlefield.py [--check]``.
 """

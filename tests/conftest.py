@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 from pathlib import Path
+from types import ModuleType
+from typing import NoReturn
 
 import pytest
 
@@ -17,6 +20,35 @@ def _shared_data() -> Path:
 
 SHARED_DATA = _shared_data()
 
+# With DETENTE_REQUIRE_DATA=1 (set by .ci/run), a missing shared data folder or test-only
+# dependency fails the tests that need it instead of skipping them, so a run without the
+# validation data cannot be green.
+REQUIRE_ENV = "DETENTE_REQUIRE_DATA"
+
+
+def data_required() -> bool:
+    """True when ``DETENTE_REQUIRE_DATA=1``: what a test needs must be there."""
+    return os.environ.get(REQUIRE_ENV) == "1"
+
+
+def missing(reason: str) -> NoReturn:
+    """Skip for ``reason`` (data or a test-only tool is absent); under ``DETENTE_REQUIRE_DATA=1``
+    fail instead, with one line. Usable in a test, a fixture or at module level (where the
+    failure is a collection error)."""
+    if data_required():
+        pytest.fail(f"{reason}; {REQUIRE_ENV}=1 makes this an error, not a skip", pytrace=False)
+    pytest.skip(reason, allow_module_level=True)
+
+
+def require_module(name: str, install: str) -> ModuleType:
+    """``pytest.importorskip(name)``, but failing under ``DETENTE_REQUIRE_DATA=1``;
+    ``install`` says how to get it."""
+    try:
+        return importlib.import_module(name)
+    except ImportError as exc:
+        problem = str(exc)
+    missing(f"{name} is not importable ({problem}); {install}")  # outside: no chained trace
+
 
 @pytest.fixture(autouse=True)
 def _private_run_store(
@@ -28,9 +60,10 @@ def _private_run_store(
 
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
-    """The shared data folder; tests that need it skip where it is absent."""
+    """The shared data folder; tests that need it skip where it is absent (fail under
+    ``DETENTE_REQUIRE_DATA=1``)."""
     if not SHARED_DATA.is_dir():
-        pytest.skip(f"shared data not found at {SHARED_DATA} (set DETENTE_SHARED_DATA)")
+        missing(f"shared data not found at {SHARED_DATA} (set DETENTE_SHARED_DATA)")
     return SHARED_DATA
 
 

@@ -21,16 +21,18 @@ from detente.models.bdm import (
     win_probability,
 )
 from detente.models.median import weighted_median
+from tests.conftest import missing
 
 # ``shared_data`` (tests/conftest.py) is ../shared/data next to the repository, or
-# $DETENTE_SHARED_DATA; the tests that need it skip when it is absent.
+# $DETENTE_SHARED_DATA; the tests that need it skip when it is absent (and fail under
+# DETENTE_REQUIRE_DATA=1).
 CASES = Path("validation") / "spatial_cases"
 
 
 def _read(shared_data: Path, name: str) -> pd.DataFrame:
     path = shared_data / CASES / name
     if not path.exists():
-        pytest.skip(f"shared data file missing: {path} (set DETENTE_SHARED_DATA)")
+        missing(f"shared data file missing: {path} (set DETENTE_SHARED_DATA)")
     return pd.read_csv(path)
 
 
@@ -592,7 +594,7 @@ def test_zero_saliences_no_nan_no_movement() -> None:
     outcome, trajectory, _ = _solve([0.0, 4.0, 10.0], [0.0, 0.0, 0.0], [1.0, 2.0, 3.0])
     assert np.isfinite(outcome)
     np.testing.assert_array_equal(trajectory, [[0.0, 4.0, 10.0]])
-    assert outcome == 4.0  # equal weights when all are zero (D-003)
+    assert outcome == 4.0  # equal weights when all are zero (DECISIONS SCN-3)
 
 
 def test_zero_capabilities_no_nan() -> None:

@@ -2,7 +2,9 @@
 
 Gambit (pygambit, GPL) is an independent solver used only here: its ``logit_solve`` follows the
 principal branch of the agent logit QRE correspondence to its limit (McKelvey, McLennan &
-Turocy, Gambit). The comparison skips where pygambit is not installed.
+Turocy, Gambit). The comparison skips where pygambit is not installed (fails under
+DETENTE_REQUIRE_DATA=1, as in CI). Decisions: DET-9 (PBE compared on the path only), DET-13
+(pygambit test-only).
 """
 
 from __future__ import annotations
@@ -28,8 +30,10 @@ from detente.dynamics.deterrence import (
     trace_logit,
 )
 from detente.errors import DetenteError
+from tests.conftest import require_module
 
 TOL = 1e-3
+GAMBIT_INSTALL = "install it with .venv/bin/pip install -e '.[test-gambit]' (make test does)"
 
 
 def game(
@@ -209,7 +213,7 @@ def _exact(x: float) -> Fraction:
 
 def to_gambit(g: DeterrenceGame) -> Any:
     """The same game as a Gambit extensive form; information sets labelled as in detente."""
-    gbt = pytest.importorskip("pygambit")
+    gbt = require_module("pygambit", GAMBIT_INSTALL)
     tree = gbt.Game.new_tree(players=["challenger", "defender"], title="deterrence")
     tree.append_move(tree.root, tree.players.chance, list(TYPES))
     prior = _exact(g.prior_resolve)
@@ -247,7 +251,7 @@ def to_gambit(g: DeterrenceGame) -> Any:
 
 def gambit_logit(g: DeterrenceGame) -> tuple[dict[str, float], set[str]]:
     """Gambit's logit limit as {information set: P(first action)}, and the reached sets."""
-    gbt = pytest.importorskip("pygambit")
+    gbt = require_module("pygambit", GAMBIT_INSTALL)
     tree = to_gambit(g)
     assert tree.is_perfect_recall
     profile = gbt.nash.logit_solve(tree).equilibria[0]

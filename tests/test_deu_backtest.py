@@ -23,6 +23,7 @@ from detente.models import MODELS
 from detente.models.base import IssueProblem, OutcomeModel
 from detente.models.nash import NashBargaining
 from detente.models.procedural import ProceduralCompromise, winset
+from tests.conftest import missing
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +31,7 @@ def deu_dir(request: pytest.FixtureRequest) -> Path:
     shared: Path = request.getfixturevalue("shared_data")
     path = shared / "validation" / "deu"
     if not (path / "deu3_tidy_long.csv").is_file():
-        pytest.skip(f"DEU data not found at {path}")
+        missing(f"DEU data not found at {path} (set DETENTE_SHARED_DATA)")
     return path
 
 

@@ -12,8 +12,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from detente.cli.common import OneLineErrors
 from detente.cli.durability import durability_app
-from detente.cli.main import _ErrorsAsOneLine
 from detente.durability import (
     COVARIATES,
     MODELS,
@@ -34,7 +34,7 @@ UCDP = Path("validation") / "conflict" / "ucdp_peace_agreements_v22.1.csv"
 
 
 def _app() -> typer.Typer:
-    app = typer.Typer(cls=_ErrorsAsOneLine, add_completion=False, pretty_exceptions_enable=False)
+    app = typer.Typer(cls=OneLineErrors, add_completion=False, pretty_exceptions_enable=False)
     app.add_typer(durability_app, name="durability")
 
     @app.callback()

@@ -2,7 +2,9 @@
 the page, move a what-if slider, see the forecast change, rank an actor's levers; save a
 screenshot to docs/img.
 
-`make test` installs Chromium with scripts/install_browser.sh; without it this test skips.
+`make test` installs Chromium with scripts/install_browser.sh; without it this test skips
+(fails under DETENTE_REQUIRE_DATA=1, as in CI). The server is a thread of the test process, so
+it cannot outlive a killed run.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import missing, require_module
 
 CHROMIUM = Path("/usr/bin/chromium")
 DOCS_SCREENSHOT = Path(__file__).resolve().parents[1] / "docs" / "img" / "webapp.png"
@@ -34,10 +38,14 @@ CHROMIUM_FLAGS = [
     "--disable-dev-shm-usage",
 ]
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason="/usr/bin/chromium is absent; run scripts/install_browser.sh (make test does)",
-)
+PLAYWRIGHT = "install the dev extra: pip install -e '.[dev]'"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _chromium() -> None:
+    """Chromium is there, before the server starts."""
+    if not CHROMIUM.exists():
+        missing("/usr/bin/chromium is absent; run scripts/install_browser.sh (make test does)")
 
 
 def _free_port() -> int:
@@ -48,7 +56,7 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    uvicorn = pytest.importorskip("uvicorn")
+    uvicorn = require_module("uvicorn", "uvicorn is a dependency of detente: pip install -e .")
     from detente.web.app import create_app
 
     port = _free_port()
@@ -70,7 +78,7 @@ def server() -> Iterator[str]:
 
 def test_slider_changes_the_forecast(server: str, tmp_path: Path) -> None:
     screenshot = DOCS_SCREENSHOT if UPDATE_DOCS else tmp_path / "webapp.png"
-    sync_api = pytest.importorskip("playwright.sync_api")
+    sync_api = require_module("playwright.sync_api", PLAYWRIGHT)
     with (
         tempfile.TemporaryDirectory(prefix="detente-chromium-") as profile,
         sync_api.sync_playwright() as pw,
@@ -142,7 +150,7 @@ def test_riposte_slider_changes_the_campaign(server: str, tmp_path: Path) -> Non
     """Moving the riposte probability of the mediator type that presses Russia from 0.4 to 0
     re-solves the campaign and changes a campaign number on the page (on ukraine-2024 it is
     the gain per day after the deadline and the area held at the end; P(deal) barely moves)."""
-    sync_api = pytest.importorskip("playwright.sync_api")
+    sync_api = require_module("playwright.sync_api", PLAYWRIGHT)
     with (
         tempfile.TemporaryDirectory(prefix="detente-chromium-") as profile,
         sync_api.sync_playwright() as pw,

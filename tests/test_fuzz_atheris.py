@@ -9,7 +9,11 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("atheris", reason="atheris is not installed (pip install atheris)")
+from tests.conftest import require_module
+
+if not sys.platform.startswith("linux"):
+    pytest.skip("atheris is installed on Linux only (pyproject.toml)", allow_module_level=True)
+require_module("atheris", "install the dev extra: pip install -e '.[dev]'")
 
 SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "fuzz_atheris.py"
 

@@ -12,17 +12,16 @@ import typer
 from typer.testing import CliRunner
 
 from detente.cli.advise import advise as advise_command
-from detente.cli.main import _ErrorsAsOneLine
+from detente.cli.common import OneLineErrors
 from detente.errors import DetenteError
 from detente.levers.closed_form import Box, cheapest_change
 from detente.levers.goals import parse_goal
-from detente.levers.search import advise
-from detente.levers.spec import actor_levers
+from detente.levers.search import actor_levers, advise
 from detente.levers.war import CampaignLevers
 from detente.models.compromise import weighted_mean
 from detente.scenario import load_scenario
 from detente.scenario.io import parse_yaml
-from detente.scenario.schema import Scenario
+from detente.spec.scenario import Scenario
 
 US = "US incoming administration (Trump)"
 
@@ -352,7 +351,7 @@ def test_bad_campaign_lever_path_names_the_fix() -> None:
 
 
 def _app() -> typer.Typer:
-    app = typer.Typer(cls=_ErrorsAsOneLine)
+    app = typer.Typer(cls=OneLineErrors)
     app.command("advise")(advise_command)
     app.command("noop")(lambda: None)
     return app

@@ -5,7 +5,9 @@ Adding a model to :data:`detente.models.MODELS` enrols it here; nothing else is 
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import replace
+from typing import Any, Literal, get_args, get_origin, get_type_hints
 
 import numpy as np
 import pytest
@@ -41,9 +43,63 @@ def test_registry_metadata(model: OutcomeModel) -> None:
     assert model.label and model.reference
 
 
-def test_params_rebuild_an_equal_model(model: OutcomeModel) -> None:
-    clone = type(model)(**model.get_params())
-    assert repr(clone) == repr(model)
+def _constructor_params(cls: type[OutcomeModel]) -> dict[str, inspect.Parameter]:
+    sig = inspect.signature(cls.__init__)
+    return {
+        name: p
+        for name, p in sig.parameters.items()
+        if name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+    }
+
+
+def _other_values(cls: type[OutcomeModel]) -> dict[str, Any]:
+    """Another valid value for each constructor parameter whose annotation says what is valid:
+    a bool flipped, an int plus one, a float halved, another member of a Literal."""
+    hints = get_type_hints(cls.__init__)
+    other: dict[str, Any] = {}
+    for name, p in _constructor_params(cls).items():
+        hint, default = hints.get(name), p.default
+        if get_origin(hint) is Literal:
+            choices = [c for c in get_args(hint) if c != default]
+            if choices:
+                other[name] = choices[0]
+        elif isinstance(default, bool):
+            other[name] = not default
+        elif isinstance(default, int):
+            other[name] = default + 1
+        elif isinstance(default, float) and default != 0:
+            other[name] = default / 2
+    return other
+
+
+def test_get_params_returns_the_constructor_arguments(model: OutcomeModel) -> None:
+    cls = type(model)
+    params = _constructor_params(cls)
+    assert model.get_params() == {name: p.default for name, p in params.items()}
+    # every argument comes back as the very object passed, under its own name
+    passed = {name: object() for name in params}
+    got = cls(**passed).get_params()
+    assert got.keys() == passed.keys()
+    for name, value in passed.items():
+        assert got[name] is value, name
+
+
+def test_a_clone_keeps_changed_params_and_their_behaviour(
+    model: OutcomeModel, toy: Scenario
+) -> None:
+    cls = type(model)
+    changed = cls(**_other_values(cls))
+    clone = cls(**changed.get_params())
+    assert clone.get_params() == changed.get_params() and repr(clone) == repr(changed)
+    problems = [_random_problem(seed) for seed in range(4)]
+    assert clone.predict(toy).to_dict() == changed.predict(toy).to_dict()
+    assert [_solve(clone, p) for p in problems] == [_solve(changed, p) for p in problems]
+    if _other_values(cls):
+        # the changes show in the answers, so a clone that lost one would be caught above
+        default = cls()
+        assert changed.predict(toy).to_dict() != default.predict(toy).to_dict() or any(
+            _solve(changed, p) != _solve(default, p) for p in problems
+        )
 
 
 def test_predict_covers_every_issue(model: OutcomeModel, toy: Scenario) -> None:

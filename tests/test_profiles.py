@@ -4,7 +4,6 @@ the CLI, and the shipped 2018 record."""
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +12,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from detente.cli.main import _ErrorsAsOneLine
+from detente.cli.common import OneLineErrors
 from detente.cli.profile import profile_app
 from detente.errors import DetenteError
 from detente.profiles.dyad import net_cooperation, week_grid, weekly_table
@@ -37,7 +36,7 @@ from detente.profiles.saydo import lead_lag, weekly_lead_lag
 EVENTS_FILE = "events/icews_dyadic_events_usa_rus_ukr_eu_2005_2018.csv"
 
 # The CLI sub-app mounted the way detente.cli.main mounts it.
-cli = typer.Typer(cls=_ErrorsAsOneLine, add_completion=False)
+cli = typer.Typer(cls=OneLineErrors, add_completion=False)
 cli.add_typer(profile_app, name="profile")
 runner = CliRunner()
 
@@ -121,16 +120,15 @@ def test_permutation_test_is_calibrated_for_autocorrelated_independent_series() 
     assert rejections[False] > rejections[True]
 
 
-def test_permutation_test_is_fast() -> None:
+def test_permutation_test_with_gaps() -> None:
+    """2,000 permutations on series with gaps (its time: benchmarks/bench_checks.py)."""
     rng = np.random.default_rng(0)
     x = rng.uniform(size=52)
     y = rng.uniform(size=52)
     x[::9] = np.nan
-    lead_lag(x, y, n_perm=50, seed=0)  # warm-up
-    t0 = time.perf_counter()
     res = lead_lag(x, y, max_lag=8, n_perm=2000, seed=0)
-    assert time.perf_counter() - t0 < 0.5
     assert res.n_perm == 2000 and len(res.lags) == 17
+    assert all(0.0 < p <= 1.0 for p in res.p if not np.isnan(p))
 
 
 # --- determinism ---------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from detente.cli.main import _ErrorsAsOneLine
+from detente.cli.common import OneLineErrors
 from detente.cli.report import report as report_command
 from detente.errors import DetenteError
 from detente.models import MODELS
@@ -207,7 +207,7 @@ def test_place_labels_separates_coincident_points() -> None:
 
 
 def test_report_command(tmp_path: Path) -> None:
-    app = typer.Typer(cls=_ErrorsAsOneLine)
+    app = typer.Typer(cls=OneLineErrors)
     app.command()(report_command)
     app.command("noop")(lambda: None)
     runner = CliRunner()

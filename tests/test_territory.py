@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import json
 import math
-import os
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -17,7 +16,7 @@ import typer
 from typer.testing import CliRunner
 
 from detente.cli.calibrate import calibrate_app
-from detente.cli.main import _ErrorsAsOneLine
+from detente.cli.common import OneLineErrors
 from detente.dynamics.territory import (
     SEASONS,
     TerritoryCalibration,
@@ -27,11 +26,9 @@ from detente.dynamics.territory import (
     weekly_gains,
 )
 from detente.errors import DetenteError
+from tests.conftest import SHARED_DATA, missing
 
-SHARED = Path(
-    os.environ.get("DETENTE_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")
-)
-DEEPSTATE = SHARED / "ukraine_occupied_area_deepstate.csv"
+DEEPSTATE = SHARED_DATA / "ukraine_occupied_area_deepstate.csv"
 
 # A known 3-regime model: hold / press / surge.
 MEANS = np.array([-20.0, 15.0, 80.0])
@@ -287,7 +284,7 @@ def test_season_of_months() -> None:
 @pytest.fixture(scope="module")
 def deepstate_calibration() -> TerritoryCalibration:
     if not DEEPSTATE.is_file():
-        pytest.skip(f"DeepState series not found at {DEEPSTATE} (set DETENTE_SHARED_DATA)")
+        missing(f"DeepState series not found at {DEEPSTATE} (set DETENTE_SHARED_DATA)")
     series = read_territory_series(DEEPSTATE)
     return fit_territory(weekly_gains(series), bootstrap=20, seed=0, source=str(DEEPSTATE))
 
@@ -321,7 +318,7 @@ def test_deepstate_model_is_persistent_and_not_spurious(
 
 
 def _app() -> typer.Typer:
-    app = typer.Typer(cls=_ErrorsAsOneLine)
+    app = typer.Typer(cls=OneLineErrors)
     app.add_typer(calibrate_app, name="calibrate")
 
     @app.callback()

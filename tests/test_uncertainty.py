@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from detente.errors import DetenteError
 from detente.models import MODELS, Compromise, get_model
 from detente.scenario import Scenario, parse_yaml, to_yaml
-from detente.uncertainty.distributions import Distribution
+from detente.spec.distributions import Distribution
 from detente.uncertainty.sampling import draw, uncertain_numbers, with_default_spread
 from detente.uncertainty.sensitivity import salib_seed, sensitivity
 from detente.uncertainty.sweep import Band, summarize, sweep

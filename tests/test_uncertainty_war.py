@@ -17,7 +17,7 @@ from detente.dynamics.simulate import simulate
 from detente.dynamics.solver import solve
 from detente.errors import DetenteError
 from detente.scenario import Scenario, parse_yaml, to_yaml
-from detente.uncertainty.distributions import Distribution
+from detente.spec.distributions import Distribution
 from detente.uncertainty.evaluators import CAMPAIGN_OUTPUTS, CampaignModel, campaign_outcomes
 from detente.uncertainty.sampling import campaign_distributions, campaign_numbers, parse_vary
 from detente.uncertainty.sensitivity import campaign_sensitivity

@@ -19,7 +19,6 @@ from typer.testing import CliRunner
 
 from detente.cli.main import app
 from detente.durability.hazard import CoxParameters, FittedResumptionHazard
-from detente.dynamics.campaign import Campaign, campaign_hash, with_overrides
 from detente.dynamics.hazard import (
     DealTerms,
     DurabilityResumption,
@@ -32,6 +31,9 @@ from detente.profiles.apply import UNIFORM_SD, apply_to_campaign, read_profile_i
 from detente.profiles.mapping import profile_to_parameters
 from detente.profiles.profile import event_profile, save_profile
 from detente.scenario import load_scenario
+from detente.scenario.overrides import with_overrides
+from detente.scenario.resolve import FileResolver
+from detente.spec.campaign import Campaign, campaign_hash
 from tests.test_profiles import synthetic_events
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -277,13 +279,15 @@ def test_a_saved_calibration_file_sets_the_gains(tmp_path: Path) -> None:
     doc["means"] = [-50.0, 5.0, 40.0, 120.0]
     path = tmp_path / "cal.json"
     path.write_text(json.dumps(doc), encoding="utf-8")
-    changed = with_overrides(_campaign(), [f"battlefield.calibration={path}"])
+    changed = with_overrides(_campaign(), [f"battlefield.calibration={path}"], FileResolver())
     assert changed.arrays().gain_mean[2, 0] == pytest.approx(120.0)
     assert campaign_hash(changed) != campaign_hash(_campaign())
     with pytest.raises(DetenteError, match=r"campaign\.battlefield\.regimes\.surge"):
         with_overrides(_campaign(), ["battlefield.regimes.surge=storm"])
     with pytest.raises(DetenteError, match="no calibration"):
-        with_overrides(_campaign(), [f"battlefield.calibration={tmp_path / 'none.json'}"])
+        with_overrides(
+            _campaign(), [f"battlefield.calibration={tmp_path / 'none.json'}"], FileResolver()
+        )
 
 
 def test_gains_in_two_places_is_an_error() -> None:

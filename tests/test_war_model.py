@@ -20,13 +20,14 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from detente.cli.main import _ErrorsAsOneLine
+from detente.cli.common import OneLineErrors
 from detente.cli.simulate import simulate_command
 from detente.dynamics.beliefs import BeliefGrid, bayes_update, cheap_talk_update
-from detente.dynamics.campaign import Campaign, with_overrides
 from detente.dynamics.simulate import simulate
 from detente.dynamics.solver import Solution, solve
 from detente.errors import DetenteError
+from detente.scenario.overrides import with_overrides
+from detente.spec.campaign import Campaign
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 DEADLINE_WEEK = 8
@@ -265,7 +266,7 @@ def test_same_seed_same_arrays() -> None:
 
 
 def _app() -> typer.Typer:
-    app = typer.Typer(cls=_ErrorsAsOneLine)
+    app = typer.Typer(cls=OneLineErrors)
     app.command("simulate")(simulate_command)
     app.command("noop")(lambda: None)
     return app

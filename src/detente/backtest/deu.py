@@ -4,7 +4,8 @@ The data folder is laid out like ``shared/data/validation/deu`` (see its README)
 (issue, actor with a position) in ``deu3_tidy_long.csv``, and Council QMV vote weights by era
 in ``council_vote_weights.csv`` (auxiliary data, not part of DEU). :func:`load_deu` turns each
 issue into an :class:`~detente.models.base.IssueProblem`; :func:`backtest` runs models on them
-and :func:`score` reduces the per-issue errors to one row per model.
+and :func:`score` reduces the per-issue errors to one row per model. A status-quo shrinkage
+variant was tried (benchmarks/deu_report.py) and not made a model (DECISIONS DEU-7).
 
 References
 ----------
@@ -166,15 +167,15 @@ def load_deu(
         weights; a state that joined after the intro date gets its first weights rescaled to
         the regime's total); the Commission and the EP the largest (``institutions="max"``)
         or the average (``"mean"``) member-state weight of that regime, the EP times
-        ``ep_consultation`` under consultation (CNS).
+        ``ep_consultation`` under consultation (CNS) (DECISIONS DEU-2, DEU-3).
     institutions:
         ``"max"`` or ``"mean"``, see above (only for ``capability="votes"``).
     ep_consultation:
         Multiplier on the EP's weight under CNS (only for ``capability="votes"``).
 
     Actor rows with a blank salience are left out (as in the DEU README's baselines); a
-    salience of 0 is kept. Issues left with no actor are skipped. The outcome is NaN where DEU
-    has none, the status quo NaN where the reference point is blank.
+    salience of 0 is kept (DECISIONS DEU-1). Issues left with no actor are skipped. The
+    outcome is NaN where DEU has none, the status quo NaN where the reference point is blank.
 
     Every problem's ``context`` holds ``issue_id``, ``proposal_id``, ``procedure``
     (COD/CNS), ``voting_rule`` (QMV/Unan), ``intro_date``, ``final_act_date``, ``act_type``,
@@ -322,7 +323,8 @@ def score(predictions: pd.DataFrame, reference: str = "compromise") -> pd.DataFr
     Rows with a NaN prediction or outcome are skipped, so ``n`` counts the issues each model
     was scored on. ``share_beats_compromise`` is the share of a model's scored issues on which
     its absolute error is strictly smaller than the ``reference`` model's (ties count as not
-    beating; NaN when ``reference`` is not among the predictions). Sorted by MAE.
+    beating; NaN when ``reference`` is not among the predictions). Sorted by MAE
+    (DECISIONS DEU-4).
     """
     ok = predictions.dropna(subset=["prediction", "outcome"])
     ref = ok[ok["model"] == reference].set_index("issue_id")["abs_error"]
@@ -353,7 +355,8 @@ def group_kfold(groups: Sequence[str], n_splits: int = 5) -> list[tuple[np.ndarr
     """(train, test) index pairs with no group on both sides (like scikit-learn's GroupKFold).
 
     Groups are dealt largest first to the fold with the fewest rows so far (ties: the lower
-    fold, groups in sorted order), so the split is deterministic and roughly balanced.
+    fold, groups in sorted order), so the split is deterministic and roughly balanced
+    (DECISIONS DEU-5).
     """
     labels = np.asarray(groups)
     uniq, inverse, counts = np.unique(labels, return_inverse=True, return_counts=True)

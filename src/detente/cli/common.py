@@ -5,7 +5,11 @@ from __future__ import annotations
 import os
 from enum import StrEnum
 
+import typer
 from rich.console import Console
+from typer.core import TyperGroup
+
+from detente.errors import DetenteError
 
 out = Console(soft_wrap=False, width=int(os.environ.get("COLUMNS", "140")))
 """Tables and documents for the user (stdout)."""
@@ -26,3 +30,25 @@ class TableJsonCsv(StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
+
+
+class OneLineErrors(TyperGroup):
+    """Turns a DetenteError into one line on stderr and exit code 2; a bug into one line and
+    exit code 1 (set DETENTE_DEBUG=1 for the traceback)."""
+
+    def invoke(self, ctx: typer.Context) -> object:  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except DetenteError as exc:
+            typer.echo(f"error: {exc.one_line()}", err=True)
+            raise typer.Exit(2) from None
+        except (typer.Exit, typer.Abort, typer.TyperException):
+            raise
+        except Exception as exc:
+            if os.environ.get("DETENTE_DEBUG"):
+                raise
+            typer.echo(
+                f"internal error (a bug in detente, please report it): {type(exc).__name__}: {exc}",
+                err=True,
+            )
+            raise typer.Exit(1) from None

@@ -29,6 +29,7 @@ durability_app = typer.Typer(
 )
 
 
+# DECISIONS DUR-6: the commands default to "cox"
 ModelOption = Annotated[
     str, typer.Option("--model", "-m", help=f"Survival model: {', '.join(MODELS)}.")
 ]

@@ -6,7 +6,6 @@ one line on stderr and exit code 2.
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from enum import StrEnum
@@ -14,13 +13,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from typer.core import TyperGroup
 
 from detente import __version__
 from detente.cli import render
 from detente.cli.advise import advise as advise_command
 from detente.cli.calibrate import calibrate_app
-from detente.cli.common import TableJsonCsv, out
+from detente.cli.common import OneLineErrors, TableJsonCsv, out
 from detente.cli.durability import durability_app
 from detente.cli.profile import profile_app
 from detente.cli.report import report as report_command
@@ -37,31 +35,8 @@ from detente.errors import DetenteError
 from detente.models import MODELS, get_model
 from detente.scenario import builtin_names, load_scenario, to_yaml
 
-
-class _ErrorsAsOneLine(TyperGroup):
-    """Turns a DetenteError into one line on stderr and exit code 2; a bug into one line and
-    exit code 1 (set DETENTE_DEBUG=1 for the traceback)."""
-
-    def invoke(self, ctx: typer.Context) -> object:  # type: ignore[override]
-        try:
-            return super().invoke(ctx)
-        except DetenteError as exc:
-            typer.echo(f"error: {exc.one_line()}", err=True)
-            raise typer.Exit(2) from None
-        except (typer.Exit, typer.Abort, typer.TyperException):
-            raise
-        except Exception as exc:
-            if os.environ.get("DETENTE_DEBUG"):
-                raise
-            typer.echo(
-                f"internal error (a bug in detente, please report it): {type(exc).__name__}: {exc}",
-                err=True,
-            )
-            raise typer.Exit(1) from None
-
-
 app = typer.Typer(
-    cls=_ErrorsAsOneLine,
+    cls=OneLineErrors,
     name="detente",
     help="Forecast how coercive negotiations between states end.",
     no_args_is_help=True,

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from detente import __version__
 from detente.models import MODELS, Forecast
-from detente.scenario.schema import Scenario, Sourced
+from detente.spec.scenario import Scenario, Sourced
 
 FORECAST_SCHEMA_VERSION = 1
 

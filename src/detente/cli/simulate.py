@@ -24,7 +24,6 @@ from rich.table import Table
 
 from detente.cli.common import TableOrJson, err, out
 from detente.cli.sweep import NoStoreOpt, StoreOpt
-from detente.dynamics.campaign import Campaign, campaign_hash, with_overrides
 from detente.dynamics.hazard import resumption_hazard
 from detente.dynamics.report import deal_terms, document, headline, p_deal_by_date, save_plot
 from detente.dynamics.simulate import Paths, simulate
@@ -40,6 +39,9 @@ from detente.profiles.apply import (
     unused,
 )
 from detente.scenario import Scenario, load_scenario
+from detente.scenario.overrides import with_overrides
+from detente.scenario.resolve import FileResolver
+from detente.spec.campaign import Campaign, campaign_hash
 
 notes = Console(stderr=True, soft_wrap=False, width=int(os.environ.get("COLUMNS", "140")))
 """For tables on stderr (what a profile set), as wide as ``out``."""
@@ -125,6 +127,7 @@ def record_run(
         "resumption": run.campaign.resumption.model,
         **extra,
     }
+    # DECISIONS WAR-21: recorded here, through RunStore.record (the core stays store-free)
     run_id: str = store.record(
         "simulate", scenario, spec, outputs, run.document, models=["war"], seed=seed,
         elapsed_s=run.seconds, reuse=not fresh,
@@ -178,7 +181,7 @@ def simulate_command(
         applied += unused(read, CAMPAIGN_PARAMETERS)
         extra["profile"] = {"file": str(profile), "dyad": read.dyad, **read.parameters}
     overrides = list(what_if or [])
-    changed = with_overrides(campaign, overrides) if overrides else None
+    changed = with_overrides(campaign, overrides, FileResolver()) if overrides else None
     with Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),

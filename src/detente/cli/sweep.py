@@ -24,11 +24,11 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from detente.cli.common import TableOrJson, err, out
+from detente.cli.common import OneLineErrors, TableOrJson, err, out
 from detente.errors import DetenteError
 from detente.models import MODELS
 from detente.scenario import load_scenario
-from detente.scenario.schema import Scenario
+from detente.spec.scenario import Scenario
 from detente.uncertainty.backends import BACKENDS
 from detente.uncertainty.evaluators import DEFAULT_PATHS, WAR, CampaignModel
 from detente.uncertainty.sweep import (
@@ -479,9 +479,7 @@ def runs_export(
 
 def build_app() -> typer.Typer:
     """An app with just these commands, for ``python -m detente.cli.sweep`` and the tests."""
-    from detente.cli.main import _ErrorsAsOneLine
-
-    app = typer.Typer(cls=_ErrorsAsOneLine, no_args_is_help=True, add_completion=False,
+    app = typer.Typer(cls=OneLineErrors, no_args_is_help=True, add_completion=False,
                       pretty_exceptions_enable=False)  # fmt: skip
     app.command()(sweep)
     app.command()(sensitivity)

@@ -8,9 +8,11 @@ of :data:`COVARIATES`, every one 0/1.
 What we assume about the file (UCDP Peace Agreement Dataset v22.1; Pettersson, Högbladh &
 Öberg 2019): ``ended`` is true when the agreement was terminated and blank (or false) when it
 was still in force; ``duration`` is the *date* it ended (not a number); the data end on
-``dateintervalend_meta`` (2021-12-31 in v22.1), where an agreement in force is censored. An
-agreement coded ``ended`` without an end date cannot be placed in time and is left out (4 of
-the 267 rows of the development split); the count is kept in :attr:`AgreementData.dropped`.
+``dateintervalend_meta`` (2021-12-31 in v22.1), where an agreement in force is censored
+(DECISIONS DUR-1). An agreement coded ``ended`` without an end date cannot be placed in time
+and is left out (4 of the 267 rows of the development split); the count is kept in
+:attr:`AgreementData.dropped` (DECISIONS DUR-2). The outcome is the agreement's failure, not
+conflict recurrence (DECISIONS DUR-10).
 
 References
 ----------
@@ -40,7 +42,8 @@ DAYS_PER_YEAR = 365.25
 MIN_YEARS = 0.5 / DAYS_PER_YEAR
 DEFAULT_END_OF_DATA = "2021-12-31"
 
-#: The model's covariates, all 0/1, and what each one means in the UCDP file.
+#: The model's covariates, all 0/1, and what each one means in the UCDP file (which columns
+#: are left out and why: DECISIONS DUR-3).
 COVARIATES: dict[str, str] = {
     "third_party": "a third party signed or witnessed the agreement (`pa_3rd` not empty)",
     "pko": "the agreement provides for peacekeeping troops (`pko`)",

@@ -57,7 +57,7 @@ class SurvivalModel(ABC):
         ``default_penalizer`` (Cox 0.01, AFT models 0.001, whose lifelines penalty is on a
         per-row likelihood). It keeps the fit finite when a cross-validation fold has a rare
         covariate (e.g. ``interstate``) with no failures, and moves the full-data
-        coefficients by less than 0.1.
+        coefficients by less than 0.1 (DECISIONS DUR-5).
     alpha:
         1 - the level of the confidence intervals, default 0.05.
     """
@@ -178,9 +178,10 @@ class SurvivalModel(ABC):
 class CoxModel(SurvivalModel):
     """Cox proportional hazards: h(t | x) = h0(t) exp(x'b), h0 left free (Cox 1972, eq. 9),
     Breslow's baseline, Efron ties; standard errors clustered by conflict (agreements of one
-    conflict are not independent; Lin & Wei 1989). Intervals on predictions: seeded draws of
-    b from N(b-hat, the clustered covariance), each with its own Breslow baseline
-    H0(t) = sum over failure times u <= t of d(u) / sum over the risk set of exp(x'b)."""
+    conflict are not independent; Lin & Wei 1989; DECISIONS DUR-4). Intervals on predictions:
+    seeded draws of b from N(b-hat, the clustered covariance), each with its own Breslow
+    baseline H0(t) = sum over failure times u <= t of d(u) / sum over the risk set of
+    exp(x'b) (DECISIONS DUR-7)."""
 
     name = "cox"
     label = "Cox proportional hazards"

@@ -175,7 +175,8 @@ class CoxParameters:
 
     @classmethod
     def packaged(cls) -> CoxParameters:
-        """The fit shipped with detente (``ucdp_cox.yaml``)."""
+        """The fit shipped with detente (``ucdp_cox.yaml``): no data and no lifelines fit at
+        run time (DECISIONS WAR-17)."""
         return cls.from_dict(packaged_document(PACKAGED_COX))
 
 

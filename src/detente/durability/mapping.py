@@ -4,7 +4,7 @@ The mapping shipped with detente is ``mapping.yaml`` next to this module (its co
 how to edit it); a user's copy is read with :func:`load_mapping`. The rule: covariates start
 at the mapping's ``context`` values (0 where not listed); each term of the deal gives every
 covariate it names a value by straight-line interpolation between the term's points; a
-covariate named by one or more terms takes the largest value they give.
+covariate named by one or more terms takes the largest value they give (DECISIONS DUR-8).
 
 The covariates are the provisions that the literature on agreement durability found to
 matter: third-party guarantees and peacekeepers (Fortna 2003, 2004), and territorial,
@@ -38,7 +38,7 @@ import yaml
 
 from detente.durability.data import COVARIATES
 from detente.errors import DetenteError
-from detente.scenario.schema import Scenario
+from detente.spec.scenario import Scenario
 
 BUILTIN = "<builtin mapping.yaml>"
 
@@ -115,7 +115,8 @@ class DealMapping:
 
     def mapped_terms(self) -> list[str]:
         """Terms that change at least one covariate and may be suggested as a change
-        (``suggest: false`` marks a term that describes a deal rather than a lever)."""
+        (``suggest: false`` marks a term that describes a deal rather than a lever, e.g. the
+        ceasefire: DECISIONS DUR-9)."""
         return [n for n, t in self.terms.items() if t.points and t.suggest]
 
 

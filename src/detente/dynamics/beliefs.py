@@ -7,7 +7,8 @@ it by Bayes' rule, :func:`bayes_update`; cheap talk only part of the way,
 :class:`BeliefGrid` is the regular grid of resolution ``m`` on the simplex (all beliefs whose
 coordinates are multiples of ``1/m``) with the Freudenthal triangulation, which writes any
 belief as a convex combination of at most ``n`` grid points (Lovejoy 1991). Interpolating a
-value function with those weights is exact at grid points and linear in between.
+value function with those weights is exact at grid points and linear in between
+(DECISIONS WAR-10).
 
 References
 ----------
@@ -68,7 +69,7 @@ def cheap_talk_update(belief: FloatArray, likelihood: FloatArray, weight: float)
     it were a costly signal with the given likelihoods; in between the likelihood is
     discounted as in a tempered ("safe") Bayesian update (Grünwald & van Ommen 2017), the
     reading of :func:`detente.profiles.mapping.tempered_update` that a profile's
-    ``cheap_talk_weight`` feeds.
+    ``cheap_talk_weight`` feeds (DECISIONS WAR-18).
 
     Examples
     --------

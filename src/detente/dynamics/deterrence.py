@@ -45,7 +45,8 @@ Banks, J. S. & Sobel, J. (1987). Equilibrium selection in signaling games. *Econ
 647-661.
 
 McKelvey, R. D., McLennan, A. M. & Turocy, T. L. Gambit: Software tools for game theory.
-https://www.gambit-project.org (the independent check in ``tests/test_deterrence.py``).
+https://www.gambit-project.org (the independent check in ``tests/test_deterrence.py``;
+pygambit is a test-only dependency, DECISIONS DET-13).
 
 McKelvey, R. D. & Palfrey, T. R. (1998). Quantal response equilibria for extensive form games.
 *Experimental Economics* 1(1), 9-41.
@@ -88,10 +89,12 @@ MESSAGES = ("none", "signal")
 """What the challenger can observe, in array index order (the plain game has only ``none``)."""
 
 TIE_TOL = 1e-12
-"""Payoff differences this small (relative to the game's payoff range) count as indifference."""
+"""Payoff differences this small (relative to the game's payoff range) count as indifference,
+resolved at 1/2 (DECISIONS DET-6)."""
 
 LAMBDA_MAX = 1e7
-"""Where :func:`trace_logit` stops: probabilities of the logit limit are within about 1/λ."""
+"""Where :func:`trace_logit` stops: probabilities of the logit limit are within about 1/λ
+(DECISIONS DET-11)."""
 
 _SOURCE = "<deterrence game>"
 
@@ -126,8 +129,8 @@ class TypePayoffs:
     defender:
         This type's payoffs.
     signal_cost:
-        What sending the signal costs this type (sunk; only used when the game is signalling).
-        Default 0.
+        What sending the signal costs this type (sunk, not hand-tying: DECISIONS DET-4; only
+        used when the game is signalling). Default 0.
     """
 
     challenger: Outcomes
@@ -145,7 +148,8 @@ class DeterrenceGame:
         Probability, in [0, 1], that Nature makes the defender resolute.
     resolute, irresolute:
         Payoffs (and signal cost) when the defender is of that type. The names are labels: the
-        solvers do not require the resolute type to prefer war to concession.
+        solvers do not require the resolute type to prefer war to concession (DECISIONS
+        DET-2).
     signalling:
         If true the defender first chooses whether to send the costly signal. Default false.
 
@@ -162,6 +166,7 @@ class DeterrenceGame:
     signalling: bool = False
 
     def __post_init__(self) -> None:
+        # DECISIONS DET-3: a frozen dataclass validated here, in one place, not pydantic
         _check_number(self.prior_resolve, "prior_resolve")
         if not 0.0 <= self.prior_resolve <= 1.0:
             raise DetenteError(
@@ -188,7 +193,7 @@ class DeterrenceGame:
                 for field in fields(Outcomes):
                     _check_number(getattr(outcomes, field.name), f"{name}.{player}.{field.name}")
             _check_number(pay.signal_cost, f"{name}.signal_cost")
-            if pay.signal_cost < 0:
+            if pay.signal_cost < 0:  # DECISIONS DET-5: a signal that pays is no costly signal
                 raise DetenteError(
                     f"is {pay.signal_cost}; a cost must be zero or positive",
                     source=_SOURCE,
@@ -300,7 +305,7 @@ def challenger_threshold(game: DeterrenceGame) -> float:
     ``p* = D_irresolute / (D_irresolute - D_resolute)``. When the resolute type fights and the
     irresolute one concedes, with gain ``g`` (concession over status quo) and cost ``c`` (status
     quo over war) this is ``p* = g / (g + c)``: escalation pays iff the probability of
-    *irresolution* exceeds ``c / (c + g)``.
+    *irresolution* exceeds ``c / (c + g)`` (DECISIONS DET-1).
 
     Returns
     -------
@@ -416,8 +421,9 @@ def all_pbe(game: DeterrenceGame) -> list[Equilibrium]:
     the message both types send, with the belief at its threshold). Off-path beliefs are
     restricted by D1 (Cho & Kreps 1987, sec. IV): after an unused message the belief puts no
     weight on a type whose set of challenger replies that would make the deviation worth it is
-    contained in the other type's set of replies that would make it strictly worth it.
-    Profiles in which both types mix need ``k_R / B_R = k_I / B_I`` exactly and are left out.
+    contained in the other type's set of replies that would make it strictly worth it
+    (DECISIONS DET-7). Profiles in which both types mix need ``k_R / B_R = k_I / B_I`` exactly
+    and are left out (DECISIONS DET-10).
 
     Returns
     -------
@@ -492,7 +498,8 @@ def solve_pbe(game: DeterrenceGame) -> Equilibrium:
     :func:`challenger_threshold`. In the signalling game :func:`all_pbe` lists the candidates;
     when there are several (it happens when the prior already deters and both types can afford
     the signal), the one whose play on the equilibrium path is nearest the limit of the logit
-    branch (:func:`trace_logit`) is returned, the selection Gambit's ``logit`` solver makes.
+    branch (:func:`trace_logit`) is returned, the selection Gambit's ``logit`` solver makes
+    (DECISIONS DET-8).
 
     Parameters
     ----------
@@ -529,6 +536,7 @@ def on_path_distance(a: Equilibrium, b: Equilibrium) -> float:
     The challenger's reply to a message counts only if both profiles send that message; the
     defender's choices are compared everywhere (its information sets are reached whenever the
     challenger escalates there, and a sequentially rational last move is the same off the path).
+    Off-path replies depend on beliefs the PBE does not pin down (DECISIONS DET-9).
     """
     diffs = [np.abs(a.resist - b.resist).ravel()]
     if a.signal is not None and b.signal is not None:
@@ -669,7 +677,7 @@ def _residual(game: DeterrenceGame, arr: _Arrays, y: FloatArray) -> FloatArray:
 
 
 def _jacobian(game: DeterrenceGame, arr: _Arrays, y: FloatArray) -> FloatArray:
-    """dH/d(z, λ), shape (n, n + 1); the z part by central differences."""
+    """dH/d(z, λ), shape (n, n + 1); the z part by central differences (DECISIONS DET-12)."""
     n = y.size - 1
     h = 1e-6
     steps = np.eye(n) * h
@@ -718,7 +726,7 @@ def _trace(game: DeterrenceGame, lam: float) -> FloatArray:
     Pseudo-arclength continuation (Allgower & Georg 1990, ch. 2): an Euler predictor along the
     tangent, a Newton corrector normal to it, and a step that grows by half after an easy
     correction and halves after a hard one or a sharp turn, so the trace follows the branch
-    through any turning point in λ instead of jumping to another branch.
+    through any turning point in λ instead of jumping to another branch (DECISIONS DET-11).
     """
     arr = _arrays(game)
     n = 2 * len(game.messages) + len(game.messages) + (2 if game.signalling else 0)

@@ -7,7 +7,7 @@ the report only call that, and :func:`resumption_hazard` builds the one a campai
 * ``model: ucdp_cox`` — :class:`DurabilityResumption`, the Cox model of
   :mod:`detente.durability` fitted on the UCDP peace agreements (its packaged numbers), fed
   the deal's terms through the durability mapping, exactly as ``detente durability predict``
-  does;
+  does (DECISIONS WAR-16);
 * ``model: weibull`` (the default) — :class:`WeibullResumption`, a placeholder
   proportional-hazards Weibull model whose parameters are judgements anchored on Fortna
   (2003, 2004): ceasefires are most fragile early (a falling hazard, shape < 1), and strong
@@ -41,7 +41,8 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from detente.dynamics.campaign import Campaign, Resumption, UcdpResumption
+from detente.errors import DetenteError
+from detente.spec.campaign import Campaign, Resumption, UcdpResumption
 
 if TYPE_CHECKING:
     from detente.durability.hazard import FittedResumptionHazard
@@ -74,7 +75,8 @@ class ResumptionHazard(Protocol):
 
 @dataclass(frozen=True)
 class WeibullResumption:
-    """The default resumption hazard (see the module docstring for the equations).
+    """The default resumption hazard (see the module docstring for the equations); it takes
+    a batch of deals and returns an array (DECISIONS WAR-11).
 
     Parameters
     ----------
@@ -169,9 +171,22 @@ def resumption_hazard(campaign: Campaign) -> ResumptionHazard:
     spec = campaign.resumption
     if isinstance(spec, UcdpResumption):
         from detente.durability.hazard import FittedResumptionHazard  # lifelines: load lazily
+        from detente.durability.mapping import parse_mapping
 
+        if spec.mapping is not None and (not spec.is_resolved or spec.resolved is None):
+            raise DetenteError(
+                f"mapping {spec.mapping!r} is not resolved yet; load the scenario with "
+                "detente.scenario.load_scenario, or call detente.scenario.resolve_references "
+                "on it",
+                where="campaign.resumption.mapping",
+            )
+        mapping = (
+            None
+            if spec.mapping is None or spec.resolved is None
+            else parse_mapping(spec.resolved.document, source=spec.resolved.source)
+        )
         return DurabilityResumption(
-            durability=FittedResumptionHazard.packaged(spec.mapping),
+            durability=FittedResumptionHazard.packaged(mapping),
             start_km2=campaign.start_territory_km2.value,
             claim_km2=spec.territory_claim_km2.value,
             outside_claim_km2=spec.territory_outside_claim_km2.value,

@@ -15,11 +15,11 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from detente.dynamics.campaign import INTENSITY_NAMES, Campaign
 from detente.dynamics.hazard import DealTerms, ResumptionHazard
 from detente.dynamics.simulate import Paths
 from detente.dynamics.solver import Solution
 from detente.errors import DetenteError
+from detente.spec.campaign import INTENSITY_NAMES, Campaign
 from detente.textfiles import write_atomic
 
 FloatArray = npt.NDArray[np.float64]
@@ -60,7 +60,8 @@ def document(
     scenario: str,
     seed: int,
 ) -> dict[str, Any]:
-    """The ``detente simulate --format json`` document."""
+    """The ``detente simulate --format json`` document. P(holds) is conditional on a deal, the
+    daily gain averages weeks still at war (DECISIONS WAR-12)."""
     arr = solution.arrays
     horizon = arr.horizon
     dates = [campaign.start + timedelta(weeks=t) for t in range(horizon + 1)]

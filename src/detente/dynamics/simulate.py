@@ -4,7 +4,8 @@ All paths advance together, one week at a time, as arrays: each path draws the m
 type from the prior, then every week its lever, offer and riposte from that type's policy,
 and its battlefield gain from the normal of the chosen intensity, season and lever. Beliefs
 are carried exactly (Bayes' rule on each path's observations, no grid); the policies are read
-at the nearest grid point. The only source of randomness is the ``numpy.random.Generator``
+at the nearest grid point (DECISIONS WAR-10). An offer reveals the type that made it
+(DECISIONS WAR-4). The only source of randomness is the ``numpy.random.Generator``
 passed in, drawn in a fixed order, so the same seed gives identical arrays.
 """
 
@@ -16,8 +17,8 @@ import numpy as np
 import numpy.typing as npt
 
 from detente.dynamics.beliefs import bayes_update, cheap_talk_update
-from detente.dynamics.campaign import ESCALATION
 from detente.dynamics.solver import Solution
+from detente.spec.campaign import ESCALATION
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]

@@ -4,10 +4,12 @@ State at the start of week ``t``: the attacker's held area ``x`` (a bin of the t
 grid), the common belief ``b`` about the mediator's type (a point of the belief grid) and
 ``h`` = 1 if the mediator riposted last week. A week runs:
 
-1. cheap talk scheduled for the week moves ``b`` part of the way Bayes' rule would;
+1. cheap talk scheduled for the week moves ``b`` by Bayes' rule on the tempered likelihood
+   ``L^λ`` (DECISIONS WAR-18);
 2. the attacker commits an intensity ``i`` (hold, press, surge) and pays ``c_A(i)``; the
-   defender pays ``c_D(i)``; choosing ``hold`` right after a riposte (``h`` = 1) costs the
-   attacker its reputation ``κ``;
+   defender pays ``c_D(i)`` (effort is committed before a ceasefire: DECISIONS WAR-1);
+   choosing ``hold`` right after a riposte (``h`` = 1) costs the attacker its reputation
+   ``κ`` (DECISIONS WAR-6);
 3. the mediator, of type ``θ``, pulls a lever ``a ~ π_θ^ρ`` (``ρ``: before/after the regime
    change), offers its terms with probability ``p_θ^ρ`` once talks are open, and answers a
    surge with a riposte (cost ``z_θ`` to the attacker) with probability ``r_θ^ρ``; the
@@ -35,7 +37,7 @@ Because each party's vote is a weakly dominant response to the continuation valu
 backward pass gives a subgame-perfect equilibrium: the attacker's intensity is a best
 response to the defender's votes and both votes are best responses to the attacker's
 intensities in every later week (Slantchev 2003 and Filson & Werner 2002 model fighting and
-bargaining in the same way, week by week).
+bargaining in the same way, week by week). No iterated best responses (DECISIONS WAR-2).
 
 References
 ----------
@@ -58,7 +60,7 @@ from scipy import sparse
 from scipy.special import ndtr
 
 from detente.dynamics.beliefs import BeliefGrid, bayes_update, cheap_talk_update
-from detente.dynamics.campaign import ESCALATION, INTENSITY_NAMES, CampaignArrays
+from detente.spec.campaign import ESCALATION, INTENSITY_NAMES, CampaignArrays
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]

@@ -4,9 +4,9 @@ The dynamic war-termination model moves the attacker's held area (km²) by a ran
 gain whose distribution depends on the attacker's intensity (hold / press / surge), the
 defender's aid and the season. Intensity is not observed, so it is inferred here as the
 hidden state of a Markov-switching model of the weekly net change (Hamilton 1989), fitted
-by EM (Baum-Welch; Dempster, Laird & Rubin 1977) in numpy, with a season covariate and a
-moving-block bootstrap over weeks (Künsch 1989; Efron & Tibshirani 1993, ch. 8) for the
-uncertainty of the fitted parameters.
+by EM (Baum-Welch; Dempster, Laird & Rubin 1977) in numpy (DECISIONS CAL-2), with a season
+covariate and a moving-block bootstrap over weeks (Künsch 1989; Efron & Tibshirani 1993,
+ch. 8) for the uncertainty of the fitted parameters.
 
 Pipeline: :func:`read_territory_series` (validated CSV ``date,occupied_km2``) →
 :func:`weekly_gains` (net change per complete week) → :func:`fit_territory` (point fit,
@@ -37,14 +37,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 
 from detente.errors import DetenteError
 from detente.textfiles import parse_number, read_text
+
+if TYPE_CHECKING:  # pandas loads when a series is read or fitted, not with a scenario
+    import pandas as pd
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -64,7 +66,7 @@ _SEASON_OF_MONTH = np.array([-1, 0, 0, 1, 1, 2, 2, 2, 2, 2, 1, 1, 0], dtype=np.i
 CALENDAR_WEIGHTS = (3 / 12, 4 / 12, 5 / 12)
 """Share of the calendar year in each season. Season shifts of the regime means are
 constrained to average to zero with these weights, so a regime's mean is its
-calendar-average weekly gain."""
+calendar-average weekly gain (DECISIONS CAL-4)."""
 
 SD_FLOOR_KM2 = 1.0
 """Lower bound on a regime's standard deviation (km²/week): stops EM from collapsing a
@@ -131,6 +133,8 @@ def read_territory_series(path: str | Path, *, max_bytes: int = MAX_TERRITORY_BY
 
 
 def _territory_rows(reader: Any, source: str) -> pd.Series:
+    import pandas as pd
+
     header: list[str] | None = None
     header_line = 1
     col: dict[str, int] = {}
@@ -243,7 +247,8 @@ def weekly_gains(
     The gain of the week ending on day *D* is ``area(D) - area(D - 7 days)``. Only complete
     weeks are returned: both ends must lie inside the series, so a partial first or last
     week is dropped. Using week-end values rather than daily differences makes the
-    one-day lag of the source (see the data README) cancel except at the week boundary.
+    one-day lag of the source (see the data README) cancel except at the week boundary
+    (DECISIONS CAL-1).
 
     Parameters
     ----------
@@ -266,6 +271,8 @@ def weekly_gains(
         For a bad index, non-finite values, a gap longer than ``max_gap_days`` or a series
         shorter than one complete week.
     """
+    import pandas as pd
+
     source = str(series.name or "<series>")
     day = week_ending.strip().upper()[:3]
     if day not in WEEKDAYS:
@@ -323,6 +330,8 @@ def weekly_gains(
 def season_of(dates: pd.DatetimeIndex | Sequence[date]) -> IntArray:
     """Index into :data:`SEASONS` of each date: 0 winter (Dec-Feb), 1 mud (Mar-Apr,
     Oct-Nov), 2 summer (May-Sep)."""
+    import pandas as pd
+
     months = pd.DatetimeIndex(list(dates)).month.to_numpy()
     out: IntArray = _SEASON_OF_MONTH[months]
     return out
@@ -330,6 +339,8 @@ def season_of(dates: pd.DatetimeIndex | Sequence[date]) -> IntArray:
 
 def _week_seasons(week_end: pd.DatetimeIndex) -> IntArray:
     """The season of each week, taken at its middle day (three days before its end)."""
+    import pandas as pd
+
     return season_of(week_end - pd.Timedelta(days=3))
 
 
@@ -650,7 +661,7 @@ def _fit_point(
 def _spurious(p: _Params, gamma: FloatArray, min_share: float) -> BoolArray:
     """Fits in which EM explains a few close weeks by a narrow regime (McLachlan & Peel
     2000, sec. 3.10): a regime with less than ``min_share`` of the weeks, or with its SD
-    at the floor :data:`SD_FLOOR_KM2`."""
+    at the floor :data:`SD_FLOOR_KM2` (DECISIONS CAL-3)."""
     small = gamma.mean(axis=1).min(axis=1) < min_share
     narrow = (p.sigma <= SD_FLOOR_KM2 * (1 + 1e-6)).any(axis=1)
     out: BoolArray = small | narrow
@@ -719,7 +730,7 @@ class TerritoryCalibration:
 
     All fields are plain (str, int, float and tuples of them) so :meth:`to_dict` is JSON
     and :meth:`from_dict` reads it back. ``boot_*`` hold the ``bootstrap`` moving-block
-    bootstrap replicates (Künsch 1989), in the same regime order.
+    bootstrap replicates (Künsch 1989), in the same regime order (DECISIONS CAL-9).
     """
 
     source: str
@@ -976,14 +987,15 @@ def fit_territory(
     ``mean``, a season shift of every regime's mean (constrained to average zero over
     the calendar); ``probs``, season-dependent transition matrices (for a mixture:
     season-dependent regime weights). ``season="auto"`` keeps the lowest BIC among
-    models of ``kind``; every candidate of both kinds is reported in ``comparison``.
+    models of ``kind``; every candidate of both kinds is reported in ``comparison``
+    (DECISIONS CAL-4, CAL-5).
 
     Parameter uncertainty comes from a moving-block bootstrap over weeks (Künsch 1989;
     Efron & Tibshirani 1993): ``bootstrap`` series of the same length are built from
     random runs of ``block_weeks`` consecutive weeks (each week keeps its season), and
     the chosen model is refitted to each from the point estimate, a quantile start and
     :data:`BOOT_RANDOM_STARTS` random starts, keeping the best admissible fit. Model
-    choice is not redone per replicate.
+    choice is not redone per replicate (DECISIONS CAL-6).
 
     Parameters
     ----------
@@ -1026,6 +1038,8 @@ def fit_territory(
     DetenteError
         For bad settings, non-finite gains or too few weeks (at least 8 per regime).
     """
+    import pandas as pd
+
     if not 1 <= regimes <= 6:
         raise DetenteError(
             f"regimes is {regimes}; use 1 to 6 (3 = hold/press/surge)", where="regimes"
@@ -1060,7 +1074,7 @@ def fit_territory(
         )
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     seed_value = None if isinstance(seed, np.random.Generator) else int(seed)
-    start_rng, boot_rng = rng.spawn(2)
+    start_rng, boot_rng = rng.spawn(2)  # DECISIONS CAL-8: one stream each, no global RNG
     seasons = _week_seasons(pd.DatetimeIndex(gains.index))
 
     fits: dict[tuple[Kind, SeasonEffect], tuple[_Params, FloatArray, float]] = {}
@@ -1104,6 +1118,7 @@ def fit_territory(
     )
 
     means_tk = _regime_means(point, seasons[None, :])[0]
+    # DECISIONS CAL-7: the fitted mean is the posterior-weighted regime means, in sample
     fitted_mean = float((gamma * means_tk).sum(axis=1).mean())
     stationary_mean: float | None = None
     if spec.season != "probs" or spec.k == 1:

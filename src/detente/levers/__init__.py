@@ -3,7 +3,7 @@
 Modules (import them directly; this package imports only :mod:`.spec`, which the scenario
 schema needs, so that importing the schema stays cheap and free of cycles):
 
-* :mod:`detente.levers.spec` lever declarations (the scenario's ``levers:``).
+* :mod:`detente.spec.levers` lever declarations (the scenario's ``levers:``).
 * :mod:`detente.levers.goals` the goal grammar of ``detente advise``.
 * :mod:`detente.levers.closed_form` the compromise model's cheapest change, in closed form.
 * :mod:`detente.levers.outcome` search against an outcome model's prediction on an issue.
@@ -12,6 +12,6 @@ schema needs, so that importing the schema stays cheap and free of cycles):
 * :mod:`detente.levers.tornado` the tornado view (JSON and plot).
 """
 
-from detente.levers.spec import Lever, Levers
+from detente.spec.levers import Lever, Levers
 
 __all__ = ["Lever", "Levers"]

@@ -23,7 +23,7 @@ point is ``w* = sqrt(a |K| / β)``. The minimum is therefore at one of the candi
 ``{w_low, w_high, w0, K / (x_v - t), w*}`` (or at ``w = 0``, where ``y`` is the others' mean),
 each checked against the box and the goal; with one lever only, the box of the other is a
 point and the formula reduces to ``Δx = (t - y0) (W + w0) / w0`` (position) or
-``w = K / (x0 - t)`` (weight).
+``w = K / (x0 - t)`` (weight). Where this applies is DECISIONS LEV-6.
 
 References
 ----------

@@ -14,7 +14,7 @@ Grammar (no spaces needed; one goal per run)::
     p_escalation<=P              war model: P(at least one surge on a path)
 
 Issue goals are evaluated with an outcome model (``--model``), war-model goals with the
-campaign's solver and Monte Carlo paths.
+campaign's solver and Monte Carlo paths (DECISIONS LEV-5).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from datetime import date
 from typing import Literal
 
 from detente.errors import DetenteError
-from detente.scenario.schema import Scenario
+from detente.spec.scenario import Scenario
 
 CAMPAIGN_METRICS = ("p_deal_by", "p_holds", "territory_km2", "p_escalation")
 PROBABILITIES = ("p_deal_by", "p_holds", "p_escalation")

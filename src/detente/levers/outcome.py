@@ -10,12 +10,13 @@ setting that meets the goal is found:
   continuous one, fewer when many levers combine), every grid point solved at once through
   the vectorised model evaluators of the sweep machinery; from the cheapest grid point that
   meets the goal each continuous lever is then moved back towards its baseline as far as the
-  goal allows (``scipy.optimize.brentq`` on the goal's margin along that lever).
+  goal allows (``scipy.optimize.brentq`` on the goal's margin along that lever; DECISIONS
+  LEV-7).
 
 When no setting meets the goal within the budget the closest grid point within the budget is
 reported instead. With draws, every option is also solved on Monte Carlo draws of the
 scenario (its distributions, or the default ±band of ``sweep --spread`` when it has none) and
-``p_reach`` is the share of draws in which the goal is met.
+``p_reach`` is the share of draws in which the goal is met (DECISIONS LEV-10).
 """
 
 from __future__ import annotations
@@ -32,10 +33,10 @@ from detente.errors import DetenteError
 from detente.levers.closed_form import Box, cheapest_change
 from detente.levers.goals import Goal
 from detente.levers.result import Option
-from detente.levers.spec import GRID_POINTS, ResolvedLever, ScenarioTarget, parse_scenario_target
 from detente.models.base import IssueProblem, OutcomeModel, issue_problems
 from detente.models.compromise import Compromise
-from detente.scenario.schema import Scenario
+from detente.spec.levers import GRID_POINTS, ResolvedLever, ScenarioTarget, parse_scenario_target
+from detente.spec.scenario import Scenario
 from detente.uncertainty.evaluators import solve_batch
 from detente.uncertainty.sampling import ScenarioDraws, draw, uncertain_numbers, with_default_spread
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from detente.levers.goals import Goal
-from detente.levers.spec import ResolvedLever
 from detente.levers.tornado import TornadoBar
+from detente.spec.levers import ResolvedLever
 
 SCHEMA_VERSION = 1
 Status = Literal["already_met", "reached", "unreachable"]
@@ -47,7 +47,7 @@ class Option:
 
 def rank(options: list[Option]) -> list[Option]:
     """Options that meet the goal by cost, then the others by shortfall and cost; one option
-    per distinct set of changes (the baseline, no change, is left out)."""
+    per distinct set of changes (the baseline, no change, is left out; DECISIONS LEV-8)."""
     seen: set[tuple[tuple[str, float], ...]] = {()}
     out = []
     for opt in sorted(options, key=lambda o: (not o.meets, 0 if o.meets else o.shortfall, o.cost)):

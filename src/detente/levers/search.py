@@ -17,11 +17,11 @@ from detente.errors import DetenteError
 from detente.levers.goals import parse_goal
 from detente.levers.outcome import search_issue
 from detente.levers.result import Advice, rank, verdict
-from detente.levers.spec import actor_levers
 from detente.levers.tornado import TornadoBar, sort_bars
 from detente.levers.war import DEFAULT_MAX_EVALS, CampaignLevers
 from detente.models import get_model
-from detente.scenario.schema import Scenario
+from detente.spec.levers import ResolvedLever, lever_baseline
+from detente.spec.scenario import Scenario
 
 DEFAULT_MODEL = "compromise"
 
@@ -138,3 +138,30 @@ def advise(
         seconds=time.perf_counter() - start,
         notes=notes,
     )
+
+
+def actor_levers(scenario: Scenario, actor: str) -> list[ResolvedLever]:
+    """The levers ``actor`` pulls in ``scenario``, with their baselines.
+
+    Raises
+    ------
+    DetenteError
+        For an unknown actor or an actor without levers (naming the ones that have some).
+    """
+    if actor not in scenario.actor_names:
+        raise DetenteError(
+            f"unknown actor {actor!r}; use one of: {', '.join(scenario.actor_names)}",
+            where="--actor",
+        )
+    mine = [lv for lv in scenario.levers if lv.actor == actor]
+    if not mine:
+        with_levers = sorted({lv.actor for lv in scenario.levers})
+        fix = (
+            f"pick one of: {', '.join(with_levers)}"
+            if with_levers
+            else "declare some under 'levers:' in the scenario (docs/levers.md)"
+        )
+        raise DetenteError(f"actor {actor!r} has no levers in the scenario; {fix}", where="--actor")
+    actors = {a.name: a for a in scenario.actors}
+    dumped = scenario.campaign.model_dump(mode="json") if scenario.campaign else None
+    return [ResolvedLever(lv, lever_baseline(lv, actors, dumped)) for lv in mine]

@@ -18,10 +18,12 @@ chosen in this order (a documented enumeration, ``docs/levers.md``):
    end-of-range effect and the effects added up (an additive screen: a strongly
    super-additive pair of levers can be missed). At most ``max_evals`` evaluations are spent
    in all; the best option found so far is reported if the cap is hit (and a note says so).
+   (DECISIONS LEV-9.)
 
 P(reach): for ``territory_km2`` the share of paths whose area meets the threshold; for the
 probabilities the normal approximation ``Φ(±(p̂ - threshold) / se)`` with the Monte Carlo
-standard error of ``p̂`` (paths for P(deal) and P(escalation), deals for P(holds)).
+standard error of ``p̂`` (paths for P(deal) and P(escalation), deals for P(holds);
+DECISIONS LEV-10).
 """
 
 from __future__ import annotations
@@ -36,7 +38,6 @@ from typing import Any
 import numpy as np
 from scipy.special import ndtr
 
-from detente.dynamics.campaign import ESCALATION, Campaign, with_overrides
 from detente.dynamics.hazard import resumption_hazard
 from detente.dynamics.report import deal_terms
 from detente.dynamics.simulate import simulate
@@ -44,8 +45,10 @@ from detente.dynamics.solver import solve
 from detente.errors import DetenteError
 from detente.levers.goals import Goal
 from detente.levers.result import Option
-from detente.levers.spec import ResolvedLever, campaign_overrides
 from detente.levers.tornado import TornadoBar
+from detente.scenario.overrides import with_overrides
+from detente.spec.campaign import ESCALATION, Campaign
+from detente.spec.levers import ResolvedLever, campaign_overrides
 
 DEFAULT_MAX_EVALS = 24
 Setting = tuple[float, ...]
@@ -66,6 +69,7 @@ def campaign_metric(
     if goal.metric == "p_holds":
         if not done.any():
             return None, 0.0
+        # DECISIONS LEV-11: the campaign's own resumption hazard, conditional on a deal
         hazard = resumption_hazard(campaign)
         p = hazard.p_holds(deal_terms(campaign, paths), float(goal.arg or 0))
         se = float(p.std(ddof=1) / math.sqrt(p.size)) if p.size > 1 else 0.0

@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from detente.scenario.schema import Scenario
+from detente.spec.scenario import Scenario
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,8 @@ class IssueProblem:
     actors: names, length n.
     position: (n,) positions on the issue's scale.
     salience: (n,) saliences on 0-100.
-    capability: (n,) capabilities, any non-negative unit (only ratios matter).
+    capability: (n,) capabilities, any non-negative unit (only ratios matter: DECISIONS
+        SCN-5).
     status_quo: the reference point, or NaN where unknown.
     scale: (low, high) of the issue's scale.
     context: procedural facts some models use: ``"veto"`` (bool (n,), actors whose consent
@@ -135,7 +136,11 @@ class Forecast:
 
 
 def issue_problems(scenario: Scenario) -> list[tuple[str, IssueProblem]]:
-    """Split a scenario into one :class:`IssueProblem` per issue (actors with a stance only)."""
+    """Split a scenario into one :class:`IssueProblem` per issue (actors with a stance only).
+
+    An actor without a stance on an issue takes no part in it: it is left out of that
+    issue's problem, not given salience 0 (DECISIONS SCN-2).
+    """
     arr = scenario.arrays()
     problems = []
     vetoes = np.isin(arr.actors, scenario.veto_players)

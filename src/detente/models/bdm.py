@@ -20,7 +20,7 @@ numbers could not be checked when this was written, so cite the paper by section
 these labels. The reconstruction's free choices (win-probability denominator, compromise
 selection, the unreachable capitulation branch, the median tie rule) follow the open
 re-implementation (jmckib/bdm-scholz-expected-utility-model) whose author reports that it
-reproduces Scholz et al.'s results; they are listed in the model's decision log.
+reproduces Scholz et al.'s results; they are listed in docs/DECISIONS.md as BDM-1 to BDM-11.
 
 :func:`simulate` takes and returns arrays with leading batch axes (``(..., n)``), so Monte
 Carlo draws are solved in one call. The round's functions work actor-first with the batch
@@ -221,7 +221,8 @@ def win_probability(
     ``P_ij + P_ji = 1`` (``rule="bdm"``: the pairwise normalization that re-implementation's
     author proposes as closer to Bueno de Mesquita's intent). The Scholz denominator makes
     every ``P_ij`` small; the two rules give very different dynamics. Since
-    ``sum_{a,b} |v_k(a,b)| = sum_{a,b} (N_ab + N_ba)``, ``Z`` is twice the sum of ``N``.
+    ``sum_{a,b} |v_k(a,b)| = sum_{a,b} (N_ab + N_ba)``, ``Z`` is twice the sum of ``N``
+    (DECISIONS BDM-2).
     ``P_ii = 0``; when nobody's vote is nonzero (zero saliences or capabilities), ``P = 0``.
     """
     support = support_matrix(split, distance, weight, risk)
@@ -242,7 +243,8 @@ def challenge_utilities(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Expected utilities of challenging, both from actor ``i``'s point of view, (n, n, ...).
 
-    With ``i``'s risk exponent ``r = r_i`` (Scholz et al. 2011; Bueno de Mesquita 1994, 1997)::
+    With ``i``'s risk exponent ``r = r_i`` for both sides (DECISIONS BDM-6; Scholz et al.
+    2011; Bueno de Mesquita 1994, 1997)::
 
         U_s(ij)  = 2 - 4 (0.5 - 0.5 d_ij)^r      utility of a successful challenge    (E3)
         U_f(ij)  = 2 - 4 (0.5 + 0.5 d_ij)^r      utility of a failed challenge        (E4)
@@ -304,7 +306,7 @@ def risk_exponents(
     At ``r = 1``, E3-E7 reduce to ``U_s = 2 d``, ``U_f = -2 d``, ``U_sq = 0`` and
     ``EU_i(j->i) = 2 d_ij [1 - 2 s_i (1 - P_ji)]``, which is what is computed (``q`` drops
     out). When every ``D_i`` is equal (one actor, identical positions), ``R_i = 0`` and
-    ``r_i = 1``.
+    ``r_i = 1`` (DECISIONS BDM-5).
     """
     prob = win_probability(split, distance, weight, None, rule)
     reach = distance.sum(axis=1)  # sum_j d_ij
@@ -346,10 +348,10 @@ def best_offers(
     ``(|own| x_i + |other| x_j) / (|own| + |other|)``, the rule of Scholz et al.'s code as
     reported by the re-implementation; ``"nearest"`` takes the compromise needing the smallest
     move, which, per the re-implementation's author, is how the paper's text and Bueno de
-    Mesquita describe the choice.
+    Mesquita describe the choice (DECISIONS BDM-3).
     Ties go to the lower-numbered proposer. With ``capitulation=False`` (the default) the
     capitulation branch is off, as in the re-implementation, where it can never fire; an actor
-    in that region then receives no offer from ``j``.
+    in that region then receives no offer from ``j`` (DECISIONS BDM-4).
     """
     if compromise not in _COMPROMISE_CHOICES:
         raise ValueError(
@@ -433,7 +435,8 @@ class BdmPath:
 
     @cached_property
     def median(self) -> np.ndarray:
-        """(..., T + 1) pairwise-vote (weighted) median after each round."""
+        """(..., T + 1) pairwise-vote (weighted) median after each round, the midpoint on
+        exact ties (DECISIONS BDM-8)."""
         return self._median(self.trajectory)
 
     @cached_property
@@ -471,13 +474,14 @@ def simulate(
     compromise: CompromiseChoice = "scholz",
     capitulation: bool = False,
 ) -> BdmPath:
-    """Run the model for up to ``rounds`` rounds, all actors moving simultaneously.
+    """Run the model for up to ``rounds`` rounds, all actors moving simultaneously, the range
+    of the initial positions fixed for the run (DECISIONS BDM-7).
 
     Each round: risk exponents from the current positions (E8-E9), then offers under those
     exponents (E1-E7) and moves (:func:`best_offers`). The run stops after ``rounds`` rounds or
     at the first round in which no actor moves by more than ``tol``; that round is not
     recorded (its positions equal the last row up to ``tol``). With batch axes, rows converged
-    earlier are held fixed while the others continue.
+    earlier are held fixed while the others continue (DECISIONS BDM-10).
 
     Parameters
     ----------
@@ -549,7 +553,7 @@ class ExpectedUtility(OutcomeModel):
     is the pairwise-vote (weighted) median after the last round (``outcome="median"``, Bueno
     de Mesquita 1994) or the weighted mean (``outcome="mean"``). With the defaults it
     reproduces the open re-implementation's run of the EC car-emissions example (whose author
-    reports that it matches Scholz et al.'s own results).
+    reports that it matches Scholz et al.'s own results; DECISIONS BDM-1).
 
     Parameters
     ----------
@@ -596,7 +600,8 @@ class ExpectedUtility(OutcomeModel):
 
     def run(self, position: np.ndarray, salience: np.ndarray, capability: np.ndarray) -> BdmPath:
         """The run on (..., n) arrays, saliences on the scenario's 0-100 scale (rescaled to
-        0-1 here); leading axes are batch axes, e.g. Monte Carlo draws."""
+        0-1 here, capabilities used raw: DECISIONS BDM-9); leading axes are batch axes, e.g.
+        Monte Carlo draws."""
         return simulate(
             position,
             np.asarray(salience, dtype=float) / 100.0,

@@ -13,7 +13,7 @@ def weighted_median(position: np.ndarray, weight: np.ndarray) -> np.ndarray:
 
     The median interval runs from the first position at which the cumulative weight reaches
     half the total to the first at which it exceeds half; its midpoint is returned. The two
-    coincide unless the weight splits exactly in half (docs/DECISIONS.md, D-004).
+    coincide unless the weight splits exactly in half (docs/DECISIONS.md, SCN-4).
     """
     position = np.asarray(position, dtype=float)
     w = effective_weights(weight)

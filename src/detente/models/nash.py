@@ -27,7 +27,8 @@ def nash_gains(
 
     ``U_i(x) - U_i(d) = |d - x_i|^p - |x - x_i|^p`` for the loss ``|x - x_i|^p`` (p = 2
     quadratic, p = 1 linear). A salience factor on the loss is left out: the Nash solution is
-    invariant to rescaling each actor's utility, so it would cancel (Nash 1950, axiom 1).
+    invariant to rescaling each actor's utility, so it would cancel (Nash 1950, axiom 1):
+    salience enters the exponents instead (DECISIONS NASH-2).
     ``x`` may be a scalar (result shape (n,)) or an array (result shape x.shape + (n,)).
     """
     x_arr = np.asarray(x, dtype=float)[..., None]
@@ -68,6 +69,7 @@ def _limit(position: np.ndarray, power: np.ndarray, utility: str) -> float:
     """The Nash solution as the disagreement point moves far away (Achen 2006).
 
     Quadratic losses give the power-weighted mean, linear losses the power-weighted median.
+    The model's answer where the status quo is unknown (DECISIONS NASH-3).
     """
     if utility == "quadratic":
         return float(weighted_mean(position, power))
@@ -83,7 +85,8 @@ class NashBargaining(OutcomeModel):
     .. math:: x^* = \\arg\\max_x \\sum_i w_i \\log\\big(U_i(x) - U_i(d)\\big),
               \\qquad U_i(x) = -|x - x_i|^p,
 
-    with ``p = 2`` (quadratic loss, Achen 2006) or ``p = 1`` (linear loss). Bargaining power
+    with ``p = 2`` (quadratic loss, Achen 2006; the default, DECISIONS NASH-1) or ``p = 1``
+    (linear loss). Bargaining power
     ``w_i`` is capability × salience (``power="capability_salience"``, the "effective power"
     of Achen 2006, eq. 3, and the salience-weighted NBS of Schneider, Finke & Bailer 2010) or
     capability alone (``power="capability"``). A salience factor inside ``U_i`` would have no
@@ -98,7 +101,7 @@ class NashBargaining(OutcomeModel):
 
     Actors who cannot gain. The unrestricted NBS gives every actor a veto: if some actor sits
     at the status quo, or actors lie on both sides of it, the only point all weakly prefer is
-    the status quo itself. ``losers`` chooses what happens then:
+    the status quo itself. ``losers`` chooses what happens then (DECISIONS NASH-4):
 
     - ``"veto"``: Nash's individual rationality for everyone; the outcome is the status quo.
     - ``"outvoted"`` (default): the actors on the side of the status quo that holds a strict
@@ -112,7 +115,7 @@ class NashBargaining(OutcomeModel):
     e.g. the belligerents of a war) can block under every rule: a deal must leave each of
     them at least as well off as the status quo. If they stand on opposite sides of the
     status quo, or one sits on it, the status quo stays; otherwise the actors on their side
-    bargain (Tsebelis 2002, veto players; docs/DECISIONS.md, D-006).
+    bargain (Tsebelis 2002, veto players; docs/DECISIONS.md, SCN-6).
 
     Actors with zero power do not constrain the outcome. The solution is sought on the open
     interval where every bargaining actor gains; the objective is strictly concave there, so
@@ -220,7 +223,7 @@ class NashBargaining(OutcomeModel):
         xtol = 1e-12 * max(span, 1.0)
         if nash_slope(a, x, w, d, p) > 0 > nash_slope(b, x, w, d, p):
             # The log Nash product is strictly concave on (lo, hi): its slope falls from
-            # +inf to -inf and crosses zero once, at the maximum.
+            # +inf to -inf and crosses zero once, at the maximum (DECISIONS NASH-5).
             best = float(brentq(nash_slope, a, b, args=(x, w, d, p), xtol=xtol, rtol=1e-15))
         else:  # numerically flat ends; fall back on the bounded minimiser
 

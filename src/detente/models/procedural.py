@@ -44,7 +44,7 @@ def winset(problem: IssueProblem) -> tuple[float, float]:
     "COD"``) the European Parliament (actor ``"ep"``) must also weakly prefer it. This is the
     one-dimensional winset of Tsebelis (2002) with the Council's QMV pivots (Steunenberg &
     Selck 2006). The status quo is always inside. Without a known status quo or Council votes
-    in ``context``, the whole scale.
+    in ``context``, the whole scale. The semantics are DECISIONS DEU-6.
     """
     d = float(problem.status_quo)
     votes = problem.context.get("council_votes")

@@ -34,11 +34,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from detente.dynamics.campaign import Campaign
 from detente.errors import DetenteError
 from detente.profiles.mapping import load_mapping, profile_to_parameters
 from detente.profiles.profile import load_profile
-from detente.scenario.schema import Scenario, Sourced
+from detente.spec.campaign import Campaign
+from detente.spec.scenario import Scenario, Sourced
 
 UNIFORM_SD = 1.0 / math.sqrt(12.0)
 """SD of the uniform distribution on [0, 1]: a type prior that knows nothing."""
@@ -101,7 +101,8 @@ def _note(profile: ProfileInput, parameter: str, value: float) -> str:
 
 def apply_to_campaign(campaign: Campaign, profile: ProfileInput) -> tuple[Campaign, list[Applied]]:
     """The campaign with the profile's ``cheap_talk_weight`` and ``type_prior_spread``
-    applied (see the module docstring), and what changed."""
+    applied (see the module docstring), and what changed. The profile is read as the record
+    of the campaign's mediator (DECISIONS WAR-19)."""
     applied: list[Applied] = []
     data: dict[str, Any] = campaign.model_dump(mode="json")
     params = profile.parameters
@@ -162,7 +163,7 @@ def apply_to_scenario(
 ) -> tuple[Scenario, list[Applied]]:
     """The scenario with the profile's ``position_shift`` applied to the profiled actor
     (default: the actor named like the profile's ``dyad.source``) towards the target actor
-    (default: named like ``dyad.target``), and what changed.
+    (default: named like ``dyad.target``), and what changed (DECISIONS WAR-20).
 
     Raises
     ------

@@ -43,7 +43,8 @@ class Estimate:
 
 
 def week_start(dates: pd.Series | pd.DatetimeIndex) -> pd.DatetimeIndex:
-    """The Monday starting each date's ISO week."""
+    """The Monday starting each date's ISO week (empty weeks are missing, not zero:
+    DECISIONS PRO-4)."""
     idx = pd.DatetimeIndex(dates).normalize()
     return idx - pd.to_timedelta(idx.dayofweek, unit="D")
 
@@ -185,7 +186,8 @@ def bootstrap_weeks(
 def net_cooperation(
     weekly: pd.DataFrame, *, n_boot: int = 2000, seed: int | np.random.Generator = 0
 ) -> Estimate:
-    """Mean Goldstein weight of the dyad's events, with a week-bootstrap 95% interval.
+    """Mean Goldstein weight of the dyad's events, with a week-bootstrap 95% interval
+    (DECISIONS PRO-5).
 
     Parameters
     ----------
@@ -219,7 +221,8 @@ def largest_moves(
     per_move: int = 5,
     min_week_events: int = 3,
 ) -> list[dict[str, object]]:
-    """The largest week-on-week changes of net cooperation and the events behind them.
+    """The largest week-on-week changes of net cooperation and the events behind them, among
+    weeks with at least ``min_week_events`` events (DECISIONS PRO-9).
 
     Parameters
     ----------

@@ -63,7 +63,7 @@ EVENT_COLUMNS = (
 
 @dataclass(frozen=True)
 class CameoEntry:
-    """One row of the shipped CAMEO table."""
+    """One row of the shipped CAMEO table (``goldstein``: the ICEWS values, DECISIONS PRO-2)."""
 
     code: str
     name: str
@@ -126,7 +126,7 @@ def read_events(
         ``None`` (default): use the file's ``quad_class`` where present, otherwise the ICEWS
         convention. ``"icews"`` or ``"gdelt"``: recode every event from the CAMEO table with
         that convention (they differ only on root 05, which ICEWS counts as verbal and GDELT as
-        material cooperation).
+        material cooperation; DECISIONS PRO-1).
     max_bytes:
         Refuse files larger than this (default 200 MiB).
 
@@ -329,7 +329,7 @@ def filter_events(
         Keep only rows whose ``dataset`` is one of these. Without it, a window holding rows of
         more than one dataset is an error: the ICEWS benchmark files overlap (ICEWS14 and the
         ICEWS05-15 sample in 2014; ICEWS18 and the raw sample in June 2018), so mixing them
-        would count the same fact twice.
+        would count the same fact twice (DECISIONS PRO-3).
     state_only:
         Keep only events whose source and target are both flagged as state actors (needs the
         ``source_is_state`` / ``target_is_state`` columns).

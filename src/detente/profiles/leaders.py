@@ -5,7 +5,7 @@ leaders: the Verbs In Context System (VICS) operational-code indices (Walker, Sc
 1998) and Hermann's (2003) leadership-trait analysis (LTA), both computed by Profiler Plus
 from the leader's public words. A leader's index is placed as a percentile among the 130
 leaders (the authors' norm group). The authors consider scores behind fewer than 4,000 words
-unreliable; detente says so.
+unreliable; detente says so (DECISIONS PRO-12).
 
 References
 ----------
@@ -114,7 +114,7 @@ def psycl_years() -> pd.DataFrame:
 
 def find_leader(query: str) -> str:
     """The PsyCL name matching ``query``: case-, accent- and spacing-insensitive; a full name,
-    a last name, or a unique part of a name.
+    a last name, or a unique part of a name; one clear typo is accepted (DECISIONS PRO-13).
 
     Raises
     ------

@@ -3,7 +3,8 @@
 The shipped mapping is ``profiles/mapping.yaml``; every parameter is a clipped linear function
 of named profile features, hence monotone in each feature in the direction of its weight. The
 mapping is a modelling judgement, not an estimate: it is documented, versioned and meant to be
-edited (see docs/profiles.md and the decisions log).
+edited (see docs/profiles.md and docs/DECISIONS.md, PRO-10). Leader features are not mapped
+by the shipped mapping (DECISIONS PRO-14).
 
 References
 ----------
@@ -223,7 +224,7 @@ def tempered_update(prior: float, likelihood_ratio: float, weight: float) -> flo
     ``posterior odds = prior odds * likelihood_ratio ** weight``: ``weight = 1`` is Bayes' rule,
     ``weight = 0`` ignores the message (cheap talk carries no information, Crawford & Sobel
     1982), in between discounts it (Grünwald & van Ommen 2017). ``cheap_talk_weight`` from the
-    mapping is meant as ``weight``.
+    mapping is meant as ``weight`` (DECISIONS PRO-11).
 
     Parameters
     ----------

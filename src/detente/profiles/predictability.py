@@ -10,6 +10,8 @@ absolute claim):
 - the mean Shannon entropy (bits, at most 2) of the weekly quad-class mix, with the
   Miller-Madow small-sample correction so that quiet weeks do not look spuriously regular.
 
+Both are confounded with volume, in opposite directions (DECISIONS PRO-8).
+
 References
 ----------
 Schrodt, P. A., & Gerner, D. J. (1997). Empirical indicators of crisis phase in the Middle

@@ -96,7 +96,7 @@ class LeadLag:
 def say_do_gap(
     weekly: pd.DataFrame, *, n_boot: int = 2000, seed: int | np.random.Generator = 0
 ) -> dict[str, object]:
-    """Cooperativeness of words minus cooperativeness of deeds.
+    """Cooperativeness of words minus cooperativeness of deeds (DECISIONS PRO-6).
 
     Parameters
     ----------
@@ -206,7 +206,8 @@ def lead_lag(
     prewhiten: bool = True,
     min_pairs: int = 8,
 ) -> LeadLag:
-    """Cross-correlogram of ``words`` with ``deeds`` ``k`` weeks later, with permutation tests.
+    """Cross-correlogram of ``words`` with ``deeds`` ``k`` weeks later, with permutation tests
+    (DECISIONS PRO-7).
 
     Parameters
     ----------

@@ -9,7 +9,6 @@ from detente.report.sections import (
     Section,
     add_section,
     register_section,
-    registered_sections,
     remove_section,
 )
 
@@ -33,4 +32,8 @@ def __getattr__(name: str) -> object:
         from detente.report import html
 
         return getattr(html, name)
+    if name == "registered_sections":
+        from detente.report import catalog
+
+        return catalog.registered_sections
     raise AttributeError(name)

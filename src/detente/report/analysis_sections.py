@@ -1,4 +1,5 @@
-"""The report's uncertainty and campaign sections, registered at import (orders 60-79).
+"""The report's uncertainty and campaign sections, registered at import (orders 60-79; built
+in, not an entry point: DECISIONS REP-1).
 
 * ``montecarlo`` (60): Monte Carlo distributions of every outcome model's forecast per issue,
   from a sweep of the scenario's distributions (the documented default band where it has
@@ -21,14 +22,14 @@ from typing import Any
 
 import numpy as np
 
-from detente.dynamics.campaign import Campaign
 from detente.dynamics.hazard import resumption_hazard
 from detente.dynamics.report import document, p_deal_by_date
 from detente.dynamics.simulate import simulate
 from detente.dynamics.solver import Solution, solve
 from detente.report import plots
 from detente.report.sections import Plot, ReportContext, Section, esc, register_section, table
-from detente.scenario.schema import Scenario
+from detente.spec.campaign import Campaign
+from detente.spec.scenario import Scenario
 from detente.uncertainty.sampling import uncertain_numbers, with_default_spread
 from detente.uncertainty.sensitivity import index_rows, sensitivity
 from detente.uncertainty.sweep import resolve_models, sweep

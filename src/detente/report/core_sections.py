@@ -15,7 +15,7 @@ from detente.report.sections import (
     register_section,
     table,
 )
-from detente.scenario.schema import Scenario, Sourced
+from detente.spec.scenario import Scenario, Sourced
 
 
 def _num(x: Sourced | None) -> str:

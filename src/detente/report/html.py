@@ -14,13 +14,9 @@ from typing import Any
 
 from detente import __version__
 from detente.errors import DetenteError
-from detente.report.sections import (
-    ReportContext,
-    ReportSectionSpec,
-    Section,
-    registered_sections,
-)
-from detente.scenario.schema import Scenario
+from detente.report.catalog import registered_sections
+from detente.report.sections import ReportContext, ReportSectionSpec, Section
+from detente.spec.scenario import Scenario
 from detente.textfiles import write_atomic
 
 

@@ -23,7 +23,7 @@ import numpy as np
 
 from detente.errors import DetenteError
 from detente.models import Forecast
-from detente.scenario.schema import Scenario
+from detente.spec.scenario import Scenario
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

@@ -4,7 +4,8 @@ A section is a callable ``render(context) -> Section | None``: it gets the
 :class:`ReportContext` (the scenario, every model's forecast computed once, and the seed) and
 returns the section to show, or ``None`` where it does not apply (e.g. a campaign fan chart for
 a scenario without a campaign). The report core only iterates :func:`registered_sections` in
-``order``; it knows nothing about what a section shows.
+``order`` (:mod:`detente.report.catalog` loads the built-in and plug-in sections); it knows
+nothing about what a section shows.
 
 Adding a section, without editing the report core, is either
 
@@ -28,16 +29,14 @@ import html
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Any
 
 from detente.models import MODELS, Forecast
-from detente.scenario.schema import Scenario
+from detente.spec.scenario import Scenario
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-ENTRY_POINT_GROUP = "detente.report_sections"
 DEFAULT_ORDER = 100
 
 
@@ -103,7 +102,6 @@ class ReportSectionSpec:
 
 
 _REGISTRY: dict[str, ReportSectionSpec] = {}
-_ENTRY_POINTS_LOADED = False
 
 
 def register_section(
@@ -127,30 +125,6 @@ def add_section(spec: ReportSectionSpec) -> None:
 def remove_section(name: str) -> None:
     """Unregister a section (for tests and for callers that want a shorter report)."""
     _REGISTRY.pop(name, None)
-
-
-def _load_entry_points() -> None:
-    global _ENTRY_POINTS_LOADED
-    if _ENTRY_POINTS_LOADED:
-        return
-    _ENTRY_POINTS_LOADED = True
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
-        obj = ep.load()
-        if isinstance(obj, ReportSectionSpec):
-            add_section(obj)
-        elif callable(obj):
-            add_section(ReportSectionSpec(name=ep.name, render=obj))
-
-
-def registered_sections() -> list[ReportSectionSpec]:
-    """Every registered section (built-in, decorated, entry points), in report order."""
-    from detente.report import (  # noqa: F401  (registers the built-in ones)
-        analysis_sections,
-        core_sections,
-    )
-
-    _load_entry_points()
-    return sorted(_REGISTRY.values(), key=lambda s: (s.order, s.name))
 
 
 def esc(text: object) -> str:

@@ -11,7 +11,7 @@ from detente.scenario.io import (
     to_frame,
     to_yaml,
 )
-from detente.scenario.schema import Actor, Issue, Scenario, ScenarioArrays, Sourced, Stance
+from detente.spec.scenario import Actor, Issue, Scenario, ScenarioArrays, Sourced, Stance
 
 __all__ = [
     "Actor",

@@ -12,16 +12,19 @@ import io
 import math
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import yaml
 
 from detente.errors import DetenteError
 from detente.scenario.builtin import builtin_names, builtin_text
-from detente.scenario.schema import Scenario
+from detente.scenario.resolve import PACKAGED, FileResolver, Resolver, resolve_references
 from detente.scenario.validation import validate_scenario
+from detente.spec.scenario import Scenario
 from detente.textfiles import parse_number, read_text
+
+if TYPE_CHECKING:  # pandas loads only when a frame is made or read
+    import pandas as pd
 
 MAX_SCENARIO_BYTES = 5_000_000
 """Scenario files larger than this are refused (a hand-written scenario is a few kB)."""
@@ -35,11 +38,19 @@ BDM_COLUMNS = {
 }
 
 
-def load_scenario(spec: str | Path) -> Scenario:
-    """A built-in scenario by name, or a scenario file (.yaml/.yml, KTAB or BDM .csv)."""
+def load_scenario(spec: str | Path, *, resolver: Resolver | None = None) -> Scenario:
+    """A built-in scenario by name, or a scenario file (.yaml/.yml, KTAB or BDM .csv), with
+    the files it names resolved (:func:`~detente.scenario.resolve.resolve_references`).
+
+    ``resolver`` reads those files: by default packaged names only for a built-in, and
+    packaged names or files (relative to the working directory) for a scenario file.
+    The ``parse_*`` functions read no file and leave references unresolved.
+    """
     text_spec = str(spec)
     if text_spec in builtin_names():
-        return parse_yaml(builtin_text(text_spec), source=f"built-in {text_spec}")
+        source = f"built-in {text_spec}"
+        scenario = parse_yaml(builtin_text(text_spec), source=source)
+        return resolve_references(scenario, resolver or PACKAGED, source=source)
     path = Path(spec)
     if not path.exists():
         known = ", ".join(builtin_names())
@@ -48,7 +59,8 @@ def load_scenario(spec: str | Path) -> Scenario:
             source=text_spec,
         )
     text = read_text(path, MAX_SCENARIO_BYTES, what="scenario")
-    return parse_text(text, suffix=path.suffix, source=str(path), name=path.stem)
+    scenario = parse_text(text, suffix=path.suffix, source=str(path), name=path.stem)
+    return resolve_references(scenario, resolver or FileResolver(), source=str(path))
 
 
 def parse_text(text: str, *, suffix: str, source: str, name: str = "scenario") -> Scenario:
@@ -261,6 +273,7 @@ def parse_bdm_csv(text: str, *, source: str = "<bdm csv>", name: str = "scenario
     if not actors:
         raise DetenteError("has a header but no actor rows; add one row per actor", source=source)
     positions = [a["stances"]["issue"]["position"] for a in actors]  # type: ignore[index]
+    # DECISIONS SCN-1: the 0-100 scale, widened to the data where they go beyond it
     hi = 100.0 if max(positions) <= 100 else float(max(positions))
     lo = 0.0 if min(positions) >= 0 else float(min(positions))
     data = {"name": name, "issues": [{"name": "issue", "scale": [lo, hi]}], "actors": actors}
@@ -273,6 +286,8 @@ def to_frame(scenario: Scenario) -> pd.DataFrame:
     Columns: actor, issue, position, salience, capability (issue-specific where given,
     otherwise the actor's), plus the notes as ``*_note`` columns.
     """
+    import pandas as pd
+
     records: list[dict[str, Any]] = []
     for actor in scenario.actors:
         for issue in scenario.issues:
@@ -307,6 +322,8 @@ def from_frame(
     differing ones become issue-specific). ``issues`` optionally gives per-issue metadata
     (labels, scale, status_quo) keyed by issue name.
     """
+    import pandas as pd
+
     missing = [c for c in FRAME_COLUMNS if c not in frame.columns]
     if missing:
         raise DetenteError(

@@ -9,8 +9,8 @@ becomes ``"what-if: was <old value>"`` so a report never shows a stale source fo
 changed scenario goes through the same validation as a loaded file, so an out-of-range value
 gets the same one-line message (source ``what-if``).
 
-The web app's sliders and any later sweep use this; the scenario package does not depend on
-it.
+The web app's sliders and any later sweep use this. :func:`with_overrides` does the same for
+a campaign's ``KEY=VALUE`` what-ifs (``detente simulate --what-if``).
 """
 
 from __future__ import annotations
@@ -19,9 +19,14 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
+import yaml
+from pydantic import ValidationError
+
 from detente.errors import DetenteError
-from detente.scenario.schema import Scenario
+from detente.scenario.resolve import PACKAGED, Resolver, resolve_campaign
 from detente.scenario.validation import validate_scenario
+from detente.spec.campaign import Campaign
+from detente.spec.scenario import Scenario
 
 SOURCE = "what-if"
 MAX_PATH_LENGTH = 500
@@ -146,3 +151,87 @@ def _assign(container: Any, key: Any, value: float, path: str) -> None:
         container[key] = float(value)
     else:
         raise _fail(path, f"{key!r} is not a number; only numbers can be overridden")
+
+
+def with_overrides(
+    campaign: Campaign, overrides: list[str], resolver: Resolver = PACKAGED
+) -> Campaign:
+    """A copy of ``campaign`` with ``KEY=VALUE`` overrides applied and validated again.
+
+    ``KEY`` is a dotted path into the campaign (list items by index), e.g.
+    ``mediator.types.presses_russia.after.riposte_probability``; ``VALUE`` is read as YAML
+    (``0.8``, ``fixed_terms``, ``2025-03-01``). A sourced number keeps its shape and gets
+    the note ``what-if override``. A reference the override changes (the battlefield's
+    calibration, the resumption mapping) is read again by ``resolver`` (default: packaged
+    names only); references it leaves alone are kept as resolved.
+
+    Raises
+    ------
+    DetenteError
+        Naming the key and the fix, for a malformed override, an unknown key or a value the
+        campaign rejects.
+    """
+    data: dict[str, Any] = campaign.model_dump(mode="json")
+    for item in overrides:
+        key, sep, raw = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise DetenteError(
+                f"what-if {item!r} is not KEY=VALUE; write e.g. discount=0.99", where="--what-if"
+            )
+        try:
+            value = yaml.safe_load(raw)
+        except yaml.YAMLError:
+            raise DetenteError(
+                f"what-if {key}: value {raw!r} is not readable; write a number, a word or a date",
+                where="--what-if",
+            ) from None
+        node: Any = data
+        parts = key.split(".")
+        for depth, part in enumerate(parts):
+            here = ".".join(parts[:depth]) or "campaign"
+            last = depth == len(parts) - 1
+            if isinstance(node, dict) and part in node:
+                if last:
+                    target = node[part]
+                    if (
+                        isinstance(target, dict)
+                        and "value" in target
+                        and not isinstance(value, dict)
+                    ):
+                        node[part] = {"value": value, "note": "what-if override"}
+                    else:
+                        node[part] = value
+                node = node[part]
+            elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+                if last:
+                    node[int(part)] = value
+                node = node[int(part)]
+            else:
+                options = (
+                    ", ".join(map(str, node))
+                    if isinstance(node, dict)
+                    else (f"an index below {len(node)}" if isinstance(node, list) else "nothing")
+                )
+                raise DetenteError(
+                    f"what-if key {key!r}: {here} has no {part!r}; use one of: {options}",
+                    where="--what-if",
+                )
+    try:
+        changed = Campaign.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = ".".join(str(p) for p in err["loc"] if p != "value")
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        field = f"campaign.{loc}" if loc else "campaign:"
+        raise DetenteError(
+            f"what-if {', '.join(overrides)}: {field} {msg}", where="--what-if"
+        ) from None
+    try:
+        return resolve_campaign(changed, resolver, force=False)
+    except DetenteError as exc:
+        raise DetenteError(
+            f"what-if {', '.join(overrides)}: {exc.where or 'campaign'}: {exc.message}",
+            source=exc.source,
+            where="--what-if",
+        ) from None

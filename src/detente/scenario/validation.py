@@ -7,13 +7,13 @@ fix, so that a user who wrote a scenario by hand can correct it without reading 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from detente.errors import DetenteError
-from detente.scenario.schema import Scenario
+from detente.spec.scenario import Scenario
 
 _FIXES = {
     "missing": "is missing; add it",
@@ -79,6 +79,45 @@ def _yaml_line(node: yaml.Node | None, loc: Sequence[int | str]) -> int | None:
     return line
 
 
+def translate(
+    exc: ValidationError,
+    *,
+    source: str | None,
+    yaml_root: yaml.Node | None = None,
+    prefix: str = "",
+) -> DetenteError:
+    """pydantic's errors as one :class:`DetenteError` line: the first error (a misspelt key
+    before the "missing" it causes), its field path under ``prefix``, its YAML line where
+    ``yaml_root`` is given, and the fix. The one translator of detente's inputs."""
+    errors = exc.errors()
+    err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
+    loc = tuple(err["loc"])
+    path = field_path(loc)
+    if prefix:
+        path = f"{prefix}.{path}" if path else prefix
+    line = _yaml_line(yaml_root, loc) if yaml_root is not None else None
+    where = ", ".join(p for p in (f"line {line}" if line else "", path) if p) or None
+    return DetenteError(_message(dict(err)), source=source, where=where)
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def validate_as(
+    model: type[M],
+    data: Any,
+    *,
+    source: str | None = None,
+    yaml_root: yaml.Node | None = None,
+    prefix: str = "",
+) -> M:
+    """``model.model_validate(data)``, or the one-line DetenteError of :func:`translate`."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise translate(exc, source=source, yaml_root=yaml_root, prefix=prefix) from None
+
+
 def validate_scenario(
     data: Any, *, source: str = "<scenario>", yaml_root: yaml.Node | None = None
 ) -> Scenario:
@@ -92,14 +131,4 @@ def validate_scenario(
             "the scenario must be a YAML mapping with 'name', 'issues' and 'actors' keys",
             source=source,
         )
-    try:
-        return Scenario.model_validate(data)
-    except ValidationError as exc:
-        errors = exc.errors()
-        # A misspelt key also makes the real one "missing": report the misspelling.
-        err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
-        loc = tuple(err["loc"])
-        path = field_path(loc)
-        line = _yaml_line(yaml_root, loc) if yaml_root is not None else None
-        where = ", ".join(p for p in (f"line {line}" if line else "", path) if p) or None
-        raise DetenteError(_message(dict(err)), source=source, where=where) from None
+    return validate_as(Scenario, data, source=source, yaml_root=yaml_root)

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from detente.models.base import Forecast, OutcomeModel
-from detente.scenario.schema import Scenario
+from detente.spec.scenario import Scenario
 from detente.store.runs import RunStore, StoreSink, scenario_hash
 from detente.uncertainty.backends import plan_chunks
 from detente.uncertainty.evaluators import WAR, CampaignModel, Evaluator, OutcomeModels
@@ -121,7 +121,8 @@ def stored_campaign_sweep(
     fresh: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> StoredSweep:
-    """A war-model sweep (``--model war``), written and resumed as :func:`stored_sweep`."""
+    """A war-model sweep (``--model war``), written and resumed as :func:`stored_sweep`
+    (the same chunked path: DECISIONS UNC-23)."""
     spec = {
         "models": [{"model": WAR, "params": evaluator.get_params()}],
         "vary": [[u.name, u.distribution.describe()] for u in evaluator.numbers],

@@ -11,6 +11,9 @@ Layout (schema version 1; docs/uncertainty.md)::
     outcomes  one row per draw and output: run_id, chunk, draw, model, output, value
     indices   Sobol' indices: run_id, model, output, parameter, rank, s1, s1_conf, st, st_conf
 
+The drawn inputs are not stored: they are reproducible from the seed, the chunk and the
+chunk size (DECISIONS UNC-10).
+
 A chunk's outcomes and its ``chunks`` row are written in one transaction, so a run that is
 killed (SIGKILL, Ctrl-C, power cut) keeps every finished chunk and no partial one; rerunning
 the same command finds the run by its key (a hash of everything that determines its results)
@@ -40,7 +43,7 @@ import pandas as pd
 
 from detente import __version__
 from detente.errors import DetenteError
-from detente.scenario.schema import Scenario
+from detente.spec.scenario import Scenario
 from detente.uncertainty.backends import ChunkJob, ChunkResult
 
 STORE_SCHEMA_VERSION = 1
@@ -86,7 +89,8 @@ def scenario_hash(scenario: Scenario) -> str:
 
 
 def run_key(kind: str, scenario: Scenario, spec: Mapping[str, Any]) -> str:
-    """What determines a run's results: its kind, scenario, spec and the package version."""
+    """What determines a run's results: its kind, scenario, spec and the package version
+    (not the backend: DECISIONS UNC-9)."""
     text = json.dumps(
         {"kind": kind, "scenario": scenario_hash(scenario), "spec": spec, "version": __version__},
         sort_keys=True,
@@ -391,7 +395,8 @@ class RunStore:
 
     def column(self, run_id: str, model: str, output: str) -> np.ndarray:
         """One output's values over the draws, in draw order; NaN where the value is
-        undefined (DuckDB keeps a NaN written from a data frame as NULL)."""
+        undefined (DuckDB keeps a NaN written from a data frame as NULL). Summaries read one
+        column at a time, so memory stays flat in the number of draws (DECISIONS UNC-11)."""
         got = self.con.execute(
             "SELECT value FROM outcomes WHERE run_id = ? AND model = ? AND output = ? "
             "ORDER BY draw",

@@ -3,7 +3,7 @@
 Modules (import them directly; this package imports only :mod:`.distributions`, which the
 scenario schema needs, so that importing the schema stays cheap and free of cycles):
 
-* :mod:`detente.uncertainty.distributions` parse, validate and sample one number.
+* :mod:`detente.spec.distributions` parse, validate and sample one number.
 * :mod:`detente.uncertainty.sampling` draws of a whole scenario as arrays.
 * :mod:`detente.uncertainty.evaluators` what is computed on each draw (the outcome models).
 * :mod:`detente.uncertainty.backends` inline, process-pool and Ray execution of chunks.
@@ -11,6 +11,6 @@ scenario schema needs, so that importing the schema stays cheap and free of cycl
 * :mod:`detente.uncertainty.sensitivity` Sobol' first- and total-order indices (SALib).
 """
 
-from detente.uncertainty.distributions import KINDS, Distribution
+from detente.spec.distributions import KINDS, Distribution
 
 __all__ = ["KINDS", "Distribution"]

@@ -26,7 +26,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from detente.errors import DetenteError
-from detente.scenario.schema import Scenario
+from detente.spec.scenario import Scenario
 from detente.uncertainty.allocator import keep_freed_memory
 from detente.uncertainty.evaluators import Evaluator, Outputs
 from detente.uncertainty.sampling import from_unit
@@ -54,7 +54,9 @@ class ChunkResult:
 
 
 def chunk_rng(seed: int, index: int) -> np.random.Generator:
-    """The generator of chunk ``index`` of a run seeded ``seed`` (``seed`` >= 0; 0 is valid)."""
+    """The generator of chunk ``index`` of a run seeded ``seed`` (``seed`` >= 0; 0 is valid).
+
+    DECISIONS UNC-4: results do not depend on backend or order, only on the chunk size."""
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(index,)))
 
 
@@ -170,7 +172,7 @@ def _limit_threads() -> None:
 
 class ProcessBackend(_Closing):
     """A local pool of worker processes (``concurrent.futures``, forkserver start method:
-    workers never inherit the parent's open database or threads)."""
+    workers never inherit the parent's open database or threads; DECISIONS UNC-12)."""
 
     name = "process"
 
@@ -199,7 +201,8 @@ class ProcessBackend(_Closing):
 class RayBackend(_Closing):
     """Chunks as Ray tasks, on a cluster at ``address`` (e.g. ``"127.0.0.1:6379"`` or
     ``"auto"``) or, without one, on a local Ray instance started for the run with ``workers``
-    CPUs. Needs the optional extra ``detente[ray]``."""
+    CPUs. Needs the optional extra ``detente[ray]``. The test suite runs it on a throwaway
+    loopback head without auth (DECISIONS UNC-13)."""
 
     name = "ray"
 

@@ -11,7 +11,7 @@ campaign parameters by dotted path, read from ``ScenarioDraws.values``.
 Vectorisation: the compromise model and the weighted median take the draws as one more array
 axis; BDM runs :func:`detente.models.bdm.simulate` with batch axis (draws, actors). Any other
 model (Nash bargaining, which solves a one-dimensional optimisation per problem) is solved
-draw by draw through its ``solve_issue``.
+draw by draw through its ``solve_issue`` (DECISIONS UNC-5).
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from typing import Any, Literal, Protocol
 
 import numpy as np
 
-from detente.dynamics.campaign import ESCALATION, Campaign, CampaignArrays, with_overrides
 from detente.dynamics.simulate import Paths
 from detente.dynamics.simulate import simulate as simulate_paths
 from detente.dynamics.solver import Solution, solve
@@ -33,7 +32,9 @@ from detente.models.base import IssueProblem, OutcomeModel, issue_problems
 from detente.models.bdm import ExpectedUtility
 from detente.models.compromise import Compromise, weighted_mean
 from detente.models.median import WeightedMedian, weighted_median
-from detente.scenario.schema import Scenario
+from detente.scenario.overrides import with_overrides
+from detente.spec.campaign import ESCALATION, Campaign, CampaignArrays
+from detente.spec.scenario import Scenario
 from detente.uncertainty.sampling import (
     CAMPAIGN_PREFIX,
     ScenarioDraws,
@@ -46,7 +47,8 @@ Outputs = dict[tuple[str, str], np.ndarray]
 
 
 class Evaluator(Protocol):
-    """What a sweep computes on each draw: the numbers it draws, and the computation."""
+    """What a sweep computes on each draw: the numbers it draws, and the computation
+    (the evaluator owns its list of numbers: DECISIONS UNC-16)."""
 
     numbers: list[UncertainNumber]
     """The uncertain numbers, in column order of the draws' uniforms."""
@@ -141,7 +143,8 @@ CAMPAIGN_OUTPUTS = (
 horizon), P(deal by the ``deal_by`` date), P(a surge on the path), P(a surge from the deadline
 on), the mean area held at the horizon (km²), and the mean daily gain over path-weeks still at
 war before and from the deadline (km²/day; NaN where there are none). The definitions are
-those of ``detente simulate --format json`` (docs/war_model.md)."""
+those of ``detente simulate --format json`` (docs/war_model.md). Path averages per draw
+(DECISIONS UNC-19)."""
 
 Policy = Literal["solve", "fixed"]
 POLICIES: tuple[str, ...] = ("solve", "fixed")
@@ -152,7 +155,7 @@ capped at the end of the horizon."""
 
 
 def default_deal_by(campaign: Campaign) -> date:
-    """Half a year after the deadline, or the end of the horizon if sooner."""
+    """Half a year after the deadline, or the end of the horizon if sooner (DECISIONS UNC-20)."""
     end = campaign.start + timedelta(weeks=campaign.horizon_weeks)
     return min(campaign.regime_change + timedelta(weeks=DEAL_BY_WEEKS), end)
 
@@ -186,21 +189,21 @@ def campaign_outcomes(paths: Paths, arrays: CampaignArrays, weeks_by: int) -> di
 class CampaignModel:
     """Evaluate the war-termination model on draws of campaign parameters.
 
-    Per draw: the campaign with the draw's numbers (:func:`~detente.dynamics.campaign.
+    Per draw: the campaign with the draw's numbers (:func:`~detente.spec.campaign.
     with_overrides`, validated again), its policies solved by backward induction
     (:func:`~detente.dynamics.solver.solve`), then ``paths`` Monte Carlo paths
     (:func:`~detente.dynamics.simulate.simulate`) summarised as :data:`CAMPAIGN_OUTPUTS`. The
     paths of every draw come from the same generator seed ``path_seed`` (common random
     numbers: two draws differ only through their parameters, which keeps Monte Carlo noise
-    out of the Sobol' indices), so a draw's outputs depend on its parameters only, on any
-    backend.
+    out of the Sobol' indices; DECISIONS UNC-18), so a draw's outputs depend on its
+    parameters only, on any backend.
 
     Solving is the expensive part: about 2 s per draw on ukraine-2024 (151 territory bins ×
     66 belief points × 78 weeks), milliseconds on a small campaign. With ``policy="fixed"``
     the central campaign is solved once and every draw only simulates under that policy: the
     drawn numbers then change what happens (offers, ripostes, levers, gains, the prior of the
     mediator's type) but not what the belligerents choose, so values, costs and the discount
-    have no effect and the grid cannot be varied.
+    have no effect and the grid cannot be varied (DECISIONS UNC-17).
 
     Parameters
     ----------

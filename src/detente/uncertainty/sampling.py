@@ -6,7 +6,7 @@ issue-specific capability). A draw maps a row of uniform numbers ``u`` in [0, 1)
 uncertain number, through each distribution's quantile function (:func:`from_unit`); Monte
 Carlo draws take ``u`` from a seeded :class:`numpy.random.Generator` (:func:`draw`), Sobol'
 analysis from SALib's Saltelli design. Draws are vectorised: one array axis, no Python loop
-over draws.
+over draws. One sampling path for both (DECISIONS UNC-3).
 """
 
 from __future__ import annotations
@@ -19,12 +19,14 @@ from typing import Any, Literal
 import numpy as np
 import yaml
 from pydantic import BaseModel
+from scipy.special import ndtr, ndtri
 
-from detente.dynamics.campaign import Campaign, with_overrides
 from detente.errors import DetenteError
-from detente.numbers import Sourced
-from detente.scenario.schema import SALIENCE_MAX, Scenario
-from detente.uncertainty.distributions import Distribution, as_number
+from detente.scenario.overrides import with_overrides
+from detente.spec.campaign import Campaign
+from detente.spec.distributions import Distribution, as_number
+from detente.spec.numbers import Sourced
+from detente.spec.scenario import SALIENCE_MAX, Scenario
 
 Field = Literal["position", "salience", "capability", "status_quo", "campaign"]
 
@@ -47,12 +49,48 @@ CAMPAIGN_BOUNDS: dict[str, tuple[float, float]] = {
 }
 """The range a campaign number's normal distribution is truncated to, by the path's last
 segment (other numbers: the whole real line). Every draw is still validated by the campaign's
-own rules (:func:`~detente.dynamics.campaign.with_overrides`)."""
+own rules (:func:`~detente.scenario.overrides.with_overrides`)."""
 
 DEFAULT_SPREAD = {"salience": 10.0, "position": 0.10, "capability": 0.20}
 """The default band of :func:`with_default_spread`: salience ± 10 points, position ± 10 % of
 the issue's scale width, capability ± 20 % (relative), each uniform and clipped to the field's
-valid range. Status quo values are left fixed (they are usually facts, e.g. a line of contact)."""
+valid range. Status quo values are left fixed (they are usually facts, e.g. a line of contact).
+Used only for a scenario with no distribution at all (DECISIONS UNC-7)."""
+
+def quantiles(
+    dist: Distribution, u: np.ndarray, lo: float = -math.inf, hi: float = math.inf
+) -> np.ndarray:
+    """The quantile function of ``dist`` at ``u`` in [0, 1): draws when ``u`` is uniform.
+
+    ``lo, hi`` is the field's valid range; a normal is truncated to it (and to its
+    ``truncate``). Other kinds lie inside it by validation.
+    """
+    u = np.asarray(u, dtype=float)
+    v = dist.params
+    if dist.kind == "uniform":
+        return np.asarray(v[0] + u * (v[1] - v[0]))
+    if dist.kind == "triangular":
+        a, m, b = v
+        if b == a:
+            return np.full(u.shape, a)
+        c = (m - a) / (b - a)
+        left = a + np.sqrt(u * (b - a) * (m - a))
+        right = b - np.sqrt((1.0 - u) * (b - a) * (b - m))
+        return np.asarray(np.where(u < c, left, right))
+    if dist.kind == "choice":
+        cum = np.cumsum(dist.probabilities())
+        idx = np.minimum(np.searchsorted(cum, u, side="right"), len(v) - 1)
+        return np.asarray(np.asarray(v, dtype=float)[idx])
+    mean, sd = v
+    if sd == 0:
+        return np.full(u.shape, mean)
+    if dist.truncate is not None:
+        lo, hi = max(lo, dist.truncate[0]), min(hi, dist.truncate[1])
+    a = ndtr((lo - mean) / sd) if math.isfinite(lo) else 0.0
+    b = ndtr((hi - mean) / sd) if math.isfinite(hi) else 1.0
+    x = mean + sd * ndtri(a + u * (b - a))
+    return np.asarray(np.clip(x, lo, hi))
+
 
 
 @dataclass(frozen=True)
@@ -159,7 +197,7 @@ def parse_vary(text: str) -> tuple[str, Distribution]:
 
 def campaign_distributions(campaign: Campaign) -> dict[str, Distribution]:
     """The distributions written in the campaign itself, by dotted path (the paths of
-    :func:`~detente.dynamics.campaign.with_overrides`), e.g.
+    :func:`~detente.scenario.overrides.with_overrides`), e.g.
     ``{"mediator.types.resolute.after.riposte_probability": Distribution(...)}``."""
     found: dict[str, Distribution] = {}
 
@@ -184,7 +222,7 @@ def campaign_distributions(campaign: Campaign) -> dict[str, Distribution]:
 def campaign_numbers(campaign: Campaign, vary: Mapping[str, Distribution]) -> list[UncertainNumber]:
     """The campaign numbers to draw: each dotted ``path`` of ``vary`` with its distribution.
 
-    Paths are those of :func:`~detente.dynamics.campaign.with_overrides` (e.g.
+    Paths are those of :func:`~detente.scenario.overrides.with_overrides` (e.g.
     ``mediator.types.presses_russia.after.riposte_probability``); the names are
     ``campaign.<path>``. Each must name a number of the campaign, and the campaign must accept
     the distribution's central value and the ends of its support (so a draw is never refused
@@ -237,7 +275,7 @@ def from_unit(
     status_quo = np.repeat(base.status_quo[None], n, axis=0)
     values: dict[str, np.ndarray] = {}
     for j, num in enumerate(numbers):
-        x = num.distribution.ppf(unit[:, j], *num.bounds)
+        x = quantiles(num.distribution, unit[:, j], *num.bounds)
         values[num.name] = x
         if num.field == "campaign":
             continue

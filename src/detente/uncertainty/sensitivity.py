@@ -5,7 +5,8 @@ uncertain_numbers`), each a uniform factor on [0, 1) mapped through its distribu
 quantile function, so the indices are those of the numbers as distributed. A scenario with no
 distribution gets the documented default band first (:func:`~detente.uncertainty.sampling.
 with_default_spread`). The design is Saltelli's extension of the Sobol' sequence (scrambled,
-seeded), first and total order only: ``N × (P + 2)`` model runs for ``P`` parameters.
+seeded), first and total order only: ``N × (P + 2)`` model runs for ``P`` parameters
+(DECISIONS UNC-8).
 Confidence intervals are SALib's bootstrap (95 %, 100 resamples).
 
 References
@@ -31,7 +32,7 @@ import pandas as pd
 from detente import __version__
 from detente.errors import DetenteError
 from detente.models.base import OutcomeModel
-from detente.scenario.schema import Scenario
+from detente.spec.scenario import Scenario
 from detente.uncertainty.backends import ChunkJob
 from detente.uncertainty.evaluators import WAR, CampaignModel, Evaluator, OutcomeModels
 from detente.uncertainty.sampling import UncertainNumber, uncertain_numbers, with_default_spread
@@ -204,7 +205,7 @@ def campaign_sensitivity(
     """Sobol' indices of the war model's outputs for the campaign numbers the evaluator draws
     (:func:`~detente.uncertainty.sweep.war_evaluator`): ``n × (P + 2)`` solves of the
     campaign (each about 2 s on ukraine-2024; a fixed policy solves once). NaN outputs (a
-    daily gain over no weeks) count as 0. Returns as :func:`sensitivity`."""
+    daily gain over no weeks) count as 0 (DECISIONS UNC-22). Returns as :func:`sensitivity`."""
     sd = design_for(scenario, evaluator.numbers, n, seed)
     return _run(sd, evaluator, seed, backend=backend, address=address, workers=workers,
                 chunk_size=chunk_size, sink=sink, progress=progress)  # fmt: skip

@@ -11,7 +11,7 @@ batches; the Monte Carlo standard error of the mean is ``sd(batch means) / sqrt(
 of the median ``sd(batch medians) / sqrt(B)``. An output is converged when
 ``1.96 × max(se_mean, se_p50) <= tolerance``; for an issue the tolerance is 0.5 % of its
 scale's width (0.5 points on 0-100). The running mean and median at 1/8, 1/4, 1/2 and all of
-the draws are reported as well.
+the draws are reported as well (DECISIONS UNC-6).
 """
 
 from __future__ import annotations
@@ -28,9 +28,9 @@ from detente import __version__
 from detente.errors import DetenteError
 from detente.models import get_model
 from detente.models.base import OutcomeModel
-from detente.scenario.schema import Scenario
+from detente.spec.distributions import Distribution
+from detente.spec.scenario import Scenario
 from detente.uncertainty.backends import ChunkJob, ChunkResult, get_backend, plan_chunks
-from detente.uncertainty.distributions import Distribution
 from detente.uncertainty.evaluators import (
     DEFAULT_PATHS,
     WAR,
@@ -387,6 +387,7 @@ def war_evaluator(
             source=scenario.name,
         )
     # distributions written in the campaign, overridden path by path by --vary
+    # (DECISIONS UNC-15)
     numbers = campaign_numbers(
         scenario.campaign, {**campaign_distributions(scenario.campaign), **vary}
     )
@@ -404,7 +405,7 @@ def war_evaluator(
 def campaign_tolerance(scenario: Scenario, output: str) -> float:
     """The convergence tolerance of a war output: half a percentage point for a probability;
     0.5 % of the territory grid's span for the area held; for a daily gain, the gain that
-    moves the line that far over the horizon."""
+    moves the line that far over the horizon (DECISIONS UNC-21)."""
     campaign = scenario.campaign
     assert campaign is not None
     span = TOLERANCE_SHARE * (campaign.grid.below_km2.value + campaign.grid.above_km2.value)

@@ -35,12 +35,12 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from detente import __version__
-from detente.dynamics.campaign import Campaign
 from detente.dynamics.solver import Solution
 from detente.errors import DetenteError
 from detente.models import MODELS, Forecast
 from detente.scenario import Scenario, builtin_names, to_yaml
 from detente.scenario.overrides import apply_overrides
+from detente.spec.campaign import Campaign
 from detente.web.loading import (
     TooLargeError,
     builtin_scenario,
@@ -87,7 +87,7 @@ SOLVE_CONCURRENCY = 2
 """Campaigns solved at once by the web app (each solve is CPU-bound and holds tens of MB)."""
 WEB_REPORT_OPTIONS = {"draws": 200, "sobol_n": 16, "paths": SIMULATE_PATHS}
 """The downloaded report's sampling: lighter than ``detente report`` so that it comes back in
-a few seconds (the campaign's solved policy comes from the app's cache)."""
+a few seconds (the campaign's solved policy comes from the app's cache; DECISIONS WEB-2)."""
 
 MAX_BODY_BYTES = 2 * MAX_UPLOAD_BYTES + 64_000
 """Largest request body: a 1 MB scenario with JSON escaping or multipart framing."""
@@ -408,7 +408,7 @@ class SolutionCache:
 
 def campaign_sliders(campaign: Campaign) -> list[CampaignSlider]:
     """The campaign what-ifs the page offers: each mediator type's riposte and offer
-    probabilities after the deadline."""
+    probabilities after the deadline (DECISIONS WEB-1)."""
     out = []
     after = campaign.regime_change.isoformat()
     for name, mtype in campaign.mediator.types.items():

@@ -2,8 +2,11 @@
 
 Nothing from a request names a file on the server: a built-in is looked up among
 :func:`~detente.scenario.builtin_names`, and uploaded text is parsed in memory by detente's
-own parsers (YAML through ``yaml.safe_load`` in :func:`~detente.scenario.parse_yaml`). The
-file name a client sends is only a label in error messages.
+own parsers (YAML through ``yaml.safe_load`` in :func:`~detente.scenario.parse_yaml`). Files
+an uploaded scenario names (a calibration, a durability mapping) are resolved by
+:data:`~detente.scenario.resolve.PACKAGED`: packaged names only, refused with the same line
+whether or not such a file exists. The file name a client sends is only a label in error
+messages.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from detente.scenario import (
     load_scenario,
     parse_text,
 )
+from detente.scenario.resolve import PACKAGED, resolve_references
 from detente.web.schemas import MAX_UPLOAD_BYTES, BuiltinRef, ScenarioRef
 
 MAX_YAML_NODES = 100_000
@@ -135,7 +139,7 @@ def scenario_from_text(text: str, *, fmt: str, label: str) -> Scenario:
             f"takes at most {MAX_ACTORS} and {MAX_ISSUES} (use the command line for more)",
             source=label,
         )
-    return scenario
+    return resolve_references(scenario, PACKAGED, source=label)
 
 
 def _stem(label: str) -> str:

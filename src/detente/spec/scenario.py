@@ -21,18 +21,21 @@ from pydantic import (
     model_validator,
 )
 
-from detente.dynamics.campaign import Campaign
-from detente.levers.spec import Levers
-from detente.numbers import Number, Sourced
+from detente.spec.campaign import Campaign
+from detente.spec.levers import Levers
+from detente.spec.numbers import Number, Sourced
 
 __all__ = ["Actor", "Issue", "Number", "Scenario", "ScenarioArrays", "Sourced", "Stance"]
-from detente.uncertainty.distributions import check_range
+from detente.spec.distributions import check_range
 
 SALIENCE_MAX = 100.0
 
 
 class Issue(BaseModel):
-    """One issue: a one-dimensional scale whose two ends are labelled in words."""
+    """One issue: a one-dimensional scale whose two ends are labelled in words.
+
+    The scale is 0-100 unless written otherwise; salience is always 0-100 (DECISIONS SCN-1).
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -132,6 +135,7 @@ class Scenario(BaseModel):
     sources: list[str] = Field(default_factory=list)
     issues: list[Issue]
     actors: list[Actor]
+    # DECISIONS SCN-6: veto players must gain (Nash model); the other models ignore them
     veto_players: list[str] = Field(
         default_factory=list,
         description="Actors whose consent any deal needs (in a war: the belligerents).",

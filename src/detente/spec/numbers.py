@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, FiniteFloat, model_validator
 
-from detente.uncertainty.distributions import Distribution, as_number, check_range, check_value
+from detente.spec.distributions import Distribution, as_number, check_range, check_value
 
 
 def _as_sourced(value: Any) -> Any:
@@ -31,7 +31,8 @@ class Sourced(BaseModel):
     value: FiniteFloat
     note: str | None = None
     distribution: Distribution | None = None
-    """Uncertainty about the number; ``value`` is then its central value (mode/mean)."""
+    """Uncertainty about the number; ``value`` is then its central value (mode/mean;
+    DECISIONS UNC-1)."""
 
     @model_validator(mode="after")
     def _value_in_distribution(self) -> Sourced:

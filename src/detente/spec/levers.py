@@ -16,12 +16,13 @@ or parameters of the war-termination campaign, as dotted paths (``detente simula
 ``mode: set`` (the default) sets every target to the lever's value, so all targets must
 share one current value; ``mode: shift`` adds the lever's value to each target's own current
 value (its baseline is 0). A date target moves by the lever's value in weeks and needs
-``mode: shift``; a true/false target is set by 0 or 1. The cost of a setting ``v`` is
-``cost_per_unit * |v - baseline|``, in the scenario's cost unit.
+``mode: shift``; a true/false target is set by 0 or 1 (DECISIONS LEV-3). The cost of a
+setting ``v`` is ``cost_per_unit * |v - baseline|``, in the scenario's cost unit (DECISIONS
+LEV-4).
 
 The scenario schema holds ``levers: Levers``; :data:`Levers` checks every lever against the
 scenario's actors, issues and campaign when the scenario is loaded. This module does not
-import :mod:`detente.scenario` at run time (the schema imports it).
+import the scenario schema (which imports it; DECISIONS LEV-1).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import (
@@ -42,11 +43,6 @@ from pydantic import (
     ValidationInfo,
     model_validator,
 )
-
-from detente.errors import DetenteError
-
-if TYPE_CHECKING:
-    from detente.scenario.schema import Scenario
 
 SCENARIO_FIELDS = ("position", "salience", "capability")
 CAMPAIGN_PREFIX = "campaign."
@@ -125,7 +121,8 @@ class ScenarioTarget:
 
 
 def parse_scenario_target(path: str, actors: dict[str, Any]) -> ScenarioTarget:
-    """``actors.<ACTOR>.stances.<ISSUE>.<field>`` or ``actors.<ACTOR>.capability``.
+    """``actors.<ACTOR>.stances.<ISSUE>.<field>`` or ``actors.<ACTOR>.capability``: the
+    lever's own actor's numbers (DECISIONS LEV-2).
 
     ``actors`` maps actor names to the actors (with ``stances``); names may contain dots, the
     longest matching name wins. Raises ``ValueError`` with the fix.
@@ -284,7 +281,9 @@ Levers = Annotated[list[Lever], AfterValidator(_check_against_scenario)]
 
 @dataclass(frozen=True)
 class ResolvedLever:
-    """A lever of one scenario with its baseline (its value as the scenario is written)."""
+    """A lever of one scenario with its baseline (its value as the scenario is written).
+
+    ``low`` and ``high`` include the baseline (DECISIONS LEV-12)."""
 
     lever: Lever
     baseline: float
@@ -319,30 +318,3 @@ class ResolvedLever:
             "cost_per_unit": lv.cost_per_unit,
             "note": lv.note,
         }
-
-
-def actor_levers(scenario: Scenario, actor: str) -> list[ResolvedLever]:
-    """The levers ``actor`` pulls in ``scenario``, with their baselines.
-
-    Raises
-    ------
-    DetenteError
-        For an unknown actor or an actor without levers (naming the ones that have some).
-    """
-    if actor not in scenario.actor_names:
-        raise DetenteError(
-            f"unknown actor {actor!r}; use one of: {', '.join(scenario.actor_names)}",
-            where="--actor",
-        )
-    mine = [lv for lv in scenario.levers if lv.actor == actor]
-    if not mine:
-        with_levers = sorted({lv.actor for lv in scenario.levers})
-        fix = (
-            f"pick one of: {', '.join(with_levers)}"
-            if with_levers
-            else "declare some under 'levers:' in the scenario (docs/levers.md)"
-        )
-        raise DetenteError(f"actor {actor!r} has no levers in the scenario; {fix}", where="--actor")
-    actors = {a.name: a for a in scenario.actors}
-    dumped = scenario.campaign.model_dump(mode="json") if scenario.campaign else None
-    return [ResolvedLever(lv, lever_baseline(lv, actors, dumped)) for lv in mine]

@@ -11,13 +11,14 @@ Any number of a scenario can be written as a distribution instead of a point val
 The number's ``value`` (what every deterministic model uses) is the distribution's central
 value unless ``value:`` is written as well: the mode of a triangular, the mean of a normal,
 the midpoint of a uniform, the most probable option of a choice (the first listed among
-equally probable ones). A normal is always truncated to the field's valid range (salience
-0-100, capability >= 0, position and status quo the issue's scale), so every draw is a valid
-scenario.
+equally probable ones) (DECISIONS UNC-1). A normal is always truncated to the field's valid
+range (salience 0-100, capability >= 0, position and status quo the issue's scale), so every
+draw is a valid scenario (DECISIONS UNC-2).
 
-Every distribution is sampled through its quantile function, :meth:`Distribution.ppf`, on
-uniform numbers in [0, 1): Monte Carlo draws and Sobol' sequences share one code path.
-This module imports nothing from the scenario schema (which imports it).
+This module declares and validates distributions; it imports only pydantic and numpy (the
+spec layer). They are sampled through their quantile function,
+:func:`detente.uncertainty.sampling.quantiles`, on uniform numbers in [0, 1): Monte Carlo
+draws and Sobol' sequences share one code path.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
-from scipy.special import ndtr, ndtri
 
 Kind = Literal["triangular", "normal", "uniform", "choice"]
 KINDS: tuple[str, ...] = ("triangular", "normal", "uniform", "choice")
@@ -170,39 +170,6 @@ class Distribution(BaseModel):
         if above(s_hi):
             return f"the {self.describe()} reaches {_g(s_hi)}"
         return None
-
-    # -- sampling ---------------------------------------------------------------------------
-    def ppf(self, u: np.ndarray, lo: float = -math.inf, hi: float = math.inf) -> np.ndarray:
-        """The quantile function at ``u`` in [0, 1): draws when ``u`` is uniform.
-
-        ``lo, hi`` is the field's valid range; a normal is truncated to it (and to
-        ``truncate``). Other kinds lie inside it by validation.
-        """
-        u = np.asarray(u, dtype=float)
-        v = self.params
-        if self.kind == "uniform":
-            return np.asarray(v[0] + u * (v[1] - v[0]))
-        if self.kind == "triangular":
-            a, m, b = v
-            if b == a:
-                return np.full(u.shape, a)
-            c = (m - a) / (b - a)
-            left = a + np.sqrt(u * (b - a) * (m - a))
-            right = b - np.sqrt((1.0 - u) * (b - a) * (b - m))
-            return np.asarray(np.where(u < c, left, right))
-        if self.kind == "choice":
-            cum = np.cumsum(self.probabilities())
-            idx = np.minimum(np.searchsorted(cum, u, side="right"), len(v) - 1)
-            return np.asarray(np.asarray(v, dtype=float)[idx])
-        mean, sd = v
-        if sd == 0:
-            return np.full(u.shape, mean)
-        if self.truncate is not None:
-            lo, hi = max(lo, self.truncate[0]), min(hi, self.truncate[1])
-        a = ndtr((lo - mean) / sd) if math.isfinite(lo) else 0.0
-        b = ndtr((hi - mean) / sd) if math.isfinite(hi) else 1.0
-        x = mean + sd * ndtri(a + u * (b - a))
-        return np.asarray(np.clip(x, lo, hi))
 
 
 def as_number(raw: Any) -> Any:

@@ -8,8 +8,9 @@ the settlement rule, the belligerents' values of the deal terms and the resumpti
 Any number can be bare or ``{value: 42, note: "why 42"}``, as in the rest of a scenario.
 
 :meth:`Campaign.arrays` turns it into the plain arrays the solver and the simulator compute
-on (:class:`CampaignArrays`). This module does not import :mod:`detente.scenario`; the
-scenario schema imports it.
+on (:class:`CampaignArrays`). Part of the spec layer: it imports only pydantic and numpy, and
+reads no file. Files a campaign names (a calibration, a durability mapping) are read by
+:func:`detente.scenario.resolve_references`, which fills in their ``resolved`` fields.
 """
 
 from __future__ import annotations
@@ -19,28 +20,22 @@ import json
 import math
 from dataclasses import dataclass
 from datetime import date, timedelta
-from importlib import resources
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
     Discriminator,
     Field,
-    PrivateAttr,
     Tag,
-    ValidationError,
     field_validator,
     model_validator,
 )
 
-from detente.dynamics.territory import TerritoryCalibration
 from detente.errors import DetenteError
-from detente.numbers import Number, Sourced, require_range
+from detente.spec.numbers import Number, Sourced, require_range
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -144,23 +139,37 @@ class Intensity(_Frozen):
         return v
 
 
-PACKAGED_CALIBRATIONS = "calibrations"
-"""Folder of this package holding calibrations by name (``<name>.json``)."""
+class ResolvedGains(_Frozen):
+    """The gains a battlefield's calibration gives each intensity, per season.
+
+    Filled in by :func:`detente.scenario.resolve_references` from ``calibration`` and
+    ``regimes`` (written down so that a stored scenario replays without the file); whatever
+    is written here by hand is replaced when the scenario is loaded.
+    """
+
+    calibration: str
+    regimes: dict[str, str | int]
+    gains: dict[str, dict[str, Gain]]
 
 
 class Battlefield(_Frozen):
     """Gains from a saved territory calibration (``detente calibrate territory FILE --format
-    json > FILE.json``; :class:`~detente.dynamics.territory.TerritoryCalibration`).
+    json > FILE.json``).
 
     ``calibration`` is the name of a calibration shipped with detente (``ukraine-deepstate-
-    2024``) or a path (relative to the working directory). ``regimes`` names the fitted
-    regime (by name or index) that stands for each intensity: the intensity's gain in
-    season ``s`` is then ``Normal(means[k] + season_shift[s], sds[k])``, the calibration's
-    regime ``k`` (seasons matched by name). Regimes left out play no part.
+    2024``) or, from the command line only, a path (relative to the working directory); the
+    web app accepts packaged names only. ``regimes`` names the fitted regime (by name or
+    index) that stands for each intensity: the intensity's gain in season ``s`` is then
+    ``Normal(means[k] + season_shift[s], sds[k])``, the calibration's regime ``k`` (seasons
+    matched by name). Regimes left out play no part (DECISIONS WAR-15).
+
+    Validation reads no file: the reference is resolved in one explicit step after parsing
+    (:func:`detente.scenario.resolve_references`), which fills in ``resolved``.
     """
 
-    calibration: str = Field(min_length=1)
+    calibration: str = Field(min_length=1, max_length=1024)
     regimes: dict[str, str | int]
+    resolved: ResolvedGains | None = None
 
     @field_validator("regimes")
     @classmethod
@@ -169,78 +178,24 @@ class Battlefield(_Frozen):
             raise ValueError(f"give a regime for each intensity: {', '.join(INTENSITY_NAMES)}")
         return v
 
-
-def read_calibration(name_or_path: str) -> TerritoryCalibration:
-    """A :class:`~detente.dynamics.territory.TerritoryCalibration` by packaged name or path.
-
-    Raises
-    ------
-    DetenteError
-        No such calibration, not JSON, or not a calibration document.
-    """
-    packaged = resources.files("detente.dynamics").joinpath(
-        PACKAGED_CALIBRATIONS, f"{name_or_path}.json"
-    )
-    path = Path(name_or_path)
-    if packaged.is_file():
-        text, source = packaged.read_text("utf-8"), f"<packaged {name_or_path}>"
-    elif path.is_file():
-        try:
-            text, source = path.read_text(encoding="utf-8"), str(path)
-        except UnicodeDecodeError:
-            raise DetenteError("not UTF-8 text; save it as UTF-8", source=str(path)) from None
-    else:
-        shipped = sorted(
-            f.name.removesuffix(".json")
-            for f in resources.files("detente.dynamics").joinpath(PACKAGED_CALIBRATIONS).iterdir()
-            if f.name.endswith(".json")
+    @property
+    def is_resolved(self) -> bool:
+        """Whether ``resolved`` holds the gains of this very calibration and regimes."""
+        r = self.resolved
+        return (
+            r is not None
+            and r.calibration == self.calibration
+            and r.regimes == self.regimes
+            and set(r.gains) == set(INTENSITY_NAMES)
+            and all(set(g) == set(SEASON_NAMES) for g in r.gains.values())
         )
-        raise DetenteError(
-            f"no calibration {name_or_path!r}; give a file written by `detente calibrate "
-            f"territory FILE --format json` or one of: {', '.join(shipped)}",
-            where="campaign.battlefield.calibration",
-        )
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise DetenteError(
-            f"not JSON ({exc.msg})", source=source, where=f"line {exc.lineno}"
-        ) from None
-    if not isinstance(doc, dict):
-        raise DetenteError("not a calibration document (a JSON object)", source=source)
-    try:
-        return TerritoryCalibration.from_dict(doc)
-    except DetenteError as exc:
-        raise DetenteError(exc.message, source=source, where=exc.where) from None
-
-
-def calibrated_gains(battlefield: Battlefield) -> dict[str, dict[str, Gain]]:
-    """Each intensity's gain per season, from the battlefield's calibration."""
-    cal = read_calibration(battlefield.calibration)
-    out: dict[str, dict[str, Gain]] = {}
-    for intensity, regime in battlefield.regimes.items():
-        try:
-            k = cal.regime_index(regime)
-        except DetenteError as exc:
-            raise DetenteError(
-                exc.message, where=f"campaign.battlefield.regimes.{intensity}"
-            ) from None
-        gains = {}
-        for season in SEASON_NAMES:
-            shift = cal.season_shift[cal.season_index(season)]
-            note = f"calibration {battlefield.calibration}, regime {cal.regimes[k]}"
-            gains[season] = Gain(
-                mean=Sourced(value=cal.means[k] + shift, note=note),
-                sd=Sourced(value=max(cal.sds[k], 1e-9), note=note),
-            )
-        out[intensity] = gains
-    return out
 
 
 class Lever(_Frozen):
     """A lever of the mediator: the defender's aid relative to the start, and weekly costs.
 
-    The attacker's mean and sd of gain are multiplied by ``1 + aid_effect * (1 - aid)``.
+    The attacker's mean and sd of gain are multiplied by ``1 + aid_effect * (1 - aid)``
+    (DECISIONS WAR-8).
     """
 
     aid: Number = Field(default_factory=lambda: Sourced(value=1.0))
@@ -298,11 +253,13 @@ class Terms(_Frozen):
 
 
 class MediatorType(_Frozen):
-    """A type of the mediator, which the belligerents do not observe."""
+    """A type of the mediator, which the belligerents do not observe. The mediator is nature
+    with a type: its policies are given, not optimised (DECISIONS WAR-3)."""
 
     prior: Number
     before: Policy
     after: Policy
+    # DECISIONS WAR-7: a lump cost to the attacker only, its expected size by the posterior
     riposte_size: Number = Field(default_factory=lambda: Sourced(value=0.0))
     terms: Terms
 
@@ -395,6 +352,14 @@ class Resumption(_Frozen):
         )
 
 
+class ResolvedMapping(_Frozen):
+    """A durability mapping document as read from ``mapping`` (validated when read)."""
+
+    mapping: str
+    source: str
+    document: dict[str, Any]
+
+
 class UcdpResumption(_Frozen):
     """The resumption hazard fitted on the UCDP peace agreements (``model: ucdp_cox``): the
     packaged Cox fit of :mod:`detente.durability` through a deal-terms mapping, so that
@@ -403,7 +368,7 @@ class UcdpResumption(_Frozen):
     The campaign's deal terms become the mapping's terms ``territory`` (100 × (km² kept -
     ``territory_outside_claim_km2``) / ``territory_claim_km2``, clipped to 0-100: the
     scenario's territory issue scale), ``sanctions`` (the relief), ``guarantees`` and
-    ``snapback`` (0/1).
+    ``snapback`` (0/1) (DECISIONS WAR-16).
     """
 
     model: Literal["ucdp_cox"]
@@ -415,8 +380,23 @@ class UcdpResumption(_Frozen):
         description="km² of the held area that lie outside the claim (not on the scale).",
     )
     mapping: str | None = Field(
-        None, description="A durability mapping YAML (deal terms → covariates); default built-in."
+        None,
+        max_length=1024,
+        description="A durability mapping (deal terms → covariates): a packaged name or, from "
+        "the command line only, a YAML file; default the built-in one.",
     )
+    resolved: ResolvedMapping | None = Field(
+        None,
+        description="The mapping document, filled in when the scenario is loaded "
+        "(detente.scenario.resolve_references); what is written here is replaced.",
+    )
+
+    @property
+    def is_resolved(self) -> bool:
+        """Whether ``resolved`` holds the document of this very mapping (or none is named)."""
+        return self.mapping is None or (
+            self.resolved is not None and self.resolved.mapping == self.mapping
+        )
 
     @field_validator("territory_claim_km2")
     @classmethod
@@ -501,7 +481,6 @@ class Campaign(_Frozen):
     values: dict[str, Values]
     discount: Number
     resumption: ResumptionSpec
-    _gains: dict[str, dict[str, Gain]] = PrivateAttr(default_factory=dict)
 
     @field_validator("discount")
     @classmethod
@@ -552,13 +531,6 @@ class Campaign(_Frozen):
                 f"intensity {missing!r} has no gain; give gain per season or a "
                 "battlefield.calibration"
             )
-        self._gains = (
-            calibrated_gains(self.battlefield)
-            if self.battlefield is not None
-            else {n: it.gain for n, it in self.intensities.items() if it.gain is not None}
-        )
-        if self.battlefield is not None:
-            _check_magnitudes(_numbers(self._gains, "battlefield gains"))
         months = sorted(m for ms in self.seasons.values() for m in ms)
         if set(self.seasons) != set(SEASON_NAMES) or months != list(range(1, 13)):
             raise ValueError(
@@ -609,9 +581,32 @@ class Campaign(_Frozen):
         return list(self.levers)
 
     @property
+    def is_resolved(self) -> bool:
+        """Whether every external reference (calibration, mapping) is resolved."""
+        mapping_ok = not isinstance(self.resumption, UcdpResumption) or (
+            self.resumption.is_resolved
+        )
+        return mapping_ok and (self.battlefield is None or self.battlefield.is_resolved)
+
+    @property
     def gains(self) -> dict[str, dict[str, Gain]]:
-        """Each intensity's gain per season: as written, or from the battlefield calibration."""
-        return self._gains
+        """Each intensity's gain per season: as written, or from the battlefield calibration.
+
+        Raises
+        ------
+        DetenteError
+            The battlefield's calibration is not resolved yet.
+        """
+        if self.battlefield is None:
+            return {n: it.gain for n, it in self.intensities.items() if it.gain is not None}
+        if not self.battlefield.is_resolved or self.battlefield.resolved is None:
+            raise DetenteError(
+                f"calibration {self.battlefield.calibration!r} is not resolved yet; load the "
+                "scenario with detente.scenario.load_scenario, or call "
+                "detente.scenario.resolve_references on it",
+                where="campaign.battlefield.calibration",
+            )
+        return self.battlefield.resolved.gains
 
     def week_dates(self) -> list[date]:
         """The first day of each week, ``horizon_weeks`` of them."""
@@ -636,7 +631,8 @@ class Campaign(_Frozen):
         def lever_probs(policy: Policy) -> list[float]:
             return [policy.levers[n].value if n in policy.levers else 0.0 for n in lever_names]
 
-        gains = [self._gains[n] for n in INTENSITY_NAMES]
+        resolved = self.gains
+        gains = [resolved[n] for n in INTENSITY_NAMES]
         mean = np.array([[g[s].mean.value for s in SEASON_NAMES] for g in gains])
         sd = np.array([[g[s].sd.value for s in SEASON_NAMES] for g in gains])
         aid = np.array([lv.aid.value for lv in levers])
@@ -808,75 +804,3 @@ def campaign_hash(campaign: Campaign) -> str:
     }
     text = json.dumps(doc, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-def with_overrides(campaign: Campaign, overrides: list[str]) -> Campaign:
-    """A copy of ``campaign`` with ``KEY=VALUE`` overrides applied and validated again.
-
-    ``KEY`` is a dotted path into the campaign (list items by index), e.g.
-    ``mediator.types.presses_russia.after.riposte_probability``; ``VALUE`` is read as YAML
-    (``0.8``, ``fixed_terms``, ``2025-03-01``). A sourced number keeps its shape and gets
-    the note ``what-if override``.
-
-    Raises
-    ------
-    DetenteError
-        Naming the key and the fix, for a malformed override, an unknown key or a value the
-        campaign rejects.
-    """
-    data: dict[str, Any] = campaign.model_dump(mode="json")
-    for item in overrides:
-        key, sep, raw = item.partition("=")
-        key = key.strip()
-        if not sep or not key:
-            raise DetenteError(
-                f"what-if {item!r} is not KEY=VALUE; write e.g. discount=0.99", where="--what-if"
-            )
-        try:
-            value = yaml.safe_load(raw)
-        except yaml.YAMLError:
-            raise DetenteError(
-                f"what-if {key}: value {raw!r} is not readable; write a number, a word or a date",
-                where="--what-if",
-            ) from None
-        node: Any = data
-        parts = key.split(".")
-        for depth, part in enumerate(parts):
-            here = ".".join(parts[:depth]) or "campaign"
-            last = depth == len(parts) - 1
-            if isinstance(node, dict) and part in node:
-                if last:
-                    target = node[part]
-                    if (
-                        isinstance(target, dict)
-                        and "value" in target
-                        and not isinstance(value, dict)
-                    ):
-                        node[part] = {"value": value, "note": "what-if override"}
-                    else:
-                        node[part] = value
-                node = node[part]
-            elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-                if last:
-                    node[int(part)] = value
-                node = node[int(part)]
-            else:
-                options = (
-                    ", ".join(map(str, node))
-                    if isinstance(node, dict)
-                    else (f"an index below {len(node)}" if isinstance(node, list) else "nothing")
-                )
-                raise DetenteError(
-                    f"what-if key {key!r}: {here} has no {part!r}; use one of: {options}",
-                    where="--what-if",
-                )
-    try:
-        return Campaign.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = ".".join(str(p) for p in err["loc"] if p != "value")
-        msg = str(err["msg"]).removeprefix("Value error, ")
-        field = f"campaign.{loc}" if loc else "campaign:"
-        raise DetenteError(
-            f"what-if {', '.join(overrides)}: {field} {msg}", where="--what-if"
-        ) from None

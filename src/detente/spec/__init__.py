@@ -1,0 +1,29 @@
+"""The spec layer: detente's validated inputs, importing only pydantic and numpy.
+
+A :class:`~detente.spec.scenario.Scenario` (actors, issues, stances), its numbers
+(:class:`~detente.spec.numbers.Sourced`, with :mod:`~detente.spec.distributions`), the war
+model's :class:`~detente.spec.campaign.Campaign` and the :mod:`~detente.spec.levers`. Every
+other layer builds on it; it imports none of them (an import-linter contract in
+``pyproject.toml``). Validation here reads no file: files a scenario names are resolved by
+:mod:`detente.scenario.resolve`.
+"""
+
+from detente.spec.campaign import Campaign
+from detente.spec.distributions import Distribution
+from detente.spec.levers import Lever, Levers
+from detente.spec.numbers import Number, Sourced
+from detente.spec.scenario import Actor, Issue, Scenario, ScenarioArrays, Stance
+
+__all__ = [
+    "Actor",
+    "Campaign",
+    "Distribution",
+    "Issue",
+    "Lever",
+    "Levers",
+    "Number",
+    "Scenario",
+    "ScenarioArrays",
+    "Sourced",
+    "Stance",
+]
