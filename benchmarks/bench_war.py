@@ -11,9 +11,9 @@ import time
 
 import numpy as np
 
-from detente.dynamics.simulate import simulate
-from detente.dynamics.solver import solve
 from detente.scenario import load_scenario
+from detente.war.simulate import simulate
+from detente.war.solver import solve
 
 SOLVE_TARGET_S = 2.0
 SIMULATE_TARGET_S = 5.0

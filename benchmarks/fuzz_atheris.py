@@ -9,7 +9,7 @@ file that the parser reads through its public entry point, the way a user's file
     ktab        detente.scenario.load_scenario(<file>.csv), KTAB layout
     bdm         detente.scenario.load_scenario(<file>.csv), BDM layout
     events      detente.profiles.events.read_events
-    territory   detente.dynamics.territory.read_territory_series (+ weekly_gains)
+    territory   detente.calibration.territory.read_territory_series (+ weekly_gains)
     agreements  detente.durability.data.read_agreements
 
 The property: a result, or a DetenteError whose message is one line that starts with the
@@ -39,8 +39,8 @@ from typing import Any
 import atheris
 
 with atheris.instrument_imports(include=["detente"]):
+    from detente.calibration.territory import read_territory_series, weekly_gains
     from detente.durability.data import read_agreements
-    from detente.dynamics.territory import read_territory_series, weekly_gains
     from detente.errors import DetenteError
     from detente.profiles.events import read_events
     from detente.scenario import builtin_names, load_scenario

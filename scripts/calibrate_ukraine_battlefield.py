@@ -1,6 +1,6 @@
 """Write the battlefield calibration shipped for ``ukraine-2024``.
 
-``src/detente/dynamics/calibrations/ukraine-deepstate-2024.json`` is the Markov-switching fit
+``src/detente/calibration/data/ukraine-deepstate-2024.json`` is the Markov-switching fit
 of ``detente calibrate territory`` (docs/calibration.md) on the DeepState series to
 2024-11-11, with four regimes and no season effect, as ``--format json`` writes it (without
 bootstrap replicates: the campaign uses the point estimates). The campaign's
@@ -18,13 +18,13 @@ from pathlib import Path
 
 import numpy as np
 
-from detente.dynamics.territory import TerritoryCalibration, calibrate_territory
+from detente.calibration.territory import TerritoryCalibration, calibrate_territory
 from detente.paths import shared_data_dir
 
 NAME = "ukraine-deepstate-2024"
 TARGET = (
     Path(__file__).resolve().parents[1]
-    / "src" / "detente" / "dynamics" / "calibrations" / f"{NAME}.json"
+    / "src" / "detente" / "calibration" / "data" / f"{NAME}.json"
 )  # fmt: skip
 SETTINGS = {"regimes": 4, "kind": "hmm", "season": "none", "bootstrap": 0, "seed": 0}
 LAST_DATE = "2024-11-11"

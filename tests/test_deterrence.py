@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from detente.dynamics.deterrence import (
+from detente.errors import DetenteError
+from detente.games.deterrence import (
     TYPES,
     DeterrenceGame,
     Outcomes,
@@ -29,7 +30,6 @@ from detente.dynamics.deterrence import (
     solve_pbe,
     trace_logit,
 )
-from detente.errors import DetenteError
 from tests.conftest import require_module
 
 TOL = 1e-3

@@ -23,10 +23,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from detente.calibration.territory import read_territory_series, weekly_gains
 from detente.cli.main import app
 from detente.durability.data import REQUIRED_COLUMNS as AGREEMENT_COLUMNS
 from detente.durability.data import read_agreements
-from detente.dynamics.territory import read_territory_series, weekly_gains
 from detente.errors import DetenteError
 from detente.profiles.events import read_events
 from detente.scenario import parse_bdm_csv, parse_ktab_csv, parse_text, parse_yaml
@@ -43,8 +43,34 @@ CLI_FUZZ = settings(FUZZ, max_examples=60)
 
 runner = CliRunner()
 FIX = re.compile(
-    r";|\b(must|write|give|use|add|remove|fill|keep|put|set|save|split|check|choose)\b"
+    r"\b(must|needs?|write|give|use|add|remove|fill|keep|put|set|save|split|check|choose"
+    r"|correct|flatten|make)\b"
 )
+"""A fix: an instruction (``write a finite number``) or what is required (``must be text``,
+``an event file needs date, ...``)."""
+
+
+def assert_one_line_with_a_fix(exc: DetenteError, source: str) -> None:
+    """``exc`` reads ``SOURCE[: WHERE]: what is wrong; the fix``: one line, no traceback,
+    ``source`` named first (then the field or line, where there is one), and a fix."""
+    message = str(exc)
+    assert "\n" not in message and "\r" not in message, message
+    assert "Traceback" not in message and 'File "' not in message, message
+    assert exc.source == " ".join(source.split()), f"the source is not named: {message}"
+    assert message.startswith(f"{exc.source}: "), f"the source is not named first: {message}"
+    assert exc.where is None or exc.where.strip(), message
+    assert_names_a_fix(exc.message)
+
+
+def assert_names_a_fix(message: str) -> None:
+    """``what is wrong; the fix`` with an instruction or requirement after the last ``; ``,
+    or, in one clause, the requirement itself (``name: must be text``)."""
+    problem, sep, fix = message.rpartition("; ")
+    if sep:
+        assert problem.strip(), f"no problem before the fix: {message}"
+        assert FIX.search(fix), f"no fix after the last '; ': {message}"
+    else:
+        assert re.search(r"\bmust\b", message), f"neither 'problem; fix' nor a 'must': {message}"
 
 
 def clean(fn: Callable[[], T], source: str) -> T | None:
@@ -52,10 +78,7 @@ def clean(fn: Callable[[], T], source: str) -> T | None:
     try:
         return fn()
     except DetenteError as exc:
-        message = str(exc)
-        assert "\n" not in message and "\r" not in message, message
-        assert message.startswith(source), f"the source is not named first: {message}"
-        assert FIX.search(exc.message), f"no fix named: {message}"
+        assert_one_line_with_a_fix(exc, source)
         return None
 
 

@@ -470,10 +470,10 @@ def _no_nan_json(text: str) -> Any:
 
 def war_defined(campaign: Any) -> dict[str, Any]:
     """Solve and simulate ``campaign``; check every array and the JSON document."""
-    from detente.dynamics.hazard import resumption_hazard
-    from detente.dynamics.report import document
-    from detente.dynamics.simulate import simulate
-    from detente.dynamics.solver import solve
+    from detente.war.hazard import resumption_hazard
+    from detente.war.report import document
+    from detente.war.simulate import simulate
+    from detente.war.solver import solve
 
     solution = solve(campaign.arrays())
     for name in ("value", "kernel", "territory"):

@@ -15,9 +15,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from detente.cli.calibrate import calibrate_app
-from detente.cli.common import OneLineErrors
-from detente.dynamics.territory import (
+from detente.calibration.territory import (
     SEASONS,
     TerritoryCalibration,
     fit_territory,
@@ -25,6 +23,8 @@ from detente.dynamics.territory import (
     season_of,
     weekly_gains,
 )
+from detente.cli.calibrate import calibrate_app
+from detente.cli.common import OneLineErrors
 from detente.errors import DetenteError
 from tests.conftest import SHARED_DATA, missing
 

@@ -11,10 +11,6 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from detente.dynamics.hazard import resumption_hazard
-from detente.dynamics.report import document
-from detente.dynamics.simulate import simulate
-from detente.dynamics.solver import solve
 from detente.errors import DetenteError
 from detente.scenario import Scenario, parse_yaml, to_yaml
 from detente.spec.distributions import Distribution
@@ -22,6 +18,10 @@ from detente.uncertainty.evaluators import CAMPAIGN_OUTPUTS, CampaignModel, camp
 from detente.uncertainty.sampling import campaign_distributions, campaign_numbers, parse_vary
 from detente.uncertainty.sensitivity import campaign_sensitivity
 from detente.uncertainty.sweep import campaign_sweep, war_evaluator
+from detente.war.hazard import resumption_hazard
+from detente.war.report import document
+from detente.war.simulate import simulate
+from detente.war.solver import solve
 from tests.conftest import TWO_ISSUES
 from tests.test_war_model import synthetic
 

@@ -17,15 +17,9 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from detente.calibration.territory import TerritoryCalibration
 from detente.cli.main import app
 from detente.durability.hazard import CoxParameters, FittedResumptionHazard
-from detente.dynamics.hazard import (
-    DealTerms,
-    DurabilityResumption,
-    WeibullResumption,
-    resumption_hazard,
-)
-from detente.dynamics.territory import TerritoryCalibration
 from detente.errors import DetenteError
 from detente.profiles.apply import UNIFORM_SD, apply_to_campaign, read_profile_input
 from detente.profiles.mapping import profile_to_parameters
@@ -34,6 +28,12 @@ from detente.scenario import load_scenario
 from detente.scenario.overrides import with_overrides
 from detente.scenario.resolve import FileResolver
 from detente.spec.campaign import Campaign, campaign_hash
+from detente.war.hazard import (
+    DealTerms,
+    DurabilityResumption,
+    WeibullResumption,
+    resumption_hazard,
+)
 from tests.test_profiles import synthetic_events
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -202,7 +202,7 @@ def test_cheap_talk_weight_from_a_profile_moves_the_simulated_belief(lead_profil
     talk = generic.cheap_talk[0]
     lik = np.array([talk.likelihood[n].value for n in generic.type_names])
     prior = np.array([t.prior.value for t in changed.mediator.types.values()])
-    from detente.dynamics.beliefs import cheap_talk_update
+    from detente.war.beliefs import cheap_talk_update
 
     w = changed.cheap_talk_weight.value
     moved = cheap_talk_update(prior, lik, w)
@@ -257,8 +257,8 @@ def test_builtin_gains_come_from_the_packaged_calibration() -> None:
     campaign = _campaign()
     assert campaign.battlefield is not None
     doc = json.loads(
-        resources.files("detente.dynamics")
-        .joinpath("calibrations/ukraine-deepstate-2024.json")
+        resources.files("detente.calibration")
+        .joinpath("data/ukraine-deepstate-2024.json")
         .read_text()
     )
     cal = TerritoryCalibration.from_dict(doc)
@@ -272,8 +272,8 @@ def test_builtin_gains_come_from_the_packaged_calibration() -> None:
 
 def test_a_saved_calibration_file_sets_the_gains(tmp_path: Path) -> None:
     doc = json.loads(
-        resources.files("detente.dynamics")
-        .joinpath("calibrations/ukraine-deepstate-2024.json")
+        resources.files("detente.calibration")
+        .joinpath("data/ukraine-deepstate-2024.json")
         .read_text()
     )
     doc["means"] = [-50.0, 5.0, 40.0, 120.0]

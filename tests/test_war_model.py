@@ -22,12 +22,12 @@ from typer.testing import CliRunner
 
 from detente.cli.common import OneLineErrors
 from detente.cli.simulate import simulate_command
-from detente.dynamics.beliefs import BeliefGrid, bayes_update, cheap_talk_update
-from detente.dynamics.simulate import simulate
-from detente.dynamics.solver import Solution, solve
 from detente.errors import DetenteError
 from detente.scenario.overrides import with_overrides
 from detente.spec.campaign import Campaign
+from detente.war.beliefs import BeliefGrid, bayes_update, cheap_talk_update
+from detente.war.simulate import simulate
+from detente.war.solver import Solution, solve
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 DEADLINE_WEEK = 8

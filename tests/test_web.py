@@ -463,7 +463,7 @@ def test_concurrent_requests_for_a_campaign_solve_it_once(monkeypatch: pytest.Mo
     from detente.web.app import SolutionCache
 
     fake = _FakeSolve()
-    monkeypatch.setattr("detente.dynamics.solver.solve", fake)
+    monkeypatch.setattr("detente.war.solver.solve", fake)
     cache = SolutionCache()
     (campaign,) = _campaigns(1)
     with ThreadPoolExecutor(8) as pool:
@@ -487,7 +487,7 @@ def test_at_most_two_campaigns_are_solved_at_once(monkeypatch: pytest.MonkeyPatc
     from detente.web.app import SOLVE_CONCURRENCY, SolutionCache
 
     fake = _FakeSolve(0.2)
-    monkeypatch.setattr("detente.dynamics.solver.solve", fake)
+    monkeypatch.setattr("detente.war.solver.solve", fake)
     campaigns = _campaigns(5)
     with ThreadPoolExecutor(5) as pool:
         list(pool.map(SolutionCache().get, campaigns))

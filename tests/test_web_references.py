@@ -156,8 +156,8 @@ def test_the_command_line_reads_a_calibration_file(tmp_path: Path) -> None:
     """A scenario file may name a calibration file; it is read once, size-capped."""
     from importlib import resources
 
-    shipped = resources.files("detente.dynamics").joinpath(
-        "calibrations", "ukraine-deepstate-2024.json"
+    shipped = resources.files("detente.calibration").joinpath(
+        "data", "ukraine-deepstate-2024.json"
     )
     (tmp_path / "mine.json").write_text(shipped.read_text("utf-8"), encoding="utf-8")
     scenario_file = tmp_path / "case.yaml"

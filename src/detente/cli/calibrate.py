@@ -15,13 +15,13 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from detente.cli.common import TableOrJson, err, out
-from detente.dynamics.territory import (
+from detente.calibration.territory import (
     TerritoryCalibration,
     fit_territory,
     read_territory_series,
     weekly_gains,
 )
+from detente.cli.common import TableOrJson, err, out
 
 calibrate_app = typer.Typer(help="Calibrate the battlefield model from data.", no_args_is_help=True)
 

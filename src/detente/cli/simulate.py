@@ -24,10 +24,6 @@ from rich.table import Table
 
 from detente.cli.common import TableOrJson, err, out
 from detente.cli.sweep import NoStoreOpt, StoreOpt
-from detente.dynamics.hazard import resumption_hazard
-from detente.dynamics.report import deal_terms, document, headline, p_deal_by_date, save_plot
-from detente.dynamics.simulate import Paths, simulate
-from detente.dynamics.solver import solve
 from detente.errors import DetenteError
 from detente.profiles.apply import (
     CAMPAIGN_PARAMETERS,
@@ -42,6 +38,10 @@ from detente.scenario import Scenario, load_scenario
 from detente.scenario.overrides import with_overrides
 from detente.scenario.resolve import FileResolver
 from detente.spec.campaign import Campaign, campaign_hash
+from detente.war.hazard import resumption_hazard
+from detente.war.report import deal_terms, document, headline, p_deal_by_date, save_plot
+from detente.war.simulate import Paths, simulate
+from detente.war.solver import solve
 
 notes = Console(stderr=True, soft_wrap=False, width=int(os.environ.get("COLUMNS", "140")))
 """For tables on stderr (what a profile set), as wide as ``out``."""

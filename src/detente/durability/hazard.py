@@ -2,7 +2,7 @@
 
 :class:`FittedResumptionHazard` gives ``p_holds(terms, years) -> float`` for one deal,
 :meth:`~FittedResumptionHazard.p_holds_batch` for many deals at once (what the war model
-calls, through :class:`detente.dynamics.hazard.DurabilityResumption`), and the richer
+calls, through :class:`detente.war.hazard.DurabilityResumption`), and the richer
 :meth:`~FittedResumptionHazard.forecast` that ``detente durability predict`` prints. All go
 through the same mapping and the same fitted model, so the war model and the command give
 the same P(holds) for the same deal.

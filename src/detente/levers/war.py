@@ -38,10 +38,6 @@ from typing import Any
 import numpy as np
 from scipy.special import ndtr
 
-from detente.dynamics.hazard import resumption_hazard
-from detente.dynamics.report import deal_terms
-from detente.dynamics.simulate import simulate
-from detente.dynamics.solver import solve
 from detente.errors import DetenteError
 from detente.levers.goals import Goal
 from detente.levers.result import Option
@@ -49,6 +45,10 @@ from detente.levers.tornado import TornadoBar
 from detente.scenario.overrides import with_overrides
 from detente.spec.campaign import ESCALATION, Campaign
 from detente.spec.levers import ResolvedLever, campaign_overrides
+from detente.war.hazard import resumption_hazard
+from detente.war.report import deal_terms
+from detente.war.simulate import simulate
+from detente.war.solver import solve
 
 DEFAULT_MAX_EVALS = 24
 Setting = tuple[float, ...]

@@ -6,7 +6,7 @@ commands can show it:
 
 * ``cheap_talk_weight`` → the campaign's ``cheap_talk_weight`` (``detente simulate``). Both
   are the exponent *w* of a tempered likelihood, ``b'_θ ∝ b_θ L_θ^w``
-  (:func:`detente.dynamics.beliefs.cheap_talk_update`; Grünwald & van Ommen 2017), so the
+  (:func:`detente.war.beliefs.cheap_talk_update`; Grünwald & van Ommen 2017), so the
   value is copied as it is. The profile is read as the record of the campaign's *mediator*:
   its statements are the cheap talk the belligerents weigh.
 * ``type_prior_spread`` → the prior over the mediator's types (``detente simulate``). The

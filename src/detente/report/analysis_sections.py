@@ -22,10 +22,6 @@ from typing import Any
 
 import numpy as np
 
-from detente.dynamics.hazard import resumption_hazard
-from detente.dynamics.report import document, p_deal_by_date
-from detente.dynamics.simulate import simulate
-from detente.dynamics.solver import Solution, solve
 from detente.report import plots
 from detente.report.sections import Plot, ReportContext, Section, esc, register_section, table
 from detente.spec.campaign import Campaign
@@ -33,6 +29,10 @@ from detente.spec.scenario import Scenario
 from detente.uncertainty.sampling import uncertain_numbers, with_default_spread
 from detente.uncertainty.sensitivity import index_rows, sensitivity
 from detente.uncertainty.sweep import resolve_models, sweep
+from detente.war.hazard import resumption_hazard
+from detente.war.report import document, p_deal_by_date
+from detente.war.simulate import simulate
+from detente.war.solver import Solution, solve
 
 DEFAULT_DRAWS = 400
 DEFAULT_SOBOL_N = 64

@@ -26,7 +26,7 @@ from typing import Any, Protocol
 
 import yaml
 
-from detente.dynamics.territory import TerritoryCalibration
+from detente.calibration.territory import TerritoryCalibration
 from detente.errors import DetenteError
 from detente.scenario.validation import validate_as, validate_scenario
 from detente.spec.campaign import (
@@ -52,7 +52,7 @@ MAPPING_FIELD = "campaign.resumption.mapping"
 
 def packaged_calibrations() -> list[str]:
     """Names of the calibrations shipped with detente."""
-    folder = resources.files("detente.dynamics").joinpath("calibrations")
+    folder = resources.files("detente.calibration").joinpath("data")
     return sorted(
         f.name.removesuffix(".json") for f in folder.iterdir() if f.name.endswith(".json")
     )
@@ -82,8 +82,8 @@ class Resolver(Protocol):
 @functools.cache
 def _packaged_calibration_text(name: str) -> str:
     return (
-        resources.files("detente.dynamics")
-        .joinpath("calibrations", f"{name}.json")
+        resources.files("detente.calibration")
+        .joinpath("data", f"{name}.json")
         .read_text("utf-8")
     )
 

@@ -322,7 +322,7 @@ class Values(_Frozen):
 
 
 class Resumption(_Frozen):
-    """The placeholder resumption hazard (Weibull), see :mod:`detente.dynamics.hazard`;
+    """The placeholder resumption hazard (Weibull), see :mod:`detente.war.hazard`;
     ``model: weibull`` or no ``model`` key."""
 
     model: Literal["weibull"] = "weibull"

@@ -24,9 +24,6 @@ from typing import Any, Literal, Protocol
 
 import numpy as np
 
-from detente.dynamics.simulate import Paths
-from detente.dynamics.simulate import simulate as simulate_paths
-from detente.dynamics.solver import Solution, solve
 from detente.errors import DetenteError
 from detente.models.base import IssueProblem, OutcomeModel, issue_problems
 from detente.models.bdm import ExpectedUtility
@@ -41,6 +38,9 @@ from detente.uncertainty.sampling import (
     UncertainNumber,
     uncertain_numbers,
 )
+from detente.war.simulate import Paths
+from detente.war.simulate import simulate as simulate_paths
+from detente.war.solver import Solution, solve
 
 Outputs = dict[tuple[str, str], np.ndarray]
 """An evaluator's result: (series, output) -> (n draws,) values."""
@@ -191,8 +191,8 @@ class CampaignModel:
 
     Per draw: the campaign with the draw's numbers (:func:`~detente.spec.campaign.
     with_overrides`, validated again), its policies solved by backward induction
-    (:func:`~detente.dynamics.solver.solve`), then ``paths`` Monte Carlo paths
-    (:func:`~detente.dynamics.simulate.simulate`) summarised as :data:`CAMPAIGN_OUTPUTS`. The
+    (:func:`~detente.war.solver.solve`), then ``paths`` Monte Carlo paths
+    (:func:`~detente.war.simulate.simulate`) summarised as :data:`CAMPAIGN_OUTPUTS`. The
     paths of every draw come from the same generator seed ``path_seed`` (common random
     numbers: two draws differ only through their parameters, which keeps Monte Carlo noise
     out of the Sobol' indices; DECISIONS UNC-18), so a draw's outputs depend on its

@@ -35,12 +35,12 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from detente import __version__
-from detente.dynamics.solver import Solution
 from detente.errors import DetenteError
 from detente.models import MODELS, Forecast
 from detente.scenario import Scenario, builtin_names, to_yaml
 from detente.scenario.overrides import apply_overrides
 from detente.spec.campaign import Campaign
+from detente.war.solver import Solution
 from detente.web.loading import (
     TooLargeError,
     builtin_scenario,
@@ -357,7 +357,7 @@ class SolutionCache:
     def get(self, campaign: Campaign) -> tuple[Solution, bool]:
         """The campaign's solution, and whether it was cached (or solved meanwhile by a
         concurrent request this one waited for)."""
-        from detente.dynamics.solver import solve
+        from detente.war.solver import solve
 
         key = self.key(campaign)
         with self._lock:
@@ -438,8 +438,8 @@ def campaign_of(sc: Scenario) -> Campaign:
 
 def simulate_response(sc: Scenario, solution: Solution, cached: bool) -> SimulateResponse:
     """The campaign of ``sc`` simulated with its solved policy ``solution``."""
-    from detente.dynamics.report import headline
     from detente.report.analysis_sections import campaign_document
+    from detente.war.report import headline
 
     campaign = campaign_of(sc)
     doc = campaign_document(campaign, scenario=sc.name, paths=SIMULATE_PATHS,

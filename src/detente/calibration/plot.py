@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from detente.dynamics.territory import TerritoryCalibration
+from detente.calibration.territory import TerritoryCalibration
 from detente.plotting import new_figure, save_figure
 
 REGIME_COLOURS = ("#3b75af", "#9e9e9e", "#c0392b", "#e67e22", "#8e44ad", "#27ae60")
@@ -30,7 +30,7 @@ def plot_regimes(
     Parameters
     ----------
     calibration:
-        From :func:`detente.dynamics.territory.fit_territory`.
+        From :func:`detente.calibration.territory.fit_territory`.
     path:
         Output file; the suffix picks the format.
     series:

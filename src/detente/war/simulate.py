@@ -16,9 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from detente.dynamics.beliefs import bayes_update, cheap_talk_update
-from detente.dynamics.solver import Solution
 from detente.spec.campaign import ESCALATION
+from detente.war.beliefs import bayes_update, cheap_talk_update
+from detente.war.solver import Solution
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -69,7 +69,7 @@ def simulate(solution: Solution, draws: int, rng: np.random.Generator) -> Paths:
     Parameters
     ----------
     solution:
-        From :func:`detente.dynamics.solver.solve`.
+        From :func:`detente.war.solver.solve`.
     draws:
         Number of paths.
     rng:

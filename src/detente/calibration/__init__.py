@@ -1,13 +1,13 @@
-"""Battlefield dynamics for the war-termination model.
+"""Battlefield calibration for the war-termination model.
 
-:mod:`detente.dynamics.territory` calibrates the attacker's weekly territorial gain (km² per
+:mod:`detente.calibration.territory` calibrates the attacker's weekly territorial gain (km² per
 week) from a daily occupied-area series: a Markov-switching model of intensity regimes
 (hold / press / surge) with a season effect, and block-bootstrap uncertainty on its parameters.
 """
 
 from __future__ import annotations
 
-from detente.dynamics.territory import (
+from detente.calibration.territory import (
     SEASONS,
     ModelFit,
     TerritoryCalibration,

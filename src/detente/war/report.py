@@ -1,7 +1,7 @@
 """What the simulated paths say: the stable JSON document of ``detente simulate``, and plots.
 
 The document (``schema_version`` 1, documented in ``docs/war_model.md``) is built from
-:class:`~detente.dynamics.simulate.Paths` only; the CLI prints it or renders it as tables,
+:class:`~detente.war.simulate.Paths` only; the CLI prints it or renders it as tables,
 and :func:`save_plot` draws the fan chart and P(deal by date) from it.
 """
 
@@ -15,12 +15,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from detente.dynamics.hazard import DealTerms, ResumptionHazard
-from detente.dynamics.simulate import Paths
-from detente.dynamics.solver import Solution
 from detente.errors import DetenteError
 from detente.spec.campaign import INTENSITY_NAMES, Campaign
 from detente.textfiles import write_atomic
+from detente.war.hazard import DealTerms, ResumptionHazard
+from detente.war.simulate import Paths
+from detente.war.solver import Solution
 
 FloatArray = npt.NDArray[np.float64]
 

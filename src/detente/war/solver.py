@@ -32,7 +32,7 @@ Bellman equations (party ``j`` ∈ {A, D}, ``δ`` the weekly discount factor)::
     V_j(T, x, b, h) = v_j,T (x - x0) / 1000 + v_j,stalemate
 
 with ``c = (i, a, r)`` and ``o = (a, offer, r)``. Values at off-grid posteriors ``b'`` are
-interpolated on the Freudenthal triangulation (:class:`~detente.dynamics.beliefs.BeliefGrid`).
+interpolated on the Freudenthal triangulation (:class:`~detente.war.beliefs.BeliefGrid`).
 Because each party's vote is a weakly dominant response to the continuation values, one
 backward pass gives a subgame-perfect equilibrium: the attacker's intensity is a best
 response to the defender's votes and both votes are best responses to the attacker's
@@ -59,8 +59,8 @@ import numpy.typing as npt
 from scipy import sparse
 from scipy.special import ndtr
 
-from detente.dynamics.beliefs import BeliefGrid, bayes_update, cheap_talk_update
 from detente.spec.campaign import ESCALATION, INTENSITY_NAMES, CampaignArrays
+from detente.war.beliefs import BeliefGrid, bayes_update, cheap_talk_update
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]

@@ -23,6 +23,14 @@ Two solution concepts, on the same :class:`DeterrenceGame`:
   pseudo-arclength continuation as ``λ`` grows; its end at large ``λ`` is the equilibrium the
   logit tracing procedure selects, the same procedure as Gambit's ``logit`` solver (Turocy 2005).
 
+What it is for: the one-shot question "does a threatened riposte deter escalation?" asked on
+its own, with beliefs about the defender's resolve, for an analyst who wants the equilibrium
+and its sensitivity to the prior (``docs/deterrence.md``). The war-termination model
+(:mod:`detente.war`) does not call it: its riposte is a per-type probability that the
+mediator's type sets, learnt by Bayes' rule over the weeks. The deterrence game is the
+candidate for that sub-game once resolve is private between the belligerents (issue 14); until
+then it stands alone and is checked against Gambit's logit QRE (``tests/test_deterrence.py``).
+
 References
 ----------
 Allgower, E. L. & Georg, K. (1990). *Numerical Continuation Methods*. Springer (ch. 2).
