@@ -38,6 +38,12 @@ from typing import Any
 
 import atheris
 
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from tests.messages import why_no_fix, why_not_one_line  # noqa: E402
+
 with atheris.instrument_imports(include=["detente"]):
     from detente.calibration.territory import read_territory_series, weekly_gains
     from detente.durability.data import read_agreements
@@ -46,9 +52,6 @@ with atheris.instrument_imports(include=["detente"]):
     from detente.scenario import builtin_names, load_scenario
     from detente.scenario.builtin import builtin_text
 
-FIX = re.compile(
-    r";|\b(must|write|give|use|add|remove|fill|keep|put|set|save|split|check|choose)\b"
-)
 
 KTAB = """demo,a small case,3,2
 Actor,Description,Influence,Territory Position,Territory Salience,Money Position,Money Salience
@@ -140,11 +143,11 @@ class Fuzzer:
             parse(path)
         except DetenteError as exc:
             message = str(exc)
-            if "\n" in message or "\r" in message:
-                self._defect(name, "message on more than one line", message, data)
-            elif not message.startswith(str(path)):
+            if why_not_one_line(message):
+                self._defect(name, "message not one line, or a traceback", message, data)
+            elif not message.startswith(f"{path}: "):
                 self._defect(name, "message does not name the file first", message, data)
-            elif not FIX.search(exc.message):
+            elif why_no_fix(exc.message):  # ``what is wrong; the fix`` (tests/messages.py)
                 self._defect(name, "message names no fix", message, data)
             else:
                 self.classes[(name, rejection_class(exc.message))] += 1

@@ -12,7 +12,6 @@ import csv
 import io
 import json
 import math
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -30,6 +29,7 @@ from detente.durability.data import read_agreements
 from detente.errors import DetenteError
 from detente.profiles.events import read_events
 from detente.scenario import parse_bdm_csv, parse_ktab_csv, parse_text, parse_yaml
+from tests.messages import why_no_fix, why_not_one_line
 
 T = TypeVar("T")
 
@@ -42,20 +42,12 @@ FUZZ = settings(
 CLI_FUZZ = settings(FUZZ, max_examples=60)
 
 runner = CliRunner()
-FIX = re.compile(
-    r"\b(must|needs?|write|give|use|add|remove|fill|keep|put|set|save|split|check|choose"
-    r"|correct|flatten|make)\b"
-)
-"""A fix: an instruction (``write a finite number``) or what is required (``must be text``,
-``an event file needs date, ...``)."""
-
-
 def assert_one_line_with_a_fix(exc: DetenteError, source: str) -> None:
-    """``exc`` reads ``SOURCE[: WHERE]: what is wrong; the fix``: one line, no traceback,
-    ``source`` named first (then the field or line, where there is one), and a fix."""
+    """``exc`` reads ``SOURCE[: WHERE]: what is wrong; the fix`` (tests/messages.py): one
+    line, no traceback, ``source`` named first (then the field or line, where there is one),
+    and a fix."""
     message = str(exc)
-    assert "\n" not in message and "\r" not in message, message
-    assert "Traceback" not in message and 'File "' not in message, message
+    assert (why := why_not_one_line(message)) is None, why
     assert exc.source == " ".join(source.split()), f"the source is not named: {message}"
     assert message.startswith(f"{exc.source}: "), f"the source is not named first: {message}"
     assert exc.where is None or exc.where.strip(), message
@@ -63,14 +55,7 @@ def assert_one_line_with_a_fix(exc: DetenteError, source: str) -> None:
 
 
 def assert_names_a_fix(message: str) -> None:
-    """``what is wrong; the fix`` with an instruction or requirement after the last ``; ``,
-    or, in one clause, the requirement itself (``name: must be text``)."""
-    problem, sep, fix = message.rpartition("; ")
-    if sep:
-        assert problem.strip(), f"no problem before the fix: {message}"
-        assert FIX.search(fix), f"no fix after the last '; ': {message}"
-    else:
-        assert re.search(r"\bmust\b", message), f"neither 'problem; fix' nor a 'must': {message}"
+    assert (why := why_no_fix(message)) is None, why
 
 
 def clean(fn: Callable[[], T], source: str) -> T | None:
@@ -506,7 +491,12 @@ def invoke(args: list[str]) -> Any:
     if result.exit_code == 2:
         errors = [line for line in result.stderr.splitlines() if line.strip()]
         assert errors, f"{args}: exit 2 with nothing on stderr"
-        assert errors[-1].startswith(("error:", "Usage:", "Try", "╰")), errors
+        if errors[0].startswith("error: "):  # detente's own refusal: one line with a fix
+            assert len(errors) == 1, result.stderr  # (a progress bar may leave a blank line)
+            assert_names_a_fix(errors[0].removeprefix("error: "))
+        else:  # the option parser's usage error (Typer's box)
+            assert errors[0].startswith("Usage: detente "), errors
+            assert errors[-1].startswith(("Try", "╰")), errors
     return result
 
 

@@ -470,8 +470,7 @@ def _no_nan_json(text: str) -> Any:
 
 def war_defined(campaign: Any) -> dict[str, Any]:
     """Solve and simulate ``campaign``; check every array and the JSON document."""
-    from detente.war.hazard import resumption_hazard
-    from detente.war.report import document
+    from detente.war.model import summarise
     from detente.war.simulate import simulate
     from detente.war.solver import solve
 
@@ -484,7 +483,7 @@ def war_defined(campaign: Any) -> dict[str, Any]:
     assert np.isfinite(paths.territory).all() and np.isfinite(paths.belief).all()
     np.testing.assert_allclose(paths.belief.sum(axis=-1), 1.0, atol=1e-9)
     assert np.isfinite(paths.kept_km2[paths.deal_week >= 0]).all()
-    doc = document(campaign, solution, paths, resumption_hazard(campaign), scenario="edge", seed=0)
+    doc = summarise(campaign, solution, paths, scenario="edge", seed=0).document
     text = json.dumps(doc, allow_nan=False)
     _finite(_no_nan_json(text))
     for row in doc["weeks"]:

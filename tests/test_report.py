@@ -258,7 +258,7 @@ def test_campaign_plots_from_the_simulate_document(ukraine: Scenario) -> None:
     from detente.report.analysis_sections import campaign_document
 
     assert ukraine.campaign is not None
-    doc = campaign_document(ukraine.campaign, scenario=ukraine.name, paths=200, seed=0)
+    doc = campaign_document(ukraine, paths=200, seed=0)
     fan, deal = plots.campaign_fan(doc), plots.deal_by_date(doc)
     (ax,) = fan.axes
     assert len(ax.collections) == 2 and ax.lines[0].get_label() == "median"

@@ -14,12 +14,11 @@ from typer.testing import CliRunner
 from detente.errors import DetenteError
 from detente.scenario import Scenario, parse_yaml, to_yaml
 from detente.spec.distributions import Distribution
-from detente.uncertainty.evaluators import CAMPAIGN_OUTPUTS, CampaignModel, campaign_outcomes
+from detente.uncertainty.evaluators import CAMPAIGN_OUTPUTS, CampaignModel
 from detente.uncertainty.sampling import campaign_distributions, campaign_numbers, parse_vary
 from detente.uncertainty.sensitivity import campaign_sensitivity
 from detente.uncertainty.sweep import campaign_sweep, war_evaluator
-from detente.war.hazard import resumption_hazard
-from detente.war.report import document
+from detente.war.model import RunStats, summarise, sweep_values
 from detente.war.simulate import simulate
 from detente.war.solver import solve
 from tests.conftest import TWO_ISSUES
@@ -84,9 +83,9 @@ def test_outputs_match_the_simulate_document(war_scenario: Scenario) -> None:
     assert campaign is not None
     solution = solve(campaign.arrays())
     paths = simulate(solution, 500, np.random.default_rng(3))
-    doc = document(campaign, solution, paths, resumption_hazard(campaign), scenario="s", seed=3)
+    doc = summarise(campaign, solution, paths, scenario="s", seed=3).document
     weeks_by = 20
-    got = campaign_outcomes(paths, solution.arrays, weeks_by)
+    got = sweep_values(RunStats(solution.arrays, paths, weeks_by))
     assert list(got) == list(CAMPAIGN_OUTPUTS)
     assert got["p_deal"] == pytest.approx(doc["deal_terms"]["p_deal"], abs=1e-4)
     assert got["p_deal_by"] == pytest.approx(doc["p_deal_by"][weeks_by - 1]["p"], abs=1e-4)

@@ -517,10 +517,10 @@ def test_upload_is_parsed_off_the_event_loop(
 ) -> None:
     # The upload endpoint is async; it used to parse and forecast on the event loop, which
     # stalled every other request (quick 4xx included) for the time of a forecast.
-    import detente.web.app as web_app
+    import detente.web.convert as convert
 
     loops: list[bool] = []
-    parse = web_app._from_text
+    parse = convert.scenario_from_text
 
     def spy(text: str, *, fmt: str, label: str) -> object:
         try:
@@ -530,7 +530,7 @@ def test_upload_is_parsed_off_the_event_loop(
             loops.append(False)
         return parse(text, fmt=fmt, label=label)
 
-    monkeypatch.setattr(web_app, "_from_text", spy)
+    monkeypatch.setattr(convert, "scenario_from_text", spy)
     r = client.post("/api/upload", files={"file": ("toy.yaml", TWO_ISSUES.encode(), "text/yaml")})
     assert r.status_code == 200, r.text
     assert loops == [False]

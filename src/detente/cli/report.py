@@ -63,6 +63,10 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+_DISTRIBUTIONS = {"multipart": "python-multipart", "yaml": "pyyaml"}
+"""Import names of the web app's dependencies whose package is named otherwise."""
+
+
 def serve(
     host: Annotated[
         str, typer.Option(help="Address to bind; the default serves this machine only.")
@@ -75,8 +79,15 @@ def serve(
 
         from detente.web.app import create_app
     except ImportError as exc:
+        module = (exc.name or "").split(".")[0]
+        if not module or module == "detente":
+            raise DetenteError(
+                f"the web app cannot be imported ({exc}); reinstall detente", where="serve"
+            ) from None
+        package = _DISTRIBUTIONS.get(module, module)
         raise DetenteError(
-            f"the web app needs {exc.name}; install it with `pip install 'detente[web]'`",
+            f"the web app needs {module}, a dependency of detente; install it with "
+            f"`pip install {package}`",
             where="serve",
         ) from None
     trusted = None

@@ -1,6 +1,6 @@
 """``detente simulate``: solve a scenario's war-termination campaign and simulate paths.
 
-A thin command over :mod:`detente.dynamics`; the library raises
+A thin command over :class:`detente.war.model.WarModel`; the library raises
 :class:`~detente.errors.DetenteError` and the main app turns it into one line and exit 2.
 Every run (and the what-if run beside it) is recorded in the run store (:mod:`detente.store`)
 with the campaign's hash, the seed, the draws, the timing and the per-path arrays, each in one
@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import json
 import os
-import time
-from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
-import numpy as np
 import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -37,11 +35,10 @@ from detente.profiles.apply import (
 from detente.scenario import Scenario, load_scenario
 from detente.scenario.overrides import with_overrides
 from detente.scenario.resolve import FileResolver
-from detente.spec.campaign import Campaign, campaign_hash
-from detente.war.hazard import resumption_hazard
-from detente.war.report import deal_terms, document, headline, p_deal_by_date, save_plot
-from detente.war.simulate import Paths, simulate
-from detente.war.solver import solve
+from detente.spec.campaign import Campaign
+from detente.store.recorded import record_war_run
+from detente.war.model import WarModel, WarRun
+from detente.war.report import p_deal_by_date, save_plot
 
 notes = Console(stderr=True, soft_wrap=False, width=int(os.environ.get("COLUMNS", "140")))
 """For tables on stderr (what a profile set), as wide as ``out``."""
@@ -58,81 +55,6 @@ ProfileOpt = Annotated[
         "the cheap-talk weight and the spread of the mediator-type prior.",
     ),
 ]
-
-
-@dataclass(frozen=True)
-class CampaignRun:
-    """One solved and simulated campaign: its document, paths and timing."""
-
-    campaign: Campaign
-    document: dict[str, Any]
-    paths: Paths
-    p_holds: dict[str, np.ndarray]
-    seconds: float
-
-
-def run_campaign(
-    campaign: Campaign, *, scenario: str, draws: int, seed: int, progress: Progress | None = None
-) -> CampaignRun:
-    """Solve, simulate and summarise one campaign."""
-    started = time.perf_counter()
-    task = progress.add_task(f"solving {scenario}", total=2) if progress else None
-    solution = solve(campaign.arrays())
-    if progress is not None and task is not None:
-        progress.update(task, advance=1, description=f"simulating {draws:,} paths")
-    paths = simulate(solution, draws, np.random.default_rng(seed))
-    if progress is not None and task is not None:
-        progress.update(task, advance=1)
-    hazard = resumption_hazard(campaign)
-    doc = document(campaign, solution, paths, hazard, scenario=scenario, seed=seed)
-    terms = deal_terms(campaign, paths)
-    holds = {
-        y: hazard.p_holds(terms, float(y)) if terms.guarantees.size else np.empty(0)
-        for y in doc["p_holds"]
-    }
-    return CampaignRun(campaign, doc, paths, holds, time.perf_counter() - started)
-
-
-def record_run(
-    store: Any,
-    scenario: Scenario,
-    run: CampaignRun,
-    *,
-    seed: int,
-    extra: dict[str, Any],
-    fresh: bool = False,
-) -> str:
-    """Record one run, whole or not at all: spec (campaign hash, draws, seed, what set it),
-    per-path arrays (``war`` model; outputs ``deal_week``, ``kept_km2``, ``mediator_type``,
-    ``territory_end_km2``, ``surge_weeks`` and ``p_holds_<y>y``, NaN where a path has no
-    deal) and the document as the summary. The same run already complete in the store is
-    reused (same id, nothing written) unless ``fresh``."""
-    paths = run.paths
-    outputs: dict[tuple[str, str], np.ndarray] = {
-        ("war", "deal_week"): paths.deal_week.astype(float),
-        ("war", "kept_km2"): paths.kept_km2,
-        ("war", "mediator_type"): paths.mediator_type.astype(float),
-        ("war", "territory_end_km2"): paths.territory[:, -1],
-        ("war", "surge_weeks"): (paths.intensity == 2).sum(axis=1).astype(float),
-    }
-    done = paths.deal_week >= 0
-    for years, p in run.p_holds.items():
-        per_path = np.full(paths.n_paths, np.nan)
-        per_path[done] = p
-        outputs[("war", f"p_holds_{years}y")] = per_path
-    spec = {
-        "campaign_hash": campaign_hash(run.campaign),
-        "draws": paths.n_paths,
-        "seed": seed,
-        "resumption": run.campaign.resumption.model,
-        **extra,
-    }
-    # DECISIONS WAR-21: recorded here, through RunStore.record (the core stays store-free)
-    run_id: str = store.record(
-        "simulate", scenario, spec, outputs, run.document, models=["war"], seed=seed,
-        elapsed_s=run.seconds, reuse=not fresh,
-    )  # fmt: skip
-    return run_id
 
 
 def simulate_command(
@@ -190,19 +112,24 @@ def simulate_command(
         transient=True,
         disable=fmt is TableOrJson.json,
     ) as progress:
-        base = run_campaign(campaign, scenario=sc.name, draws=draws, seed=seed, progress=progress)
-        other = (
-            run_campaign(changed, scenario=sc.name, draws=draws, seed=seed, progress=progress)
-            if changed is not None
-            else None
-        )
+        model = WarModel(paths=draws)
+
+        def run(camp: Campaign) -> WarRun:
+            task = progress.add_task(f"solving {sc.name}", total=None)
+            step = partial(progress.update, task, description=f"simulating {draws:,} paths")
+            result = model.run(sc, seed, campaign=camp, on_step=lambda _: step())
+            progress.remove_task(task)
+            return result
+
+        base = run(campaign)
+        other = run(changed) if changed is not None else None
     from detente.store import RunStore
 
     with RunStore(":memory:" if no_store else store) as run_store:
-        run_id = record_run(run_store, sc, base, seed=seed, extra=extra, fresh=fresh)
+        run_id = record_war_run(run_store, sc, base, extra=extra, fresh=fresh)
         if other is not None:
-            record_run(run_store, sc, other, seed=seed, extra=extra | {"what_if": overrides},
-                       fresh=fresh)  # fmt: skip
+            with_what_if = extra | {"what_if": overrides}
+            record_war_run(run_store, sc, other, extra=with_what_if, fresh=fresh)
     doc = base.document | {"run_id": None if no_store else run_id}
     alt = other.document if other is not None else None
     if applied:
@@ -217,8 +144,8 @@ def simulate_command(
             **{k: doc[k] for k in ("run_id", "profile") if k in doc},
             "what_if": {
                 "overrides": overrides,
-                "baseline": headline(doc),
-                "changed": headline(alt),
+                "baseline": base.headline(),
+                "changed": other.headline() if other is not None else None,
             },
         }
     if plot is not None:
@@ -230,7 +157,7 @@ def simulate_command(
     if applied:
         _print_profile(str(profile), applied)
     if alt is not None:
-        _print_what_if(overrides, headline(doc), headline(alt))
+        _print_what_if(overrides, base.headline(), other.headline() if other else {})
 
 
 def _print_profile(path: str, applied: list[Applied]) -> None:

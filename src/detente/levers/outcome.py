@@ -37,7 +37,6 @@ from detente.models.base import IssueProblem, OutcomeModel, issue_problems
 from detente.models.compromise import Compromise
 from detente.spec.levers import GRID_POINTS, ResolvedLever, ScenarioTarget, parse_scenario_target
 from detente.spec.scenario import Scenario
-from detente.uncertainty.evaluators import solve_batch
 from detente.uncertainty.sampling import ScenarioDraws, draw, uncertain_numbers, with_default_spread
 
 MAX_SUBSET_LEVERS = 4
@@ -121,7 +120,7 @@ class IssueLevers:
         base = tuple(np.tile(a, (m, 1)) for a in (p.position, p.salience, p.capability))
         pos, sal, cap = self._arrays(settings, which, base)
         self.evaluations += m
-        return solve_batch(self.model, p, pos, sal, cap, np.full(m, p.status_quo))
+        return self.model.solve_draws(p, pos, sal, cap, np.full(m, p.status_quo))
 
     def on_draws(self, setting: dict[str, float], draws: ScenarioDraws) -> np.ndarray:
         """The outcome on every draw with the levers in ``setting`` (name -> value) applied."""
@@ -134,7 +133,7 @@ class IssueLevers:
             draws.capability[:, self.present, i],
         )
         pos, sal, cap = self._arrays(np.repeat(values, draws.n, axis=0), which, base)
-        return solve_batch(self.model, self.problem, pos, sal, cap, draws.status_quo[:, i])
+        return self.model.solve_draws(self.problem, pos, sal, cap, draws.status_quo[:, i])
 
     # --- search -------------------------------------------------------------------------------
 

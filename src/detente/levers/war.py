@@ -46,9 +46,8 @@ from detente.scenario.overrides import with_overrides
 from detente.spec.campaign import ESCALATION, Campaign
 from detente.spec.levers import ResolvedLever, campaign_overrides
 from detente.war.hazard import resumption_hazard
-from detente.war.report import deal_terms
+from detente.war.model import SOLVER, deal_terms
 from detente.war.simulate import simulate
-from detente.war.solver import solve
 
 DEFAULT_MAX_EVALS = 24
 Setting = tuple[float, ...]
@@ -57,8 +56,9 @@ Setting = tuple[float, ...]
 def campaign_metric(
     goal: Goal, campaign: Campaign, draws: int, seed: int
 ) -> tuple[float | None, float | None]:
-    """Solve and simulate ``campaign``; the goal's metric and P(reach) (see module doc)."""
-    paths = simulate(solve(campaign.arrays()), draws, np.random.default_rng(seed))
+    """Solve (memoised: :data:`~detente.war.model.SOLVER`) and simulate ``campaign``; the
+    goal's metric and P(reach) (see module doc)."""
+    paths = simulate(SOLVER.solve(campaign)[0], draws, np.random.default_rng(seed))
     n = paths.n_paths
     done = paths.deal_week >= 0
     if goal.metric == "territory_km2":

@@ -1,23 +1,28 @@
-"""The one interface every outcome model implements.
+"""The outcome models' side of the model contract (:mod:`detente.contract`).
 
 A model is a small class whose constructor only stores its parameters (as in scikit-learn)
-and whose :meth:`OutcomeModel.predict` maps a :class:`~detente.scenario.Scenario` to a
-:class:`Forecast`. The outcome models of the field treat issues one at a time, so each model
-implements :meth:`OutcomeModel.solve_issue` on an :class:`IssueProblem` (plain arrays) and the
-base class loops over the scenario's issues. The DEU backtest calls ``solve_issue`` directly.
+and whose :meth:`OutcomeModel.predict` (= :meth:`~OutcomeModel.run`) maps a
+:class:`~detente.spec.scenario.Scenario` to a :class:`Forecast`. The outcome models of the
+field treat issues one at a time, so each model implements :meth:`OutcomeModel.solve_issue`
+on an :class:`IssueProblem` (plain arrays) and the base class loops over the scenario's
+issues; the DEU backtest calls ``solve_issue`` directly. A model that can solve many draws of
+an issue at once overrides :meth:`OutcomeModel.solve_draws` and sets ``tags.batchable``.
 """
 
 from __future__ import annotations
 
-import inspect
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
+from detente.contract import Draws, Output, Params, Tags
 from detente.spec.scenario import Scenario
+
+OUTCOME_TOLERANCE = 1e-9
+"""Outcome models are deterministic: two runs agree to rounding."""
 
 
 @dataclass(frozen=True)
@@ -110,6 +115,10 @@ class Forecast:
     def outcome(self, issue: str) -> float:
         return self[issue].outcome
 
+    def values(self) -> dict[str, float]:
+        """The outcome of every issue, by issue name (the model's declared outputs)."""
+        return {f.issue: float(f.outcome) for f in self.issues}
+
     def __getitem__(self, issue: str) -> IssueForecast:
         for f in self.issues:
             if f.issue == issue:
@@ -164,26 +173,76 @@ def issue_problems(scenario: Scenario) -> list[tuple[str, IssueProblem]]:
     return problems
 
 
-class OutcomeModel(ABC):
+class OutcomeModel(Params, ABC):
     """Base class of the outcome models.
 
     Subclasses set ``name`` (the registry key and CLI name), ``label`` and ``reference`` (the
     paper), store their constructor arguments unchanged as attributes of the same name, and
-    implement :meth:`solve_issue`.
+    implement :meth:`solve_issue`; batchable ones also :meth:`solve_draws`.
     """
 
     name: ClassVar[str]
     label: ClassVar[str]
     reference: ClassVar[str]
+    tags: ClassVar[Tags] = Tags()
+    varies: ClassVar[tuple[str, ...]] = ("actors.", "issues.")
+    """Positions, saliences, capabilities and status quo: the numbers a sweep may vary."""
 
-    def get_params(self) -> dict[str, Any]:
-        """The constructor arguments, read back from the attributes that store them."""
-        sig = inspect.signature(type(self).__init__)
-        return {
-            name: getattr(self, name)
-            for name, p in sig.parameters.items()
-            if name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
-        }
+    def outputs(self, inputs: Scenario) -> list[Output]:
+        """One outcome per issue, on the issue's scale."""
+        return [
+            Output(
+                name=issue.name,
+                unit=f"point on [{issue.scale[0]:g}, {issue.scale[1]:g}]",
+                tolerance=OUTCOME_TOLERANCE,
+                description=f"predicted outcome of {issue.name}",
+            )
+            for issue in inputs.issues
+        ]
+
+    def run(self, inputs: Scenario, seed: int | np.random.Generator = 0) -> Forecast:
+        """:meth:`predict` (outcome models draw no random numbers; ``seed`` is unused)."""
+        return self.predict(inputs)
+
+    def evaluate(
+        self, inputs: Scenario, draws: Draws, seed: int | np.random.Generator = 0
+    ) -> dict[str, np.ndarray]:
+        """The outcome of every issue on each of ``draws.n`` draws of ``inputs``."""
+        index = {name: k for k, name in enumerate(inputs.actor_names)}
+        out: dict[str, np.ndarray] = {}
+        for i, (issue, problem) in enumerate(issue_problems(inputs)):
+            idx = np.array([index[a] for a in problem.actors], dtype=int)
+            out[issue] = self.solve_draws(
+                problem,
+                draws.position[:, idx, i],
+                draws.salience[:, idx, i],
+                draws.capability[:, idx, i],
+                draws.status_quo[:, i],
+            )
+        return out
+
+    def solve_draws(
+        self,
+        problem: IssueProblem,
+        position: np.ndarray,
+        salience: np.ndarray,
+        capability: np.ndarray,
+        status_quo: np.ndarray,
+    ) -> np.ndarray:
+        """The outcome on each of ``len(position)`` versions of ``problem``, shape (n,):
+        ``position``, ``salience``, ``capability`` (n, actors), ``status_quo`` (n,). This
+        default solves draw by draw; batchable models override it (DECISIONS UNC-5)."""
+        out = np.empty(position.shape[0])
+        for d in range(position.shape[0]):
+            version = replace(
+                problem,
+                position=position[d],
+                salience=salience[d],
+                capability=capability[d],
+                status_quo=float(status_quo[d]),
+            )
+            out[d] = self.solve_issue(version).outcome
+        return out
 
     def predict(self, scenario: Scenario) -> Forecast:
         """Forecast the outcome of every issue of ``scenario``."""

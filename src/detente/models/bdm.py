@@ -48,6 +48,7 @@ from typing import Literal
 
 import numpy as np
 
+from detente.contract import Tags
 from detente.models._weights import effective_weights
 from detente.models.base import IssueProblem, IssueSolution, OutcomeModel
 from detente.models.median import weighted_median
@@ -575,6 +576,7 @@ class ExpectedUtility(OutcomeModel):
     name = "bdm"
     label = "Expected utility (Bueno de Mesquita; Scholz et al. reconstruction)"
     reference = "Bueno de Mesquita 1994, 1997; Scholz, Calbert & Smith 2011"
+    tags = Tags(batchable=True, has_trajectory=True)
 
     def __init__(
         self,
@@ -596,9 +598,11 @@ class ExpectedUtility(OutcomeModel):
 
     def simulate(self, problem: IssueProblem) -> BdmPath:
         """The full run on one issue."""
-        return self.run(problem.position, problem.salience, problem.capability)
+        return self.run_arrays(problem.position, problem.salience, problem.capability)
 
-    def run(self, position: np.ndarray, salience: np.ndarray, capability: np.ndarray) -> BdmPath:
+    def run_arrays(
+        self, position: np.ndarray, salience: np.ndarray, capability: np.ndarray
+    ) -> BdmPath:
         """The run on (..., n) arrays, saliences on the scenario's 0-100 scale (rescaled to
         0-1 here, capabilities used raw: DECISIONS BDM-9); leading axes are batch axes, e.g.
         Monte Carlo draws."""
@@ -613,6 +617,17 @@ class ExpectedUtility(OutcomeModel):
             compromise=self.compromise,
             capitulation=self.capitulation,
         )
+
+    def solve_draws(
+        self,
+        problem: IssueProblem,
+        position: np.ndarray,
+        salience: np.ndarray,
+        capability: np.ndarray,
+        status_quo: np.ndarray,
+    ) -> np.ndarray:
+        """The outcome of every draw at once: the draws are a batch axis of the run."""
+        return self.run_arrays(position, salience, capability).final(self.outcome)
 
     def solve_issue(self, problem: IssueProblem) -> IssueSolution:
         if self.outcome not in _OUTCOME_RULES:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from detente.contract import Tags
 from detente.models._weights import effective_weights
 from detente.models.base import IssueProblem, IssueSolution, OutcomeModel
 
@@ -31,6 +32,18 @@ class Compromise(OutcomeModel):
     name = "compromise"
     label = "Compromise (weighted mean)"
     reference = "Achen 2006; Thomson et al. 2006"
+    tags = Tags(batchable=True)
 
     def solve_issue(self, problem: IssueProblem) -> IssueSolution:
         return IssueSolution(outcome=float(weighted_mean(problem.position, problem.weight)))
+
+    def solve_draws(
+        self,
+        problem: IssueProblem,
+        position: np.ndarray,
+        salience: np.ndarray,
+        capability: np.ndarray,
+        status_quo: np.ndarray,
+    ) -> np.ndarray:
+        """Every draw at once: the draws are a leading axis of the weighted mean."""
+        return np.asarray(weighted_mean(position, capability * salience), dtype=float)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from detente.contract import Tags
 from detente.models._weights import effective_weights
 from detente.models.base import IssueProblem, IssueSolution, OutcomeModel
 
@@ -45,6 +46,18 @@ class WeightedMedian(OutcomeModel):
     name = "median"
     label = "Weighted median"
     reference = "Black 1948; Bueno de Mesquita 1994"
+    tags = Tags(batchable=True)
 
     def solve_issue(self, problem: IssueProblem) -> IssueSolution:
         return IssueSolution(outcome=float(weighted_median(problem.position, problem.weight)))
+
+    def solve_draws(
+        self,
+        problem: IssueProblem,
+        position: np.ndarray,
+        salience: np.ndarray,
+        capability: np.ndarray,
+        status_quo: np.ndarray,
+    ) -> np.ndarray:
+        """Every draw at once: the draws are a leading axis of the weighted median."""
+        return np.asarray(weighted_median(position, capability * salience), dtype=float)

@@ -20,19 +20,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from detente.report import plots
 from detente.report.sections import Plot, ReportContext, Section, esc, register_section, table
-from detente.spec.campaign import Campaign
 from detente.spec.scenario import Scenario
 from detente.uncertainty.sampling import uncertain_numbers, with_default_spread
 from detente.uncertainty.sensitivity import index_rows, sensitivity
 from detente.uncertainty.sweep import resolve_models, sweep
-from detente.war.hazard import resumption_hazard
-from detente.war.report import document, p_deal_by_date
-from detente.war.simulate import simulate
-from detente.war.solver import Solution, solve
+from detente.war.model import WarModel
+from detente.war.report import p_deal_by_date
 
 DEFAULT_DRAWS = 400
 DEFAULT_SOBOL_N = 64
@@ -129,20 +124,10 @@ def sobol_section(ctx: ReportContext) -> Section | None:
     return Section(title="Sensitivity (Sobol' indices)", body=body, figures=figures)
 
 
-def campaign_document(
-    campaign: Campaign,
-    *,
-    scenario: str,
-    paths: int,
-    seed: int,
-    solution: Solution | None = None,
-) -> dict[str, Any]:
-    """Solve ``campaign`` (unless ``solution`` is given), simulate ``paths`` paths seeded
-    ``seed`` and summarise them as ``detente simulate --format json`` does."""
-    solution = solve(campaign.arrays()) if solution is None else solution
-    sim = simulate(solution, paths, np.random.default_rng(seed))
-    return document(campaign, solution, sim, resumption_hazard(campaign), scenario=scenario,
-                    seed=seed)  # fmt: skip
+def campaign_document(scenario: Scenario, *, paths: int, seed: int) -> dict[str, Any]:
+    """The war model's run of ``scenario`` (its solve memoised), as ``detente simulate
+    --format json`` prints it."""
+    return WarModel(paths=paths).run(scenario, seed).document
 
 
 @register_section("campaign", order=70)
@@ -152,8 +137,7 @@ def campaign_section(ctx: ReportContext) -> Section | None:
     if campaign is None or not _option(ctx, "campaign", True):
         return None
     paths = int(_option(ctx, "paths", DEFAULT_PATHS))
-    doc = campaign_document(campaign, scenario=ctx.scenario.name, paths=paths, seed=ctx.seed,
-                            solution=ctx.options.get("campaign_solution"))  # fmt: skip
+    doc = campaign_document(ctx.scenario, paths=paths, seed=ctx.seed)
     gain = doc["gain_km2_per_day"]
     end = doc["weeks"][-1]["territory_km2"]
     milestones = sorted({doc["deadline"], doc["p_deal_by"][len(doc["p_deal_by"]) // 2]["date"],

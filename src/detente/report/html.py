@@ -74,7 +74,8 @@ def _environment() -> Any:
         import jinja2
     except ImportError:  # pragma: no cover - depends on the environment
         raise DetenteError(
-            "the report needs jinja2; install it with `pip install 'detente[report]'`",
+            "the report needs jinja2, a dependency of detente; install it with "
+            "`pip install jinja2`",
             where="report",
         ) from None
     return jinja2.Environment(

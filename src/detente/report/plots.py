@@ -66,7 +66,8 @@ def _figure(width: float, height: float) -> Figure:
         from matplotlib.figure import Figure
     except ImportError:  # pragma: no cover - depends on the environment
         raise DetenteError(
-            "plots need matplotlib; install it with `pip install 'detente[report]'`",
+            "plots need matplotlib, a dependency of detente; install it with "
+            "`pip install matplotlib`",
             where="plot",
         ) from None
     fig = Figure(figsize=(width, height), layout="constrained")

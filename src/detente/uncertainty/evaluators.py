@@ -8,38 +8,39 @@ name, output = issue name, numbers = the scenario's distributions. :class:`Campa
 the war-termination model's: series ``"war"``, outputs :data:`CAMPAIGN_OUTPUTS`, numbers =
 campaign parameters by dotted path, read from ``ScenarioDraws.values``.
 
-Vectorisation: the compromise model and the weighted median take the draws as one more array
-axis; BDM runs :func:`detente.models.bdm.simulate` with batch axis (draws, actors). Any other
-model (Nash bargaining, which solves a one-dimensional optimisation per problem) is solved
-draw by draw through its ``solve_issue`` (DECISIONS UNC-5).
+Vectorisation is each model's own: a batchable model (``tags.batchable``) overrides
+:meth:`~detente.models.base.OutcomeModel.solve_draws` (the compromise model and the weighted
+median take the draws as one more array axis; BDM runs with batch axis (draws, actors)); any
+other model is solved draw by draw (DECISIONS UNC-5).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
-from dataclasses import replace
-from datetime import date, timedelta
-from typing import Any, Literal, Protocol
+from datetime import date
+from typing import Any, Protocol
 
 import numpy as np
 
 from detente.errors import DetenteError
-from detente.models.base import IssueProblem, OutcomeModel, issue_problems
-from detente.models.bdm import ExpectedUtility
-from detente.models.compromise import Compromise, weighted_mean
-from detente.models.median import WeightedMedian, weighted_median
-from detente.scenario.overrides import with_overrides
-from detente.spec.campaign import ESCALATION, Campaign, CampaignArrays
+from detente.models.base import OutcomeModel, issue_problems
+from detente.spec.campaign import Campaign
 from detente.spec.scenario import Scenario
 from detente.uncertainty.sampling import (
-    CAMPAIGN_PREFIX,
     ScenarioDraws,
     UncertainNumber,
     uncertain_numbers,
 )
-from detente.war.simulate import Paths
-from detente.war.simulate import simulate as simulate_paths
+from detente.war.model import (
+    SWEEP_OUTPUTS,
+    Policy,
+    WarModel,
+    campaign_with,
+    changes_grid,
+    default_deal_by,
+    evaluate_campaign,
+    weeks_until,
+)
 from detente.war.solver import Solution, solve
 
 Outputs = dict[tuple[str, str], np.ndarray]
@@ -84,106 +85,24 @@ class OutcomeModels:
         for model in self.models:
             for i, (issue, problem) in enumerate(self.problems):
                 idx = self.present[i]
-                position = draws.position[:, idx, i]
-                salience = draws.salience[:, idx, i]
-                capability = draws.capability[:, idx, i]
-                out[(model.name, issue)] = solve_batch(
-                    model, problem, position, salience, capability, draws.status_quo[:, i]
+                out[(model.name, issue)] = model.solve_draws(
+                    problem,
+                    draws.position[:, idx, i],
+                    draws.salience[:, idx, i],
+                    draws.capability[:, idx, i],
+                    draws.status_quo[:, i],
                 )
         return out
-
-
-def solve_batch(
-    model: OutcomeModel,
-    problem: IssueProblem,
-    position: np.ndarray,
-    salience: np.ndarray,
-    capability: np.ndarray,
-    status_quo: np.ndarray,
-) -> np.ndarray:
-    """The model's outcome on each of ``len(position)`` versions of ``problem``, shape (n,).
-
-    ``position``, ``salience``, ``capability``: (n, actors); ``status_quo``: (n,).
-    """
-    kind = type(model)
-    if kind is Compromise:
-        return np.asarray(weighted_mean(position, capability * salience), dtype=float)
-    if kind is WeightedMedian:
-        return np.asarray(weighted_median(position, capability * salience), dtype=float)
-    if kind is ExpectedUtility:
-        assert isinstance(model, ExpectedUtility)
-        return model.run(position, salience, capability).final(model.outcome)
-    # any other model: one solve per draw
-    out = np.empty(position.shape[0])
-    for d in range(position.shape[0]):
-        version = replace(
-            problem,
-            position=position[d],
-            salience=salience[d],
-            capability=capability[d],
-            status_quo=float(status_quo[d]),
-        )
-        out[d] = model.solve_issue(version).outcome
-    return out
 
 
 WAR = "war"
 """The series name of the war-termination model in sweeps, Sobol' analyses and the store."""
 
-CAMPAIGN_OUTPUTS = (
-    "p_deal",
-    "p_deal_by",
-    "p_escalation",
-    "p_escalation_after_deadline",
-    "territory_end_km2",
-    "gain_km2_per_day_before",
-    "gain_km2_per_day_after",
-)
-"""The war model's outputs per draw, each over the draw's simulated paths: P(deal within the
-horizon), P(deal by the ``deal_by`` date), P(a surge on the path), P(a surge from the deadline
-on), the mean area held at the horizon (km²), and the mean daily gain over path-weeks still at
-war before and from the deadline (km²/day; NaN where there are none). The definitions are
-those of ``detente simulate --format json`` (docs/war_model.md). Path averages per draw
-(DECISIONS UNC-19)."""
+CAMPAIGN_OUTPUTS = SWEEP_OUTPUTS
+"""The war model's outputs per draw: the ``sweep`` rows of :data:`detente.war.model.OUTPUTS`
+(path averages per draw: DECISIONS UNC-19)."""
 
-Policy = Literal["solve", "fixed"]
-POLICIES: tuple[str, ...] = ("solve", "fixed")
 DEFAULT_PATHS = 200
-DEAL_BY_WEEKS = 26
-"""The default ``deal_by`` date: this many weeks after the deadline (the regime change),
-capped at the end of the horizon."""
-
-
-def default_deal_by(campaign: Campaign) -> date:
-    """Half a year after the deadline, or the end of the horizon if sooner (DECISIONS UNC-20)."""
-    end = campaign.start + timedelta(weeks=campaign.horizon_weeks)
-    return min(campaign.regime_change + timedelta(weeks=DEAL_BY_WEEKS), end)
-
-
-def campaign_outcomes(paths: Paths, arrays: CampaignArrays, weeks_by: int) -> dict[str, float]:
-    """The :data:`CAMPAIGN_OUTPUTS` of one set of paths; ``weeks_by`` whole weeks from the
-    start is the ``deal_by`` date (a deal counts if struck in an earlier week)."""
-    horizon = arrays.horizon
-    done = paths.deal_week >= 0
-    surge = paths.intensity == ESCALATION
-    weeks = np.arange(horizon)
-    fighting = (paths.intensity >= 0) & (weeks[None, :] != paths.deal_week[:, None])
-    weekly_gain = np.diff(paths.territory, axis=1)
-    before = weeks < arrays.t_regime
-
-    def per_day(mask: np.ndarray) -> float:
-        cells = fighting & mask[None, :]
-        return float(weekly_gain[cells].mean() / 7.0) if cells.any() else math.nan
-
-    return {
-        "p_deal": float(done.mean()),
-        "p_deal_by": float((done & (paths.deal_week < weeks_by)).mean()),
-        "p_escalation": float(surge.any(axis=1).mean()),
-        "p_escalation_after_deadline": float(surge[:, ~before].any(axis=1).mean()),
-        "territory_end_km2": float(paths.territory[:, -1].mean()),
-        "gain_km2_per_day_before": per_day(before),
-        "gain_km2_per_day_after": per_day(~before),
-    }
 
 
 class CampaignModel:
@@ -226,11 +145,7 @@ class CampaignModel:
         deal_by: date | None = None,
         policy: Policy = "solve",
     ) -> None:
-        if policy not in POLICIES:
-            raise DetenteError(f"unknown policy {policy!r}; use one of: {', '.join(POLICIES)}",
-                               where="--policy")  # fmt: skip
-        if paths < 1:
-            raise DetenteError(f"--paths is {paths}; give at least 1", where="--paths")
+        WarModel(paths=paths, deal_by=deal_by, policy=policy)._check()
         if path_seed < 0:
             raise DetenteError(f"--seed is {path_seed}; give a seed >= 0", where="--seed")
         self.campaign = campaign
@@ -239,18 +154,17 @@ class CampaignModel:
         self.path_seed = path_seed
         self.policy = policy
         self.deal_by = default_deal_by(campaign) if deal_by is None else deal_by
-        self.weeks_by = min(max((self.deal_by - campaign.start).days // 7, 0),
-                            campaign.horizon_weeks)  # fmt: skip
+        self.weeks_by = weeks_until(campaign, self.deal_by)
         self._fixed: Solution | None = None
         if policy == "fixed":
-            moved = [u.name for u in self.numbers if _changes_grid(u.name)]
+            moved = [u.name for u in self.numbers if changes_grid(u.name)]
             if moved:
                 raise DetenteError(
                     f"{moved[0]} sets the solver's grid, which a fixed policy cannot change; "
                     "use --policy solve",
                     where="--vary",
                 )
-            self._fixed = solve(self._campaign(self.central_values()).arrays())
+            self._fixed = solve(campaign_with(self.campaign, self.central_values()).arrays())
 
     def outputs(self) -> list[tuple[str, str]]:
         """The (series, output) keys, in the order of the results."""
@@ -271,10 +185,10 @@ class CampaignModel:
 
     def evaluate(self, values: dict[str, float]) -> dict[str, float]:
         """The outputs of one set of numbers (name -> value)."""
-        arrays = self._campaign(values).arrays()
-        solution = solve(arrays) if self._fixed is None else replace(self._fixed, arrays=arrays)
-        paths = simulate_paths(solution, self.paths, np.random.default_rng(self.path_seed))
-        return campaign_outcomes(paths, arrays, self.weeks_by)
+        return evaluate_campaign(
+            campaign_with(self.campaign, values), self.paths, self.path_seed, self.weeks_by,
+            self._fixed,
+        )  # fmt: skip
 
     def __call__(self, draws: ScenarioDraws) -> Outputs:
         out: Outputs = {key: np.empty(draws.n) for key in self.outputs()}
@@ -283,14 +197,3 @@ class CampaignModel:
             for name, value in row.items():
                 out[(WAR, name)][d] = value
         return out
-
-    def _campaign(self, values: dict[str, float]) -> Campaign:
-        overrides = [
-            f"{name.removeprefix(CAMPAIGN_PREFIX)}={value!r}" for name, value in values.items()
-        ]
-        return with_overrides(self.campaign, overrides) if overrides else self.campaign
-
-
-def _changes_grid(name: str) -> bool:
-    path = name.removeprefix(CAMPAIGN_PREFIX)
-    return path.startswith("grid.") or path == "start_territory_km2"

@@ -37,7 +37,6 @@ from detente.uncertainty.evaluators import (
     CampaignModel,
     Evaluator,
     OutcomeModels,
-    Policy,
 )
 from detente.uncertainty.sampling import (
     UncertainNumber,
@@ -45,6 +44,7 @@ from detente.uncertainty.sampling import (
     campaign_numbers,
     uncertain_numbers,
 )
+from detente.war.model import Policy
 
 SCHEMA_VERSION = 1
 SAMPLER_VERSION = 1

@@ -1,0 +1,547 @@
+"""The war-termination model behind the model contract: solve, simulate, hazard, summary.
+
+:class:`WarModel` owns the pipeline every caller used to glue by hand (the CLI's
+``simulate``, the report's campaign section, the web app, lever search and sweeps): the
+campaign's policies solved by backward induction (:func:`~detente.war.solver.solve`, memoised
+per campaign by :data:`SOLVER`), Monte Carlo paths under them
+(:func:`~detente.war.simulate.simulate`), the hazard that a deal breaks down
+(:func:`~detente.war.hazard.resumption_hazard`) and the summary.
+
+:data:`OUTPUTS` is the ONE table of the model's numbers: name, unit, tolerance, meaning and how
+each is computed from the paths. Sweeps and Sobol' analyses take the ``sweep`` ones per draw,
+the what-if comparison (CLI and web) the ``headline`` ones, and the JSON document of
+``detente simulate`` (:func:`~detente.war.report.document`) fills its scalars from the same
+functions. A new output is one row here.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from functools import cached_property
+from typing import Any, ClassVar, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from detente.contract import Draws, Output, Params, Tags, rng_of
+from detente.errors import DetenteError
+from detente.scenario.overrides import with_overrides
+from detente.spec.campaign import ESCALATION, Campaign, CampaignArrays, campaign_hash
+from detente.spec.scenario import Scenario
+from detente.war.hazard import DealTerms, ResumptionHazard, resumption_hazard
+from detente.war.simulate import Paths, simulate
+from detente.war.solver import Solution, solve
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+HOLD_YEARS = (1, 3, 5)
+"""The horizons of P(the deal holds), in years."""
+DEFAULT_PATHS = 2000
+DEAL_BY_WEEKS = 26
+"""The default ``deal_by`` date: this many weeks after the deadline (the regime change),
+capped at the end of the horizon."""
+CAMPAIGN_PREFIX = "campaign."
+Policy = Literal["solve", "fixed"]
+POLICIES: tuple[str, ...] = ("solve", "fixed")
+
+
+def default_deal_by(campaign: Campaign) -> date:
+    """Half a year after the deadline, or the end of the horizon if sooner (DECISIONS UNC-20)."""
+    end = campaign.start + timedelta(weeks=campaign.horizon_weeks)
+    return min(campaign.regime_change + timedelta(weeks=DEAL_BY_WEEKS), end)
+
+
+def changes_grid(name: str) -> bool:
+    """Whether the number ``name`` (``campaign.<path>``) sets the solver's grid, which a
+    fixed policy cannot change."""
+    path = name.removeprefix(CAMPAIGN_PREFIX)
+    return path.startswith("grid.") or path == "start_territory_km2"
+
+
+def weeks_until(campaign: Campaign, when: date) -> int:
+    """Whole weeks from the campaign's start to ``when``, within the horizon."""
+    return min(max((when - campaign.start).days // 7, 0), campaign.horizon_weeks)
+
+
+def deal_terms(campaign: Campaign, paths: Paths) -> DealTerms:
+    """The terms of every path's deal (paths without a deal left out)."""
+    arr = campaign.arrays()
+    done = paths.deal_week >= 0
+    offer = paths.mediator_type[done]
+    return DealTerms(
+        line_change_km2=paths.kept_km2[done] - arr.x0,
+        sanctions_relief=arr.terms_relief[offer],
+        guarantees=arr.terms_guarantees[offer],
+        snapback=arr.terms_snapback[offer],
+    )
+
+
+@dataclass(frozen=True)
+class RunStats:
+    """What every output is computed from: the paths of one campaign and, where P(holds)
+    is wanted, the campaign and its hazard."""
+
+    arrays: CampaignArrays
+    paths: Paths
+    weeks_by: int
+    campaign: Campaign | None = None
+    hazard: ResumptionHazard | None = None
+
+    @cached_property
+    def done(self) -> BoolArray:
+        return np.asarray(self.paths.deal_week >= 0)
+
+    @cached_property
+    def surge(self) -> BoolArray:
+        return np.asarray(self.paths.intensity == ESCALATION)
+
+    @cached_property
+    def before(self) -> BoolArray:
+        return np.asarray(np.arange(self.arrays.horizon) < self.arrays.t_regime)
+
+    def gain_per_day(self, before: bool) -> float:
+        """Mean daily gain over path-weeks still at war, before or from the deadline (km²);
+        NaN where there are none."""
+        weeks = np.arange(self.arrays.horizon)
+        fighting = (self.paths.intensity >= 0) & (weeks[None, :] != self.paths.deal_week[:, None])
+        cells = fighting & (self.before if before else ~self.before)[None, :]
+        weekly_gain = np.diff(self.paths.territory, axis=1)
+        return float(weekly_gain[cells].mean() / 7.0) if cells.any() else math.nan
+
+    @cached_property
+    def terms(self) -> DealTerms:
+        if self.campaign is None:
+            raise DetenteError("P(holds) needs the campaign", where="war outputs")
+        return deal_terms(self.campaign, self.paths)
+
+    def p_holds_paths(self, years: float) -> FloatArray:
+        """P(the deal holds ``years`` years) of every path with a deal."""
+        if self.hazard is None:
+            raise DetenteError("P(holds) needs the resumption hazard", where="war outputs")
+        if not self.terms.guarantees.size:
+            return np.empty(0)
+        return np.asarray(self.hazard.p_holds(self.terms, float(years)), dtype=np.float64)
+
+    def p_holds(self, years: float) -> float:
+        """Mean P(holds ``years`` years | deal); NaN without a deal."""
+        p = self.p_holds_paths(years)
+        return float(p.mean()) if p.size else math.nan
+
+
+@dataclass(frozen=True)
+class WarOutput:
+    """One row of :data:`OUTPUTS`."""
+
+    name: str
+    unit: str
+    digits: int
+    """Decimals shown (the document and the headline round to these)."""
+    description: str
+    compute: Callable[[RunStats], float]
+    sweep: bool = True
+    """One number per draw in sweeps and Sobol' analyses (cheap: no hazard needed)."""
+    headline: str | None = None
+    """Its key in the what-if headline; ``None``: not shown there."""
+
+    @property
+    def spec(self) -> Output:
+        return Output(self.name, self.unit, 10.0 ** -self.digits, self.description)
+
+    def rounded(self, stats: RunStats) -> float | None:
+        """The value rounded to :attr:`digits`; ``None`` for NaN (no such path-weeks)."""
+        value = self.compute(stats)
+        return None if math.isnan(value) else round(value, self.digits)
+
+
+def _p_holds(years: int) -> WarOutput:
+    return WarOutput(
+        f"p_holds_{years}y",
+        "probability",
+        4,
+        f"P(the deal holds {years} years | a deal), mean over paths with a deal",
+        lambda s: s.p_holds(years),
+        sweep=False,
+        headline=f"p_holds_{years}y",
+    )
+
+
+OUTPUTS: tuple[WarOutput, ...] = (
+    WarOutput("p_deal", "probability", 4, "P(a deal within the horizon)",
+              lambda s: float(s.done.mean()), headline="p_deal_by_end"),
+    WarOutput("p_deal_by", "probability", 4,
+              "P(a deal by the deal_by date: struck in an earlier week)",
+              lambda s: float((s.done & (s.paths.deal_week < s.weeks_by)).mean())),
+    WarOutput("p_escalation", "probability", 4, "P(a surge on the path)",
+              lambda s: float(s.surge.any(axis=1).mean()), headline="p_escalation"),
+    WarOutput("p_escalation_after_deadline", "probability", 4,
+              "P(a surge from the deadline on)",
+              lambda s: float(s.surge[:, ~s.before].any(axis=1).mean()),
+              headline="p_escalation_after_deadline"),
+    WarOutput("territory_end_km2", "km²", 1, "mean area held at the horizon",
+              lambda s: float(s.paths.territory[:, -1].mean())),
+    WarOutput("median_territory_end_km2", "km²", 1, "median area held at the horizon",
+              lambda s: float(np.quantile(s.paths.territory[:, -1], 0.5)), sweep=False,
+              headline="median_territory_end_km2"),
+    WarOutput("gain_km2_per_day_before", "km²/day", 2,
+              "mean daily gain over path-weeks at war before the deadline",
+              lambda s: s.gain_per_day(before=True), headline="gain_km2_per_day_before"),
+    WarOutput("gain_km2_per_day_after", "km²/day", 2,
+              "mean daily gain over path-weeks at war from the deadline",
+              lambda s: s.gain_per_day(before=False), headline="gain_km2_per_day_after"),
+    *(_p_holds(y) for y in HOLD_YEARS),
+)  # fmt: skip
+"""Every number the war model reports (see the module docstring)."""
+
+OUTPUT = {o.name: o for o in OUTPUTS}
+SWEEP_OUTPUTS: tuple[str, ...] = tuple(o.name for o in OUTPUTS if o.sweep)
+"""The per-draw outputs of sweeps, in table order (DECISIONS UNC-19)."""
+
+
+def sweep_values(stats: RunStats) -> dict[str, float]:
+    """The :data:`SWEEP_OUTPUTS` of one set of paths, unrounded (NaN where undefined)."""
+    return {o.name: o.compute(stats) for o in OUTPUTS if o.sweep}
+
+
+def headline_values(stats: RunStats) -> dict[str, float | None]:
+    """The what-if headline: every ``headline`` output, rounded as shown."""
+    return {o.headline: o.rounded(stats) for o in OUTPUTS if o.headline is not None}
+
+
+class MemoSolver:
+    """Solved policies of the last ``size`` campaigns, keyed by :func:`campaign_hash`.
+
+    A solved policy of ukraine-2024 holds about 37 MB and takes seconds, so callers that
+    meet the same campaign again (the web app's sliders, the report after ``simulate``,
+    lever search revisiting a setting) get it from here. Thread-safe: a campaign being
+    solved is solved once, others asking for it wait for that solve.
+    """
+
+    def __init__(self, size: int = 4) -> None:
+        self.size = size
+        self._items: OrderedDict[str, Solution] = OrderedDict()
+        self._lock = threading.Lock()
+        self._solving: dict[str, threading.Event] = {}
+
+    def cached(self, campaign: Campaign) -> Solution | None:
+        """The campaign's solution if it is in the cache (no solve)."""
+        key = campaign_hash(campaign)
+        with self._lock:
+            solution = self._items.get(key)
+            if solution is not None:
+                self._items.move_to_end(key)
+            return solution
+
+    def solve(self, campaign: Campaign) -> tuple[Solution, bool]:
+        """The campaign's solution, and whether it came from the cache."""
+        key = campaign_hash(campaign)
+        while True:
+            with self._lock:
+                if key in self._items:
+                    self._items.move_to_end(key)
+                    return self._items[key], True
+                event = self._solving.get(key)
+                if event is None:
+                    event = self._solving[key] = threading.Event()
+                    break
+            event.wait()
+        try:
+            solution = solve(campaign.arrays())
+            with self._lock:
+                self._items[key] = solution
+                while len(self._items) > self.size:
+                    self._items.popitem(last=False)
+            return solution, False
+        finally:
+            with self._lock:
+                del self._solving[key]
+            event.set()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+SOLVER = MemoSolver()
+"""The process's memoising solver, shared by the CLI, the report, the web app and levers."""
+
+
+@dataclass(frozen=True)
+class WarRun:
+    """One solved and simulated campaign: the result of :meth:`WarModel.run`."""
+
+    scenario: str
+    campaign: Campaign
+    solution: Solution
+    paths: Paths
+    hazard: ResumptionHazard
+    seed: int | None
+    deal_by: date
+    seconds: float
+    cached: bool = False
+
+    @cached_property
+    def stats(self) -> RunStats:
+        return RunStats(
+            self.solution.arrays,
+            self.paths,
+            weeks_until(self.campaign, self.deal_by),
+            self.campaign,
+            self.hazard,
+        )
+
+    def values(self) -> dict[str, float]:
+        """Every declared output (:data:`OUTPUTS`), unrounded."""
+        return {o.name: o.compute(self.stats) for o in OUTPUTS}
+
+    def headline(self) -> dict[str, float | None]:
+        return headline_values(self.stats)
+
+    def p_holds_paths(self) -> dict[int, FloatArray]:
+        """P(holds y years) of every path with a deal, for each of :data:`HOLD_YEARS`."""
+        return {y: self.stats.p_holds_paths(y) for y in HOLD_YEARS}
+
+    @cached_property
+    def document(self) -> dict[str, Any]:
+        """The ``detente simulate --format json`` document (schema in docs/war_model.md)."""
+        return document(self)
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.document
+
+
+def summarise(
+    campaign: Campaign,
+    solution: Solution,
+    paths: Paths,
+    *,
+    scenario: str,
+    seed: int | np.random.Generator,
+    deal_by: date | None = None,
+) -> WarRun:
+    """The :class:`WarRun` of paths already simulated under ``solution`` (its hazard from
+    the campaign; ``seed`` recorded when it is an int)."""
+    return WarRun(
+        scenario=scenario,
+        campaign=campaign,
+        solution=solution,
+        paths=paths,
+        hazard=resumption_hazard(campaign),
+        seed=seed if isinstance(seed, int) else None,
+        deal_by=default_deal_by(campaign) if deal_by is None else deal_by,
+        seconds=solution.seconds,
+    )
+
+
+def _campaign(scenario: Scenario) -> Campaign:
+    if scenario.campaign is None:
+        raise DetenteError(
+            "the scenario has no campaign; add a 'campaign:' section (docs/war_model.md)",
+            source=scenario.name,
+        )
+    return scenario.campaign
+
+
+class WarModel(Params):
+    """The war-termination model (docs/war_model.md).
+
+    Parameters
+    ----------
+    paths : Monte Carlo paths per run (and per draw in :meth:`evaluate`).
+    deal_by : the date of the ``p_deal_by`` output (default :func:`default_deal_by`).
+    policy : in :meth:`evaluate`, ``"solve"`` (every draw solved) or ``"fixed"`` (the
+        central campaign's policy reused: DECISIONS UNC-17).
+    """
+
+    name: ClassVar[str] = "war"
+    label: ClassVar[str] = "War termination (deadline, coercion, beliefs; backward induction)"
+    reference: ClassVar[str] = "Fearon 1995; Powell 2006; Slantchev 2003 (docs/war_model.md)"
+    tags: ClassVar[Tags] = Tags(stochastic=True, needs_campaign=True, has_trajectory=True)
+    varies: ClassVar[tuple[str, ...]] = (CAMPAIGN_PREFIX,)
+
+    def __init__(
+        self, paths: int = DEFAULT_PATHS, deal_by: date | None = None, policy: Policy = "solve"
+    ) -> None:
+        self.paths = paths
+        self.deal_by = deal_by
+        self.policy = policy
+
+    def _check(self) -> None:
+        if self.policy not in POLICIES:
+            raise DetenteError(
+                f"unknown policy {self.policy!r}; use one of: {', '.join(POLICIES)}",
+                where="--policy",
+            )
+        if self.paths < 1:
+            raise DetenteError(f"--paths is {self.paths}; give at least 1", where="--paths")
+
+    def outputs(self, inputs: Scenario | None = None) -> list[Output]:
+        """The declared outputs (:data:`OUTPUTS`), the same for every scenario."""
+        return [o.spec for o in OUTPUTS]
+
+    def run(
+        self,
+        inputs: Scenario,
+        seed: int | np.random.Generator = 0,
+        *,
+        campaign: Campaign | None = None,
+        on_step: Callable[[str], None] | None = None,
+    ) -> WarRun:
+        """Solve (memoised), simulate ``paths`` paths from ``seed`` and summarise.
+
+        ``campaign`` replaces the scenario's own (a what-if); ``on_step`` is told
+        ``"simulating"`` between the solve and the simulation (for progress displays).
+        """
+        self._check()
+        camp = campaign if campaign is not None else _campaign(inputs)
+        started = time.perf_counter()
+        solution, cached = SOLVER.solve(camp)
+        if on_step is not None:
+            on_step("simulating")
+        paths = simulate(solution, self.paths, rng_of(seed))
+        run = summarise(
+            camp, solution, paths, scenario=inputs.name, seed=seed, deal_by=self.deal_by
+        )
+        return replace(run, seconds=time.perf_counter() - started, cached=cached)
+
+    def evaluate(
+        self, inputs: Scenario, draws: Draws, seed: int | np.random.Generator = 0
+    ) -> dict[str, np.ndarray]:
+        """The :data:`SWEEP_OUTPUTS` of each draw: the campaign with the draw's numbers
+        (``draws.values``, names ``campaign.<path>``), solved (or, with ``policy="fixed"``,
+        the central campaign's policy reused) and simulated from the same ``seed`` (common
+        random numbers: DECISIONS UNC-18)."""
+        self._check()
+        campaign = _campaign(inputs)
+        names = [n for n in draws.values if n.startswith(CAMPAIGN_PREFIX)]
+        weeks_by = weeks_until(
+            campaign, default_deal_by(campaign) if self.deal_by is None else self.deal_by
+        )
+        fixed = None
+        if self.policy == "fixed":
+            moved = [n for n in names if changes_grid(n)]
+            if moved:
+                raise DetenteError(
+                    f"{moved[0]} sets the solver's grid, which a fixed policy cannot change; "
+                    "use --policy solve",
+                    where="--vary",
+                )
+            fixed, _ = SOLVER.solve(campaign)
+        out = {name: np.empty(draws.n) for name in SWEEP_OUTPUTS}
+        for d in range(draws.n):
+            values = {n: float(draws.values[n][d]) for n in names}
+            row = evaluate_campaign(
+                campaign_with(campaign, values), self.paths, seed, weeks_by, fixed
+            )
+            for name, value in row.items():
+                out[name][d] = value
+        return out
+
+
+def campaign_with(campaign: Campaign, values: dict[str, float]) -> Campaign:
+    """``campaign`` with numbers set by name (``campaign.<path>``), validated again."""
+    overrides = [
+        f"{name.removeprefix(CAMPAIGN_PREFIX)}={value!r}" for name, value in values.items()
+    ]
+    return with_overrides(campaign, overrides) if overrides else campaign
+
+
+def evaluate_campaign(
+    campaign: Campaign,
+    paths: int,
+    seed: int | np.random.Generator,
+    weeks_by: int,
+    fixed: Solution | None = None,
+) -> dict[str, float]:
+    """The :data:`SWEEP_OUTPUTS` of one campaign: solved (or ``fixed``'s policy on its
+    arrays), ``paths`` paths simulated from ``seed``."""
+    arrays = campaign.arrays()
+    solution = solve(arrays) if fixed is None else replace(fixed, arrays=arrays)
+    simulated = simulate(solution, paths, rng_of(seed))
+    return sweep_values(RunStats(arrays, simulated, weeks_by))
+
+
+SCHEMA_VERSION = 1
+QUANTILES = {"p05": 0.05, "p25": 0.25, "p50": 0.5, "p75": 0.75, "p95": 0.95}
+
+
+def _quantiles(values: FloatArray, digits: int = 1) -> dict[str, float]:
+    q = np.quantile(values, list(QUANTILES.values()))
+    return {k: round(float(v), digits) for k, v in zip(QUANTILES, q, strict=True)}
+
+
+def document(run: WarRun) -> dict[str, Any]:
+    """The ``detente simulate --format json`` document (schema in docs/war_model.md): the
+    fan by week and P(deal by date), and every scalar from :data:`OUTPUTS`. P(holds) is
+    conditional on a deal, the daily gain averages weeks still at war (DECISIONS WAR-12)."""
+    stats, campaign, paths = run.stats, run.campaign, run.paths
+    horizon = stats.arrays.horizon
+    dates = [campaign.start + timedelta(weeks=t) for t in range(horizon + 1)]
+    done = stats.done
+    deal_by = np.array([(done & (paths.deal_week < t)).mean() for t in range(1, horizon + 1)])
+    war = paths.intensity >= 0
+    offer = paths.mediator_type[done]
+    names = campaign.type_names
+    terms = stats.terms
+
+    def shown(name: str) -> float | None:
+        return OUTPUT[name].rounded(stats)
+
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "scenario": run.scenario,
+        "draws": paths.n_paths,
+        "seed": run.seed,
+        "settlement": campaign.settlement,
+        "start": campaign.start.isoformat(),
+        "deadline": campaign.regime_change.isoformat(),
+        "negotiation_opens": campaign.negotiation_opens.isoformat(),
+        "solver": {
+            "territory_bins": int(run.solution.territory.size),
+            "belief_points": run.solution.beliefs.size,
+            "method": "backward induction, subgame-perfect (docs/war_model.md)",
+        },
+        "weeks": [
+            {
+                "date": dates[t].isoformat(),
+                "territory_km2": _quantiles(paths.territory[:, t]),
+                "p_at_war": round(float(war[:, t].mean()), 4)
+                if t < horizon
+                else round(float(1 - done.mean()), 4),
+                "p_surge": round(float(stats.surge[:, t].mean()), 4) if t < horizon else 0.0,
+            }
+            for t in range(horizon + 1)
+        ],
+        "p_deal_by": [
+            {"date": dates[t + 1].isoformat(), "p": round(float(deal_by[t]), 4)}
+            for t in range(horizon)
+        ],
+        "p_escalation": shown("p_escalation"),
+        "p_escalation_after_deadline": shown("p_escalation_after_deadline"),
+        "gain_km2_per_day": {
+            "before_deadline": shown("gain_km2_per_day_before"),
+            "after_deadline": shown("gain_km2_per_day_after"),
+        },
+        "p_holds": {str(y): shown(f"p_holds_{y}y") for y in HOLD_YEARS},
+        "deal_terms": {
+            "p_deal": shown("p_deal"),
+            "by_mediator_type": {
+                n: round(float((offer == j).mean()), 4) if done.any() else 0.0
+                for j, n in enumerate(names)
+            },
+            "territory_kept_km2": _quantiles(paths.kept_km2[done]) if done.any() else None,
+            "sanctions_relief_mean": round(float(terms.sanctions_relief.mean()), 1)
+            if done.any()
+            else None,
+            "guarantees_mean": round(float(terms.guarantees.mean()), 1) if done.any() else None,
+        },
+        "mediator_type_drawn": {
+            n: round(float((paths.mediator_type == j).mean()), 4) for j, n in enumerate(names)
+        },
+    }

@@ -1,0 +1,245 @@
+"""Library objects as the web app's response schemas: a scenario, each model's forecast,
+a campaign's simulation and its what-if sliders, and the lever ranking, with every
+non-finite float as ``null`` (JSON has no NaN or inf)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from detente.errors import DetenteError
+from detente.models import MODELS, Forecast
+from detente.scenario import Scenario, to_yaml
+from detente.spec.campaign import Campaign
+from detente.war.solver import Solution
+from detente.web.loading import scenario_from_text
+from detente.web.schemas import (
+    ADVISE_MAX_DRAWS,
+    ADVISE_MAX_OPTIONS,
+    ActorOut,
+    AdviseRequest,
+    AdviseResponse,
+    CampaignSlider,
+    CampaignWeek,
+    DealBy,
+    ForecastResponse,
+    IssueForecastOut,
+    IssueOut,
+    ModelForecastOut,
+    Override,
+    ScenarioOut,
+    SimulateResponse,
+    StanceOut,
+    TrajectoryOut,
+)
+
+SIMULATE_PATHS = 1000
+SIMULATE_SEED = 0
+"""Paths and seed of ``POST /api/simulate``: enough for P(deal) to within about ±1.5
+points, fast enough for a slider (the solve, cached per campaign, dominates)."""
+ADVISE_SEED = 0
+ADVISE_MAX_EVALS = 8
+"""Seed and cap on war-model evaluations (each a solve, a few seconds) of ``POST /api/advise``:
+the page's ranking stays interactive; ``detente advise`` does the full search."""
+
+
+def _finite(x: float) -> float | None:
+    return float(x) if math.isfinite(x) else None
+
+
+def _json_safe(x: Any) -> Any:
+    """``x`` with every non-finite float replaced by ``None`` (JSON has no NaN or inf)."""
+    if isinstance(x, float):
+        return x if math.isfinite(x) else None
+    if isinstance(x, dict):
+        return {k: _json_safe(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [_json_safe(v) for v in x]
+    return x
+
+
+def scenario_out(sc: Scenario) -> ScenarioOut:
+    """The scenario as the page needs it, with each stance's share of the issue's weight."""
+    arr = sc.arrays()
+    weight = arr.capability * arr.salience
+    totals = weight.sum(axis=0)
+    actors = []
+    for a, actor in enumerate(sc.actors):
+        stances = {}
+        for i, issue in enumerate(sc.issues):
+            if issue.name not in actor.stances:
+                continue
+            share = float(weight[a, i] / totals[i]) if totals[i] > 0 else 0.0
+            stances[issue.name] = StanceOut(
+                position=float(arr.position[a, i]),
+                salience=float(arr.salience[a, i]),
+                capability=float(arr.capability[a, i]),
+                weight_share=share,
+            )
+        actors.append(
+            ActorOut(
+                name=actor.name,
+                description=actor.description,
+                capability=actor.capability.value,
+                stances=stances,
+            )
+        )
+    from detente.report.core_sections import source_notes
+
+    return ScenarioOut(
+        name=sc.name,
+        title=sc.title,
+        description=sc.description,
+        as_of=None if sc.as_of is None else sc.as_of.isoformat(),
+        veto_players=list(sc.veto_players),
+        issues=[
+            IssueOut(
+                name=i.name,
+                description=i.description,
+                low_label=i.low_label,
+                high_label=i.high_label,
+                scale=i.scale,
+                status_quo=None if i.status_quo is None else i.status_quo.value,
+            )
+            for i in sc.issues
+        ],
+        actors=actors,
+        notes=len(source_notes(sc)),
+        lever_actors=sorted({lv.actor for lv in sc.levers}),
+    )
+
+
+def forecast_out(f: Forecast) -> ModelForecastOut:
+    """One model's forecast: each issue's outcome and, where the model has one, its path."""
+    model = MODELS[f.model]
+    issues = []
+    for issue in f.issues:
+        trajectory = None
+        if issue.trajectory is not None:
+            trajectory = TrajectoryOut(
+                rounds=int(issue.trajectory.shape[0] - 1),
+                outcome=None
+                if issue.outcome_path is None
+                else [_finite(float(x)) for x in issue.outcome_path],
+                positions={
+                    actor: [_finite(float(x)) for x in issue.trajectory[:, k]]
+                    for k, actor in enumerate(issue.actors)
+                },
+            )
+        issues.append(
+            IssueForecastOut(
+                issue=issue.issue, outcome=_finite(issue.outcome), trajectory=trajectory
+            )
+        )
+    params = {
+        k: (v if not isinstance(v, float) or math.isfinite(v) else None)
+        for k, v in f.params.items()
+    }
+    return ModelForecastOut(
+        model=f.model, label=model.label, reference=model.reference, params=params, issues=issues
+    )
+
+
+def forecast_response(
+    sc: Scenario, overrides: Sequence[Override], scenario_yaml: str | None = None
+) -> ForecastResponse:
+    """Every model's forecast of ``sc`` (overrides already applied)."""
+    forecasts = [model().predict(sc) for model in MODELS.values()]
+    return ForecastResponse(
+        scenario=scenario_out(sc),
+        forecasts=[forecast_out(f) for f in forecasts],
+        overrides=list(overrides),
+        scenario_yaml=scenario_yaml,
+    )
+
+
+def upload_response(raw: bytes, *, label: str, fmt: str) -> ForecastResponse:
+    """The forecasts of an uploaded file's bytes, and the scenario as YAML."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise DetenteError(
+            "is not UTF-8 text; save the file as UTF-8", source=label, where=f"line {line}"
+        ) from None
+    sc = scenario_from_text(text, fmt=fmt, label=label)
+    return forecast_response(sc, [], scenario_yaml=to_yaml(sc))
+
+
+def campaign_of(sc: Scenario) -> Campaign:
+    """The scenario's campaign; 422 without one."""
+    if sc.campaign is None:
+        raise DetenteError(
+            "has no campaign; add a 'campaign:' section (see docs/war_model.md)", source=sc.name
+        )
+    return sc.campaign
+
+
+def campaign_sliders(campaign: Campaign) -> list[CampaignSlider]:
+    """The campaign what-ifs the page offers: each mediator type's riposte and offer
+    probabilities after the deadline (DECISIONS WEB-1)."""
+    out = []
+    after = campaign.regime_change.isoformat()
+    for name, mtype in campaign.mediator.types.items():
+        for field, label in (("riposte_probability", "riposte probability"),
+                             ("offer_probability", "offer probability (weekly)")):  # fmt: skip
+            out.append(
+                CampaignSlider(
+                    path=f"campaign.mediator.types.{name}.after.{field}",
+                    label=f"{name}: {label} from {after}",
+                    value=getattr(mtype.after, field).value,
+                    min=0.0,
+                    max=1.0,
+                    step=0.05,
+                )
+            )
+    return out
+
+
+def simulate_response(sc: Scenario, solution: Solution, cached: bool) -> SimulateResponse:
+    """The campaign of ``sc`` simulated with its solved policy ``solution``."""
+    from detente.report.analysis_sections import campaign_document
+    from detente.war.report import headline
+
+    campaign = campaign_of(sc)
+    doc = campaign_document(campaign, scenario=sc.name, paths=SIMULATE_PATHS,
+                            seed=SIMULATE_SEED, solution=solution)  # fmt: skip
+    return SimulateResponse(
+        scenario=sc.name,
+        paths=SIMULATE_PATHS,
+        seed=SIMULATE_SEED,
+        settlement=doc["settlement"],
+        start=doc["start"],
+        deadline=doc["deadline"],
+        negotiation_opens=doc["negotiation_opens"],
+        solver_seconds=solution.seconds,
+        cached=cached,
+        weeks=[CampaignWeek(date=w["date"], **w["territory_km2"]) for w in doc["weeks"]],
+        p_deal_by=[DealBy(**row) for row in doc["p_deal_by"]],
+        headline=headline(doc),
+        sliders=campaign_sliders(campaign),
+    )
+
+
+def advise_response(sc: Scenario, request: AdviseRequest) -> AdviseResponse:
+    """``detente advise`` on ``sc`` (the request's scenario after its what-ifs): seed
+    :data:`ADVISE_SEED`, at most :data:`ADVISE_MAX_DRAWS` draws or paths, one process and at
+    most :data:`ADVISE_MAX_EVALS` war-model evaluations."""
+    from detente.levers.search import advise
+
+    result = advise(
+        sc,
+        request.actor,
+        request.goal,
+        model=request.model,
+        budget=request.budget,
+        draws=min(request.draws, ADVISE_MAX_DRAWS),
+        seed=ADVISE_SEED,
+        workers=1,
+        max_evals=ADVISE_MAX_EVALS,
+    )
+    doc = _json_safe(result.to_dict())
+    doc["options_total"] = len(doc["options"])
+    doc["options"] = doc["options"][:ADVISE_MAX_OPTIONS]
+    return AdviseResponse.model_validate(doc)
