@@ -4,6 +4,7 @@ monotone levers, determinism and one-line errors."""
 from __future__ import annotations
 
 import itertools
+import json
 from typing import Any
 
 import numpy as np
@@ -211,10 +212,32 @@ def test_advise_compromise_closed_form_equals_search(ukraine: Scenario) -> None:
 
 
 def test_search_meets_goal_for_other_models(ukraine: Scenario) -> None:
+    """The weighted median of territory is 20; raising the US's salience on it to 36.6 moves
+    the median to 50.5: reached by enumeration + brentq, the one option that meets the goal."""
     result = advise(ukraine, US, "territory>=30", model="median", draws=0)
-    assert result.status in ("reached", "already_met", "unreachable")
+    assert result.status == "reached"
+    assert result.baseline.value == pytest.approx(20.0) and not result.baseline.meets
+    best = result.best
+    assert best is not None and best.meets and best.method == "enumeration + brentq"
+    assert best.changes == {"us_territory_salience": pytest.approx(36.6136, abs=1e-4)}
+    assert best.value == pytest.approx(50.5) and best.cost == pytest.approx(0.6454, abs=1e-4)
+    assert result.options == [best] and result.closest is None
     for opt in result.options:
         assert opt.meets == (opt.value is not None and opt.value >= 30 - 1e-9)
+    # the same answer through `detente advise`
+    out = CliRunner().invoke(
+        _app(),
+        ["advise", "ukraine-2024", "--actor", US, "--goal", "territory>=30", "--model", "median",
+         "--draws", "0", "--format", "json"],
+    )  # fmt: skip
+    assert out.exit_code == 0, out.output
+    doc = json.loads(out.stdout)
+    assert doc["status"] == "reached" and doc["baseline"]["value"] == 20.0
+    assert doc["best"] == {
+        "changes": {"us_territory_salience": 36.6136}, "cost": 0.6454, "value": 50.5,
+        "meets_goal": True, "shortfall": 0.0, "p_reach": None, "method": "enumeration + brentq",
+    }  # fmt: skip
+    assert doc["options"] == [doc["best"]]
 
 
 # --- unreachable ----------------------------------------------------------------------------

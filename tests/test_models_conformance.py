@@ -1,19 +1,27 @@
 """The conformance suite every registered model must pass (cf. scikit-learn's check_estimator).
 
-Adding a model to :data:`detente.models.MODELS` enrols it here; nothing else is needed.
+Every model of :data:`detente.registry.REGISTRY` (outcome, war, durability, calibration)
+passes :func:`detente.testing.check_model`; the outcome models of :data:`detente.models.MODELS`
+pass the outcome-specific checks below as well. Registering a model enrols it here.
 """
 
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 from typing import Any, Literal, get_args, get_origin, get_type_hints
 
 import numpy as np
 import pytest
 
-from detente.models import MODELS, Forecast, IssueProblem, OutcomeModel
-from detente.scenario import Scenario, from_frame, to_frame
+from detente.calibration.territory import read_territory_series
+from detente.durability.data import read_agreements
+from detente.models import MODELS, Forecast, IssueProblem, IssueSolution, OutcomeModel
+from detente.registry import REGISTRY
+from detente.scenario import Scenario, from_frame, load_scenario, to_frame
+from detente.testing import check_model
 
 MODEL_NAMES = sorted(MODELS)
 
@@ -190,3 +198,64 @@ def test_frame_round_trip_gives_same_forecast(model: OutcomeModel, toy: Scenario
     again = from_frame(to_frame(toy), name=toy.name, issues=issues)
     for a, b in zip(model.predict(toy).issues, model.predict(again).issues, strict=True):
         assert a.outcome == pytest.approx(b.outcome, abs=1e-9)
+
+
+# -- the model contract over the whole registry (detente.testing.check_model) -------------
+
+CHEAP = {"war": {"paths": 100}, "territory": {"bootstrap": 5}}
+"""Settings that keep a model's run short in the suite (the checks do not depend on them)."""
+
+
+def _inputs(cls: type[Any], toy: Scenario, shared: Callable[[], Path]) -> Any:
+    """What the model's ``tags.input`` says it takes: the toy scenario, ukraine-2024 (a
+    campaign), the UCDP development split or the DeepState series."""
+    if cls.tags.input == "scenario":
+        return load_scenario("ukraine-2024") if cls.tags.needs_campaign else toy
+    if cls.tags.input == "agreements":
+        folder = shared() / "validation" / "conflict"
+        return read_agreements(folder / "ucdp_peace_agreements_v22.1.csv").frame
+    return read_territory_series(shared() / "ukraine_occupied_area_deepstate.csv")
+
+
+@pytest.mark.parametrize("name", list(REGISTRY))
+def test_every_registered_model_passes_check_model(
+    name: str, toy: Scenario, request: pytest.FixtureRequest
+) -> None:
+    cls = REGISTRY[name]
+    inputs = _inputs(cls, toy, lambda: request.getfixturevalue("shared_data"))
+    check_model(cls, inputs, **CHEAP.get(name, {}))
+
+
+class _StoresTooMuch(OutcomeModel):
+    name = "stores_too_much"
+    label = "a model whose constructor derives state"
+    reference = "none"
+
+    def __init__(self, weight: float = 1.0) -> None:
+        self.weight = weight
+        self.cache_: dict[str, float] = {}  # state beyond the arguments: forbidden
+
+    def solve_issue(self, problem: IssueProblem) -> IssueSolution:
+        return IssueSolution(outcome=float(np.mean(problem.position)))
+
+
+class _BatchDisagrees(OutcomeModel):
+    name = "batch_disagrees"
+    label = "a model whose batch path is not its single path"
+    reference = "none"
+
+    def solve_issue(self, problem: IssueProblem) -> IssueSolution:
+        return IssueSolution(outcome=float(np.mean(problem.position)))
+
+    def solve_draws(self, problem: IssueProblem, position: np.ndarray, salience: np.ndarray,
+                    capability: np.ndarray, status_quo: np.ndarray) -> np.ndarray:
+        return np.asarray(position.mean(axis=-1) + 1.0)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("cls", "message"),
+    [(_StoresTooMuch, "sets \\[.cache_.\\]"), (_BatchDisagrees, "evaluate\\(\\) gives")],
+)
+def test_check_model_catches_a_broken_model(cls: type[Any], message: str, toy: Scenario) -> None:
+    with pytest.raises(AssertionError, match=message):
+        check_model(cls, toy)

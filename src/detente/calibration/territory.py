@@ -37,11 +37,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 import numpy.typing as npt
 
+from detente.contract import Output, Params, Tags
 from detente.errors import DetenteError
 from detente.textfiles import parse_number, read_text
 
@@ -769,6 +770,15 @@ class TerritoryCalibration:
     boot_spurious: int
     replicate: int | None = None
 
+    def values(self) -> dict[str, float]:
+        """The declared outputs of :class:`TerritoryModel` (NaN where undefined)."""
+        stationary = self.stationary_mean_gain
+        return {
+            **{f"mean_gain_{r}": float(m) for r, m in zip(self.regimes, self.means, strict=True)},
+            "stationary_mean_gain": math.nan if stationary is None else float(stationary),
+            "bic": float(self.bic),
+        }
+
     # ---- lookups ------------------------------------------------------------------
     def regime_index(self, regime: str | int) -> int:
         """The index of a regime given by name or index."""
@@ -1223,6 +1233,70 @@ def _bootstrap(
     }
 
 
+class TerritoryModel(Params):
+    """The battlefield calibration behind the model contract (:mod:`detente.contract`):
+    :meth:`run` aggregates a daily occupied-area series to weeks (:func:`weekly_gains`) and
+    fits the regime model (:func:`fit_territory`; Hamilton 1989 for ``kind="hmm"``).
+
+    Parameters are those of :func:`fit_territory` and :func:`weekly_gains`.
+    """
+
+    name: ClassVar[str] = "territory"
+    label: ClassVar[str] = "Battlefield calibration (Markov-switching weekly gains)"
+    reference: ClassVar[str] = "Hamilton 1989; Künsch 1989 (docs/calibration.md)"
+    tags: ClassVar[Tags] = Tags(input="series", stochastic=True)
+    varies: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(
+        self,
+        week_ending: str = "SUN",
+        regimes: int = 3,
+        kind: Kind = "hmm",
+        season: SeasonEffect | Literal["auto"] = "auto",
+        bootstrap: int = 200,
+        block_weeks: int = 8,
+    ) -> None:
+        self.week_ending = week_ending
+        self.regimes = regimes
+        self.kind = kind
+        self.season = season
+        self.bootstrap = bootstrap
+        self.block_weeks = block_weeks
+
+    def outputs(self, inputs: pd.Series | None = None) -> list[Output]:
+        """Each regime's calendar-average weekly gain, the stationary mean gain and the BIC."""
+        return [
+            *(
+                Output(f"mean_gain_{r}", "km²/week", 1e-9, f"mean weekly gain in regime {r}")
+                for r in regime_names(self.regimes)
+            ),
+            Output("stationary_mean_gain", "km²/week", 1e-9,
+                   "long-run mean weekly gain (NaN for a mixture)"),
+            Output("bic", "", 1e-6, "Bayesian information criterion of the fit"),
+        ]  # fmt: skip
+
+    def run(
+        self,
+        inputs: pd.Series,
+        seed: int | np.random.Generator = 0,
+        *,
+        progress: Callable[[int], None] | None = None,
+    ) -> TerritoryCalibration:
+        """Fit on a daily ``occupied_km2`` series (its ``name`` is the calibration's source)."""
+        source = str(inputs.name) if inputs.name is not None else "<series>"
+        return fit_territory(
+            weekly_gains(inputs, self.week_ending),
+            regimes=self.regimes,
+            kind=self.kind,
+            season=self.season,
+            bootstrap=self.bootstrap,
+            block_weeks=self.block_weeks,
+            seed=seed,
+            progress=progress,
+            source=source,
+        )
+
+
 def calibrate_territory(
     path: str | Path,
     *,
@@ -1235,19 +1309,8 @@ def calibrate_territory(
     seed: int | np.random.Generator = 0,
     progress: Callable[[int], None] | None = None,
 ) -> TerritoryCalibration:
-    """Read a ``date,occupied_km2`` CSV, aggregate to weeks and fit: the three steps of
-    :func:`read_territory_series`, :func:`weekly_gains` and :func:`fit_territory`."""
+    """Read a ``date,occupied_km2`` CSV and fit :class:`TerritoryModel` on it."""
     series = read_territory_series(path)
     series.name = str(path)
-    gains = weekly_gains(series, week_ending)
-    return fit_territory(
-        gains,
-        regimes=regimes,
-        kind=kind,
-        season=season,
-        bootstrap=bootstrap,
-        block_weeks=block_weeks,
-        seed=seed,
-        progress=progress,
-        source=str(path),
-    )
+    model = TerritoryModel(week_ending, regimes, kind, season, bootstrap, block_weeks)
+    return model.run(series, seed, progress=progress)

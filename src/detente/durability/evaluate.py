@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from detente.durability.fit import DURATION, EVENT, GROUP, SurvivalModel, clone
+from detente.durability.fit import DURATION, EVENT, GROUP, SurvivalModel
 from detente.errors import DetenteError
 
 HORIZONS: tuple[float, ...] = (1.0, 3.0, 5.0)
@@ -96,7 +96,7 @@ def cross_validate(
 ) -> CrossValidation:
     """K-fold cross-validation grouped by conflict (``group`` column).
 
-    Each fold's model is a fresh :func:`~detente.durability.fit.clone` fitted on the other
+    Each fold's model is a fresh :meth:`~detente.contract.Params.clone` fitted on the other
     folds only, then scored on the fold.
     """
     groups = frame[GROUP].to_numpy() if GROUP in frame.columns else np.arange(len(frame))
@@ -105,7 +105,7 @@ def cross_validate(
     predicted = np.full((len(frame), len(horizons)), np.nan)
     for f, test in enumerate(folds):
         train = np.setdiff1d(np.arange(len(frame)), test)
-        fold_model = clone(model)
+        fold_model = model.clone()
         if hasattr(fold_model, "robust"):
             # Scoring uses point estimates only, which robust errors do not change; skipping
             # the sandwich makes an AFT fold about 4 times faster.
@@ -186,7 +186,7 @@ def holdout_concordance(
     model: SurvivalModel, train: pd.DataFrame, test: pd.DataFrame
 ) -> tuple[float, int]:
     """Fit on ``train``, score Harrell's C on ``test``; returns (C, rows of ``test``)."""
-    fitted = clone(model).fit(train)
+    fitted = model.clone().fit(train)
     if int(test[EVENT].sum()) == 0:
         raise DetenteError(
             "has no failed agreement; concordance needs at least one failure to compare",

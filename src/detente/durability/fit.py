@@ -27,6 +27,7 @@ from __future__ import annotations
 import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, ClassVar, Self
 
 import numpy as np
@@ -36,6 +37,7 @@ from lifelines.exceptions import ConvergenceError
 from lifelines.utils import concordance_index
 from scipy.stats import norm
 
+from detente.contract import Output, Params, Tags
 from detente.durability.data import COVARIATES
 from detente.errors import DetenteError
 
@@ -44,8 +46,13 @@ EVENT = "failed"
 GROUP = "group"
 
 
-class SurvivalModel(ABC):
-    """A survival model of agreement failure.
+HOLD_YEARS = (1, 3, 5)
+"""The horizons of the P(holds) outputs, in years."""
+
+
+class SurvivalModel(Params, ABC):
+    """A survival model of agreement failure, behind the model contract
+    (:mod:`detente.contract`): :meth:`run` fits a copy on a survival frame.
 
     Parameters
     ----------
@@ -65,6 +72,8 @@ class SurvivalModel(ABC):
     name: ClassVar[str]
     label: ClassVar[str]
     reference: ClassVar[str]
+    tags: ClassVar[Tags] = Tags(input="agreements")
+    varies: ClassVar[tuple[str, ...]] = ()
     default_penalizer: ClassVar[float] = 0.01
 
     def __init__(
@@ -77,9 +86,20 @@ class SurvivalModel(ABC):
         self.penalizer = penalizer
         self.alpha = alpha
 
-    def get_params(self) -> dict[str, Any]:
-        """The constructor arguments, so that :func:`clone` can rebuild an unfitted copy."""
-        return {"covariates": self.covariates, "penalizer": self.penalizer, "alpha": self.alpha}
+    def outputs(self, inputs: pd.DataFrame | None = None) -> list[Output]:
+        """Harrell's C on the training frame and the mean P(holds) of its agreements."""
+        return [
+            Output("concordance", "C-index", 1e-9, "Harrell's C on the training frame"),
+            *(
+                Output(f"p_holds_{y}y", "probability", 1e-9,
+                       f"mean P(an agreement of the frame holds {y} years)")
+                for y in HOLD_YEARS
+            ),
+        ]  # fmt: skip
+
+    def run(self, inputs: pd.DataFrame, seed: int | np.random.Generator = 0) -> SurvivalFit:
+        """An unfitted copy fitted on ``inputs`` (fitting draws no random numbers)."""
+        return SurvivalFit(self.clone().fit(inputs), inputs)
 
     @property
     def penalizer_value(self) -> float:
@@ -268,9 +288,6 @@ class _AFTModel(SurvivalModel):
         super().__init__(covariates=covariates, penalizer=penalizer, alpha=alpha)
         self.robust = robust
 
-    def get_params(self) -> dict[str, Any]:
-        return super().get_params() | {"robust": self.robust}
-
     @abstractmethod
     def _make_fitter(self) -> Any:
         """A fresh lifelines AFT fitter (Weibull or log-normal)."""
@@ -403,9 +420,33 @@ def get_model(name: str, **params: Any) -> SurvivalModel:
     return MODELS[name](**params)
 
 
-def clone(model: SurvivalModel) -> SurvivalModel:
-    """An unfitted copy with the same constructor arguments."""
-    return type(model)(**model.get_params())
+@dataclass(frozen=True)
+class SurvivalFit:
+    """A fitted survival model and the frame it was fitted on: the result of
+    :meth:`SurvivalModel.run`."""
+
+    model: SurvivalModel
+    frame: pd.DataFrame
+
+    def values(self) -> dict[str, float]:
+        survival = self.model.survival(self.frame, HOLD_YEARS).mean(axis=0)
+        return {"concordance": self.model.concordance(self.frame)} | {
+            f"p_holds_{y}y": float(p) for y, p in zip(HOLD_YEARS, survival, strict=True)
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        coefficients = self.model.coefficients()
+        return {
+            "model": self.model.name,
+            "params": {k: v if not isinstance(v, tuple) else list(v)
+                       for k, v in self.model.get_params().items()},
+            "n": len(self.frame),
+            **self.values(),
+            "coefficients": {
+                str(name): {str(k): float(v) for k, v in row.items()}
+                for name, row in coefficients.iterrows()
+            },
+        }  # fmt: skip
 
 
 def _check_frame(frame: pd.DataFrame, covariates: list[str]) -> None:
