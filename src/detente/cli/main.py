@@ -32,7 +32,8 @@ from detente.cli.simulate import (
 )
 from detente.cli.sweep import NoStoreOpt, StoreOpt, runs_app, sensitivity, sweep
 from detente.errors import DetenteError
-from detente.models import MODELS, get_model
+from detente.models import get_model
+from detente.registry import outcome_models
 from detente.scenario import builtin_names, load_scenario, to_yaml
 
 app = typer.Typer(
@@ -72,7 +73,7 @@ def forecast(
     scenario: ScenarioArg,
     model: Annotated[
         list[str] | None,
-        typer.Option("--model", "-m", help=f"Model(s) to run: {', '.join(MODELS)}."),
+        typer.Option("--model", "-m", help=f"Model(s) to run: {', '.join(outcome_models())}."),
     ] = None,
     all_models: Annotated[bool, typer.Option("--all", help="Run every model (default).")] = False,
     fmt: Annotated[TableJsonCsv, typer.Option("--format", "-f")] = TableJsonCsv.table,
@@ -90,7 +91,7 @@ def forecast(
     if model and all_models:
         raise DetenteError("give --model or --all, not both", where="options")
     sc = profiled_scenario(load_scenario(scenario), profile, profile_actor, profile_target)
-    names = list(model) if model else list(MODELS)
+    names = list(model) if model else list(outcome_models())
     start = time.perf_counter()
     forecasts = [get_model(name).predict(sc) for name in names]
     if not no_store:
@@ -178,7 +179,7 @@ def backtest_deu(
     from detente.backtest.deu import backtest, default_deu_dir, load_deu, score
 
     cases = load_deu(data or default_deu_dir(), capability=capability)
-    chosen = {name: get_model(name) for name in (models or list(MODELS))} | BASELINES
+    chosen = {name: get_model(name) for name in (models or list(outcome_models()))} | BASELINES
     table = score(backtest(cases, chosen))
     if fmt is TableJsonCsv.csv:
         sys.stdout.write(table.to_csv(index=False, float_format="%.4f"))

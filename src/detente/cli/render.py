@@ -11,7 +11,8 @@ import pandas as pd
 from rich.table import Table
 
 from detente import __version__
-from detente.models import MODELS, Forecast
+from detente.models import Forecast
+from detente.registry import REGISTRY
 from detente.spec.scenario import Scenario, Sourced
 
 FORECAST_SCHEMA_VERSION = 1
@@ -26,9 +27,9 @@ def _fmt(x: float | None, digits: int = 1) -> str:
 def forecast_table(scenario: Scenario, forecasts: Sequence[Forecast]) -> Table:
     """Issues as rows, models as columns (registry names), with the status quo."""
     captions = [
-        f"{f.model}: {MODELS[f.model].label} ({MODELS[f.model].reference})"
+        f"{f.model}: {REGISTRY[f.model].label} ({REGISTRY[f.model].reference})"
         for f in forecasts
-        if f.model in MODELS
+        if f.model in REGISTRY
     ]
     table = Table(
         title=f"Forecast: {scenario.title or scenario.name}",

@@ -26,7 +26,7 @@ from rich.table import Table
 
 from detente.cli.common import OneLineErrors, TableOrJson, err, out
 from detente.errors import DetenteError
-from detente.models import MODELS
+from detente.registry import outcome_models
 from detente.scenario import load_scenario
 from detente.spec.scenario import Scenario
 from detente.uncertainty.backends import BACKENDS
@@ -61,7 +61,7 @@ ModelOpt = Annotated[
     typer.Option(
         "--model",
         "-m",
-        help=f"Model(s): {', '.join(MODELS)} (default: all), or {WAR} alone: the "
+        help=f"Model(s): {', '.join(outcome_models())} (default: all), or {WAR} alone: the "
         "war-termination model on the campaign numbers given by --vary (one solve per draw).",
     ),
 ]

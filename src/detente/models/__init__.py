@@ -1,4 +1,8 @@
-"""The outcome models, behind one interface, and the registry that lists them."""
+"""The outcome models, behind one interface (:mod:`detente.models.base`).
+
+:data:`MODELS` lists them (and :func:`get_model` finds one by name); :mod:`detente.registry`
+joins them with every other model kind, and is what the CLI, the report, the web app and
+sweeps enumerate."""
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from detente.models import MODELS
+from detente.registry import REGISTRY
 from detente.report import plots
 from detente.report.sections import (
     Plot,
@@ -112,10 +112,10 @@ def forecasts_section(ctx: ReportContext) -> Section:
         rows.append(row)
     body = table(["issue", "status quo", *fs], rows)
     models = "".join(
-        f"<li><b>{esc(name)}</b>: {esc(MODELS[name].label)} ({esc(MODELS[name].reference)}); "
+        f"<li><b>{esc(name)}</b>: {esc(REGISTRY[name].label)} ({esc(REGISTRY[name].reference)}); "
         f"parameters {esc(f.params or 'none')}</li>"
         for name, f in fs.items()
-        if name in MODELS
+        if name in REGISTRY
     )
     body += f"<ul class=small>{models}</ul>"
     return Section(title="Forecasts by model", body=body)

@@ -31,7 +31,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from detente.models import MODELS, Forecast
+from detente.models import Forecast
+from detente.registry import outcome_models
 from detente.spec.scenario import Scenario
 
 if TYPE_CHECKING:
@@ -52,7 +53,7 @@ class ReportContext:
     @cached_property
     def forecasts(self) -> dict[str, Forecast]:
         """Every registered model's forecast with default parameters, in registry order."""
-        return {name: model().predict(self.scenario) for name, model in MODELS.items()}
+        return {name: m().predict(self.scenario) for name, m in outcome_models().items()}
 
 
 @dataclass(frozen=True)

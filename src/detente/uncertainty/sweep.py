@@ -28,6 +28,7 @@ from detente import __version__
 from detente.errors import DetenteError
 from detente.models import get_model
 from detente.models.base import OutcomeModel
+from detente.registry import outcome_models
 from detente.spec.distributions import Distribution
 from detente.spec.scenario import Scenario
 from detente.uncertainty.backends import ChunkJob, ChunkResult, get_backend, plan_chunks
@@ -222,9 +223,7 @@ def run_chunks(
 
 def resolve_models(names: Sequence[str] | None) -> list[OutcomeModel]:
     """Models by registry name (all registered models when ``names`` is empty)."""
-    from detente.models import MODELS
-
-    return [get_model(name) for name in (names or list(MODELS))]
+    return [get_model(name) for name in (names or list(outcome_models()))]
 
 
 @dataclass(frozen=True)
