@@ -17,7 +17,7 @@ import pytest
 from benchmarks.crash_store import crash_loop, simulate_loop, war_sweep_loop
 from typer.testing import CliRunner
 
-from detente.calibration import report as war_report
+from detente.war import report as war_report
 from detente.cli.main import app
 from detente.errors import DetenteError
 from detente.store import RunStore

@@ -144,6 +144,23 @@ class Distribution(BaseModel):
             return min(v), max(v)
         return v[0], v[-1]
 
+    def shifted(self, delta: float) -> Distribution:
+        """The same distribution moved by ``delta`` (its options, ends, mode or mean, and its
+        ``truncate``); its spread and probabilities are kept."""
+        if delta == 0:
+            return self
+        params = (
+            (self.params[0] + delta, self.params[1])
+            if self.kind == "normal"
+            else tuple(x + delta for x in self.params)
+        )
+        truncate = (
+            None
+            if self.truncate is None
+            else (self.truncate[0] + delta, self.truncate[1] + delta)
+        )
+        return Distribution(kind=self.kind, params=params, p=self.p, truncate=truncate)
+
     def outside(
         self, lo: float, hi: float, *, open_low: bool = False, open_high: bool = False
     ) -> str | None:

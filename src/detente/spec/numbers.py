@@ -9,9 +9,19 @@ the scenario schema and the campaign spec build on it.
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, FiniteFloat, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    FiniteFloat,
+    GetCoreSchemaHandler,
+    model_validator,
+)
 
 from detente.spec.distributions import Distribution, as_number, check_range, check_value
 
@@ -54,10 +64,99 @@ def require_range(
 ) -> Sourced:
     """``v`` if its value and its whole distribution lie in the range (``[lo, hi]``, ``lo``
     or ``hi`` excluded where ``open_low`` / ``open_high``), else a ValueError saying ``what``
-    the range means (e.g. ``"a probability lies in [0, 1]"``)."""
-    below = v.value < lo or (open_low and v.value <= lo)
-    above = v.value > hi or (open_high and v.value >= hi)
-    if below or above:
-        raise ValueError(f"is {v.value:g}; {what}")
-    check_range(v.distribution, lo, hi, what, open_low=open_low, open_high=open_high)
-    return v
+    the range means (e.g. ``"a probability lies in [0, 1]"``); :meth:`Range.check`."""
+    return Range(lo, hi, what, open_low=open_low, open_high=open_high).check(v)
+
+
+@dataclass(frozen=True)
+class Range:
+    """The valid range of a number, declared once on its field as ``Annotated`` metadata,
+    e.g. ``Annotated[Number, Range(0, 1, "a probability lies in [0, 1]")]``.
+
+    Pydantic validates through it (:meth:`check`: the value, then the whole distribution);
+    :meth:`detente.spec.paths.Path.bounds` reads it back, so the sampling bounds of a number
+    and a slider's range come from the same declaration. A field may carry several (salience:
+    zero or more, then at most 100, each with its own message); its bounds are their
+    intersection.
+
+    ``what`` is the message after ``"is <value>; "`` when the value lies outside, ``fix`` (default
+    ``what``) the fix named when its distribution can leave the range; ``open_low`` /
+    ``open_high`` exclude an end.
+    """
+
+    lo: float = -math.inf
+    hi: float = math.inf
+    what: str = ""
+    fix: str | None = None
+    open_low: bool = False
+    open_high: bool = False
+
+    def contains(self, x: float) -> bool:
+        """Whether ``x`` lies in the range (its open ends excluded)."""
+        below = x < self.lo or (self.open_low and x <= self.lo)
+        above = x > self.hi or (self.open_high and x >= self.hi)
+        return not (below or above or math.isnan(x))
+
+    def check(self, v: Sourced) -> Sourced:
+        """``v`` if its value and its whole distribution lie in the range, else a ValueError
+        (the one-line message: ``"is 2; a probability lies in [0, 1]"``)."""
+        if not self.contains(v.value):
+            raise ValueError(f"is {v.value:g}; {self.what}")
+        check_range(
+            v.distribution,
+            self.lo,
+            self.hi,
+            self.fix or self.what,
+            open_low=self.open_low,
+            open_high=self.open_high,
+        )
+        return v
+
+    def __and__(self, other: Range) -> Range:
+        """The intersection of two ranges (the tighter end of each side)."""
+        if (other.lo, other.open_low) > (self.lo, self.open_low):
+            lo, open_low = other.lo, other.open_low
+        else:
+            lo, open_low = self.lo, self.open_low
+        if (other.hi, not other.open_high) < (self.hi, not self.open_high):
+            hi, open_high = other.hi, other.open_high
+        else:
+            hi, open_high = self.hi, self.open_high
+        return Range(lo, hi, open_low=open_low, open_high=open_high)
+
+    @property
+    def interval(self) -> tuple[float, float]:
+        """``(lo, hi)``, the ends whether open or closed."""
+        return (self.lo, self.hi)
+
+    def describe(self) -> str:
+        """E.g. ``"[0, 1]"``, ``"(0, 1]"``, ``">= 0"``."""
+        if math.isinf(self.hi) and math.isinf(self.lo):
+            return "any number"
+        if math.isinf(self.hi):
+            return f"{'>' if self.open_low else '>='} {self.lo:g}"
+        if math.isinf(self.lo):
+            return f"{'<' if self.open_high else '<='} {self.hi:g}"
+        return (
+            f"{'(' if self.open_low else '['}{self.lo:g}, {self.hi:g}{')' if self.open_high else ']'}"
+        )
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> Any:
+        """Validate through :meth:`check` after the number itself is validated."""
+        return AfterValidator(self.check).__get_pydantic_core_schema__(source, handler)
+
+
+ANY_NUMBER = Range()
+
+
+@dataclass(frozen=True)
+class OnIssueScale:
+    """Metadata of a number that lies on its issue's scale (a position, a status quo): its
+    range is the scale of the issue it belongs to, known only in a scenario. The scenario's
+    own validators check it (their messages name the actor and the issue);
+    :meth:`detente.spec.paths.Path.bounds` reads the scale."""
+
+
+ON_ISSUE_SCALE = OnIssueScale()
+NON_NEGATIVE = Range(0.0, math.inf, "it must be zero or more")
+PROBABILITY = Range(0.0, 1.0, "a probability lies in [0, 1]")

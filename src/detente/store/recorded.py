@@ -314,34 +314,21 @@ def record_war_run(
     fresh: bool = False,
 ) -> str:
     """Record one war-model run (``detente simulate``), whole or not at all: spec (campaign
-    hash, draws, seed, what set it), per-path arrays (``war`` model; outputs ``deal_week``,
-    ``kept_km2``, ``mediator_type``, ``territory_end_km2``, ``surge_weeks`` and
-    ``p_holds_<y>y``, NaN where a path has no deal) and the document as the summary. The
-    same run already complete in the store is reused (same id, nothing written) unless
+    hash, draws, seed, what set it), the per-path arrays of
+    :data:`~detente.war.model.PATH_OUTPUTS` (model ``war``) and the document as the summary.
+    The same run already complete in the store is reused (same id, nothing written) unless
     ``fresh``."""
-    paths = run.paths
-    outputs: dict[tuple[str, str], np.ndarray] = {
-        ("war", "deal_week"): paths.deal_week.astype(float),
-        ("war", "kept_km2"): paths.kept_km2,
-        ("war", "mediator_type"): paths.mediator_type.astype(float),
-        ("war", "territory_end_km2"): paths.territory[:, -1],
-        ("war", "surge_weeks"): (paths.intensity == 2).sum(axis=1).astype(float),
-    }
-    done = paths.deal_week >= 0
-    for years, p in run.p_holds_paths().items():
-        per_path = np.full(paths.n_paths, np.nan)
-        per_path[done] = p
-        outputs[("war", f"p_holds_{years}y")] = per_path
+    outputs = {(run.model, name): values for name, values in run.path_values().items()}
     spec = {
         "campaign_hash": campaign_hash(run.campaign),
-        "draws": paths.n_paths,
+        "draws": run.paths.n_paths,
         "seed": run.seed,
         "resumption": run.campaign.resumption.model,
         **extra,
     }
     # DECISIONS WAR-21: recorded here, through RunStore.record (the core stays store-free)
     run_id: str = store.record(
-        "simulate", scenario, spec, outputs, run.document, models=["war"], seed=run.seed,
+        "simulate", scenario, spec, outputs, run.document, models=[run.model], seed=run.seed,
         elapsed_s=run.seconds, reuse=not fresh,
     )  # fmt: skip
     return run_id

@@ -204,6 +204,44 @@ SWEEP_OUTPUTS: tuple[str, ...] = tuple(o.name for o in OUTPUTS if o.sweep)
 """The per-draw outputs of sweeps, in table order (DECISIONS UNC-19)."""
 
 
+@dataclass(frozen=True)
+class PathOutput:
+    """One per-path array of a run, as the run store records it (NaN where undefined)."""
+
+    name: str
+    unit: str
+    description: str
+    compute: Callable[[RunStats], FloatArray]
+
+
+def _on_deal_paths(stats: RunStats, years: int) -> FloatArray:
+    out = np.full(stats.paths.n_paths, np.nan)
+    out[stats.done] = stats.p_holds_paths(years)
+    return out
+
+
+def _p_holds_path(years: int) -> PathOutput:
+    return PathOutput(f"p_holds_{years}y", "probability",
+                      f"P(the path's deal holds {years} years); NaN without a deal",
+                      lambda s: _on_deal_paths(s, years))  # fmt: skip
+
+
+PATH_OUTPUTS: tuple[PathOutput, ...] = (
+    PathOutput("deal_week", "week", "week of the deal, -1 without one",
+               lambda s: s.paths.deal_week.astype(float)),
+    PathOutput("kept_km2", "km²", "area the attacker keeps under the deal; NaN without one",
+               lambda s: s.paths.kept_km2),
+    PathOutput("mediator_type", "index", "the mediator's type drawn for the path",
+               lambda s: s.paths.mediator_type.astype(float)),
+    PathOutput("territory_end_km2", "km²", "area held at the horizon",
+               lambda s: s.paths.territory[:, -1]),
+    PathOutput("surge_weeks", "weeks", "weeks of surge on the path",
+               lambda s: s.surge.sum(axis=1).astype(float)),
+    *(_p_holds_path(y) for y in HOLD_YEARS),
+)  # fmt: skip
+"""The per-path arrays of a run (the run store's ``war`` outputs of ``detente simulate``)."""
+
+
 def sweep_values(stats: RunStats) -> dict[str, float]:
     """The :data:`SWEEP_OUTPUTS` of one set of paths, unrounded (NaN where undefined)."""
     return {o.name: o.compute(stats) for o in OUTPUTS if o.sweep}
@@ -285,6 +323,8 @@ class WarRun:
     deal_by: date
     seconds: float
     cached: bool = False
+    model: str = "war"
+    """The registry name of the model that made the run (the store's series)."""
 
     @cached_property
     def stats(self) -> RunStats:
@@ -303,9 +343,9 @@ class WarRun:
     def headline(self) -> dict[str, float | None]:
         return headline_values(self.stats)
 
-    def p_holds_paths(self) -> dict[int, FloatArray]:
-        """P(holds y years) of every path with a deal, for each of :data:`HOLD_YEARS`."""
-        return {y: self.stats.p_holds_paths(y) for y in HOLD_YEARS}
+    def path_values(self) -> dict[str, FloatArray]:
+        """Every per-path array of :data:`PATH_OUTPUTS`, by name."""
+        return {o.name: o.compute(self.stats) for o in PATH_OUTPUTS}
 
     @cached_property
     def document(self) -> dict[str, Any]:
