@@ -14,7 +14,8 @@ Like scikit-learn's ``BaseEstimator`` and estimator tags, and Mesa's declared re
   ``to_dict()`` (JSON); :meth:`Model.evaluate` computes them on many draws of a scenario's
   uncertain numbers at once (batchable models) or one by one.
 
-:func:`detente.testing.check_model` is the conformance suite of this contract.
+:func:`detente.testing.check_model` is the conformance suite of this contract (DECISIONS
+SPEC-3: what each model kind takes as input).
 """
 
 from __future__ import annotations

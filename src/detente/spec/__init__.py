@@ -4,8 +4,8 @@ A :class:`~detente.spec.scenario.Scenario` (actors, issues, stances), its number
 (:class:`~detente.spec.numbers.Sourced`, with :mod:`~detente.spec.distributions`), the war
 model's :class:`~detente.spec.campaign.Campaign` and the :mod:`~detente.spec.levers`. Every
 other layer builds on it; it imports none of them (an import-linter contract in
-``pyproject.toml``). Validation here reads no file: files a scenario names are resolved by
-:mod:`detente.scenario.resolve`.
+``pyproject.toml``; DECISIONS SPEC-1). Validation here reads no file: files a scenario names
+are resolved by :mod:`detente.scenario.resolve` (DECISIONS SPEC-2).
 """
 
 from detente.spec.campaign import Campaign

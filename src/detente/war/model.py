@@ -11,7 +11,7 @@ per campaign by :data:`SOLVER`), Monte Carlo paths under them
 each is computed from the paths. Sweeps and Sobol' analyses take the ``sweep`` ones per draw,
 the what-if comparison (CLI and web) the ``headline`` ones, and the JSON document of
 ``detente simulate`` (:func:`~detente.war.report.document`) fills its scalars from the same
-functions. A new output is one row here.
+functions. A new output is one row here (DECISIONS SPEC-4).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ import numpy.typing as npt
 
 from detente.contract import Draws, Output, Params, Tags, rng_of
 from detente.errors import DetenteError
-from detente.scenario.overrides import with_overrides
+from detente.scenario.overrides import with_overrides  # DECISIONS SPEC-5: loading is below
 from detente.spec.campaign import ESCALATION, Campaign, CampaignArrays, campaign_hash
 from detente.spec.scenario import Scenario
 from detente.war.hazard import DealTerms, ResumptionHazard, resumption_hazard
