@@ -20,7 +20,7 @@ import json
 import math
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -35,7 +35,8 @@ from pydantic import (
 )
 
 from detente.errors import DetenteError
-from detente.spec.numbers import Number, Sourced, require_range
+from detente.spec.numbers import NON_NEGATIVE, PROBABILITY, Number, Range, Sourced
+from detente.spec.paths import walk
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -55,12 +56,16 @@ MAX_MAGNITUDE = 1e12
 any real war, and small enough that no product or sum of them overflows a float."""
 
 
-def _probability(v: Sourced) -> Sourced:
-    return require_range(v, 0.0, 1.0, "a probability lies in [0, 1]")
-
-
-def _non_negative(v: Sourced) -> Sourced:
-    return require_range(v, 0.0, math.inf, "it must be zero or more")
+MAGNITUDE = Range(
+    -MAX_MAGNITUDE,
+    MAX_MAGNITUDE,
+    f"campaign numbers lie within ±{MAX_MAGNITUDE:g} (km², km² a week, weeks of war), "
+    "check its unit",
+)
+Probability = Annotated[Number, PROBABILITY]
+NonNegative = Annotated[Number, NON_NEGATIVE]
+IssueScaleTerm = Annotated[Number, Range(0.0, 100.0, "terms lie on the 0-100 issue scale")]
+_GRID = "bin_km2 and above_km2 must be above zero, below_km2 zero or more"
 
 
 def _count_in(v: int, lo: int, hi: int, what: str) -> int:
@@ -69,32 +74,12 @@ def _count_in(v: int, lo: int, hi: int, what: str) -> int:
     return v
 
 
-def _numbers(node: object, path: str) -> list[tuple[str, Sourced]]:
-    """Every :class:`Sourced` number under ``node``, with its dotted path."""
-    if isinstance(node, Sourced):
-        return [(path, node)]
-    if isinstance(node, BaseModel):
-        items: list[tuple[str, object]] = [
-            (name, getattr(node, name)) for name in type(node).model_fields
-        ]
-    elif isinstance(node, dict):
-        items = [(str(k), v) for k, v in node.items()]
-    elif isinstance(node, list):
-        items = [(str(k), v) for k, v in enumerate(node)]
-    else:
-        return []
-    return [
-        found for key, child in items for found in _numbers(child, f"{path}.{key}" if path else key)
-    ]
-
-
-def _check_magnitudes(numbers: list[tuple[str, Sourced]]) -> None:
-    for where, number in numbers:
-        if abs(number.value) > MAX_MAGNITUDE:
-            raise ValueError(
-                f"{where} is {number.value:g}; campaign numbers lie within "
-                f"±{MAX_MAGNITUDE:g} (km², km² a week, weeks of war), check its unit"
-            )
+def _check_magnitudes(campaign: BaseModel) -> None:
+    """Every number of the campaign (those filled in from a calibration too) lies within
+    :data:`MAGNITUDE`."""
+    for where, number in walk(campaign, derived=True):
+        if not MAGNITUDE.contains(number.value):
+            raise ValueError(f"{where} is {number.value:g}; {MAGNITUDE.what}")
 
 
 class _Frozen(BaseModel):
@@ -105,14 +90,9 @@ class Gain(_Frozen):
     """Normal weekly gain of held area (km²/week) in one season."""
 
     mean: Number
-    sd: Number
-
-    @field_validator("sd")
-    @classmethod
-    def _sd_positive(cls, v: Sourced) -> Sourced:
-        return require_range(
-            v, 0.0, math.inf, "a standard deviation must be above zero", open_low=True
-        )
+    sd: Annotated[
+        Number, Range(0.0, math.inf, "a standard deviation must be above zero", open_low=True)
+    ]
 
 
 class Intensity(_Frozen):
@@ -198,36 +178,25 @@ class Lever(_Frozen):
     (DECISIONS WAR-8).
     """
 
-    aid: Number = Field(default_factory=lambda: Sourced(value=1.0))
+    aid: NonNegative = Field(default_factory=lambda: Sourced(value=1.0))
     attacker_cost: Number = Field(default_factory=lambda: Sourced(value=0.0))
     defender_cost: Number = Field(default_factory=lambda: Sourced(value=0.0))
-
-    @field_validator("aid")
-    @classmethod
-    def _aid(cls, v: Sourced) -> Sourced:
-        return _non_negative(v)
 
 
 class Policy(_Frozen):
     """What a mediator type does each week in one regime."""
 
-    levers: dict[str, Number] = Field(description="Weekly probability of each lever; sums to 1.")
-    offer_probability: Number = Field(default_factory=lambda: Sourced(value=0.0))
-    riposte_probability: Number = Field(default_factory=lambda: Sourced(value=0.0))
-
-    @field_validator("offer_probability", "riposte_probability")
-    @classmethod
-    def _prob(cls, v: Sourced) -> Sourced:
-        return _probability(v)
+    levers: dict[str, Probability] = Field(
+        description="Weekly probability of each lever; sums to 1."
+    )
+    offer_probability: Probability = Field(default_factory=lambda: Sourced(value=0.0))
+    riposte_probability: Probability = Field(default_factory=lambda: Sourced(value=0.0))
 
     @field_validator("levers")
     @classmethod
     def _distribution(cls, v: dict[str, Sourced]) -> dict[str, Sourced]:
         if not v:
             raise ValueError("is empty; give each lever's weekly probability")
-        for name, p in v.items():
-            if not 0.0 <= p.value <= 1.0:
-                raise ValueError(f"lever {name!r} has probability {p.value:g}; use [0, 1]")
         total = sum(p.value for p in v.values())
         if abs(total - 1.0) > 1e-6:
             raise ValueError(f"lever probabilities sum to {total:g}; make them sum to 1")
@@ -241,37 +210,22 @@ class Terms(_Frozen):
     ``freeze_line`` the line on the day of the deal replaces it.
     """
 
-    sanctions_relief: Number
-    guarantees: Number
+    sanctions_relief: IssueScaleTerm
+    guarantees: IssueScaleTerm
     territory_km2: Number | None = None
     snapback: bool = False
-
-    @field_validator("sanctions_relief", "guarantees")
-    @classmethod
-    def _on_scale(cls, v: Sourced) -> Sourced:
-        return require_range(v, 0.0, 100.0, "terms lie on the 0-100 issue scale")
 
 
 class MediatorType(_Frozen):
     """A type of the mediator, which the belligerents do not observe. The mediator is nature
     with a type: its policies are given, not optimised (DECISIONS WAR-3)."""
 
-    prior: Number
+    prior: Probability
     before: Policy
     after: Policy
     # DECISIONS WAR-7: a lump cost to the attacker only, its expected size by the posterior
-    riposte_size: Number = Field(default_factory=lambda: Sourced(value=0.0))
+    riposte_size: NonNegative = Field(default_factory=lambda: Sourced(value=0.0))
     terms: Terms
-
-    @field_validator("prior")
-    @classmethod
-    def _prior(cls, v: Sourced) -> Sourced:
-        return _probability(v)
-
-    @field_validator("riposte_size")
-    @classmethod
-    def _size(cls, v: Sourced) -> Sourced:
-        return _non_negative(v)
 
 
 class Mediator(_Frozen):
@@ -297,18 +251,8 @@ class CheapTalk(_Frozen):
     """
 
     when: date
-    likelihood: dict[str, Number]
+    likelihood: dict[str, Probability]
     note: str | None = None
-
-    @field_validator("likelihood")
-    @classmethod
-    def _probabilities(cls, v: dict[str, Sourced]) -> dict[str, Sourced]:
-        for name, p in v.items():
-            try:
-                _probability(p)
-            except ValueError as exc:
-                raise ValueError(f"type {name!r}: {exc}") from None
-        return v
 
 
 class Values(_Frozen):
@@ -326,30 +270,22 @@ class Resumption(_Frozen):
     ``model: weibull`` or no ``model`` key."""
 
     model: Literal["weibull"] = "weibull"
-    p_resume_5y: Number = Field(description="P(war resumes within 5 years) for a bare ceasefire.")
-    shape: Number
-    guarantees_effect: Number
-    snapback_effect: Number
-    territory_effect: Number
-
-    @field_validator("p_resume_5y")
-    @classmethod
-    def _p(cls, v: Sourced) -> Sourced:
-        return require_range(
-            v,
+    p_resume_5y: Annotated[
+        Number,
+        Range(
             0.0,
             1.0,
             "give a probability strictly between 0 and 1",
             open_low=True,
             open_high=True,
-        )
-
-    @field_validator("shape")
-    @classmethod
-    def _shape(cls, v: Sourced) -> Sourced:
-        return require_range(
-            v, 0.0, math.inf, "the Weibull shape must be above zero", open_low=True
-        )
+        ),
+    ] = Field(description="P(war resumes within 5 years) for a bare ceasefire.")
+    shape: Annotated[
+        Number, Range(0.0, math.inf, "the Weibull shape must be above zero", open_low=True)
+    ]
+    guarantees_effect: Number
+    snapback_effect: Number
+    territory_effect: Number
 
 
 class ResolvedMapping(_Frozen):
@@ -372,10 +308,12 @@ class UcdpResumption(_Frozen):
     """
 
     model: Literal["ucdp_cox"]
-    territory_claim_km2: Number = Field(
+    territory_claim_km2: Annotated[
+        Number, Range(0.0, math.inf, "the claim's area must be above zero", open_low=True)
+    ] = Field(
         description="km² at 100 on the territory issue's scale (the attacker's whole claim)."
     )
-    territory_outside_claim_km2: Number = Field(
+    territory_outside_claim_km2: NonNegative = Field(
         default_factory=lambda: Sourced(value=0.0),
         description="km² of the held area that lie outside the claim (not on the scale).",
     )
@@ -398,16 +336,6 @@ class UcdpResumption(_Frozen):
             self.resolved is not None and self.resolved.mapping == self.mapping
         )
 
-    @field_validator("territory_claim_km2")
-    @classmethod
-    def _claim(cls, v: Sourced) -> Sourced:
-        return require_range(v, 0.0, math.inf, "the claim's area must be above zero", open_low=True)
-
-    @field_validator("territory_outside_claim_km2")
-    @classmethod
-    def _outside(cls, v: Sourced) -> Sourced:
-        return _non_negative(v)
-
 
 def _resumption_model(value: Any) -> str:
     if isinstance(value, dict):
@@ -428,9 +356,9 @@ ResumptionSpec = Annotated[
 class Grid(_Frozen):
     """The solver's territory grid around the start line, and the belief-grid resolution."""
 
-    bin_km2: Number
-    below_km2: Number
-    above_km2: Number
+    bin_km2: Annotated[Number, Range(0.0, math.inf, _GRID, open_low=True)]
+    below_km2: Annotated[Number, Range(0.0, math.inf, _GRID)]
+    above_km2: Annotated[Number, Range(0.0, math.inf, _GRID, open_low=True)]
     belief_resolution: int = 10
 
     @field_validator("belief_resolution")
@@ -440,8 +368,6 @@ class Grid(_Frozen):
 
     @model_validator(mode="after")
     def _sizes(self) -> Grid:
-        if self.bin_km2.value <= 0 or self.below_km2.value < 0 or self.above_km2.value <= 0:
-            raise ValueError("bin_km2 and above_km2 must be above zero, below_km2 zero or more")
         bins = (self.below_km2.value + self.above_km2.value) / self.bin_km2.value + 1
         if bins > MAX_TERRITORY_BINS:
             raise ValueError(
@@ -452,6 +378,11 @@ class Grid(_Frozen):
 
 class Campaign(_Frozen):
     """The war-termination model's specification; see ``docs/war_model.md``."""
+
+    path_label: ClassVar[str] = "campaign"
+    """How a path into the campaign names it (:class:`detente.spec.paths.Path`)."""
+    number_range: ClassVar[Range] = MAGNITUDE
+    """The range of every number of the campaign (:meth:`detente.spec.paths.Path.bounds`)."""
 
     start: date
     horizon_weeks: int
@@ -470,43 +401,28 @@ class Campaign(_Frozen):
     )
     intensities: dict[str, Intensity]
     battlefield: Battlefield | None = None
-    aid_effect: Number
+    aid_effect: NonNegative
     levers: dict[str, Lever]
     mediator: Mediator
-    reputation_cost: Number = Field(default_factory=lambda: Sourced(value=0.0))
-    cheap_talk_weight: Number = Field(default_factory=lambda: Sourced(value=0.0))
+    reputation_cost: NonNegative = Field(default_factory=lambda: Sourced(value=0.0))
+    cheap_talk_weight: Probability = Field(default_factory=lambda: Sourced(value=0.0))
     cheap_talk: list[CheapTalk] = Field(default_factory=list)
     settlement: Literal["freeze_line", "fixed_terms"]
     status_quo_terms: Terms
     values: dict[str, Values]
-    discount: Number
+    discount: Annotated[
+        Number, Range(0.0, 1.0, "the weekly discount factor lies in (0, 1]", open_low=True)
+    ]
     resumption: ResumptionSpec
-
-    @field_validator("discount")
-    @classmethod
-    def _discount(cls, v: Sourced) -> Sourced:
-        return require_range(
-            v, 0.0, 1.0, "the weekly discount factor lies in (0, 1]", open_low=True
-        )
 
     @field_validator("horizon_weeks")
     @classmethod
     def _horizon(cls, v: int) -> int:
         return _count_in(v, MIN_HORIZON_WEEKS, MAX_HORIZON_WEEKS, "weeks")
 
-    @field_validator("cheap_talk_weight")
-    @classmethod
-    def _weight(cls, v: Sourced) -> Sourced:
-        return _probability(v)
-
-    @field_validator("reputation_cost", "aid_effect")
-    @classmethod
-    def _nonneg(cls, v: Sourced) -> Sourced:
-        return _non_negative(v)
-
     @model_validator(mode="after")
     def _consistent(self) -> Campaign:
-        _check_magnitudes(_numbers(self, ""))
+        _check_magnitudes(self)
         for name, lever in self.levers.items():
             multiplier = 1.0 + self.aid_effect.value * (1.0 - lever.aid.value)
             if multiplier <= 0.0:

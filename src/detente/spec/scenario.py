@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date
+from typing import Annotated, ClassVar
 
 import numpy as np
 from pydantic import (
@@ -23,12 +24,20 @@ from pydantic import (
 
 from detente.spec.campaign import Campaign
 from detente.spec.levers import Levers
-from detente.spec.numbers import Number, Sourced
+from detente.spec.distributions import check_range
+from detente.spec.numbers import ON_ISSUE_SCALE, Number, Range, Sourced
 
 __all__ = ["Actor", "Issue", "Number", "Scenario", "ScenarioArrays", "Sourced", "Stance"]
-from detente.spec.distributions import check_range
 
 SALIENCE_MAX = 100.0
+ZERO_OR_MORE = Range(0.0, math.inf, "it must be zero or more", fix="keep it zero or more")
+Capability = Annotated[Number, ZERO_OR_MORE]
+Salience = Annotated[
+    Number, ZERO_OR_MORE, Range(0.0, SALIENCE_MAX, "salience is on a 0-100 scale")
+]
+OnScale = Annotated[Number, ON_ISSUE_SCALE]
+"""A position or a status quo: on its issue's scale (checked by :class:`Scenario` and
+:class:`Issue`, whose messages name the actor and the issue)."""
 
 
 class Issue(BaseModel):
@@ -44,7 +53,7 @@ class Issue(BaseModel):
     low_label: str = Field("", description="What the low end of the scale means.")
     high_label: str = Field("", description="What the high end of the scale means.")
     scale: tuple[float, float] = (0.0, 100.0)
-    status_quo: Number | None = Field(
+    status_quo: OnScale | None = Field(
         None, description="Status quo / reference point on the scale, where known."
     )
 
@@ -80,26 +89,9 @@ class Stance(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    position: Number
-    salience: Number
-    capability: Number | None = None
-
-    @field_validator("salience", "capability")
-    @classmethod
-    def _non_negative(cls, v: Sourced | None) -> Sourced | None:
-        if v is not None and v.value < 0:
-            raise ValueError(f"is {v.value:g}; it must be zero or more")
-        if v is not None:
-            check_range(v.distribution, 0.0, math.inf, "keep it zero or more")
-        return v
-
-    @field_validator("salience")
-    @classmethod
-    def _at_most_100(cls, v: Sourced) -> Sourced:
-        if v.value > SALIENCE_MAX:
-            raise ValueError(f"is {v.value:g}; salience is on a 0-100 scale")
-        check_range(v.distribution, 0.0, SALIENCE_MAX, "salience is on a 0-100 scale")
-        return v
+    position: OnScale
+    salience: Salience
+    capability: Capability | None = None
 
 
 class Actor(BaseModel):
@@ -109,24 +101,18 @@ class Actor(BaseModel):
 
     name: str = Field(min_length=1)
     description: str = ""
-    capability: Number
+    capability: Capability
     stances: dict[str, Stance] = Field(
         default_factory=dict, description="Stance per issue name; an actor may skip an issue."
     )
-
-    @field_validator("capability")
-    @classmethod
-    def _non_negative(cls, v: Sourced) -> Sourced:
-        if v.value < 0:
-            raise ValueError(f"is {v.value:g}; it must be zero or more")
-        check_range(v.distribution, 0.0, math.inf, "keep it zero or more")
-        return v
 
 
 class Scenario(BaseModel):
     """A negotiation: who takes part, over what, and where each party stands."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+    path_label: ClassVar[str] = "the scenario"
+    """How a path into the scenario names it (:class:`detente.spec.paths.Path`)."""
 
     name: str = Field(min_length=1)
     title: str = ""
