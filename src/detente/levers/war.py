@@ -45,6 +45,7 @@ from detente.levers.tornado import TornadoBar
 from detente.scenario.overrides import with_overrides
 from detente.spec.campaign import ESCALATION, Campaign
 from detente.spec.levers import ResolvedLever, campaign_overrides
+from detente.uncertainty.backends import worker_pool
 from detente.war.hazard import resumption_hazard
 from detente.war.model import SOLVER, deal_terms
 from detente.war.simulate import simulate
@@ -185,7 +186,7 @@ class CampaignLevers:
     ) -> tuple[Option, list[Option], list[TornadoBar], list[str]]:
         """Baseline option, options evaluated, tornado bars and notes (see the module doc)."""
         if self.workers > 1:
-            self.pool = ProcessPoolExecutor(max_workers=self.workers)
+            self.pool = worker_pool(self.workers)
         try:
             return self._search(budget, max_evals)
         finally:

@@ -170,6 +170,15 @@ def _limit_threads() -> None:
     threadpool_limits(1)
 
 
+def worker_pool(workers: int) -> ProcessPoolExecutor:
+    """The one kind of local process pool of detente, for sweeps and lever search alike:
+    forkserver workers (never inheriting the parent's open database or threads; DECISIONS
+    UNC-12), with detente preloaded and one BLAS thread each."""
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["detente.uncertainty.backends"])
+    return ProcessPoolExecutor(workers, mp_context=ctx, initializer=_limit_threads)
+
+
 class ProcessBackend(_Closing):
     """A local pool of worker processes (``concurrent.futures``, forkserver start method:
     workers never inherit the parent's open database or threads; DECISIONS UNC-12)."""
@@ -178,9 +187,7 @@ class ProcessBackend(_Closing):
 
     def __init__(self, workers: int | None = None) -> None:
         self.workers = workers or os.cpu_count() or 1
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["detente.uncertainty.backends"])
-        self._pool = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_limit_threads)
+        self._pool = worker_pool(self.workers)
 
     def run(
         self, scenario: Scenario, evaluator: Evaluator, jobs: Sequence[ChunkJob]
