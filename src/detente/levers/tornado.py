@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from detente.errors import DetenteError
+from detente.plotting import new_figure, save_figure
 
 
 @dataclass(frozen=True)
@@ -48,19 +48,13 @@ def sort_bars(bars: list[TornadoBar]) -> list[TornadoBar]:
 def save_tornado(
     bars: list[TornadoBar], baseline: float | None, *, title: str, metric: str, path: Path
 ) -> None:
-    """Draw the tornado (one horizontal bar per lever around the baseline) to ``path``."""
-    try:
-        import matplotlib
+    """Draw the tornado (one horizontal bar per lever around the baseline) to ``path``
+    (written atomically by :func:`~detente.plotting.save_figure`)."""
+    from matplotlib.patches import Patch
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-        from matplotlib.patches import Patch
-    except ImportError:
-        raise DetenteError(
-            "--plot needs matplotlib; install it with 'pip install matplotlib'", where="--plot"
-        ) from None
     shown = [b for b in bars if b.at_low is not None and b.at_high is not None]
-    fig, ax = plt.subplots(figsize=(8, 0.55 * max(3, len(shown)) + 1.2))
+    fig = new_figure(figsize=(8, 0.55 * max(3, len(shown)) + 1.2))
+    ax = fig.add_subplot()
     centre = 0.0 if baseline is None else baseline
     for row, bar in enumerate(reversed(shown)):
         for value, colour in ((bar.at_low, "#dd8452"), (bar.at_high, "#4c72b0")):
@@ -78,9 +72,4 @@ def save_tornado(
     ax.set_xlabel(metric)
     ax.set_title(title, fontsize=10)
     fig.tight_layout()
-    try:
-        fig.savefig(path, dpi=110)
-    except OSError as exc:
-        raise DetenteError(f"cannot write the plot ({exc.strerror})", source=str(path)) from None
-    finally:
-        plt.close(fig)
+    save_figure(fig, path, dpi=110)

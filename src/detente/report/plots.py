@@ -2,7 +2,7 @@
 
 Each function returns a :class:`matplotlib.figure.Figure` built without ``pyplot``, so that
 no global figure state is shared between threads (the web app draws in a thread pool) and no
-GUI backend is touched. Save one with :func:`save_figure` or embed it with
+GUI backend is touched. Save one with :func:`detente.plotting.save_figure` or embed it with
 :func:`figure_png_base64`. matplotlib is imported only when a plot is drawn.
 
 Colours are the Okabe-Ito palette (Okabe & Ito 2008, "Color Universal Design"), readable by
@@ -16,7 +16,6 @@ import base64
 import io
 import math
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -24,6 +23,7 @@ import numpy as np
 from detente.errors import DetenteError
 from detente.models import Forecast
 from detente.spec.scenario import Scenario
+from detente.war.report import deal_by_chart, fan_chart
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -399,13 +399,6 @@ def figure_png_base64(fig: Figure, dpi: int = 110) -> str:
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def save_figure(fig: Figure, path: str | Path, dpi: int = 110) -> Path:
-    """Save ``fig``; the suffix of ``path`` picks the format (.png, .svg, .pdf)."""
-    out = Path(path)
-    fig.savefig(out, dpi=dpi)
-    return out
-
-
 def all_plots(scenario: Scenario, forecasts: Mapping[str, Forecast]) -> dict[str, Figure]:
     """Every plot of the scenario, keyed by a short name (for scripts and the docs)."""
     figs: dict[str, Figure] = {}
@@ -488,58 +481,24 @@ def sobol_bars(
     return fig
 
 
-def _day(iso: str) -> float:
-    """An ISO date as a matplotlib date number."""
-    from datetime import date
-
-    from matplotlib.dates import date2num
-
-    return float(date2num(date.fromisoformat(iso)))  # type: ignore[no-untyped-call]
-
-
 def campaign_fan(doc: Mapping[str, Any]) -> Figure:
-    """The campaign fan chart from a ``detente simulate`` document: the area held by the
-    attacker by week, its median and the 50 % and 90 % bands, the deadline dashed."""
-
-    weeks = [_day(w["date"]) for w in doc["weeks"]]
-    q = {k: np.array([w["territory_km2"][k] for w in doc["weeks"]]) for k in
-         ("p05", "p25", "p50", "p75", "p95")}  # fmt: skip
+    """The campaign fan chart (:func:`detente.war.report.fan_chart`) from a ``detente
+    simulate`` document, in the report's palette."""
     fig = _figure(8.0, 3.6)
     ax = fig.add_subplot()
-    ax.fill_between(weeks, q["p05"], q["p95"], color=OKABE_ITO[5], alpha=0.35,
-                    label="90% band", linewidth=0)  # fmt: skip
-    ax.fill_between(weeks, q["p25"], q["p75"], color=OKABE_ITO[0], alpha=0.45,
-                    label="50% band", linewidth=0)  # fmt: skip
-    ax.plot(weeks, q["p50"], color=OKABE_ITO[0], linewidth=1.8, label="median")
-    ax.axvline(_day(doc["deadline"]), color="#555555", linestyle="--",
-               linewidth=1, label=f"deadline {doc['deadline']}")  # fmt: skip
-    ax.set_ylabel("area held by the attacker, km²")
+    fan_chart(ax, doc, colors=(OKABE_ITO[5], OKABE_ITO[0]))
     ax.set_title(f"{doc['scenario']}: territory by week ({doc['draws']:,} paths, seed "
                  f"{doc['seed']})", loc="left", fontsize=10)  # fmt: skip
-    ax.legend(loc="upper left", fontsize=8)
-    ax.xaxis_date()
     fig.autofmt_xdate()
     return fig
 
 
 def deal_by_date(doc: Mapping[str, Any]) -> Figure:
-    """P(deal by date) from a ``detente simulate`` document, as a step curve, with the
-    deadline and the opening of negotiations marked."""
-
+    """P(deal by date) (:func:`detente.war.report.deal_by_chart`) from a ``detente
+    simulate`` document, in the report's palette."""
     fig = _figure(8.0, 3.0)
     ax = fig.add_subplot()
-    ax.step([_day(r["date"]) for r in doc["p_deal_by"]],
-            [r["p"] for r in doc["p_deal_by"]], where="post", color=OKABE_ITO[2],
-            linewidth=1.8)  # fmt: skip
-    ax.axvline(_day(doc["deadline"]), color="#555555", linestyle="--",
-               linewidth=1, label=f"deadline {doc['deadline']}")  # fmt: skip
-    if doc["negotiation_opens"] != doc["deadline"]:
-        ax.axvline(_day(doc["negotiation_opens"]), color="#555555",
-                   linestyle=":", linewidth=1, label="negotiations open")  # fmt: skip
-    ax.set_ylim(0, 1)
-    ax.set_ylabel("P(deal by date)")
+    deal_by_chart(ax, doc, color=OKABE_ITO[2])
     ax.set_title("P(a deal is struck before the date)", loc="left", fontsize=10)
-    ax.legend(loc="upper left", fontsize=8)
-    ax.xaxis_date()
     fig.autofmt_xdate()
     return fig

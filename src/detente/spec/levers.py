@@ -28,6 +28,7 @@ import the scenario schema (which imports it; DECISIONS LEV-1).
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Annotated, Any, Literal
@@ -43,6 +44,9 @@ from pydantic import (
     ValidationInfo,
     model_validator,
 )
+
+from detente.spec.numbers import Sourced
+from detente.spec.paths import CAMPAIGN, Change, Path, PathError
 
 SCENARIO_FIELDS = ("position", "salience", "capability")
 CAMPAIGN_PREFIX = "campaign."
@@ -119,72 +123,81 @@ class ScenarioTarget:
     issue: str | None
     field: str
 
+    @property
+    def path(self) -> Path:
+        """The number's path (:class:`~detente.spec.paths.Path`)."""
+        if self.issue is None:
+            return Path.of("actors", self.actor, self.field)
+        return Path.of("actors", self.actor, "stances", self.issue, self.field)
 
-def parse_scenario_target(path: str, actors: dict[str, Any]) -> ScenarioTarget:
+
+def parse_scenario_target(path: str, scenario: Any) -> ScenarioTarget:
     """``actors.<ACTOR>.stances.<ISSUE>.<field>`` or ``actors.<ACTOR>.capability``: the
-    lever's own actor's numbers (DECISIONS LEV-2).
+    lever's own actor's numbers (DECISIONS LEV-2), read as a :class:`~detente.spec.paths.Path`
+    in ``scenario`` (a scenario, or a mapping with its ``actors``).
 
-    ``actors`` maps actor names to the actors (with ``stances``); names may contain dots, the
-    longest matching name wins. Raises ``ValueError`` with the fix.
+    Names may contain dots, the longest matching name wins. Raises ``ValueError`` with the fix.
     """
     example = "actors.Russia.stances.territory.position"
+    shape = (
+        f"target {path!r}: after the actor write 'capability' or "
+        f"'stances.<ISSUE>.<position|salience|capability>', e.g. {example}"
+    )
     if not path.startswith("actors."):
         raise ValueError(
             f"target {path!r} is neither 'actors.<ACTOR>...' nor 'campaign.<path>'; "
             f"write e.g. {example}"
         )
-    rest = path.removeprefix("actors.")
-    names = [n for n in actors if rest.startswith(n + ".")]
-    if not names:
-        raise ValueError(
-            f"target {path!r} names no actor of the scenario; use one of: {', '.join(actors)}"
-        )
-    name = max(names, key=len)
-    parts = rest[len(name) + 1 :].split(".")
-    if parts == ["capability"]:
-        return ScenarioTarget(name, None, "capability")
-    if len(parts) == 3 and parts[0] == "stances" and parts[2] in SCENARIO_FIELDS:
-        if parts[1] not in actors[name].stances:
+    try:
+        labels = Path.parse(path).locate(scenario).labels
+    except PathError as exc:
+        if len(exc.walked) == 1:
             raise ValueError(
-                f"target {path!r}: {name!r} takes no stance on issue {parts[1]!r}; use one "
-                f"of: {', '.join(actors[name].stances)}"
-            )
-        return ScenarioTarget(name, parts[1], parts[2])
-    raise ValueError(
-        f"target {path!r}: after the actor write 'capability' or "
-        f"'stances.<ISSUE>.<position|salience|capability>', e.g. {example}"
-    )
+                f"target {path!r} names no actor of the scenario; use one of: "
+                + ", ".join(exc.options)
+            ) from None
+        if len(exc.walked) == 3 and exc.walked[2] == "stances":
+            raise ValueError(
+                f"target {path!r}: {exc.walked[1]!r} takes no stance on issue "
+                f"{exc.segment!r}; use one of: {', '.join(exc.options)}"
+            ) from None
+        raise ValueError(shape) from None
+    name, rest = labels[1], labels[2:]
+    if rest == ("capability",):
+        return ScenarioTarget(name, None, "capability")
+    if len(rest) == 3 and rest[0] == "stances" and rest[2] in SCENARIO_FIELDS:
+        return ScenarioTarget(name, rest[1], rest[2])
+    raise ValueError(shape)
 
 
-def scenario_value(target: ScenarioTarget, actors: dict[str, Any]) -> float:
+def scenario_value(target: ScenarioTarget, scenario: Any) -> float:
     """The current value of a negotiation target (an issue capability falls back to the
     actor's general capability)."""
-    actor = actors[target.actor]
-    if target.issue is None:
-        return float(actor.capability.value)
-    stance = actor.stances[target.issue]
-    number = getattr(stance, target.field)
-    return float((number if number is not None else actor.capability).value)
+    number = target.path.get(scenario)
+    if number is None:
+        number = Path.of("actors", target.actor, "capability").get(scenario)
+    return float(number.value)
 
 
-def campaign_value(path: str, data: dict[str, Any]) -> float | bool | date:
-    """The current value at a ``campaign.<dotted path>`` in a campaign's JSON dump: a number,
-    a true/false or a date. Raises ``ValueError`` naming the missing part."""
-    node: Any = data
-    parts = path.removeprefix(CAMPAIGN_PREFIX).split(".")
-    for depth, part in enumerate(parts):
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
+def campaign_value(path: str, root: Any) -> float | bool | date:
+    """The current value at a ``campaign.<dotted path>``
+    (:class:`~detente.spec.paths.Path`) of ``root``: a scenario, a mapping with its
+    ``campaign``, or the campaign itself (``campaign.`` then optional). A number, a
+    true/false or a date; a ``ValueError`` naming the missing part."""
+    try:
+        target = Path.parse(path)
+        if getattr(type(root), "path_label", None) == CAMPAIGN:
+            node = target.in_campaign().get(root)
         else:
-            here = ".".join(["campaign", *parts[:depth]])
-            options = ", ".join(map(str, node)) if isinstance(node, dict) else "nothing"
-            raise ValueError(f"target {path!r}: {here} has no {part!r}; use one of: {options}")
-    if isinstance(node, dict) and "value" in node:
-        node = node["value"]
+            node = target.get(root)
+    except PathError as exc:
+        raise ValueError(f"target {path!r}: {exc}") from None
+    if isinstance(node, Sourced):
+        return node.value
     if isinstance(node, bool | int | float):
         return node if isinstance(node, bool) else float(node)
+    if isinstance(node, date):
+        return node
     if isinstance(node, str):
         try:
             return date.fromisoformat(node)
@@ -193,27 +206,34 @@ def campaign_value(path: str, data: dict[str, Any]) -> float | bool | date:
     raise ValueError(f"target {path!r} is not a number, a true/false or a date; pick a number")
 
 
-def lever_baseline(lever: Lever, actors: dict[str, Any], campaign: dict[str, Any] | None) -> float:
-    """The lever's value in the scenario as written (0 for ``mode: shift``).
+def _campaign_of(scenario: Any) -> Any:
+    if isinstance(scenario, Mapping):
+        return scenario.get(CAMPAIGN)
+    return getattr(scenario, CAMPAIGN, None)
+
+
+def lever_baseline(lever: Lever, scenario: Any) -> float:
+    """The lever's value in ``scenario`` (a scenario, or a mapping with its ``actors`` and
+    ``campaign``) as written (0 for ``mode: shift``).
 
     Raises ``ValueError`` with the fix for a target that names nothing, a date lever not in
     ``shift`` mode, or ``set`` targets with different current values.
     """
     if not lever.on_campaign:
-        target = parse_scenario_target(lever.target[0], actors)
+        target = parse_scenario_target(lever.target[0], scenario)
         if target.actor != lever.actor:
             raise ValueError(
                 f"lever {lever.name!r}: target {lever.target[0]!r} belongs to {target.actor!r}, "
                 f"not to the lever's actor {lever.actor!r}; an actor pulls its own levers"
             )
-        current = scenario_value(target, actors)
+        current = scenario_value(target, scenario)
         return 0.0 if lever.mode == "shift" else current
-    if campaign is None:
+    if _campaign_of(scenario) is None:
         raise ValueError(
             f"lever {lever.name!r} targets the campaign but the scenario has none; add a "
             "'campaign:' section or target actors.<ACTOR>..."
         )
-    values = [campaign_value(t, campaign) for t in lever.target]
+    values = [campaign_value(t, scenario) for t in lever.target]
     if any(isinstance(v, date) for v in values) and lever.mode != "shift":
         raise ValueError(
             f"lever {lever.name!r} moves a date; use 'mode: shift' (the value is in weeks)"
@@ -229,21 +249,21 @@ def lever_baseline(lever: Lever, actors: dict[str, Any], campaign: dict[str, Any
     return numbers[0]
 
 
-def campaign_overrides(lever: Lever, value: float, campaign: dict[str, Any]) -> list[str]:
-    """The ``KEY=VALUE`` campaign overrides (``with_overrides`` syntax) of a lever setting."""
+def campaign_changes(lever: Lever, value: float, campaign: Any) -> list[Change]:
+    """The changes (:class:`~detente.spec.paths.Change`, paths into the campaign) of a
+    campaign lever set to ``value``, for :func:`detente.scenario.edit.edit_campaign`: a
+    number set (or shifted), a date moved by whole weeks, a true/false set by 0/1."""
     out = []
     for path in lever.target:
         current = campaign_value(path, campaign)
-        key = path.removeprefix(CAMPAIGN_PREFIX)
+        new: float | bool | date
         if isinstance(current, date):
-            new: str = (current + timedelta(weeks=round(value))).isoformat()
+            new = current + timedelta(weeks=round(value))
         elif isinstance(current, bool):
-            flag = float(current) + value if lever.mode == "shift" else value
-            new = "true" if flag >= 0.5 else "false"
+            new = (float(current) + value if lever.mode == "shift" else value) >= 0.5
         else:
-            number = current + value if lever.mode == "shift" else value
-            new = repr(float(number))
-        out.append(f"{key}={new}")
+            new = float(current + value if lever.mode == "shift" else value)
+        out.append(Change(Path.parse(path).in_campaign(), new))
     return out
 
 
@@ -256,8 +276,7 @@ def _check_against_scenario(levers: list[Lever], info: ValidationInfo) -> list[L
     if "actors" not in data or "campaign" not in data:
         return levers  # an earlier field failed; its own error is reported
     actors = {a.name: a for a in data["actors"]}
-    campaign = data["campaign"]
-    dumped = campaign.model_dump(mode="json") if campaign is not None else None
+    scenario = {k: data.get(k) for k in ("issues", "actors", CAMPAIGN)}
     seen: set[str] = set()
     for k, lever in enumerate(levers):
         where = f"levers[{k}] ({lever.name})"
@@ -269,7 +288,7 @@ def _check_against_scenario(levers: list[Lever], info: ValidationInfo) -> list[L
                 f"{where}: unknown actor {lever.actor!r}; use one of: {', '.join(actors)}"
             )
         try:
-            lever_baseline(lever, actors, dumped)
+            lever_baseline(lever, scenario)
         except ValueError as exc:
             raise ValueError(f"{where}: {exc}") from None
     return levers

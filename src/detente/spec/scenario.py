@@ -23,8 +23,8 @@ from pydantic import (
 )
 
 from detente.spec.campaign import Campaign
-from detente.spec.levers import Levers
 from detente.spec.distributions import check_range
+from detente.spec.levers import Levers
 from detente.spec.numbers import ON_ISSUE_SCALE, Number, Range, Sourced
 
 __all__ = ["Actor", "Issue", "Number", "Scenario", "ScenarioArrays", "Sourced", "Stance"]

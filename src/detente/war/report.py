@@ -1,19 +1,26 @@
 """Reading and drawing the document of ``detente simulate``.
 
 The document (``schema_version`` 1, documented in ``docs/war_model.md``) is built by
-:func:`detente.war.model.document`; :func:`p_deal_by_date` reads it and :func:`save_plot`
-draws the fan chart and P(deal by date) from it.
+:func:`detente.war.model.document`; :func:`p_deal_by_date` reads it, :func:`fan_chart` and
+:func:`deal_by_chart` draw it (the report's campaign plots use them too) and
+:func:`save_plot` writes both as one figure.
 """
 
 from __future__ import annotations
 
-import io
+from collections.abc import Mapping
+from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from detente.errors import DetenteError
-from detente.textfiles import write_atomic
+from detente.plotting import new_figure, save_figure
 from detente.war.model import QUANTILES
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+FAN_COLORS = ("#56B4E9", "#E69F00")
+"""The 90 % band's and the 50 % band's colours (Okabe-Ito sky blue and orange)."""
 
 
 def p_deal_by_date(doc: dict[str, Any], when: str) -> float:
@@ -22,66 +29,57 @@ def p_deal_by_date(doc: dict[str, Any], when: str) -> float:
     return float(ps[-1]) if ps else 0.0
 
 
-def save_plot(doc: dict[str, Any], path: Path) -> Path:
-    """Fan chart of the held area and P(deal by date), as one figure at ``path``.
+def _day(iso: str) -> float:
+    """An ISO date as a matplotlib date number."""
+    from matplotlib.dates import date2num
 
-    The suffix picks the format (``.png`` when there is none, which is then appended, as
-    matplotlib does). The figure is drawn in memory and written atomically (a temporary file
-    in the same folder, renamed over ``path``), so a killed run never leaves a half-written
-    plot. Returns the path written.
-    """
-    try:
-        from matplotlib.figure import Figure
-    except ImportError:
-        raise DetenteError(
-            "--plot needs matplotlib; install it with 'pip install matplotlib'", where="--plot"
-        ) from None
-    from datetime import date
+    return float(date2num(date.fromisoformat(iso)))  # type: ignore[no-untyped-call]
 
-    fmt = path.suffix.lower().removeprefix(".") or "png"
-    target = path if path.suffix else path.with_name(f"{path.name}.png")
-    fig = Figure(figsize=(9, 7))
-    supported = fig.canvas.get_supported_filetypes()
-    if fmt not in supported:
-        raise DetenteError(
-            f"cannot draw a plot as .{fmt}; give a file ending in one of: "
-            + ", ".join(f".{k}" for k in sorted(supported)),
-            source=str(path),
-            where="--plot",
-        )
-    weeks = [date.fromisoformat(w["date"]) for w in doc["weeks"]]
+
+def fan_chart(ax: Axes, doc: Mapping[str, Any], colors: tuple[str, str] = FAN_COLORS) -> None:
+    """The one fan chart of a ``detente simulate`` document, on ``ax``: the area held by the
+    attacker by week, its median and the 50 % and 90 % bands, the deadline dashed.
+    ``colors``: the 90 % band's and the 50 % band's (and median's)."""
+    weeks = [_day(w["date"]) for w in doc["weeks"]]
     q = {k: [w["territory_km2"][k] for w in doc["weeks"]] for k in QUANTILES}
+    ax.fill_between(weeks, q["p05"], q["p95"], color=colors[0], alpha=0.35, linewidth=0,
+                    label="90% band")  # fmt: skip
+    ax.fill_between(weeks, q["p25"], q["p75"], color=colors[1], alpha=0.45, linewidth=0,
+                    label="50% band")  # fmt: skip
+    ax.plot(weeks, q["p50"], color=colors[1], linewidth=1.8, label="median")
+    ax.axvline(_day(doc["deadline"]), color="#555555", linestyle="--",
+               linewidth=1, label=f"deadline {doc['deadline']}")  # fmt: skip
+    ax.set_ylabel("area held by the attacker, km²")
+    ax.legend(loc="upper left", fontsize=8)
+    ax.xaxis_date()
+
+
+def deal_by_chart(ax: Axes, doc: Mapping[str, Any], color: str = FAN_COLORS[1]) -> None:
+    """P(deal by date) of a ``detente simulate`` document, on ``ax``: a step curve, with the
+    deadline and the opening of negotiations marked."""
+    ax.step([_day(r["date"]) for r in doc["p_deal_by"]],
+            [r["p"] for r in doc["p_deal_by"]], where="post", color=color,
+            linewidth=1.8)  # fmt: skip
+    ax.axvline(_day(doc["deadline"]), color="#555555", linestyle="--",
+               linewidth=1, label=f"deadline {doc['deadline']}")  # fmt: skip
+    if doc["negotiation_opens"] != doc["deadline"]:
+        ax.axvline(_day(doc["negotiation_opens"]), color="#555555",
+                   linestyle=":", linewidth=1, label="negotiations open")  # fmt: skip
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("P(deal by date)")
+    ax.legend(loc="upper left", fontsize=8)
+    ax.xaxis_date()
+
+
+def save_plot(doc: dict[str, Any], path: Path) -> Path:
+    """The fan chart and P(deal by date) as one figure at ``path``, written atomically by
+    :func:`~detente.plotting.save_figure` (the suffix picks the format). Returns the path
+    written."""
+    fig = new_figure(figsize=(9, 7))
     top, bottom = fig.subplots(2, 1, sharex=True)
-    top.fill_between(weeks, q["p05"], q["p95"], alpha=0.2, label="90% band")
-    top.fill_between(weeks, q["p25"], q["p75"], alpha=0.4, label="50% band")
-    top.plot(weeks, q["p50"], label="median")
-    deadline = date.fromisoformat(doc["deadline"])
-    for ax in (top, bottom):
-        ax.axvline(deadline, color="grey", linestyle="--", linewidth=1)
-    top.set_ylabel("area held by the attacker, km²")
+    fan_chart(top, doc)
     top.set_title(f"{doc['scenario']}: territory ({doc['draws']} paths)")
-    top.legend(loc="upper left")
-    bottom.step(
-        [date.fromisoformat(r["date"]) for r in doc["p_deal_by"]],
-        [r["p"] for r in doc["p_deal_by"]],
-        where="post",
-    )
-    bottom.set_ylabel("P(deal by date)")
-    bottom.set_ylim(0, 1)
+    deal_by_chart(bottom, doc)
     fig.autofmt_xdate()
     fig.tight_layout()
-    buffer = io.BytesIO()
-    try:
-        fig.savefig(buffer, format=fmt)
-    except (RuntimeError, ValueError, OSError) as exc:  # e.g. .pgf without a TeX system
-        raise DetenteError(
-            f"cannot draw a plot as .{fmt} here ({str(exc).splitlines()[0]}); give a .png, "
-            ".pdf or .svg file",
-            source=str(path),
-            where="--plot",
-        ) from None
-    try:
-        write_atomic(target, buffer.getvalue())
-    except OSError as exc:
-        raise DetenteError(f"cannot write the plot ({exc.strerror})", source=str(path)) from None
-    return target
+    return save_figure(fig, path)

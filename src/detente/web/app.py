@@ -80,7 +80,8 @@ __all__ = [
 
 WEB_REPORT_OPTIONS = {"draws": 200, "sobol_n": 16, "paths": SIMULATE_PATHS}
 """The downloaded report's sampling: lighter than ``detente report`` so that it comes back in
-a few seconds (the campaign's solved policy comes from the app's cache; DECISIONS WEB-2)."""
+a few seconds (the campaign's solved policy comes from the war model's memoising solver,
+:data:`detente.war.model.SOLVER`; DECISIONS WEB-2)."""
 
 MAX_BODY_BYTES = 2 * MAX_UPLOAD_BYTES + 64_000
 """Largest request body: a 1 MB scenario with JSON escaping or multipart framing."""
@@ -267,10 +268,7 @@ def create_app(*, trusted_hosts: Sequence[str] | None = None) -> FastAPI:
         from detente.report.html import build_report
 
         sc = _resolve(request)
-        options: dict[str, object] = dict(WEB_REPORT_OPTIONS)
-        if sc.campaign is not None:
-            options["campaign_solution"] = solutions.get(sc.campaign)[0]
-        text = build_report(sc, options=options)
+        text = build_report(sc, options=dict(WEB_REPORT_OPTIONS))
         slug = re.sub(r"[^A-Za-z0-9._-]+", "-", sc.name).strip("-.") or "scenario"
         return Response(
             text,

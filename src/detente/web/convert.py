@@ -198,13 +198,16 @@ def campaign_sliders(campaign: Campaign) -> list[CampaignSlider]:
 
 
 def simulate_response(sc: Scenario, solution: Solution, cached: bool) -> SimulateResponse:
-    """The campaign of ``sc`` simulated with its solved policy ``solution``."""
-    from detente.report.analysis_sections import campaign_document
-    from detente.war.report import headline
+    """The campaign of ``sc`` simulated with its solved policy ``solution``: as
+    :meth:`detente.war.model.WarModel.run` does, with the solve from the app's cache."""
+    from detente.contract import rng_of
+    from detente.war.model import summarise
+    from detente.war.simulate import simulate
 
     campaign = campaign_of(sc)
-    doc = campaign_document(campaign, scenario=sc.name, paths=SIMULATE_PATHS,
-                            seed=SIMULATE_SEED, solution=solution)  # fmt: skip
+    paths = simulate(solution, SIMULATE_PATHS, rng_of(SIMULATE_SEED))
+    run = summarise(campaign, solution, paths, scenario=sc.name, seed=SIMULATE_SEED)
+    doc = run.document
     return SimulateResponse(
         scenario=sc.name,
         paths=SIMULATE_PATHS,
@@ -217,7 +220,7 @@ def simulate_response(sc: Scenario, solution: Solution, cached: bool) -> Simulat
         cached=cached,
         weeks=[CampaignWeek(date=w["date"], **w["territory_km2"]) for w in doc["weeks"]],
         p_deal_by=[DealBy(**row) for row in doc["p_deal_by"]],
-        headline=headline(doc),
+        headline=run.headline(),
         sliders=campaign_sliders(campaign),
     )
 
