@@ -11,6 +11,7 @@ from typing import NoReturn
 import pytest
 
 from detente.scenario import Scenario, parse_yaml
+from detente.war.model import SOLVER
 
 
 def _shared_data() -> Path:
@@ -48,6 +49,13 @@ def require_module(name: str, install: str) -> ModuleType:
     except ImportError as exc:
         problem = str(exc)
     missing(f"{name} is not importable ({problem}); {install}")  # outside: no chained trace
+
+
+@pytest.fixture(autouse=True)
+def _fresh_solver() -> None:
+    """Every test starts with an empty war-model solver cache (the process's SOLVER, shared
+    by the CLI, report, web app and levers), so that what a test sees as cached it solved."""
+    SOLVER.clear()
 
 
 @pytest.fixture(autouse=True)

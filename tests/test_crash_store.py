@@ -17,10 +17,10 @@ import pytest
 from benchmarks.crash_store import crash_loop, simulate_loop, war_sweep_loop
 from typer.testing import CliRunner
 
-from detente.war import report as war_report
 from detente.cli.main import app
 from detente.errors import DetenteError
 from detente.store import RunStore
+from detente.war import report as war_report
 
 
 def test_sigkill_at_random_points_loses_nothing(tmp_path: Path) -> None:

@@ -584,3 +584,23 @@ def test_page_assets_and_health_need_no_worker_thread(path: str) -> None:
 
     routes = {r.path: r for r in create_app().routes if isinstance(r, APIRoute)}
     assert inspect.iscoroutinefunction(routes[path].endpoint)
+
+
+def test_static_files_take_no_query_parameters(client: TestClient) -> None:
+    # The static routes once took name and media_type as query parameters: any file of the
+    # package (or beyond, with ../) came back as text.
+    r = client.get("/static/app.js", params={"name": "../loading.py", "media_type": "text/plain"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/javascript")
+    assert "Scenarios from a request" not in r.text
+    r = client.get("/static/app.css", params={"name": "../../../../../../etc/hostname"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/css")
+
+
+def test_the_web_app_solves_through_the_war_models_solver(client: TestClient) -> None:
+    from detente.scenario import load_scenario
+    from detente.war.model import SOLVER
+
+    campaign = load_scenario("ukraine-2024").campaign
+    assert campaign is not None and SOLVER.cached(campaign) is None
+    assert client.post("/api/simulate", json=BUILTIN).status_code == 200
+    assert SOLVER.cached(campaign) is not None  # the report and advise now reuse it

@@ -82,7 +82,7 @@ class IssueLevers:
         for lv in levers:
             if lv.lever.on_campaign:
                 continue
-            target = parse_scenario_target(lv.lever.target[0], actors)
+            target = parse_scenario_target(lv.lever.target[0], scenario)
             general = target.issue is None and stance.capability is None
             if target.issue == goal.metric or general:
                 self.levers.append(lv)

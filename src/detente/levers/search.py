@@ -162,6 +162,4 @@ def actor_levers(scenario: Scenario, actor: str) -> list[ResolvedLever]:
             else "declare some under 'levers:' in the scenario (docs/levers.md)"
         )
         raise DetenteError(f"actor {actor!r} has no levers in the scenario; {fix}", where="--actor")
-    actors = {a.name: a for a in scenario.actors}
-    dumped = scenario.campaign.model_dump(mode="json") if scenario.campaign else None
-    return [ResolvedLever(lv, lever_baseline(lv, actors, dumped)) for lv in mine]
+    return [ResolvedLever(lv, lever_baseline(lv, scenario)) for lv in mine]

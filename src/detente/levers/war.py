@@ -33,7 +33,6 @@ import math
 import os
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date
-from typing import Any
 
 import numpy as np
 from scipy.special import ndtr
@@ -42,9 +41,10 @@ from detente.errors import DetenteError
 from detente.levers.goals import Goal
 from detente.levers.result import Option
 from detente.levers.tornado import TornadoBar
-from detente.scenario.overrides import with_overrides
+from detente.scenario.edit import edit_campaign
 from detente.spec.campaign import ESCALATION, Campaign
-from detente.spec.levers import ResolvedLever, campaign_overrides
+from detente.spec.levers import ResolvedLever, campaign_changes
+from detente.spec.paths import Change
 from detente.uncertainty.backends import worker_pool
 from detente.war.hazard import resumption_hazard
 from detente.war.model import SOLVER, deal_terms
@@ -133,24 +133,23 @@ class CampaignLevers:
                 where="--goal",
             )
         self.draws, self.seed, self.workers = draws, seed, workers
-        self.dump: dict[str, Any] = campaign.model_dump(mode="json")
         self.cache: dict[Setting, tuple[float | None, float | None]] = {}
         self.base: Setting = tuple(lv.baseline for lv in self.levers)
         self.pool: ProcessPoolExecutor | None = None
 
     def _campaign(self, setting: Setting) -> Campaign:
-        overrides: list[str] = []
+        changes: list[Change] = []
         for lv, v in zip(self.levers, setting, strict=True):
             if v != lv.baseline:
-                overrides += campaign_overrides(lv.lever, v, self.dump)
-        if not overrides:
+                changes += campaign_changes(lv.lever, v, self.campaign)
+        if not changes:
             return self.campaign
         try:
-            return with_overrides(self.campaign, overrides)
+            return edit_campaign(self.campaign, changes, source=None)
         except DetenteError as exc:
             raise DetenteError(
-                f"a lever setting makes the campaign invalid ({exc.message}); narrow that "
-                "lever's low/high",
+                f"a lever setting makes the campaign invalid ({exc.where}: {exc.message}); "
+                "narrow that lever's low/high",
                 where="levers",
             ) from None
 

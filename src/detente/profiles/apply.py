@@ -21,6 +21,11 @@ commands can show it:
   the target's position when positive, away from it when negative; never past the target's
   position nor off the scale.
 
+Every number is set by its :class:`~detente.spec.paths.Path` through
+:func:`detente.scenario.edit.edit` (or its campaign twin): the result is validated again (a
+value the scenario refuses is a one-line error naming the profile), and a number that has a
+distribution keeps it, moved with the number.
+
 References
 ----------
 Grünwald, P., & van Ommen, T. (2017). Inconsistency of Bayesian inference for misspecified
@@ -37,8 +42,11 @@ from typing import Any
 from detente.errors import DetenteError
 from detente.profiles.mapping import load_mapping, profile_to_parameters
 from detente.profiles.profile import load_profile
+from detente.scenario.edit import edit, edit_campaign
 from detente.spec.campaign import Campaign
-from detente.spec.scenario import Scenario, Sourced
+from detente.spec.paths import CAMPAIGN, Change
+from detente.spec.paths import Path as SpecPath
+from detente.spec.scenario import Scenario
 
 UNIFORM_SD = 1.0 / math.sqrt(12.0)
 """SD of the uniform distribution on [0, 1]: a type prior that knows nothing."""
@@ -58,6 +66,8 @@ class Applied:
     target: str
     before: str
     after: str
+    paths: tuple[str, ...] = ()
+    """The :class:`~detente.spec.paths.Path` of each number it set (as in a what-if)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -66,6 +76,7 @@ class Applied:
             "target": self.target,
             "before": self.before,
             "after": self.after,
+            "paths": list(self.paths),
         }
 
 
@@ -99,24 +110,40 @@ def _note(profile: ProfileInput, parameter: str, value: float) -> str:
     return f"set by profile {Path(profile.path).name} ({profile.dyad}): {parameter} = {value:.4g}"
 
 
+def _source(profile: ProfileInput) -> str:
+    return f"profile {Path(profile.path).name}"
+
+
 def apply_to_campaign(campaign: Campaign, profile: ProfileInput) -> tuple[Campaign, list[Applied]]:
     """The campaign with the profile's ``cheap_talk_weight`` and ``type_prior_spread``
     applied (see the module docstring), and what changed. The profile is read as the record
-    of the campaign's mediator (DECISIONS WAR-19)."""
+    of the campaign's mediator (DECISIONS WAR-19).
+
+    The numbers are set through :func:`~detente.scenario.edit.edit_campaign`: validated
+    again, each keeping its distribution (moved with it).
+
+    Raises
+    ------
+    DetenteError
+        One line, when a value the profile gives is refused by the campaign.
+    """
     applied: list[Applied] = []
-    data: dict[str, Any] = campaign.model_dump(mode="json")
+    changes: list[Change] = []
     params = profile.parameters
     if "cheap_talk_weight" in params:
         w = params["cheap_talk_weight"]
-        data["cheap_talk_weight"] = {"value": w, "note": _note(profile, "cheap_talk_weight", w)}
+        path = SpecPath.of(CAMPAIGN, "cheap_talk_weight")
+        note = _note(profile, "cheap_talk_weight", w)
+        changes.append(Change(path, w, note=note, keep_distribution=True))
         applied.append(
             Applied(
                 "cheap_talk_weight",
                 w,
-                "campaign.cheap_talk_weight"
+                str(path)
                 + ("" if campaign.cheap_talk else " (no cheap talk is scheduled: no effect)"),
                 f"{campaign.cheap_talk_weight.value:.3g}",
                 f"{w:.3g}",
+                (str(path),),
             )
         )
     if "type_prior_spread" in params:
@@ -125,11 +152,11 @@ def apply_to_campaign(campaign: Campaign, profile: ProfileInput) -> tuple[Campai
         types = campaign.mediator.types
         before = {n: t.prior.value for n, t in types.items()}
         after = {n: (1.0 - alpha) * p + alpha / len(types) for n, p in before.items()}
-        for n, p in after.items():
-            data["mediator"]["types"][n]["prior"] = {
-                "value": p,
-                "note": _note(profile, "type_prior_spread", s) + f", {alpha:.2f} towards uniform",
-            }
+        note = _note(profile, "type_prior_spread", s) + f", {alpha:.2f} towards uniform"
+        paths = {n: SpecPath.of(CAMPAIGN, "mediator", "types", n, "prior") for n in after}
+        changes += [
+            Change(paths[n], p, note=note, keep_distribution=True) for n, p in after.items()
+        ]
         applied.append(
             Applied(
                 "type_prior_spread",
@@ -137,9 +164,10 @@ def apply_to_campaign(campaign: Campaign, profile: ProfileInput) -> tuple[Campai
                 f"campaign.mediator.types.*.prior ({alpha:.2f} of the way to uniform)",
                 ", ".join(f"{n} {p:.3f}" for n, p in before.items()),
                 ", ".join(f"{n} {p:.3f}" for n, p in after.items()),
+                tuple(str(p) for p in paths.values()),
             )
         )
-    return Campaign.model_validate(data), applied
+    return edit_campaign(campaign, changes, source=_source(profile)), applied
 
 
 def _actor(scenario: Scenario, name: str, role: str, option: str) -> str:
@@ -176,14 +204,15 @@ def apply_to_scenario(
     who = _actor(scenario, actor or profile.source, "source (profiled actor)", "--profile-actor")
     whom = _actor(scenario, target or profile.target, "target", "--profile-target")
     by_name = {a.name: a for a in scenario.actors}
-    issues = {i.name: i for i in scenario.issues}
-    stances = dict(by_name[who].stances)
     applied: list[Applied] = []
+    changes: list[Change] = []
     for issue_name, stance in by_name[who].stances.items():
         other = by_name[whom].stances.get(issue_name)
         if other is None:
             continue
-        lo, hi = issues[issue_name].scale
+        path = SpecPath.of("actors", who, "stances", issue_name, "position")
+        bounds = path.bounds(scenario)
+        lo, hi = bounds.lo, bounds.hi
         here, there = stance.position.value, other.position.value
         step = shift * (hi - lo) / 100.0
         toward = math.copysign(1.0, there - here) if there != here else 0.0
@@ -191,13 +220,8 @@ def apply_to_scenario(
         if step > 0:  # never past the target
             moved = min(moved, there) if toward > 0 else max(moved, there)
         moved = min(max(moved, lo), hi)
-        stances[issue_name] = stance.model_copy(
-            update={
-                "position": Sourced(
-                    value=moved, note=_note(profile, "position_shift", shift) + f" towards {whom}"
-                )
-            }
-        )
+        note = _note(profile, "position_shift", shift) + f" towards {whom}"
+        changes.append(Change(path, moved, note=note, keep_distribution=True))
         applied.append(
             Applied(
                 "position_shift",
@@ -205,12 +229,10 @@ def apply_to_scenario(
                 f"{who}: position on {issue_name} (towards {whom})",
                 f"{here:.4g}",
                 f"{moved:.4g}",
+                (str(path),),
             )
         )
-    actors = [
-        a.model_copy(update={"stances": stances}) if a.name == who else a for a in scenario.actors
-    ]
-    return scenario.model_copy(update={"actors": actors}), applied
+    return edit(scenario, changes, source=_source(profile)), applied
 
 
 def unused(profile: ProfileInput, used: frozenset[str]) -> list[Applied]:

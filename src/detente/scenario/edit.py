@@ -88,7 +88,7 @@ def edit(scenario: Scenario, changes: Changes, *, source: str = SOURCE) -> Scena
     for change in items:
         where = str(change.path)
         value = change.value
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        if not _finite_number(value):
             raise DetenteError("the value must be a finite number", source=source, where=where)
         try:
             loc = change.path.locate(scenario)
@@ -194,7 +194,11 @@ def _number(current: Any, value: Any, change: Change, note: Any) -> dict[str, An
         "value": value,
         "note": change.note if change.note is not None else note(old),
     }
-    if change.keep_distribution and old is not None and old.distribution is not None:
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            out["distribution"] = old.distribution.shifted(float(value) - old.value)
+    dist = old.distribution if old is not None else None
+    if change.keep_distribution and old is not None and dist is not None and _finite_number(value):
+        out["distribution"] = dist.shifted(float(value) - old.value)
     return out
+
+
+def _finite_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)

@@ -310,9 +310,7 @@ class UcdpResumption(_Frozen):
     model: Literal["ucdp_cox"]
     territory_claim_km2: Annotated[
         Number, Range(0.0, math.inf, "the claim's area must be above zero", open_low=True)
-    ] = Field(
-        description="km² at 100 on the territory issue's scale (the attacker's whole claim)."
-    )
+    ] = Field(description="km² at 100 on the territory issue's scale (the attacker's whole claim).")
     territory_outside_claim_km2: NonNegative = Field(
         default_factory=lambda: Sourced(value=0.0),
         description="km² of the held area that lie outside the claim (not on the scale).",

@@ -155,9 +155,7 @@ class Distribution(BaseModel):
             else tuple(x + delta for x in self.params)
         )
         truncate = (
-            None
-            if self.truncate is None
-            else (self.truncate[0] + delta, self.truncate[1] + delta)
+            None if self.truncate is None else (self.truncate[0] + delta, self.truncate[1] + delta)
         )
         return Distribution(kind=self.kind, params=params, p=self.p, truncate=truncate)
 

@@ -129,18 +129,6 @@ class Range:
         """``(lo, hi)``, the ends whether open or closed."""
         return (self.lo, self.hi)
 
-    def describe(self) -> str:
-        """E.g. ``"[0, 1]"``, ``"(0, 1]"``, ``">= 0"``."""
-        if math.isinf(self.hi) and math.isinf(self.lo):
-            return "any number"
-        if math.isinf(self.hi):
-            return f"{'>' if self.open_low else '>='} {self.lo:g}"
-        if math.isinf(self.lo):
-            return f"{'<' if self.open_high else '<='} {self.hi:g}"
-        return (
-            f"{'(' if self.open_low else '['}{self.lo:g}, {self.hi:g}{')' if self.open_high else ']'}"
-        )
-
     def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> Any:
         """Validate through :meth:`check` after the number itself is validated."""
         return AfterValidator(self.check).__get_pydantic_core_schema__(source, handler)

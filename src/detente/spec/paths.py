@@ -115,9 +115,7 @@ class Path:
             return text
         text = str(text).strip()
         if not text or len(text) > MAX_PATH_LENGTH:
-            raise PathError(
-                f"the path must have 1 to {MAX_PATH_LENGTH} characters, e.g. {EXAMPLE}"
-            )
+            raise PathError(f"the path must have 1 to {MAX_PATH_LENGTH} characters, e.g. {EXAMPLE}")
         return cls(tuple(text.split(".")))
 
     @classmethod
@@ -175,9 +173,7 @@ class Path:
             here = ".".join(s.label for s in steps) or label
             kind, children = _children(node, declared)
             fits = [
-                name
-                for name in children
-                if ".".join(segs[i : i + name.count(".") + 1]) == name
+                name for name in children if ".".join(segs[i : i + name.count(".") + 1]) == name
             ]
             if not fits:
                 raise _missing(here, segs[i], kind, children, node, tuple(s.label for s in steps))
@@ -231,9 +227,13 @@ class Path:
         nothing). Validate the data again to get a model back
         (:func:`detente.scenario.edit.edit` does both)."""
         loc = self.locate(data, root_label=root_label)
-        if not isinstance(loc.container, dict | list):
+        container, key = loc.container, loc.steps[-1].key
+        mutable = isinstance(container, dict) or (
+            isinstance(container, list) and isinstance(key, int)
+        )
+        if not mutable:
             raise TypeError(f"{self}: set() changes plain data (model_dump()), not a model")
-        loc.container[loc.steps[-1].key] = value
+        container[key] = value
         return loc.node
 
     @classmethod
@@ -358,7 +358,9 @@ def _children(node: Any, declared: tuple[Any, tuple[Any, ...]]) -> tuple[str, Ch
                 str(n): (i, item, _item_type(declared, i))
                 for i, (n, item) in enumerate(zip(names, node, strict=True))
             }
-        return "indexed", {str(i): (i, item, _item_type(declared, i)) for i, item in enumerate(node)}
+        return "indexed", {
+            str(i): (i, item, _item_type(declared, i)) for i, item in enumerate(node)
+        }
     return "value", {}
 
 

@@ -32,9 +32,7 @@ __all__ = ["Actor", "Issue", "Number", "Scenario", "ScenarioArrays", "Sourced", 
 SALIENCE_MAX = 100.0
 ZERO_OR_MORE = Range(0.0, math.inf, "it must be zero or more", fix="keep it zero or more")
 Capability = Annotated[Number, ZERO_OR_MORE]
-Salience = Annotated[
-    Number, ZERO_OR_MORE, Range(0.0, SALIENCE_MAX, "salience is on a 0-100 scale")
-]
+Salience = Annotated[Number, ZERO_OR_MORE, Range(0.0, SALIENCE_MAX, "salience is on a 0-100 scale")]
 OnScale = Annotated[Number, ON_ISSUE_SCALE]
 """A position or a status quo: on its issue's scale (checked by :class:`Scenario` and
 :class:`Issue`, whose messages name the actor and the issue)."""

@@ -14,48 +14,31 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 import yaml
-from pydantic import BaseModel
 from scipy.special import ndtr, ndtri
 
 from detente.errors import DetenteError
-from detente.scenario.overrides import with_overrides
+from detente.scenario.edit import edit_campaign
+from detente.scenario.validation import validate_scenario
 from detente.spec.campaign import Campaign
 from detente.spec.distributions import Distribution, as_number
 from detente.spec.numbers import Sourced
-from detente.spec.scenario import SALIENCE_MAX, Scenario
+from detente.spec.paths import CAMPAIGN, Path, PathError, walk
+from detente.spec.scenario import Scenario
 
 Field = Literal["position", "salience", "capability", "status_quo", "campaign"]
 
 CAMPAIGN_PREFIX = "campaign."
-_UNIT = (0.0, 1.0)
-_NON_NEGATIVE = (0.0, math.inf)
-CAMPAIGN_BOUNDS: dict[str, tuple[float, float]] = {
-    "offer_probability": _UNIT,
-    "riposte_probability": _UNIT,
-    "prior": _UNIT,
-    "cheap_talk_weight": _UNIT,
-    "discount": _UNIT,
-    "p_resume_5y": _UNIT,
-    "riposte_size": _NON_NEGATIVE,
-    "aid": _NON_NEGATIVE,
-    "aid_effect": _NON_NEGATIVE,
-    "reputation_cost": _NON_NEGATIVE,
-    "sd": _NON_NEGATIVE,
-    "shape": _NON_NEGATIVE,
-}
-"""The range a campaign number's normal distribution is truncated to, by the path's last
-segment (other numbers: the whole real line). Every draw is still validated by the campaign's
-own rules (:func:`~detente.scenario.overrides.with_overrides`)."""
 
 DEFAULT_SPREAD = {"salience": 10.0, "position": 0.10, "capability": 0.20}
 """The default band of :func:`with_default_spread`: salience ± 10 points, position ± 10 % of
 the issue's scale width, capability ± 20 % (relative), each uniform and clipped to the field's
 valid range. Status quo values are left fixed (they are usually facts, e.g. a line of contact).
 Used only for a scenario with no distribution at all (DECISIONS UNC-7)."""
+
 
 def quantiles(
     dist: Distribution, u: np.ndarray, lo: float = -math.inf, hi: float = math.inf
@@ -92,16 +75,18 @@ def quantiles(
     return np.asarray(np.clip(x, lo, hi))
 
 
-
 @dataclass(frozen=True)
 class UncertainNumber:
     """One scenario number with a distribution, and the array cells it fills.
 
-    ``name`` is a stable dotted path: ``"Russia.capability"``, ``"Russia.territory.salience"``,
-    ``"territory.status_quo"``, or ``"campaign.<path into the campaign>"`` for a campaign
-    number (:func:`campaign_numbers`). ``bounds`` is the field's valid range (a normal is
-    truncated to it). ``cells`` are the (actor, issue) cells of the (actors, issues) arrays it
-    sets, issue indices ``(-1, i)`` for a status quo, and none for a campaign number (read from
+    ``path`` is the number's :class:`~detente.spec.paths.Path` in the scenario
+    (``actors.Russia.stances.territory.salience``, ``campaign.<path into the campaign>``);
+    ``name`` its short stable label in sweeps and the store: ``"Russia.capability"``,
+    ``"Russia.territory.salience"``, ``"territory.status_quo"``, or the path itself for a
+    campaign number (:func:`campaign_numbers`). ``bounds`` is the range validation accepts
+    for it (:meth:`Path.bounds <detente.spec.paths.Path.bounds>`; a normal is truncated to
+    it). ``cells`` are the (actor, issue) cells of the (actors, issues) arrays it sets, issue
+    indices ``(-1, i)`` for a status quo, and none for a campaign number (read from
     :attr:`ScenarioDraws.values`).
     """
 
@@ -111,6 +96,7 @@ class UncertainNumber:
     value: float
     bounds: tuple[float, float]
     cells: tuple[tuple[int, int], ...]
+    path: Path
 
 
 @dataclass(frozen=True)
@@ -142,30 +128,33 @@ def uncertain_numbers(scenario: Scenario) -> list[UncertainNumber]:
     issues = scenario.issue_names
     out: list[UncertainNumber] = []
 
-    def add(name: str, fld: Field, num: Sourced | None, bounds: tuple[float, float],
+    def add(name: str, fld: Field, num: Sourced | None, path: Path,
             cells: list[tuple[int, int]]) -> None:  # fmt: skip
         if num is not None and num.distribution is not None:
+            bounds = path.bounds(scenario).interval
             out.append(
-                UncertainNumber(name, fld, num.distribution, num.value, bounds, tuple(cells))
+                UncertainNumber(name, fld, num.distribution, num.value, bounds, tuple(cells), path)
             )
 
     for i, issue in enumerate(scenario.issues):
-        add(f"{issue.name}.status_quo", "status_quo", issue.status_quo, issue.scale, [(-1, i)])
+        add(f"{issue.name}.status_quo", "status_quo", issue.status_quo,
+            Path.of("issues", issue.name, "status_quo"), [(-1, i)])  # fmt: skip
     for a, actor in enumerate(scenario.actors):
         general = [
             (a, i)
             for i, name in enumerate(issues)
             if actor.stances.get(name) is None or actor.stances[name].capability is None
         ]
-        add(f"{actor.name}.capability", "capability", actor.capability, (0.0, math.inf), general)
+        add(f"{actor.name}.capability", "capability", actor.capability,
+            Path.of("actors", actor.name, "capability"), general)  # fmt: skip
         for i, issue in enumerate(scenario.issues):
             st = actor.stances.get(issue.name)
             if st is None:
                 continue
             prefix = f"{actor.name}.{issue.name}"
-            add(f"{prefix}.position", "position", st.position, issue.scale, [(a, i)])
-            add(f"{prefix}.salience", "salience", st.salience, (0.0, SALIENCE_MAX), [(a, i)])
-            add(f"{prefix}.capability", "capability", st.capability, (0.0, math.inf), [(a, i)])
+            for fld in ("position", "salience", "capability"):
+                path = Path.of("actors", actor.name, "stances", issue.name, fld)
+                add(f"{prefix}.{fld}", fld, getattr(st, fld), path, [(a, i)])
     return out
 
 
@@ -179,10 +168,13 @@ def parse_vary(text: str) -> tuple[str, Distribution]:
     DetenteError
         For text that is not ``PATH=DISTRIBUTION`` or a distribution the syntax refuses.
     """
-    path, sep, raw = text.partition("=")
-    path = path.strip().removeprefix(CAMPAIGN_PREFIX)
+    text_path, sep, raw = text.partition("=")
     fix = "write e.g. mediator.types.NAME.after.riposte_probability={uniform: [0.2, 0.6]}"
-    if not sep or not path:
+    try:
+        path = str(Path.parse(text_path).in_campaign()) if sep else ""
+    except PathError:
+        path = ""
+    if not sep or not path or path == CAMPAIGN:
         raise DetenteError(f"--vary {text!r} is not PATH=DISTRIBUTION; {fix}", where="--vary")
     try:
         spec = as_number(yaml.safe_load(raw))
@@ -196,64 +188,58 @@ def parse_vary(text: str) -> tuple[str, Distribution]:
 
 
 def campaign_distributions(campaign: Campaign) -> dict[str, Distribution]:
-    """The distributions written in the campaign itself, by dotted path (the paths of
-    :func:`~detente.scenario.overrides.with_overrides`), e.g.
+    """The distributions written in the campaign itself, by their
+    :class:`~detente.spec.paths.Path` in the campaign (:func:`~detente.spec.paths.walk`), e.g.
     ``{"mediator.types.resolute.after.riposte_probability": Distribution(...)}``."""
-    found: dict[str, Distribution] = {}
-
-    def walk(node: object, path: str) -> None:
-        if isinstance(node, Sourced):
-            if node.distribution is not None:
-                found[path] = node.distribution
-        elif isinstance(node, BaseModel):
-            for name in type(node).model_fields:
-                walk(getattr(node, name), f"{path}.{name}" if path else name)
-        elif isinstance(node, dict):
-            for key, value in node.items():
-                walk(value, f"{path}.{key}" if path else str(key))
-        elif isinstance(node, list | tuple):
-            for index, value in enumerate(node):
-                walk(value, f"{path}.{index}" if path else str(index))
-
-    walk(campaign, "")
-    return found
+    return {
+        str(path): number.distribution
+        for path, number in walk(campaign)
+        if number.distribution is not None
+    }
 
 
 def campaign_numbers(campaign: Campaign, vary: Mapping[str, Distribution]) -> list[UncertainNumber]:
-    """The campaign numbers to draw: each dotted ``path`` of ``vary`` with its distribution.
+    """The campaign numbers to draw: each :class:`~detente.spec.paths.Path` of ``vary`` (into
+    the campaign, ``campaign.`` optional) with its distribution.
 
-    Paths are those of :func:`~detente.scenario.overrides.with_overrides` (e.g.
+    Paths are those of every what-if (e.g.
     ``mediator.types.presses_russia.after.riposte_probability``); the names are
     ``campaign.<path>``. Each must name a number of the campaign, and the campaign must accept
     the distribution's central value and the ends of its support (so a draw is never refused
-    half-way through a run).
+    half-way through a run); draws are truncated to the number's bounds
+    (:meth:`~detente.spec.paths.Path.bounds`).
 
     Raises
     ------
     DetenteError
         Naming the path and the fix.
     """
-    data = campaign.model_dump(mode="json")
     out: list[UncertainNumber] = []
     for raw_path, dist in vary.items():
-        path = raw_path.removeprefix(CAMPAIGN_PREFIX)
-        node: Any = data
-        for part in path.split("."):
-            node = node.get(part) if isinstance(node, dict) else None
-        value = node.get("value") if isinstance(node, dict) else node
-        if isinstance(value, bool) or not isinstance(value, int | float):
+        fix = "give a dotted path to one, e.g. mediator.types.NAME.after.riposte_probability"
+        try:
+            path = Path.parse(raw_path).in_campaign()
+            node = path.get(campaign)
+        except PathError as exc:
             raise DetenteError(
-                f"--vary {path}: names no number of the campaign; give a dotted path to one, "
-                "e.g. mediator.types.NAME.after.riposte_probability",
+                f"--vary {raw_path}: names no number of the campaign ({exc}); {fix}",
                 where="--vary",
+            ) from None
+        if not isinstance(node, Sourced):
+            raise DetenteError(
+                f"--vary {path}: names no number of the campaign; {fix}", where="--vary"
             )
-        bounds = CAMPAIGN_BOUNDS.get(path.rsplit(".", 1)[-1], (-math.inf, math.inf))
+        bounds = path.bounds(campaign).interval
         lo, hi = dist.support()
         for x in {dist.central(), *(v for v in (lo, hi) if math.isfinite(v))}:
-            with_overrides(campaign, [f"{path}={x!r}"])
-        out.append(
-            UncertainNumber(CAMPAIGN_PREFIX + path, "campaign", dist, dist.central(), bounds, ())
-        )
+            try:
+                edit_campaign(campaign, [(path, x)], source=None)
+            except DetenteError as exc:
+                raise DetenteError(
+                    f"--vary {path}={x:g}: {exc.where} {exc.message}", where="--vary"
+                ) from None
+        name = path.from_scenario()
+        out.append(UncertainNumber(str(name), "campaign", dist, dist.central(), bounds, (), name))
     return out
 
 
@@ -319,29 +305,24 @@ def with_default_spread(
     capability: float = DEFAULT_SPREAD["capability"],
 ) -> Scenario:
     """``scenario`` with a uniform band on every position, salience and capability that has
-    no distribution of its own (see :data:`DEFAULT_SPREAD`); values stay where they were."""
-
-    def band(num: dict[str, Any], lo: float, hi: float, bounds: tuple[float, float]) -> None:
-        if "distribution" in num:
-            return
-        lo, hi = max(lo, bounds[0]), min(hi, bounds[1])
-        num["distribution"] = {"kind": "uniform", "params": [lo, hi]}
-
-    data = scenario.model_dump(mode="python", exclude_none=True)
-    scales = {i.name: i.scale for i in scenario.issues}
-    for actor in data["actors"]:
-        c = actor["capability"]["value"]
-        band(actor["capability"], c * (1 - capability), c * (1 + capability), (0.0, math.inf))
-        for issue_name, st in actor["stances"].items():
-            lo, hi = scales[issue_name]
-            x, s = st["position"]["value"], st["salience"]["value"]
-            width = position * (hi - lo)
-            band(st["position"], x - width, x + width, (lo, hi))
-            band(st["salience"], s - salience, s + salience, (0.0, SALIENCE_MAX))
-            if "capability" in st:
-                c = st["capability"]["value"]
-                band(st["capability"], c * (1 - capability), c * (1 + capability), (0, math.inf))
-    try:
-        return Scenario.model_validate(data)
-    except Exception as exc:  # pragma: no cover - the bands are valid by construction
-        raise DetenteError(f"could not add the default spread: {exc}") from None
+    no distribution of its own (see :data:`DEFAULT_SPREAD`), clipped to the number's bounds
+    (:meth:`~detente.spec.paths.Path.bounds`); values stay where they were."""
+    data = scenario.model_dump(mode="python")
+    for path, number in walk(scenario):
+        kind = path.segments[-1]
+        if path.segments[0] != "actors" or number.distribution is not None:
+            continue
+        bounds = path.bounds(scenario)
+        x = number.value
+        if kind == "salience":
+            lo, hi = x - salience, x + salience
+        elif kind == "position":
+            width = position * (bounds.hi - bounds.lo)
+            lo, hi = x - width, x + width
+        elif kind == "capability":
+            lo, hi = x * (1 - capability), x * (1 + capability)
+        else:
+            continue
+        lo, hi = max(lo, bounds.lo), min(hi, bounds.hi)
+        path.get(data)["distribution"] = {"kind": "uniform", "params": [lo, hi]}
+    return validate_scenario(data, source=f"{scenario.name} with the default spread")

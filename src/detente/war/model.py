@@ -34,6 +34,7 @@ from detente.errors import DetenteError
 from detente.scenario.overrides import with_overrides  # DECISIONS SPEC-5: loading is below
 from detente.spec.campaign import ESCALATION, Campaign, CampaignArrays, campaign_hash
 from detente.spec.scenario import Scenario
+from detente.war import solver
 from detente.war.hazard import DealTerms, ResumptionHazard, resumption_hazard
 from detente.war.simulate import Paths, simulate
 from detente.war.solver import Solution, solve
@@ -252,20 +253,30 @@ def headline_values(stats: RunStats) -> dict[str, float | None]:
     return {o.headline: o.rounded(stats) for o in OUTPUTS if o.headline is not None}
 
 
+MEMO_SIZE = 16
+"""Solved campaigns a :class:`MemoSolver` keeps (about 37 MB each for ukraine-2024)."""
+SOLVE_CONCURRENCY = 2
+"""Campaigns a :class:`MemoSolver` solves at once (each solve is CPU-bound)."""
+
+
 class MemoSolver:
     """Solved policies of the last ``size`` campaigns, keyed by :func:`campaign_hash`.
 
     A solved policy of ukraine-2024 holds about 37 MB and takes seconds, so callers that
     meet the same campaign again (the web app's sliders, the report after ``simulate``,
     lever search revisiting a setting) get it from here. Thread-safe: a campaign being
-    solved is solved once, others asking for it wait for that solve.
+    solved is solved once (a burst of requests for a new slider value must not mean a
+    solve each: found by benchmarks/load_web.py), others asking for it wait for that solve,
+    and at most ``concurrent`` campaigns are solved at once.
     """
 
-    def __init__(self, size: int = 4) -> None:
+    def __init__(self, size: int = MEMO_SIZE, concurrent: int = SOLVE_CONCURRENCY) -> None:
         self.size = size
+        self.concurrent = concurrent
         self._items: OrderedDict[str, Solution] = OrderedDict()
         self._lock = threading.Lock()
         self._solving: dict[str, threading.Event] = {}
+        self._slots = threading.BoundedSemaphore(concurrent)
 
     def cached(self, campaign: Campaign) -> Solution | None:
         """The campaign's solution if it is in the cache (no solve)."""
@@ -290,7 +301,8 @@ class MemoSolver:
                     break
             event.wait()
         try:
-            solution = solve(campaign.arrays())
+            with self._slots:
+                solution = solver.solve(campaign.arrays())
             with self._lock:
                 self._items[key] = solution
                 while len(self._items) > self.size:

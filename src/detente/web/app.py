@@ -30,6 +30,7 @@ from detente import __version__
 from detente.errors import DetenteError
 from detente.scenario import Scenario, builtin_names
 from detente.scenario.overrides import apply_overrides
+from detente.war.model import SOLVER
 from detente.web.assets import STATIC, index_page, plotly_js_response, static_response
 from detente.web.convert import (
     ADVISE_MAX_EVALS,
@@ -163,7 +164,7 @@ def create_app(*, trusted_hosts: Sequence[str] | None = None) -> FastAPI:
 
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(trusted_hosts))
     app.add_middleware(BodySizeLimit, limit=MAX_BODY_BYTES)
-    solutions = SolutionCache()
+    solutions = SolutionCache(solver=SOLVER)
 
     @app.exception_handler(TooLargeError)
     async def _too_large(request: Request, exc: TooLargeError) -> JSONResponse:
