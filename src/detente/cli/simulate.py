@@ -25,14 +25,12 @@ from detente.cli.sweep import NoStoreOpt, StoreOpt
 from detente.errors import DetenteError
 from detente.profiles.apply import (
     CAMPAIGN_PARAMETERS,
-    SCENARIO_PARAMETERS,
     Applied,
     apply_to_campaign,
-    apply_to_scenario,
     read_profile_input,
     unused,
 )
-from detente.scenario import Scenario, load_scenario
+from detente.scenario import load_scenario
 from detente.scenario.overrides import with_overrides
 from detente.scenario.resolve import FileResolver
 from detente.spec.campaign import Campaign
@@ -248,40 +246,3 @@ def _print_what_if(overrides: list[str], before: dict[str, Any], after: dict[str
         change = "-" if base is None or new is None else f"{new - base:+.4g}"
         table.add_row(key, f"{base}", f"{new}", change)
     out.print(table)
-
-
-ForecastProfileOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--profile",
-        help="A saved profile (detente profile events ... --save FILE); moves the profiled "
-        "actor's positions by its position_shift towards the target's (docs/profiles.md).",
-    ),
-]
-ProfileActorOpt = Annotated[
-    str | None,
-    typer.Option(help="The scenario actor the profile describes (default: its dyad source)."),
-]
-ProfileTargetOpt = Annotated[
-    str | None,
-    typer.Option(help="The scenario actor it is directed at (default: its dyad target)."),
-]
-
-
-def profiled_scenario(
-    scenario: Scenario, profile: Path | None, actor: str | None, target: str | None
-) -> Scenario:
-    """``forecast --profile``: the scenario with the profile's position shift applied; what
-    it set is printed on stderr (stdout stays the forecast in any format)."""
-    if profile is None:
-        return scenario
-    read = read_profile_input(profile)
-    changed, applied = apply_to_scenario(scenario, read, actor=actor, target=target)
-    applied += unused(read, SCENARIO_PARAMETERS)
-    table = Table(title=f"Set by profile {profile} ({read.dyad})", title_justify="left")
-    for col in ("parameter", "value", "sets", "before", "after"):
-        table.add_column(col, justify="right" if col == "value" else "left")
-    for a in applied:
-        table.add_row(a.parameter, f"{a.value:.3g}", a.target, a.before, a.after)
-    notes.print(table)
-    return changed

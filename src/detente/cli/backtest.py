@@ -1,0 +1,43 @@
+"""``detente backtest``: score the outcome models on real outcomes (DEU III)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from detente.cli import render
+from detente.cli.common import TableJsonCsv, out
+from detente.models import get_model
+from detente.registry import outcome_models
+
+
+def backtest_deu(
+    data: Annotated[
+        Path | None,
+        typer.Option(help="A folder laid out like shared/data/validation/deu (the default)."),
+    ] = None,
+    models: Annotated[
+        list[str] | None, typer.Option("--models", "-m", help="Models to score (default: all).")
+    ] = None,
+    capability: Annotated[
+        str, typer.Option(help="Capability: 'equal' or 'votes' (Council vote weights).")
+    ] = "equal",
+    fmt: Annotated[TableJsonCsv, typer.Option("--format", "-f")] = TableJsonCsv.table,
+) -> None:
+    """Score every model, and the naive baselines, on the real outcomes of EU legislative
+    bargaining (DEU III, development split)."""
+    from detente.backtest.baselines import BASELINES
+    from detente.backtest.deu import backtest, default_deu_dir, load_deu, score
+
+    cases = load_deu(data or default_deu_dir(), capability=capability)
+    chosen = {name: get_model(name) for name in (models or list(outcome_models()))} | BASELINES
+    table = score(backtest(cases, chosen))
+    if fmt is TableJsonCsv.csv:
+        sys.stdout.write(table.to_csv(index=False, float_format="%.4f"))
+    elif fmt is TableJsonCsv.json:
+        print(table.to_json(orient="records", indent=2))
+    else:
+        out.print(render.score_table(table, title=f"DEU backtest, capability={capability}"))

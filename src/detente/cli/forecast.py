@@ -1,0 +1,167 @@
+"""``detente forecast`` and the scenario commands (``validate``, ``scenarios``, ``show``):
+thin commands over :mod:`detente.scenario` and the outcome models of :mod:`detente.registry`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from detente.cli import render
+from detente.cli.common import TableJsonCsv, out
+from detente.cli.sweep import NoStoreOpt, StoreOpt
+from detente.errors import DetenteError
+from detente.models import get_model
+from detente.profiles.apply import (
+    SCENARIO_PARAMETERS,
+    apply_to_scenario,
+    read_profile_input,
+    unused,
+)
+from detente.registry import outcome_models
+from detente.scenario import Scenario, builtin_names, load_scenario, to_yaml
+
+notes = Console(stderr=True, soft_wrap=False, width=int(os.environ.get("COLUMNS", "140")))
+"""For the table of what a profile set, on stderr (stdout stays the forecast)."""
+
+
+ForecastProfileOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--profile",
+        help="A saved profile (detente profile events ... --save FILE); moves the profiled "
+        "actor's positions by its position_shift towards the target's (docs/profiles.md).",
+    ),
+]
+ProfileActorOpt = Annotated[
+    str | None,
+    typer.Option(help="The scenario actor the profile describes (default: its dyad source)."),
+]
+ProfileTargetOpt = Annotated[
+    str | None,
+    typer.Option(help="The scenario actor it is directed at (default: its dyad target)."),
+]
+
+
+def profiled_scenario(
+    scenario: Scenario, profile: Path | None, actor: str | None, target: str | None
+) -> Scenario:
+    """``forecast --profile``: the scenario with the profile's position shift applied; what
+    it set is printed on stderr (stdout stays the forecast in any format)."""
+    if profile is None:
+        return scenario
+    read = read_profile_input(profile)
+    changed, applied = apply_to_scenario(scenario, read, actor=actor, target=target)
+    applied += unused(read, SCENARIO_PARAMETERS)
+    table = Table(title=f"Set by profile {profile} ({read.dyad})", title_justify="left")
+    for col in ("parameter", "value", "sets", "before", "after"):
+        table.add_column(col, justify="right" if col == "value" else "left")
+    for a in applied:
+        table.add_row(a.parameter, f"{a.value:.3g}", a.target, a.before, a.after)
+    notes.print(table)
+    return changed
+
+
+class ShowFormat(StrEnum):
+    table = "table"
+    yaml = "yaml"
+
+
+ScenarioArg = Annotated[
+    str, typer.Argument(help="A built-in scenario name (see `detente scenarios`) or a file.")
+]
+
+
+def forecast(
+    scenario: ScenarioArg,
+    model: Annotated[
+        list[str] | None,
+        typer.Option("--model", "-m", help=f"Model(s) to run: {', '.join(outcome_models())}."),
+    ] = None,
+    all_models: Annotated[bool, typer.Option("--all", help="Run every model (default).")] = False,
+    fmt: Annotated[TableJsonCsv, typer.Option("--format", "-f")] = TableJsonCsv.table,
+    trajectory: Annotated[
+        bool, typer.Option(help="Also print positions by round for models with rounds.")
+    ] = False,
+    store: StoreOpt = None,
+    no_store: NoStoreOpt = False,
+    profile: ForecastProfileOpt = None,
+    profile_actor: ProfileActorOpt = None,
+    profile_target: ProfileTargetOpt = None,
+) -> None:
+    """Forecast the outcome of each issue of a scenario with one or all models (recorded in
+    the run store, see `detente runs`)."""
+    if model and all_models:
+        raise DetenteError("give --model or --all, not both", where="options")
+    sc = profiled_scenario(load_scenario(scenario), profile, profile_actor, profile_target)
+    names = list(model) if model else list(outcome_models())
+    start = time.perf_counter()
+    forecasts = [get_model(name).predict(sc) for name in names]
+    if not no_store:
+        from detente.store import RunStore
+        from detente.store.recorded import record_forecast
+
+        with RunStore(store) as run_store:
+            record_forecast(run_store, sc, forecasts, time.perf_counter() - start)
+    if fmt is TableJsonCsv.json:
+        print(render.forecast_document(sc, forecasts))
+    elif fmt is TableJsonCsv.csv:
+        sys.stdout.write(render.forecast_csv(forecasts))
+    else:
+        out.print(render.forecast_table(sc, forecasts))
+        if trajectory:
+            for f in forecasts:
+                for issue in sc.issue_names:
+                    table = render.trajectory_table(f, issue)
+                    if table is not None:
+                        out.print(table)
+
+
+def validate(
+    file: Annotated[str, typer.Argument(help="A scenario file (.yaml, KTAB or BDM .csv).")],
+) -> None:
+    """Check a scenario file; print a one-line summary or the first problem."""
+    sc = load_scenario(file)
+    n_stances = sum(len(a.stances) for a in sc.actors)
+    out.print(
+        f"ok: {sc.name}: {len(sc.actors)} actors, {len(sc.issues)} issues, {n_stances} stances"
+    )
+
+
+def scenarios() -> None:
+    """List the built-in scenarios."""
+    from rich.table import Table
+
+    table = Table(title="Built-in scenarios", title_justify="left")
+    for col in ("name", "title", "as of", "actors", "issues"):
+        table.add_column(col)
+    for name in builtin_names():
+        sc = load_scenario(name)
+        table.add_row(
+            name, sc.title, str(sc.as_of or "-"), str(len(sc.actors)), str(len(sc.issues))
+        )
+    out.print(table)
+
+
+def show(
+    name: ScenarioArg,
+    notes: Annotated[bool, typer.Option(help="Print every source/rationale note.")] = True,
+    fmt: Annotated[ShowFormat, typer.Option("--format", "-f")] = ShowFormat.table,
+) -> None:
+    """Print a scenario: issues, actors, positions, saliences and their sources."""
+    sc = load_scenario(name)
+    if fmt is ShowFormat.yaml:
+        sys.stdout.write(to_yaml(sc))
+        return
+    if sc.description:
+        out.print(sc.description.strip())
+    for table in render.scenario_tables(sc, notes=notes):
+        out.print(table)
