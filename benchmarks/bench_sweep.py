@@ -27,13 +27,15 @@ from detente.models import get_model
 from detente.scenario import load_scenario
 from detente.store import RunStore
 from detente.store.recorded import stored_sweep
+from detente.uncertainty.evaluators import OutcomeModels
 from detente.uncertainty.sampling import with_default_spread
 args = json.loads(sys.argv[1])
 sc = with_default_spread(load_scenario("ukraine-2024"))
 models = [get_model(m) for m in args["models"]]
 with RunStore(args["store"]) as st:
     start = time.perf_counter()
-    stored_sweep(st, sc, models, n_draws=args["draws"], seed=0, chunk_size=args["chunk"],
+    stored_sweep(st, sc, OutcomeModels(sc, models), n_draws=args["draws"], seed=0,
+                 chunk_size=args["chunk"],
                  backend=args["backend"], workers=args.get("workers"))
     elapsed = time.perf_counter() - start
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

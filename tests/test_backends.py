@@ -26,10 +26,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from detente.scenario import load_scenario
+from detente.scenario import Scenario, load_scenario
 from detente.uncertainty.backends import get_backend
+from detente.uncertainty.evaluators import OutcomeModels
 from detente.uncertainty.sampling import with_default_spread
-from detente.uncertainty.sweep import sweep
+from detente.uncertainty.sweep import resolve_models, sweep
 from tests.conftest import missing, require_module
 from tests.processes import ray_executable, ray_head_ready, start_ray_head
 
@@ -43,7 +44,12 @@ def spread_scenario():  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="module")
 def inline(spread_scenario) -> dict[tuple[str, str], np.ndarray]:  # type: ignore[no-untyped-def]
-    return sweep(spread_scenario, 1200, seed=11, models=MODELS, chunk_size=250).outcomes
+    return sweep(spread_scenario, _models(spread_scenario), 1200, seed=11,
+                 chunk_size=250).outcomes  # fmt: skip
+
+
+def _models(scenario: Scenario) -> OutcomeModels:
+    return OutcomeModels(scenario, resolve_models(MODELS))
 
 
 def _assert_identical(
@@ -55,7 +61,7 @@ def _assert_identical(
 
 
 def test_process_pool_matches_inline(spread_scenario, inline) -> None:  # type: ignore[no-untyped-def]
-    got = sweep(spread_scenario, 1200, seed=11, models=MODELS, chunk_size=250,
+    got = sweep(spread_scenario, _models(spread_scenario), 1200, seed=11, chunk_size=250,
                 backend="process", workers=2).outcomes  # fmt: skip
     _assert_identical(inline, got)
 
@@ -117,7 +123,7 @@ def ray_head() -> Iterator[str]:
 
 
 def test_ray_matches_inline(spread_scenario, inline, ray_head: str) -> None:  # type: ignore[no-untyped-def]
-    got = sweep(spread_scenario, 1200, seed=11, models=MODELS, chunk_size=250,
+    got = sweep(spread_scenario, _models(spread_scenario), 1200, seed=11, chunk_size=250,
                 backend="ray", address=ray_head).outcomes  # fmt: skip
     _assert_identical(inline, got)
 

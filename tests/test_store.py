@@ -18,8 +18,9 @@ from detente.models import get_model
 from detente.scenario import load_scenario
 from detente.store import RunStore, default_store_path, scenario_hash
 from detente.store.recorded import record_forecast, stored_sweep
+from detente.uncertainty.evaluators import OutcomeModels
 from detente.uncertainty.sampling import with_default_spread
-from detente.uncertainty.sweep import sweep
+from detente.uncertainty.sweep import resolve_models, sweep
 
 SWEEP = ["sweep", "ukraine-2024", "--spread", "-m", "bdm", "-m", "compromise", "--seed", "5",
          "--draws", "6000", "--chunk-size", "150", "--format", "json"]  # fmt: skip
@@ -48,7 +49,8 @@ def _interrupt_after(store: Path, chunks: int, sig: int) -> subprocess.Popen[str
 
 def _reference() -> dict[tuple[str, str], np.ndarray]:
     sc = with_default_spread(load_scenario("ukraine-2024"))
-    return sweep(sc, 6000, seed=5, models=["bdm", "compromise"], chunk_size=150).outcomes
+    models = OutcomeModels(sc, resolve_models(["bdm", "compromise"]))
+    return sweep(sc, models, 6000, seed=5, chunk_size=150).outcomes
 
 
 def _stored(store: Path, run_id: str) -> dict[tuple[str, str], np.ndarray]:
@@ -104,9 +106,9 @@ def test_store_schema_forecast_and_export_round_trip(tmp_path: Path) -> None:
         assert {"runs", "chunks", "outcomes", "indices", "meta"} <= tables
         forecasts = [get_model("compromise").predict(sc)]
         fid = record_forecast(st, sc, forecasts, elapsed_s=0.01)
-        result = stored_sweep(
-            st, with_default_spread(sc), [get_model("median")], n_draws=250, seed=0, chunk_size=100
-        )
+        spread = with_default_spread(sc)
+        result = stored_sweep(st, spread, OutcomeModels(spread, [get_model("median")]),
+                              n_draws=250, seed=0, chunk_size=100)  # fmt: skip
         run = st.run(result.run_id[:6])
         assert run["status"] == "complete" and run["kind"] == "sweep"
         assert run["chunks_done"] == 3 and run["n_chunks"] == 3 and run["seed"] == 0

@@ -14,9 +14,10 @@ from detente.errors import DetenteError
 from detente.models import MODELS, Compromise, get_model
 from detente.scenario import Scenario, parse_yaml, to_yaml
 from detente.spec.distributions import Distribution
+from detente.uncertainty.evaluators import OutcomeModels
 from detente.uncertainty.sampling import draw, uncertain_numbers, with_default_spread
 from detente.uncertainty.sensitivity import salib_seed, sensitivity
-from detente.uncertainty.sweep import Band, summarize, sweep
+from detente.uncertainty.sweep import Band, resolve_models, summarize, sweep
 from tests.conftest import TWO_ISSUES
 
 UNCERTAIN = """
@@ -175,7 +176,7 @@ def test_default_spread_keeps_values(toy: Scenario) -> None:
 
 # -- sweeps ------------------------------------------------------------------------------------
 def test_no_distributions_gives_the_deterministic_forecast(toy: Scenario) -> None:
-    result = sweep(toy, 300, seed=1, chunk_size=128)
+    result = sweep(toy, OutcomeModels(toy, resolve_models(None)), 300, seed=1, chunk_size=128)
     for name in MODELS:
         forecast = get_model(name).predict(toy)
         for issue in toy.issue_names:
@@ -188,9 +189,10 @@ def test_no_distributions_gives_the_deterministic_forecast(toy: Scenario) -> Non
 
 
 def test_sweep_is_deterministic_in_the_seed(unc: Scenario) -> None:
-    one = sweep(unc, 500, seed=0, chunk_size=100).outcomes
-    two = sweep(unc, 500, seed=0, chunk_size=100).outcomes
-    other = sweep(unc, 500, seed=1, chunk_size=100).outcomes
+    models = OutcomeModels(unc, resolve_models(None))
+    one = sweep(unc, models, 500, seed=0, chunk_size=100).outcomes
+    two = sweep(unc, models, 500, seed=0, chunk_size=100).outcomes
+    other = sweep(unc, models, 500, seed=1, chunk_size=100).outcomes
     assert one.keys() == two.keys() == other.keys()
     for key in one:
         assert np.array_equal(one[key], two[key])
@@ -199,7 +201,7 @@ def test_sweep_is_deterministic_in_the_seed(unc: Scenario) -> None:
 
 def test_batched_models_match_the_scalar_solvers(unc: Scenario) -> None:
     """Each draw's outcome equals the model's predict() on that draw as a scenario."""
-    result = sweep(unc, 6, seed=3, chunk_size=6)
+    result = sweep(unc, OutcomeModels(unc, resolve_models(None)), 6, seed=3, chunk_size=6)
     d = draw(unc, 6, np.random.default_rng(np.random.SeedSequence(3, spawn_key=(0,))))
     for k in range(6):
         data = unc.model_dump(mode="python", exclude_none=True)
@@ -239,7 +241,7 @@ def test_summarize_quantiles_bands_and_convergence() -> None:
 # -- sensitivity -------------------------------------------------------------------------------
 def test_sobol_one_uncertain_position_explains_everything(toy: Scenario) -> None:
     sc = parse_yaml(scenario_with("position: {uniform: [40, 100]}, salience: 60"))
-    _, _, idx = sensitivity(sc, [Compromise()], n=256, seed=0)
+    _, _, idx = sensitivity(sc, OutcomeModels(sc, [Compromise()]), n=256, seed=0)
     row = idx[(idx["output"] == "a")].iloc[0]
     assert row["parameter"] == "X.a.position" and row["rank"] == 1
     assert row["s1"] == pytest.approx(1.0, abs=0.02) and row["st"] == pytest.approx(1.0, abs=0.02)
@@ -250,7 +252,8 @@ def test_sobol_linear_model_shares() -> None:
     text = TWO_ISSUES.replace(
         "a: {position: 80, salience: 60}", "a: {position: {uniform: [40, 100]}, salience: 60}"
     ).replace("a: {position: 20, salience: 40}", "a: {position: {uniform: [0, 60]}, salience: 40}")
-    _, _, idx = sensitivity(parse_yaml(text), [Compromise()], n=1024, seed=0)
+    sc = parse_yaml(text)
+    _, _, idx = sensitivity(sc, OutcomeModels(sc, [Compromise()]), n=1024, seed=0)
     # weights c × s: X 3×60 = 180, Y 1×40 = 40; both positions have the same variance
     expected = {"X.a.position": 180**2 / (180**2 + 40**2), "Y.a.position": 40**2 / (180**2 + 40**2)}
     got = idx[idx["output"] == "a"].set_index("parameter")
@@ -269,7 +272,7 @@ def test_salib_seed_is_never_zero() -> None:
 
 def test_sensitivity_needs_a_power_of_two(toy: Scenario) -> None:
     with pytest.raises(DetenteError, match="power of 2"):
-        sensitivity(toy, [Compromise()], n=100)
+        sensitivity(toy, OutcomeModels(toy, [Compromise()]), n=100)
 
 
 # -- command line ------------------------------------------------------------------------------
@@ -297,7 +300,9 @@ def test_cli_sweep_json_document(cli: object, tmp_path: Path) -> None:
     issue = doc["results"][0]["issues"][0]
     assert set(issue["quantiles"]) == {"p05", "p25", "p50", "p75", "p95"}
     assert issue["n_draws"] == 400 and issue["bands"][0]["low"] == 50
-    expected = sweep(parse_yaml(UNCERTAIN), 400, 0, models=["compromise"], chunk_size=100)
+    sc = parse_yaml(UNCERTAIN)
+    expected = sweep(sc, OutcomeModels(sc, resolve_models(["compromise"])), 400, 0,
+                     chunk_size=100)  # fmt: skip
     assert issue["mean"] == pytest.approx(expected.outcomes[("compromise", "a")].mean())
     again = runner.invoke(cli, args)  # type: ignore[arg-type]
     assert "already complete" in again.stderr

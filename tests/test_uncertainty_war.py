@@ -16,8 +16,8 @@ from detente.scenario import Scenario, parse_yaml, to_yaml
 from detente.spec.distributions import Distribution
 from detente.uncertainty.evaluators import CAMPAIGN_OUTPUTS, CampaignModel
 from detente.uncertainty.sampling import campaign_distributions, campaign_numbers, parse_vary
-from detente.uncertainty.sensitivity import campaign_sensitivity
-from detente.uncertainty.sweep import campaign_sweep, war_evaluator
+from detente.uncertainty.sensitivity import sensitivity
+from detente.uncertainty.sweep import sweep, war_evaluator
 from detente.war.model import RunStats, summarise, sweep_values
 from detente.war.simulate import simulate
 from detente.war.solver import solve
@@ -100,22 +100,23 @@ def test_outputs_match_the_simulate_document(war_scenario: Scenario) -> None:
 
 
 def test_same_seed_same_arrays_inline_and_process(war_scenario: Scenario) -> None:
-    kwargs = {"vary": VARY, "paths": 100, "chunk_size": 6}
-    inline = campaign_sweep(war_scenario, 24, 5, **kwargs).outcomes  # type: ignore[arg-type]
-    process = campaign_sweep(war_scenario, 24, 5, backend="process", workers=2,
-                             **kwargs).outcomes  # type: ignore[arg-type]  # fmt: skip
+    five = war_evaluator(war_scenario, VARY, paths=100, seed=5)
+    inline = sweep(war_scenario, five, 24, 5, chunk_size=6).outcomes
+    process = sweep(war_scenario, five, 24, 5, backend="process", workers=2,
+                    chunk_size=6).outcomes  # fmt: skip
     assert inline.keys() == process.keys() == {("war", o) for o in CAMPAIGN_OUTPUTS}
     for key in inline:
         assert np.array_equal(inline[key], process[key], equal_nan=True), key
     assert np.ptp(inline[("war", "territory_end_km2")]) > 0
-    other = campaign_sweep(war_scenario, 24, 6, **kwargs).outcomes  # type: ignore[arg-type]
+    six = war_evaluator(war_scenario, VARY, paths=100, seed=6)
+    other = sweep(war_scenario, six, 24, 6, chunk_size=6).outcomes
     assert not np.array_equal(inline[("war", "territory_end_km2")],
                               other[("war", "territory_end_km2")])  # fmt: skip
 
 
 def test_sobol_ranks_campaign_parameters(war_scenario: Scenario) -> None:
     evaluator = war_evaluator(war_scenario, VARY, paths=150, seed=0)
-    _, outputs, idx = campaign_sensitivity(war_scenario, evaluator, n=32, seed=0)
+    _, outputs, idx = sensitivity(war_scenario, evaluator, n=32, seed=0)
     assert outputs[("war", "territory_end_km2")].shape == (32 * (len(VARY) + 2),)
     land = idx[idx["output"] == "territory_end_km2"].set_index("parameter")
     dummy = land.loc[f"campaign.{DUMMY}"]

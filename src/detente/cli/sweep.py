@@ -30,14 +30,16 @@ from detente.registry import outcome_models
 from detente.scenario import load_scenario
 from detente.spec.scenario import Scenario
 from detente.uncertainty.backends import BACKENDS
-from detente.uncertainty.evaluators import DEFAULT_PATHS, WAR, CampaignModel
-from detente.uncertainty.sweep import (
+from detente.uncertainty.evaluators import (
     DEFAULT_CAMPAIGN_CHUNK_SIZE,
     DEFAULT_CHUNK_SIZE,
-    Band,
-    resolve_models,
-    war_evaluator,
+    DEFAULT_PATHS,
+    WAR,
+    CampaignModel,
+    Evaluator,
+    OutcomeModels,
 )
+from detente.uncertainty.sweep import Band, resolve_models, war_evaluator
 
 
 class PolicyChoice(StrEnum):
@@ -216,32 +218,14 @@ def sweep(
     the campaign numbers given by --vary through the war-termination model (P(deal), P(deal
     by date), P(escalation), territory at the horizon, gain per day before/after the
     deadline)."""
-    from detente.store.recorded import stored_campaign_sweep, stored_sweep
+    from detente.store.recorded import stored_sweep
     from detente.uncertainty.sampling import with_default_spread
 
     sc = load_scenario(scenario)
     war = _war(sc, model, vary, paths=paths, seed=seed, deal_by=deal_by, policy=policy)
-    if war is not None:
-        if spread or band:
-            raise DetenteError("--spread and --band are for the outcome models, not --model war",
-                               where="--model war")  # fmt: skip
-        size = DEFAULT_CAMPAIGN_CHUNK_SIZE if chunk_size is None else chunk_size
-        with _open_store(store, no_store) as st, _progress("sweep") as progress:
-            try:
-                result = stored_campaign_sweep(
-                    st, sc, war, n_draws=draws, seed=seed, chunk_size=size,
-                    backend=backend.value, address=address, workers=workers, fresh=fresh,
-                    progress=progress,
-                )  # fmt: skip
-            except KeyboardInterrupt:
-                print("interrupted: the finished chunks are in the store; rerun the same "
-                      "command to resume", file=sys.stderr)  # fmt: skip
-                raise typer.Exit(130) from None
-        if fmt is TableOrJson.json:
-            print(json.dumps(result.document, indent=2))
-        else:
-            out.print(campaign_sweep_table(result.document))
-        return
+    if war is not None and (spread or band):
+        raise DetenteError("--spread and --band are for the outcome models, not --model war",
+                           where="--model war")  # fmt: skip
     if spread:
         sc = with_default_spread(sc)
     bands = [Band.parse(b) for b in band or []]
@@ -251,14 +235,13 @@ def sweep(
                 f"band names unknown issue {b.output!r}; use one of: {', '.join(sc.issue_names)}",
                 where="--band",
             )
-    models = resolve_models(model)
-    size = DEFAULT_CHUNK_SIZE if chunk_size is None else chunk_size
+    evaluator: Evaluator = war if war is not None else OutcomeModels(sc, resolve_models(model))
     with _open_store(store, no_store) as st, _progress("sweep") as progress:
         try:
             result = stored_sweep(
-                st, sc, models, n_draws=draws, seed=seed, chunk_size=size, bands=bands,
+                st, sc, evaluator, n_draws=draws, seed=seed, chunk_size=chunk_size, bands=bands,
                 backend=backend.value, address=address, workers=workers, fresh=fresh,
-                extra_spec={"spread": spread}, progress=progress,
+                extra_spec=None if war is not None else {"spread": spread}, progress=progress,
             )  # fmt: skip
         except KeyboardInterrupt:
             print(
@@ -282,59 +265,56 @@ def sweep(
 
 
 def sweep_table(doc: dict[str, Any]) -> Table:
-    """Models × issues: the deterministic forecast and the draws' quantiles."""
-    table = Table(
-        title=f"Sweep: {doc['scenario']}, {doc['n_draws']} draws, seed {doc['seed']}"
-        + (f", run {doc['run_id']}" if doc.get("run_id") else ""),
-        title_justify="left",
-        caption=f"{len(doc['uncertain'])} uncertain numbers. converged: 1.96 × batch-means "
-        "standard error of mean and median <= 0.5% of the scale.",
-        caption_justify="left",
-    )
-    for col in ("model", "issue", "forecast", "p05", "p25", "p50", "p75", "p95", "mean"):
-        table.add_column(col, justify="left" if col in ("model", "issue") else "right")
-    table.add_column("P(band)", justify="right")
-    table.add_column("converged", justify="right")
+    """Per output: the value at the central numbers and the draws' quantiles. The outcome
+    models' (models × issues) also give band probabilities and the convergence check; the war
+    model's are over one draw's paths each."""
+    params = doc["results"][0]["params"]
+    war = "outputs" in doc["results"][0]
+    run = f", run {doc['run_id']}" if doc.get("run_id") else ""
+    if war:
+        title = (f"Sweep of the war model: {doc['scenario']}, {doc['n_draws']} draws × "
+                 f"{params['paths']} paths, seed {doc['seed']}{run}")  # fmt: skip
+        caption = (
+            f"{len(doc['uncertain'])} campaign numbers drawn; policy {params['policy']}; P(deal "
+            f"by) {params['deal_by']}. Each output is over one draw's paths; the quantiles are "
+            "across draws."
+        )
+        labels, num = ["output", "central"], _num
+    else:
+        title = f"Sweep: {doc['scenario']}, {doc['n_draws']} draws, seed {doc['seed']}{run}"
+        caption = (f"{len(doc['uncertain'])} uncertain numbers. converged: 1.96 × batch-means "
+                   "standard error of mean and median <= 0.5% of the scale.")  # fmt: skip
+        labels, num = ["model", "issue", "forecast"], _one_decimal
+    table = Table(title=title, title_justify="left", caption=caption, caption_justify="left")
+    for col in (*labels, "p05", "p25", "p50", "p75", "p95", "mean"):
+        table.add_column(col, justify="left" if col in ("model", "issue", "output") else "right")
+    if not war:
+        table.add_column("P(band)", justify="right")
+        table.add_column("converged", justify="right")
     for res in doc["results"]:
-        for row in res["issues"]:
+        for row in res["outputs" if war else "issues"]:
             q = row["quantiles"]
+            values = [
+                num(row["deterministic"]),
+                *(num(q[k]) for k in ("p05", "p25", "p50", "p75", "p95")),
+                num(row["mean"]),
+            ]
+            if war:
+                table.add_row(row["output"], *values)
+                continue
             bands = "; ".join(
                 f"[{b['low']:g}, {b['high']:g}]: {b['probability']:.3f}" for b in row["bands"]
             )
             conv = row["convergence"]
             se = max(conv["mean_se"], conv["p50_se"]) if conv["converged"] is not None else None
             flag = "-" if se is None else ("yes" if conv["converged"] else "no")
-            table.add_row(
-                res["model"], row["issue"], f"{row['deterministic']:.1f}",
-                *(f"{q[k]:.1f}" for k in ("p05", "p25", "p50", "p75", "p95")),
-                f"{row['mean']:.1f}", bands or "-",
-                flag if se is None else f"{flag} (se {se:.2f})",
-            )  # fmt: skip
+            table.add_row(res["model"], row["issue"], *values, bands or "-",
+                          flag if se is None else f"{flag} (se {se:.2f})")  # fmt: skip
     return table
 
 
-def campaign_sweep_table(doc: dict[str, Any]) -> Table:
-    """The war model's outputs: the value at the central numbers and the draws' quantiles."""
-    result = doc["results"][0]
-    table = Table(
-        title=f"Sweep of the war model: {doc['scenario']}, {doc['n_draws']} draws × "
-        f"{result['params']['paths']} paths, seed {doc['seed']}"
-        + (f", run {doc['run_id']}" if doc.get("run_id") else ""),
-        title_justify="left",
-        caption=f"{len(doc['uncertain'])} campaign numbers drawn; policy "
-        f"{result['params']['policy']}; P(deal by) {result['params']['deal_by']}. Each output "
-        "is over one draw's paths; the quantiles are across draws.",
-        caption_justify="left",
-    )
-    for col in ("output", "central", "p05", "p25", "p50", "p75", "p95", "mean"):
-        table.add_column(col, justify="left" if col == "output" else "right")
-    for row in result["outputs"]:
-        q = row["quantiles"]
-        table.add_row(
-            row["output"], _num(row["deterministic"]),
-            *(_num(q[k]) for k in ("p05", "p25", "p50", "p75", "p95")), _num(row["mean"]),
-        )  # fmt: skip
-    return table
+def _one_decimal(x: float | None) -> str:
+    return "-" if x is None else f"{x:.1f}"
 
 
 def _num(x: float | None) -> str:
@@ -366,22 +346,17 @@ def sensitivity(
     forecast. Without distributions in the scenario, the default band is used. With --model
     war: the campaign numbers given by --vary, for each output of the war model
     (N × (P + 2) solves of the campaign; --policy fixed solves once)."""
-    from detente.store.recorded import stored_campaign_sensitivity, stored_sensitivity
+    from detente.store.recorded import stored_sensitivity
 
     sc = load_scenario(scenario)
     war = _war(sc, model, vary, paths=paths, seed=seed, deal_by=deal_by, policy=policy)
+    evaluator: Evaluator = war if war is not None else OutcomeModels(sc, resolve_models(model))
     with _open_store(store, no_store) as st, _progress("sensitivity") as progress:
         try:
-            if war is not None:
-                _, _, doc = stored_campaign_sensitivity(
-                    st, sc, war, n=n, seed=seed, backend=backend.value, address=address,
-                    workers=workers, chunk_size=DEFAULT_CAMPAIGN_CHUNK_SIZE, progress=progress,
-                )  # fmt: skip
-            else:
-                _, _, doc = stored_sensitivity(
-                    st, sc, resolve_models(model), n=n, seed=seed, backend=backend.value,
-                    address=address, workers=workers, progress=progress,
-                )  # fmt: skip
+            _, _, doc = stored_sensitivity(
+                st, sc, evaluator, n=n, seed=seed, backend=backend.value, address=address,
+                workers=workers, progress=progress,
+            )  # fmt: skip
         except KeyboardInterrupt:
             print("interrupted; the store is consistent", file=sys.stderr)
             raise typer.Exit(130) from None

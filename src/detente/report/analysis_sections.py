@@ -23,6 +23,7 @@ from typing import Any
 from detente.report import plots
 from detente.report.sections import Plot, ReportContext, Section, esc, register_section, table
 from detente.spec.scenario import Scenario
+from detente.uncertainty.evaluators import OutcomeModels
 from detente.uncertainty.sampling import uncertain_numbers, with_default_spread
 from detente.uncertainty.sensitivity import index_rows, sensitivity
 from detente.uncertainty.sweep import resolve_models, sweep
@@ -58,7 +59,8 @@ def montecarlo_section(ctx: ReportContext) -> Section | None:
         return None
     draws = int(_option(ctx, "draws", DEFAULT_DRAWS))
     sampled, source = _uncertain(ctx.scenario)
-    result = sweep(sampled, draws, ctx.seed, chunk_size=draws)
+    result = sweep(sampled, OutcomeModels(sampled, resolve_models(None)), draws, ctx.seed,
+                   chunk_size=draws)  # fmt: skip
     summaries = result.summaries()
     rows = [
         [
@@ -97,7 +99,9 @@ def sobol_section(ctx: ReportContext) -> Section | None:
         return None
     n = int(_option(ctx, "sobol_n", DEFAULT_SOBOL_N))
     models = resolve_models(None)
-    sd, _, indices = sensitivity(ctx.scenario, models, n=n, seed=ctx.seed)
+    sd, _, indices = sensitivity(
+        ctx.scenario, OutcomeModels(ctx.scenario, models), n=n, seed=ctx.seed
+    )
     issues = ctx.scenario.issue_names
     figures = tuple(
         Plot(

@@ -1,6 +1,8 @@
-"""Scenarios: the validated input of every model, and the readers and writers for it."""
+"""Scenarios: the validated input of every model, the readers and writers for it, and the
+one way to change its numbers (:func:`edit`, by :class:`~detente.spec.paths.Path`)."""
 
 from detente.scenario.builtin import builtin_names
+from detente.scenario.edit import edit, edit_campaign
 from detente.scenario.io import (
     from_frame,
     load_scenario,
@@ -21,6 +23,8 @@ __all__ = [
     "Sourced",
     "Stance",
     "builtin_names",
+    "edit",
+    "edit_campaign",
     "from_frame",
     "load_scenario",
     "parse_bdm_csv",

@@ -10,7 +10,8 @@ value out of its range is refused with the same message.
 
 A changed number keeps its shape: its note becomes ``"what-if: was <old value>"`` (or the
 change's own note), and its distribution is dropped (a what-if pins the number) unless the
-change keeps it (``keep_distribution``: moved by the change, as a profile moves a number).
+change keeps it (``keep_distribution``: moved by the change, as a profile moves a number;
+DECISIONS SPEC-6).
 
 :func:`edit_campaign` is the same for a campaign alone, which also takes non-numbers (a
 settlement rule, a date, a calibration's name) and reads a reference the change touches
@@ -84,7 +85,7 @@ def edit(scenario: Scenario, changes: Changes, *, source: str = SOURCE) -> Scena
     items = _changes(changes, source)
     if not items:
         return scenario
-    data = scenario.model_dump(mode="python")
+    data = scenario.model_dump(mode="json")
     for change in items:
         where = str(change.path)
         value = change.value

@@ -3,8 +3,10 @@
 A scenario's positions, saliences and capabilities and a campaign's parameters are all
 :class:`Sourced`: written in YAML as ``42``, ``{value: 42, note: "why 42"}`` or a
 distribution such as ``{triangular: [20, 35, 60], note: "..."}`` (docs/uncertainty.md), whose
-central value (mode or mean) then is ``value``. This module imports no other layer, so both
-the scenario schema and the campaign spec build on it.
+central value (mode or mean) then is ``value``. A number's valid range is declared once on
+its field as :class:`Range` metadata (or :data:`ON_ISSUE_SCALE`), which both validates it and
+gives its bounds (:meth:`detente.spec.paths.Path.bounds`). This module imports no other
+layer, so both the scenario schema and the campaign spec build on it.
 """
 
 from __future__ import annotations

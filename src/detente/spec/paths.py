@@ -21,7 +21,8 @@ A number's valid range is declared once on its field (:class:`~detente.spec.numb
 :data:`~detente.spec.numbers.ON_ISSUE_SCALE`, a model's ``number_range``);
 :meth:`Path.bounds` reads it back, so sampling bounds and slider ranges are what validation
 accepts. A :class:`Change` is one edit of a number by path (applied and validated again by
-:func:`detente.scenario.edit.edit`). Part of the spec layer: imports only pydantic.
+:func:`detente.scenario.edit.edit`). Part of the spec layer: imports only pydantic
+(DECISIONS SPEC-6).
 """
 
 from __future__ import annotations
@@ -222,10 +223,10 @@ class Path:
 
     # --- writing ----------------------------------------------------------------------------
     def set(self, data: Any, value: Any, *, root_label: str | None = None) -> Any:
-        """Put ``value`` where the path leads in plain ``data`` (``model_dump`` output,
-        changed in place) and return what was there (``set(data, get(data))`` changes
-        nothing). Validate the data again to get a model back
-        (:func:`detente.scenario.edit.edit` does both)."""
+        """Put ``value`` where the path leads in plain ``data`` (``model_dump(mode="json")``
+        output, changed in place; a tuple cannot be changed) and return what was there
+        (``set(data, get(data))`` changes nothing). Validate the data again to get a model
+        back (:func:`detente.scenario.edit.edit` does both)."""
         loc = self.locate(data, root_label=root_label)
         container, key = loc.container, loc.steps[-1].key
         mutable = isinstance(container, dict) or (

@@ -1,5 +1,7 @@
 """Runs recorded in the store: sweeps written chunk by chunk (resumable), sensitivity
-analyses and forecasts. This is the runner the CLI calls; the core stays store-free."""
+analyses and forecasts. This is the runner the CLI calls; the core stays store-free. A sweep
+or a Sobol' analysis takes any evaluator (:class:`~detente.uncertainty.evaluators.Evaluator`:
+the outcome models or the war model) through the same chunked path (DECISIONS UNC-23)."""
 
 from __future__ import annotations
 
@@ -9,37 +11,23 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
-from detente.models.base import Forecast, OutcomeModel
+from detente.models.base import Forecast
 from detente.spec.campaign import campaign_hash
 from detente.spec.scenario import Scenario
 from detente.store.runs import RunStore, StoreSink, scenario_hash
 from detente.uncertainty.backends import plan_chunks
-from detente.uncertainty.evaluators import WAR, CampaignModel, Evaluator, OutcomeModels
-from detente.uncertainty.sampling import uncertain_numbers
-from detente.uncertainty.sensitivity import (
-    SobolDesign,
-    campaign_sensitivity,
-    campaign_sensitivity_document,
-    sensitivity,
-    sensitivity_document,
-)
+from detente.uncertainty.evaluators import Evaluator
+from detente.uncertainty.sensitivity import SobolDesign, sensitivity, sensitivity_document
 from detente.uncertainty.sweep import (
     SAMPLER_VERSION,
     Band,
     Summary,
-    campaign_sweep_document,
-    campaign_tolerance,
-    issue_tolerance,
     run_chunks,
-    summarize,
+    summarize_outputs,
     sweep_document,
 )
 from detente.war.model import WarRun
-
-Analysed = tuple[SobolDesign, pd.DataFrame, dict[str, Any]]
-"""A Sobol' analysis: its design, the ranked indices and the JSON document."""
 
 
 @dataclass(frozen=True)
@@ -53,18 +41,19 @@ class StoredSweep:
     summaries: dict[tuple[str, str], Summary]
 
 
-def model_spec(models: Sequence[OutcomeModel]) -> list[dict[str, Any]]:
-    return [{"model": m.name, "params": m.get_params()} for m in models]
+def _series(evaluator: Evaluator) -> list[str]:
+    """The series of an evaluator (the store's ``models``)."""
+    return [head["model"] for head in evaluator.describe()]
 
 
 def stored_sweep(
     store: RunStore,
     scenario: Scenario,
-    models: Sequence[OutcomeModel],
+    evaluator: Evaluator,
     *,
     n_draws: int,
     seed: int,
-    chunk_size: int,
+    chunk_size: int | None = None,
     bands: Sequence[Band] = (),
     backend: str = "inline",
     address: str | None = None,
@@ -75,216 +64,85 @@ def stored_sweep(
 ) -> StoredSweep:
     """A sweep written to ``store`` chunk by chunk; rerun with the same arguments, it resumes.
 
-    The summary is computed from the stored draws, one output at a time, so memory stays
-    flat in the number of draws.
+    ``chunk_size`` defaults to ``evaluator.chunk_size``; ``extra_spec`` is recorded with the
+    run (part of its key). The summary is computed from the stored draws, one output at a
+    time, so memory stays flat in the number of draws.
     """
+    size = evaluator.chunk_size if chunk_size is None else chunk_size
     spec = {
-        "models": model_spec(models),
+        **evaluator.spec(),
         "n_draws": n_draws,
         "seed": seed,
-        "chunk_size": chunk_size,
+        "chunk_size": size,
         "sampler_version": SAMPLER_VERSION,
         **(extra_spec or {}),
     }
-    run_id, state, before, computed, n_chunks = _chunked_run(
-        store, scenario, OutcomeModels(scenario, models), spec, [m.name for m in models],
-        n_draws=n_draws, seed=seed, chunk_size=chunk_size, backend=backend, address=address,
-        workers=workers, fresh=fresh, progress=progress,
-    )  # fmt: skip
-    summaries = {
-        (m.name, issue): summarize(
-            store.column(run_id, m.name, issue),
-            bands=[(b.low, b.high) for b in bands if b.output == issue],
-            tolerance=issue_tolerance(scenario, issue),
-        )
-        for m in models
-        for issue in scenario.issue_names
-    }
-    doc = sweep_document(
-        scenario, models, summaries, seed=seed, n_draws=n_draws, chunk_size=chunk_size,
-        run_id=run_id, scenario_hash=scenario_hash(scenario),
-    )  # fmt: skip
-    if state != "complete":
-        store.finish(run_id, doc)
-    return StoredSweep(run_id, state, before, computed, n_chunks, doc, summaries)
-
-
-def stored_campaign_sweep(
-    store: RunStore,
-    scenario: Scenario,
-    evaluator: CampaignModel,
-    *,
-    n_draws: int,
-    seed: int,
-    chunk_size: int,
-    backend: str = "inline",
-    address: str | None = None,
-    workers: int | None = None,
-    fresh: bool = False,
-    progress: Callable[[int, int], None] | None = None,
-) -> StoredSweep:
-    """A war-model sweep (``--model war``), written and resumed as :func:`stored_sweep`
-    (the same chunked path: DECISIONS UNC-23)."""
-    spec = {
-        "models": [{"model": WAR, "params": evaluator.get_params()}],
-        "vary": [[u.name, u.distribution.describe()] for u in evaluator.numbers],
-        "n_draws": n_draws,
-        "seed": seed,
-        "chunk_size": chunk_size,
-        "sampler_version": SAMPLER_VERSION,
-    }
-    run_id, state, before, computed, n_chunks = _chunked_run(
-        store, scenario, evaluator, spec, [WAR], n_draws=n_draws, seed=seed,
-        chunk_size=chunk_size, backend=backend, address=address, workers=workers, fresh=fresh,
-        progress=progress,
-    )  # fmt: skip
-    summaries = {
-        key: summarize(store.column(run_id, *key), tolerance=campaign_tolerance(scenario, key[1]))
-        for key in evaluator.outputs()
-    }
-    doc = campaign_sweep_document(
-        scenario, evaluator, summaries, seed=seed, n_draws=n_draws, chunk_size=chunk_size,
-        run_id=run_id, scenario_hash=scenario_hash(scenario),
-    )  # fmt: skip
-    if state != "complete":
-        store.finish(run_id, doc)
-    return StoredSweep(run_id, state, before, computed, n_chunks, doc, summaries)
-
-
-def _chunked_run(
-    store: RunStore,
-    scenario: Scenario,
-    evaluator: Evaluator,
-    spec: dict[str, Any],
-    models: list[str],
-    *,
-    n_draws: int,
-    seed: int,
-    chunk_size: int,
-    backend: str,
-    address: str | None,
-    workers: int | None,
-    fresh: bool,
-    progress: Callable[[int, int], None] | None,
-) -> tuple[str, str, int, int, int]:
-    """Start or resume a sweep run and compute the chunks it lacks: the run id, its state,
-    the chunks held before, the chunks computed now, and the number of chunks."""
-    jobs = plan_chunks(n_draws, chunk_size, seed)
+    jobs = plan_chunks(n_draws, size, seed)
     run_id, state = store.start_run(
-        "sweep", scenario, spec, models=models, seed=seed, n_draws=n_draws,
-        chunk_size=chunk_size, n_chunks=len(jobs), backend=backend, fresh=fresh,
+        "sweep", scenario, spec, models=_series(evaluator), seed=seed, n_draws=n_draws,
+        chunk_size=size, n_chunks=len(jobs), backend=backend, fresh=fresh,
     )  # fmt: skip
     before = len(store.done_chunks(run_id))
     computed = 0
     if state != "complete":
-        sink = StoreSink(store, run_id, chunk_size)
         start = time.perf_counter()
         try:
             computed = run_chunks(
-                scenario, evaluator, jobs, sink, backend=backend, address=address,
-                workers=workers, progress=progress,
+                scenario, evaluator, jobs, StoreSink(store, run_id, size), backend=backend,
+                address=address, workers=workers, progress=progress,
             )  # fmt: skip
         finally:
             store.add_elapsed(run_id, time.perf_counter() - start)
     elif progress is not None:
         progress(len(jobs), len(jobs))
-    return run_id, state, before, computed, len(jobs)
+    summaries = summarize_outputs(evaluator, lambda key: store.column(run_id, *key), bands)
+    doc = sweep_document(
+        scenario, evaluator, summaries, seed=seed, n_draws=n_draws, chunk_size=size,
+        run_id=run_id, scenario_hash=scenario_hash(scenario),
+    )  # fmt: skip
+    if state != "complete":
+        store.finish(run_id, doc)
+    return StoredSweep(run_id, state, before, computed, len(jobs), doc, summaries)
 
 
 def stored_sensitivity(
     store: RunStore,
     scenario: Scenario,
-    models: Sequence[OutcomeModel],
+    evaluator: Evaluator,
     *,
     n: int,
     seed: int,
     backend: str = "inline",
     address: str | None = None,
     workers: int | None = None,
-    chunk_size: int = 1000,
+    chunk_size: int | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> tuple[str, SobolDesign, dict[str, Any]]:
-    """Sobol' indices, recorded: the model outputs on the design and the ranked indices."""
-    spec = {"models": model_spec(models), "n": n, "seed": seed, "chunk_size": chunk_size}
-    n_params = len(uncertain_numbers(scenario)) or None
-
-    def analyse(sink: StoreSink) -> Analysed:
-        sd, _, indices = sensitivity(
-            scenario, models, n=n, seed=seed, backend=backend, address=address,
-            workers=workers, chunk_size=chunk_size, sink=sink, progress=progress,
-        )  # fmt: skip
-        doc = sensitivity_document(sd, indices, seed=seed, models=models, run_id=sink.run_id)
-        return sd, indices, doc
-
-    return _recorded_sensitivity(store, scenario, spec, [m.name for m in models], analyse,
-                                 n=n, n_params=n_params, seed=seed, chunk_size=chunk_size,
-                                 backend=backend)  # fmt: skip
-
-
-def stored_campaign_sensitivity(
-    store: RunStore,
-    scenario: Scenario,
-    evaluator: CampaignModel,
-    *,
-    n: int,
-    seed: int,
-    backend: str = "inline",
-    address: str | None = None,
-    workers: int | None = None,
-    chunk_size: int = 10,
-    progress: Callable[[int, int], None] | None = None,
-) -> tuple[str, SobolDesign, dict[str, Any]]:
-    """The war model's Sobol' indices (``--model war``), recorded as :func:`stored_sensitivity`."""
-    spec = {
-        "models": [{"model": WAR, "params": evaluator.get_params()}],
-        "vary": [[u.name, u.distribution.describe()] for u in evaluator.numbers],
-        "n": n,
-        "seed": seed,
-        "chunk_size": chunk_size,
-    }
-
-    def analyse(sink: StoreSink) -> Analysed:
-        sd, _, indices = campaign_sensitivity(
-            scenario, evaluator, n=n, seed=seed, backend=backend, address=address,
-            workers=workers, chunk_size=chunk_size, sink=sink, progress=progress,
-        )  # fmt: skip
-        doc = campaign_sensitivity_document(sd, indices, seed=seed, evaluator=evaluator,
-                                            run_id=sink.run_id)  # fmt: skip
-        return sd, indices, doc
-
-    return _recorded_sensitivity(store, scenario, spec, [WAR], analyse, n=n,
-                                 n_params=len(evaluator.numbers), seed=seed,
-                                 chunk_size=chunk_size, backend=backend)  # fmt: skip
-
-
-def _recorded_sensitivity(
-    store: RunStore,
-    scenario: Scenario,
-    spec: dict[str, Any],
-    models: list[str],
-    analyse: Callable[[StoreSink], Analysed],
-    *,
-    n: int,
-    n_params: int | None,
-    seed: int,
-    chunk_size: int,
-    backend: str,
-) -> tuple[str, SobolDesign, dict[str, Any]]:
-    n_rows = n * ((n_params or 0) + 2)
+    """Sobol' indices, recorded: the outputs on the design and the ranked indices
+    (``chunk_size`` defaults to ``evaluator.chunk_size``)."""
+    size = evaluator.chunk_size if chunk_size is None else chunk_size
+    spec = {**evaluator.spec(), "n": n, "seed": seed, "chunk_size": size}
+    # the design's size before it is drawn (the default band may add numbers: updated below)
+    n_rows = n * (len(evaluator.numbers) + 2)
     run_id, _ = store.start_run(
-        "sensitivity", scenario, spec, models=models, seed=seed, n_draws=n_rows,
-        chunk_size=chunk_size, n_chunks=-(-n_rows // chunk_size) if n_rows else 0,
-        backend=backend, fresh=True,
+        "sensitivity", scenario, spec, models=_series(evaluator), seed=seed, n_draws=n_rows,
+        chunk_size=size, n_chunks=-(-n_rows // size) if n_rows else 0, backend=backend,
+        fresh=True,
     )  # fmt: skip
     start = time.perf_counter()
     try:
-        sd, indices, doc = analyse(StoreSink(store, run_id, chunk_size))
+        sd, _, indices = sensitivity(
+            scenario, evaluator, n=n, seed=seed, backend=backend, address=address,
+            workers=workers, chunk_size=size, sink=StoreSink(store, run_id, size),
+            progress=progress,
+        )  # fmt: skip
     finally:
         store.add_elapsed(run_id, time.perf_counter() - start)
+    doc = sensitivity_document(sd, indices, seed=seed, run_id=run_id)
     store.write_indices(run_id, indices)
     store.con.execute(
         "UPDATE runs SET n_draws = ?, n_chunks = ? WHERE run_id = ?",
-        [len(sd.unit), -(-len(sd.unit) // chunk_size), run_id],
+        [len(sd.unit), -(-len(sd.unit) // size), run_id],
     )
     store.finish(run_id, doc)
     return run_id, sd, doc

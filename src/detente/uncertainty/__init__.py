@@ -5,7 +5,8 @@ scenario schema needs, so that importing the schema stays cheap and free of cycl
 
 * :mod:`detente.spec.distributions` parse, validate and sample one number.
 * :mod:`detente.uncertainty.sampling` draws of a whole scenario as arrays.
-* :mod:`detente.uncertainty.evaluators` what is computed on each draw (the outcome models).
+* :mod:`detente.uncertainty.evaluators` what is computed on each draw (the outcome models, the
+  war model), behind one protocol the sweep, Sobol' and store code run.
 * :mod:`detente.uncertainty.backends` inline, process-pool and Ray execution of chunks.
 * :mod:`detente.uncertainty.sweep` chunked Monte Carlo sweeps and their summaries.
 * :mod:`detente.uncertainty.sensitivity` Sobol' first- and total-order indices (SALib).

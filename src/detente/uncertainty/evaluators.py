@@ -2,11 +2,14 @@
 the war-termination model, solved draw by draw.
 
 An *evaluator* (:class:`Evaluator`) is a picklable callable ``ScenarioDraws -> dict[(series,
-output), (n,) array]`` with the list of uncertain numbers it draws (``numbers``).
-:class:`OutcomeModels` is the evaluator of the registered outcome models: series = model
-name, output = issue name, numbers = the scenario's distributions. :class:`CampaignModel` is
-the war-termination model's: series ``"war"``, outputs :data:`CAMPAIGN_OUTPUTS`, numbers =
-campaign parameters by dotted path, read from ``ScenarioDraws.values``.
+output), (n,) array]`` with the list of uncertain numbers it draws (``numbers``), and what the
+sweep, Sobol' and store code needs to summarise and document its outputs without knowing which
+model it is: the output keys, each output's convergence tolerance, its value at the central
+numbers, a header per series and its default chunk size. :class:`OutcomeModels` is the
+evaluator of the registered outcome models: series = model name, output = issue name, numbers
+= the scenario's distributions. :class:`CampaignModel` is the war-termination model's: series
+``"war"``, outputs :data:`CAMPAIGN_OUTPUTS`, numbers = campaign parameters by dotted path, read
+from ``ScenarioDraws.values``.
 
 Vectorisation is each model's own: a batchable model (``tags.batchable``) overrides
 :meth:`~detente.models.base.OutcomeModel.solve_draws` (the compromise model and the weighted
@@ -30,6 +33,7 @@ from detente.uncertainty.sampling import (
     ScenarioDraws,
     UncertainNumber,
     uncertain_numbers,
+    with_default_spread,
 )
 from detente.war.model import (
     SWEEP_OUTPUTS,
@@ -43,18 +47,60 @@ from detente.war.model import (
 )
 from detente.war.solver import Solution, solve
 
-Outputs = dict[tuple[str, str], np.ndarray]
+Key = tuple[str, str]
+"""One output of an evaluator: (series, output), e.g. ("bdm", "territory"), ("war", "p_deal")."""
+Outputs = dict[Key, np.ndarray]
 """An evaluator's result: (series, output) -> (n draws,) values."""
+
+DEFAULT_CHUNK_SIZE = 1000
+"""Draws per chunk of an outcome-model sweep."""
+DEFAULT_CAMPAIGN_CHUNK_SIZE = 10
+"""Draws per chunk of a war-model sweep: each draw is a solve, so small chunks keep a
+process pool busy and lose little work to an interruption."""
+TOLERANCE_SHARE = 0.005
+"""The convergence tolerance as a share of an output's range (0.5 % of an issue's scale)."""
 
 
 class Evaluator(Protocol):
-    """What a sweep computes on each draw: the numbers it draws, and the computation
-    (the evaluator owns its list of numbers: DECISIONS UNC-16)."""
+    """What a sweep computes on each draw: the numbers it draws, the computation, and what
+    summaries and documents need of its outputs (the evaluator owns its list of numbers:
+    DECISIONS UNC-16; one runner for every evaluator: UNC-24)."""
 
     numbers: list[UncertainNumber]
     """The uncertain numbers, in column order of the draws' uniforms."""
+    chunk_size: int
+    """Draws per chunk unless a run says otherwise (part of the seeding)."""
+    item: str
+    """What the documents call one output: ``"issue"`` (listed under ``issues``) or
+    ``"output"`` (under ``outputs``)."""
 
     def __call__(self, draws: ScenarioDraws) -> Outputs: ...
+
+    def outputs(self) -> list[Key]:
+        """The (series, output) keys, in the order of the results."""
+        ...
+
+    def describe(self) -> list[dict[str, Any]]:
+        """Per series, in order, its header in the documents: ``{"model", "params"}``."""
+        ...
+
+    def spec(self) -> dict[str, Any]:
+        """What a recorded run keeps of the evaluator (part of the run's key)."""
+        ...
+
+    def tolerance(self, key: Key) -> float:
+        """The convergence tolerance of one output (DECISIONS UNC-6, UNC-21)."""
+        ...
+
+    def deterministic(self, scenario: Scenario) -> dict[Key, float]:
+        """Every output with every number at its central value."""
+        ...
+
+    def with_default_band(self, scenario: Scenario) -> tuple[Scenario, Evaluator]:
+        """``scenario`` with the default band (:func:`~detente.uncertainty.sampling.
+        with_default_spread`) and the evaluator drawing it: what a Sobol' analysis draws when
+        the evaluator has no number to draw."""
+        ...
 
 
 class OutcomeModels:
@@ -67,6 +113,9 @@ class OutcomeModels:
     models : the models, in output order.
     """
 
+    chunk_size = DEFAULT_CHUNK_SIZE
+    item = "issue"
+
     def __init__(self, scenario: Scenario, models: Sequence[OutcomeModel]) -> None:
         self.models = tuple(models)
         self.numbers = uncertain_numbers(scenario)
@@ -76,9 +125,32 @@ class OutcomeModels:
             np.array([index[a] for a in problem.actors], dtype=int) for _, problem in self.problems
         ]
 
-    def outputs(self) -> list[tuple[str, str]]:
+    def outputs(self) -> list[Key]:
         """The (model, issue) keys, in the order of the results."""
         return [(m.name, issue) for m in self.models for issue, _ in self.problems]
+
+    def describe(self) -> list[dict[str, Any]]:
+        return [{"model": m.name, "params": m.get_params()} for m in self.models]
+
+    def spec(self) -> dict[str, Any]:
+        return {"models": self.describe()}
+
+    def tolerance(self, key: Key) -> float:
+        """0.5 % of the issue's scale width (0.5 points on 0-100)."""
+        lo, hi = dict(self.problems)[key[1]].scale
+        return TOLERANCE_SHARE * (hi - lo)
+
+    def deterministic(self, scenario: Scenario) -> dict[Key, float]:
+        """Each model's forecast (:meth:`~detente.models.base.OutcomeModel.predict`)."""
+        out: dict[Key, float] = {}
+        for model in self.models:
+            forecast = model.predict(scenario)
+            out.update({(model.name, issue): forecast.outcome(issue) for issue, _ in self.problems})
+        return out
+
+    def with_default_band(self, scenario: Scenario) -> tuple[Scenario, OutcomeModels]:
+        spread = with_default_spread(scenario)
+        return spread, OutcomeModels(spread, self.models)
 
     def __call__(self, draws: ScenarioDraws) -> Outputs:
         out: Outputs = {}
@@ -135,6 +207,9 @@ class CampaignModel:
     policy : ``"solve"`` (default: solve every draw) or ``"fixed"``.
     """
 
+    chunk_size = DEFAULT_CAMPAIGN_CHUNK_SIZE
+    item = "output"
+
     def __init__(
         self,
         campaign: Campaign,
@@ -166,7 +241,7 @@ class CampaignModel:
                 )
             self._fixed = solve(campaign_with(self.campaign, self.central_values()).arrays())
 
-    def outputs(self) -> list[tuple[str, str]]:
+    def outputs(self) -> list[Key]:
         """The (series, output) keys, in the order of the results."""
         return [(WAR, name) for name in CAMPAIGN_OUTPUTS]
 
@@ -178,6 +253,36 @@ class CampaignModel:
             "deal_by": self.deal_by.isoformat(),
             "policy": self.policy,
         }
+
+    def describe(self) -> list[dict[str, Any]]:
+        return [{"model": WAR, "params": self.get_params()}]
+
+    def spec(self) -> dict[str, Any]:
+        """The series and, as the campaign's numbers are not the scenario's, what is drawn."""
+        vary = [[u.name, u.distribution.describe()] for u in self.numbers]
+        return {"models": self.describe(), "vary": vary}
+
+    def tolerance(self, key: Key) -> float:
+        """Half a percentage point for a probability; 0.5 % of the territory grid's span for
+        the area held; for a daily gain, the gain that moves the line that far over the
+        horizon (DECISIONS UNC-21)."""
+        grid = self.campaign.grid
+        span = TOLERANCE_SHARE * (grid.below_km2.value + grid.above_km2.value)
+        if key[1].startswith("p_"):
+            return TOLERANCE_SHARE
+        if key[1].startswith("gain_"):
+            return span / (7.0 * self.campaign.horizon_weeks)
+        return span
+
+    def deterministic(self, scenario: Scenario) -> dict[Key, float]:
+        """The model at the central values (one more solve; ``scenario`` is not needed: the
+        evaluator holds its campaign)."""
+        central = self.evaluate(self.central_values())
+        return {(WAR, name): central[name] for name in CAMPAIGN_OUTPUTS}
+
+    def with_default_band(self, scenario: Scenario) -> tuple[Scenario, CampaignModel]:
+        """Unchanged: the default band is on the actors' numbers, not the campaign's."""
+        return scenario, self
 
     def central_values(self) -> dict[str, float]:
         """Every drawn number at its distribution's central value."""

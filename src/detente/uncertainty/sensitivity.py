@@ -1,12 +1,13 @@
 """Sobol' sensitivity: which uncertain number drives each forecast (SALib).
 
-The parameters are the scenario's uncertain numbers (:func:`~detente.uncertainty.sampling.
-uncertain_numbers`), each a uniform factor on [0, 1) mapped through its distribution's
-quantile function, so the indices are those of the numbers as distributed. A scenario with no
-distribution gets the documented default band first (:func:`~detente.uncertainty.sampling.
-with_default_spread`). The design is Saltelli's extension of the Sobol' sequence (scrambled,
-seeded), first and total order only: ``N × (P + 2)`` model runs for ``P`` parameters
-(DECISIONS UNC-8).
+The parameters are the numbers an evaluator draws (:class:`~detente.uncertainty.evaluators.
+Evaluator`: the scenario's uncertain numbers for the outcome models, campaign numbers for the
+war model), each a uniform factor on [0, 1) mapped through its distribution's quantile
+function, so the indices are those of the numbers as distributed. An evaluator with nothing to
+draw (a scenario with no distribution) gets the documented default band first
+(:func:`~detente.uncertainty.sampling.with_default_spread`). The design is Saltelli's
+extension of the Sobol' sequence (scrambled, seeded), first and total order only:
+``N × (P + 2)`` model runs for ``P`` parameters (DECISIONS UNC-8).
 Confidence intervals are SALib's bootstrap (95 %, 100 resamples).
 
 References
@@ -22,7 +23,7 @@ analysis. *Journal of Open Source Software* 2(9), 97.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,12 +32,17 @@ import pandas as pd
 
 from detente import __version__
 from detente.errors import DetenteError
-from detente.models.base import OutcomeModel
 from detente.spec.scenario import Scenario
 from detente.uncertainty.backends import ChunkJob
-from detente.uncertainty.evaluators import WAR, CampaignModel, Evaluator, OutcomeModels
-from detente.uncertainty.sampling import UncertainNumber, uncertain_numbers, with_default_spread
-from detente.uncertainty.sweep import ChunkSink, MemorySink, finite_or_none, run_chunks
+from detente.uncertainty.evaluators import Evaluator, Key
+from detente.uncertainty.sampling import UncertainNumber
+from detente.uncertainty.sweep import (
+    ChunkSink,
+    MemorySink,
+    finite_or_none,
+    run_chunks,
+    series_results,
+)
 
 SCHEMA_VERSION = 1
 DEFAULT_N = 256
@@ -57,53 +63,51 @@ def salib_seed(seed: int) -> int:
 
 @dataclass(frozen=True)
 class SobolDesign:
-    """The uncertain numbers and the Saltelli design on [0, 1)^P."""
+    """The evaluator, the scenario it draws from and the Saltelli design on [0, 1)^P of its
+    P numbers."""
 
     scenario: Scenario
-    numbers: list[UncertainNumber]
+    evaluator: Evaluator
     unit: np.ndarray
     n: int
     default_spread: bool
 
     @property
+    def numbers(self) -> list[UncertainNumber]:
+        return self.evaluator.numbers
+
+    @property
     def problem(self) -> dict[str, Any]:
-        return {
-            "num_vars": len(self.numbers),
-            "names": [u.name for u in self.numbers],
-            "bounds": [[0.0, 1.0]] * len(self.numbers),
-        }
+        return _problem(self.numbers)
 
 
-def design(scenario: Scenario, n: int = DEFAULT_N, seed: int = 0) -> SobolDesign:
-    """The Saltelli design for the scenario's uncertain numbers (``n`` a power of 2)."""
-    spread = not uncertain_numbers(scenario)
-    if spread:
-        scenario = with_default_spread(scenario)
-    return design_for(scenario, uncertain_numbers(scenario), n, seed, default_spread=spread)
+def _problem(numbers: list[UncertainNumber]) -> dict[str, Any]:
+    """SALib's problem: one factor on [0, 1] per number."""
+    return {"num_vars": len(numbers), "names": [u.name for u in numbers],
+            "bounds": [[0.0, 1.0]] * len(numbers)}  # fmt: skip
 
 
-def design_for(
-    scenario: Scenario,
-    numbers: list[UncertainNumber],
-    n: int = DEFAULT_N,
-    seed: int = 0,
-    *,
-    default_spread: bool = False,
+def design(
+    scenario: Scenario, evaluator: Evaluator, n: int = DEFAULT_N, seed: int = 0
 ) -> SobolDesign:
-    """The Saltelli design for the given uncertain numbers (``n`` a power of 2)."""
+    """The Saltelli design for the numbers ``evaluator`` draws (``n`` a power of 2); with
+    none, for the default band's (:meth:`~detente.uncertainty.evaluators.Evaluator.
+    with_default_band`)."""
     from SALib.sample import sobol as sobol_sample
 
+    spread = not evaluator.numbers
+    if spread:
+        scenario, evaluator = evaluator.with_default_band(scenario)
     if n < 2 or n & (n - 1):
         raise DetenteError(
             f"--n is {n}; Sobol' sampling needs a power of 2 such as 128, 256 or 512",
             where="--n",
         )
-    problem = {"num_vars": len(numbers), "names": [u.name for u in numbers],
-               "bounds": [[0.0, 1.0]] * len(numbers)}  # fmt: skip
+    problem = _problem(evaluator.numbers)
     unit = sobol_sample.sample(problem, n, calc_second_order=False, scramble=True, seed=seed)
     # the scrambled sequence lies in [0, 1); guard the quantile functions against 1.0
     unit = np.minimum(np.asarray(unit, dtype=float), np.nextafter(1.0, 0.0))
-    return SobolDesign(scenario, numbers, unit, n, default_spread)
+    return SobolDesign(scenario, evaluator, unit, n, spread)
 
 
 def unit_jobs(unit: np.ndarray, chunk_size: int) -> list[ChunkJob]:
@@ -159,75 +163,43 @@ def analyze(
 
 def sensitivity(
     scenario: Scenario,
-    models: Sequence[OutcomeModel],
+    evaluator: Evaluator,
     *,
     n: int = DEFAULT_N,
     seed: int = 0,
     backend: str = "inline",
     address: str | None = None,
     workers: int | None = None,
-    chunk_size: int = 1000,
+    chunk_size: int | None = None,
     sink: ChunkSink | None = None,
     progress: Callable[[int, int], None] | None = None,
-) -> tuple[SobolDesign, dict[tuple[str, str], np.ndarray], pd.DataFrame]:
-    """Sobol' indices of every model's forecast on every issue.
+) -> tuple[SobolDesign, dict[Key, np.ndarray], pd.DataFrame]:
+    """Sobol' indices of every output of ``evaluator`` (every model's forecast on every
+    issue, or the war model's outputs: ``n × (P + 2)`` solves of the campaign, each about 2 s
+    on ukraine-2024, unless a fixed policy solves once). NaN outputs (a daily gain over no
+    weeks) count as 0 (DECISIONS UNC-22).
 
-    Returns the design, the model outputs on the design rows, and the ranked indices (see
-    :func:`analyze`).
+    Returns the design, the outputs on the design rows, and the ranked indices (see
+    :func:`analyze`). ``chunk_size`` defaults to ``evaluator.chunk_size``; ``sink`` also
+    receives every chunk (e.g. the run store).
 
     Examples
     --------
     >>> from detente.scenario import load_scenario
     >>> from detente.models import Compromise
-    >>> _, _, idx = sensitivity(load_scenario("ukraine-2024"), [Compromise()], n=8)
+    >>> from detente.uncertainty.evaluators import OutcomeModels
+    >>> sc = load_scenario("ukraine-2024")
+    >>> _, _, idx = sensitivity(sc, OutcomeModels(sc, [Compromise()]), n=8)
     >>> list(idx.columns)
     ['model', 'output', 'parameter', 'rank', 's1', 's1_conf', 'st', 'st_conf']
     """
-    sd = design(scenario, n, seed)
-    return _run(sd, OutcomeModels(sd.scenario, models), seed, backend=backend,
-                address=address, workers=workers, chunk_size=chunk_size, sink=sink,
-                progress=progress)  # fmt: skip
-
-
-def campaign_sensitivity(
-    scenario: Scenario,
-    evaluator: CampaignModel,
-    *,
-    n: int = 64,
-    seed: int = 0,
-    backend: str = "inline",
-    address: str | None = None,
-    workers: int | None = None,
-    chunk_size: int = 10,
-    sink: ChunkSink | None = None,
-    progress: Callable[[int, int], None] | None = None,
-) -> tuple[SobolDesign, dict[tuple[str, str], np.ndarray], pd.DataFrame]:
-    """Sobol' indices of the war model's outputs for the campaign numbers the evaluator draws
-    (:func:`~detente.uncertainty.sweep.war_evaluator`): ``n × (P + 2)`` solves of the
-    campaign (each about 2 s on ukraine-2024; a fixed policy solves once). NaN outputs (a
-    daily gain over no weeks) count as 0 (DECISIONS UNC-22). Returns as :func:`sensitivity`."""
-    sd = design_for(scenario, evaluator.numbers, n, seed)
-    return _run(sd, evaluator, seed, backend=backend, address=address, workers=workers,
-                chunk_size=chunk_size, sink=sink, progress=progress)  # fmt: skip
-
-
-def _run(
-    sd: SobolDesign,
-    evaluator: Evaluator,
-    seed: int,
-    *,
-    backend: str,
-    address: str | None,
-    workers: int | None,
-    chunk_size: int,
-    sink: ChunkSink | None,
-    progress: Callable[[int, int], None] | None,
-) -> tuple[SobolDesign, dict[tuple[str, str], np.ndarray], pd.DataFrame]:
+    sd = design(scenario, evaluator, n, seed)
+    size = sd.evaluator.chunk_size if chunk_size is None else chunk_size
     memory = MemorySink()
     run_chunks(
         sd.scenario,
-        evaluator,
-        unit_jobs(sd.unit, chunk_size),
+        sd.evaluator,
+        unit_jobs(sd.unit, size),
         memory if sink is None else _Tee(memory, sink),
         backend=backend,
         address=address,
@@ -258,36 +230,30 @@ def sensitivity_document(
     indices: pd.DataFrame,
     *,
     seed: int,
-    models: Sequence[OutcomeModel],
     run_id: str | None = None,
 ) -> dict[str, Any]:
-    """The ``sensitivity --format json`` document (schema version 1; docs/uncertainty.md)."""
-    results = []
-    for model in models:
-        issues = [
-            {"issue": issue, "indices": index_rows(indices, model.name, issue)}
-            for issue in sobol_design.scenario.issue_names
-        ]
-        results.append({"model": model.name, "params": model.get_params(), "issues": issues})
-    return _document(sobol_design, results, seed=seed, run_id=run_id)
-
-
-def campaign_sensitivity_document(
-    sobol_design: SobolDesign,
-    indices: pd.DataFrame,
-    *,
-    seed: int,
-    evaluator: CampaignModel,
-    run_id: str | None = None,
-) -> dict[str, Any]:
-    """The ``sensitivity --model war --format json`` document: as :func:`sensitivity_document`
-    with one result whose ``outputs`` replace ``issues`` (docs/uncertainty.md)."""
-    outputs = [
-        {"output": output, "indices": index_rows(indices, series, output)}
-        for series, output in evaluator.outputs()
-    ]
-    result = {"model": WAR, "params": evaluator.get_params(), "outputs": outputs}
-    return _document(sobol_design, [result], seed=seed, run_id=run_id)
+    """The ``sensitivity --format json`` document (schema version 1; docs/uncertainty.md):
+    one result per series of the design's evaluator, its outputs under ``issues`` (outcome
+    models) or ``outputs`` (the war model), each with its ranked indices."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "kind": "sensitivity",
+        "detente_version": __version__,
+        "scenario": sobol_design.scenario.name,
+        "run_id": run_id,
+        "seed": seed,
+        "n": sobol_design.n,
+        "n_evaluations": len(sobol_design.unit),
+        "conf_level": CONF_LEVEL,
+        "default_spread": sobol_design.default_spread,
+        "parameters": [
+            {"name": u.name, "distribution": u.distribution.describe(), "value": u.value}
+            for u in sobol_design.numbers
+        ],
+        "results": series_results(
+            sobol_design.evaluator, lambda key: {"indices": index_rows(indices, *key)}
+        ),
+    }
 
 
 def index_rows(indices: pd.DataFrame, model: str, output: str) -> list[dict[str, Any]]:
@@ -312,25 +278,3 @@ def index_rows(indices: pd.DataFrame, model: str, output: str) -> list[dict[str,
             strict=True,
         )
     ]
-
-
-def _document(
-    sobol_design: SobolDesign, results: list[dict[str, Any]], *, seed: int, run_id: str | None
-) -> dict[str, Any]:
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "kind": "sensitivity",
-        "detente_version": __version__,
-        "scenario": sobol_design.scenario.name,
-        "run_id": run_id,
-        "seed": seed,
-        "n": sobol_design.n,
-        "n_evaluations": len(sobol_design.unit),
-        "conf_level": CONF_LEVEL,
-        "default_spread": sobol_design.default_spread,
-        "parameters": [
-            {"name": u.name, "distribution": u.distribution.describe(), "value": u.value}
-            for u in sobol_design.numbers
-        ],
-        "results": results,
-    }

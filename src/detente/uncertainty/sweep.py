@@ -4,14 +4,16 @@
 holds (a resumed run), computes the rest on a backend and hands each finished chunk to the
 sink. The sink is where results go: :class:`MemorySink` here, or the run store's sink (the
 core never imports the store). :func:`summarize` turns one output's draws into quantiles,
-band probabilities and a convergence check; :func:`sweep` does all of it in memory.
+band probabilities and a convergence check; :func:`sweep` does all of it in memory, for any
+evaluator (:class:`~detente.uncertainty.evaluators.Evaluator`: the outcome models or the war
+model), and :func:`sweep_document` is its JSON document.
 
 Convergence check (batch means): the draws, in draw order, are cut into ``B = 20`` equal
 batches; the Monte Carlo standard error of the mean is ``sd(batch means) / sqrt(B)`` and that
 of the median ``sd(batch medians) / sqrt(B)``. An output is converged when
-``1.96 × max(se_mean, se_p50) <= tolerance``; for an issue the tolerance is 0.5 % of its
-scale's width (0.5 points on 0-100). The running mean and median at 1/8, 1/4, 1/2 and all of
-the draws are reported as well (DECISIONS UNC-6).
+``1.96 × max(se_mean, se_p50) <= tolerance``, the evaluator's tolerance of the output (for an
+issue 0.5 % of its scale's width: 0.5 points on 0-100). The running mean and median at 1/8,
+1/4, 1/2 and all of the draws are reported as well (DECISIONS UNC-6).
 """
 
 from __future__ import annotations
@@ -32,37 +34,22 @@ from detente.registry import outcome_models
 from detente.spec.distributions import Distribution
 from detente.spec.scenario import Scenario
 from detente.uncertainty.backends import ChunkJob, ChunkResult, get_backend, plan_chunks
-from detente.uncertainty.evaluators import (
-    DEFAULT_PATHS,
-    WAR,
-    CampaignModel,
-    Evaluator,
-    OutcomeModels,
-)
-from detente.uncertainty.sampling import (
-    UncertainNumber,
-    campaign_distributions,
-    campaign_numbers,
-    uncertain_numbers,
-)
+from detente.uncertainty.evaluators import DEFAULT_PATHS, CampaignModel, Evaluator, Key
+from detente.uncertainty.sampling import UncertainNumber, campaign_distributions, campaign_numbers
 from detente.war.model import Policy
 
 SCHEMA_VERSION = 1
 SAMPLER_VERSION = 1
 """Bumped whenever the mapping from (seed, chunk, chunk size) to draws changes."""
-DEFAULT_CHUNK_SIZE = 1000
-DEFAULT_CAMPAIGN_CHUNK_SIZE = 10
-"""Draws per chunk of a war-model sweep: each draw is a solve, so small chunks keep a
-process pool busy and lose little work to an interruption."""
 QUANTILES = {"p05": 0.05, "p25": 0.25, "p50": 0.50, "p75": 0.75, "p95": 0.95}
 BATCHES = 20
 Z95 = 1.959963984540054
-TOLERANCE_SHARE = 0.005
 
 
 @dataclass(frozen=True)
 class Band:
-    """``P(low <= outcome <= high)`` is reported for ``output`` (an issue name)."""
+    """``P(low <= outcome <= high)`` is reported for every output named ``output`` (an
+    issue name)."""
 
     output: str
     low: float
@@ -226,106 +213,104 @@ def resolve_models(names: Sequence[str] | None) -> list[OutcomeModel]:
     return [get_model(name) for name in (names or list(outcome_models()))]
 
 
+def summarize_outputs(
+    evaluator: Evaluator, column: Callable[[Key], np.ndarray], bands: Sequence[Band] = ()
+) -> dict[Key, Summary]:
+    """:func:`summarize` of every output of ``evaluator``, with the bands of its name and its
+    tolerance; ``column(key)`` gives one output's draws (so that a stored run is read one
+    output at a time)."""
+    return {
+        key: summarize(
+            column(key),
+            bands=[(b.low, b.high) for b in bands if b.output == key[1]],
+            tolerance=evaluator.tolerance(key),
+        )
+        for key in evaluator.outputs()
+    }
+
+
 @dataclass(frozen=True)
 class SweepResult:
-    """The draws of a sweep, per (model, issue), in draw order, and their summaries."""
+    """The draws of a sweep, per (series, output), in draw order, and their summaries."""
 
     scenario: Scenario
-    models: list[OutcomeModel]
+    evaluator: Evaluator
     seed: int
     chunk_size: int
-    outcomes: dict[tuple[str, str], np.ndarray]
+    outcomes: dict[Key, np.ndarray]
 
-    def summaries(self, bands: Sequence[Band] = ()) -> dict[tuple[str, str], Summary]:
-        return {
-            key: summarize(
-                values,
-                bands=[(b.low, b.high) for b in bands if b.output == key[1]],
-                tolerance=issue_tolerance(self.scenario, key[1]),
-            )
-            for key, values in self.outcomes.items()
-        }
-
-
-def issue_tolerance(scenario: Scenario, issue: str) -> float:
-    """The convergence tolerance of an issue: 0.5 % of its scale's width."""
-    lo, hi = scenario.issue(issue).scale
-    return TOLERANCE_SHARE * (hi - lo)
+    def summaries(self, bands: Sequence[Band] = ()) -> dict[Key, Summary]:
+        return summarize_outputs(self.evaluator, self.outcomes.__getitem__, bands)
 
 
 def sweep(
     scenario: Scenario,
+    evaluator: Evaluator,
     n_draws: int,
     seed: int,
     *,
-    models: Sequence[str] | None = None,
     backend: str = "inline",
     address: str | None = None,
     workers: int | None = None,
-    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    chunk_size: int | None = None,
 ) -> SweepResult:
-    """Run ``n_draws`` Monte Carlo draws of ``scenario`` through the outcome models, in memory.
+    """Run ``n_draws`` Monte Carlo draws of ``scenario`` through ``evaluator``, in memory.
 
     Parameters
     ----------
-    scenario : numbers with a ``distribution`` are drawn; the others stay fixed.
+    scenario : the scenario the evaluator was made for; the numbers it draws
+        (``evaluator.numbers``) are drawn, the others stay fixed.
+    evaluator : the outcome models (:class:`~detente.uncertainty.evaluators.OutcomeModels`)
+        or the war model (:func:`war_evaluator`: each draw is a solve, about 2 s on
+        ukraine-2024; see :class:`~detente.uncertainty.evaluators.CampaignModel`).
     n_draws : number of draws (>= 1).
     seed : the run's seed (>= 0; 0 is a valid seed). Same seed and chunk size, same arrays,
         on every backend.
-    models : registry names; default every registered model.
     backend, address, workers : see :func:`detente.uncertainty.backends.get_backend`.
-    chunk_size : draws per chunk (part of the seeding: keep it to reproduce a run).
+    chunk_size : draws per chunk (part of the seeding: keep it to reproduce a run); default
+        ``evaluator.chunk_size``.
 
     Examples
     --------
     >>> from detente.scenario import load_scenario
-    >>> result = sweep(load_scenario("ukraine-2024"), 10, seed=0, models=["compromise"])
+    >>> from detente.uncertainty.evaluators import OutcomeModels
+    >>> sc = load_scenario("ukraine-2024")
+    >>> result = sweep(sc, OutcomeModels(sc, resolve_models(["compromise"])), 10, seed=0)
     >>> result.outcomes[("compromise", "territory")].shape
     (10,)
     """
-    chosen = resolve_models(models)
+    size = evaluator.chunk_size if chunk_size is None else chunk_size
     sink = MemorySink()
-    jobs = plan_chunks(n_draws, chunk_size, seed)
-    run_chunks(
-        scenario,
-        OutcomeModels(scenario, chosen),
-        jobs,
-        sink,
-        backend=backend,
-        address=address,
-        workers=workers,
-    )
-    return SweepResult(scenario, chosen, seed, chunk_size, sink.arrays())
+    run_chunks(scenario, evaluator, plan_chunks(n_draws, size, seed), sink,
+               backend=backend, address=address, workers=workers)  # fmt: skip
+    return SweepResult(scenario, evaluator, seed, size, sink.arrays())
 
 
-def _sweep_header(
-    scenario: Scenario,
-    scenario_hash: str | None,
-    run_id: str | None,
-    seed: int,
-    n_draws: int,
-    chunk_size: int,
-    numbers: Sequence[UncertainNumber],
-) -> dict[str, Any]:
-    """The keys every sweep document starts with (docs/uncertainty.md)."""
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "kind": "sweep",
-        "detente_version": __version__,
-        "scenario": scenario.name,
-        "scenario_hash": scenario_hash,
-        "run_id": run_id,
-        "seed": seed,
-        "n_draws": n_draws,
-        "chunk_size": chunk_size,
-        "uncertain": _describe(numbers),
-    }
+def series_results(
+    evaluator: Evaluator, row: Callable[[Key], dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """A document's ``results``: per series its header (:meth:`~detente.uncertainty.
+    evaluators.Evaluator.describe`) and, under ``issues`` or ``outputs`` (the evaluator's
+    ``item``), each of its outputs by name with ``row(key)``."""
+    item = evaluator.item
+    keys = list(dict.fromkeys(evaluator.outputs()))
+    return [
+        {
+            **head,
+            f"{item}s": [
+                {item: output, **row((series, output))}
+                for series, output in keys
+                if series == head["model"]
+            ],
+        }
+        for head in evaluator.describe()
+    ]
 
 
 def sweep_document(
     scenario: Scenario,
-    models: Sequence[OutcomeModel],
-    summaries: Mapping[tuple[str, str], Summary],
+    evaluator: Evaluator,
+    summaries: Mapping[Key, Summary],
     *,
     seed: int,
     n_draws: int,
@@ -333,34 +318,30 @@ def sweep_document(
     run_id: str | None = None,
     scenario_hash: str | None = None,
 ) -> dict[str, Any]:
-    """The ``sweep --format json`` document (schema version 1; docs/uncertainty.md)."""
-    deterministic = {m.name: m.predict(scenario) for m in models}
-    return {
-        **_sweep_header(
-            scenario,
-            scenario_hash,
-            run_id,
-            seed,
-            n_draws,
-            chunk_size,
-            uncertain_numbers(scenario),
-        ),
-        "results": [
-            {
-                "model": m.name,
-                "params": m.get_params(),
-                "issues": [
-                    {
-                        "issue": issue,
-                        "deterministic": deterministic[m.name].outcome(issue),
-                        **summaries[(m.name, issue)].to_dict(),
-                    }
-                    for issue in scenario.issue_names
-                ],
-            }
-            for m in models
-        ],
-    }
+    """The ``sweep --format json`` document (schema version 1; docs/uncertainty.md): one
+    result per series, its outputs under ``issues`` (outcome models) or ``outputs`` (the war
+    model), each with ``deterministic``, the evaluator at the central values (for the war
+    model one more solve), and its summary. NaN becomes null."""
+    deterministic = evaluator.deterministic(scenario)
+    doc: dict[str, Any] = _json_safe(
+        {
+            "schema_version": SCHEMA_VERSION,
+            "kind": "sweep",
+            "detente_version": __version__,
+            "scenario": scenario.name,
+            "scenario_hash": scenario_hash,
+            "run_id": run_id,
+            "seed": seed,
+            "n_draws": n_draws,
+            "chunk_size": chunk_size,
+            "uncertain": _describe(evaluator.numbers),
+            "results": series_results(
+                evaluator,
+                lambda key: {"deterministic": deterministic[key], **summaries[key].to_dict()},
+            ),
+        }
+    )
+    return doc
 
 
 def war_evaluator(
@@ -401,72 +382,6 @@ def war_evaluator(
                          deal_by=deal_by, policy=policy)  # fmt: skip
 
 
-def campaign_tolerance(scenario: Scenario, output: str) -> float:
-    """The convergence tolerance of a war output: half a percentage point for a probability;
-    0.5 % of the territory grid's span for the area held; for a daily gain, the gain that
-    moves the line that far over the horizon (DECISIONS UNC-21)."""
-    campaign = scenario.campaign
-    assert campaign is not None
-    span = TOLERANCE_SHARE * (campaign.grid.below_km2.value + campaign.grid.above_km2.value)
-    if output.startswith("p_"):
-        return TOLERANCE_SHARE
-    if output.startswith("gain_"):
-        return span / (7.0 * campaign.horizon_weeks)
-    return span
-
-
-@dataclass(frozen=True)
-class CampaignSweepResult:
-    """The draws of a war-model sweep, per output, in draw order, and their summaries."""
-
-    scenario: Scenario
-    evaluator: CampaignModel
-    seed: int
-    chunk_size: int
-    outcomes: dict[tuple[str, str], np.ndarray]
-
-    def summaries(self) -> dict[tuple[str, str], Summary]:
-        return {
-            key: summarize(values, tolerance=campaign_tolerance(self.scenario, key[1]))
-            for key, values in self.outcomes.items()
-        }
-
-
-def campaign_sweep(
-    scenario: Scenario,
-    n_draws: int,
-    seed: int,
-    *,
-    vary: Mapping[str, Distribution],
-    paths: int = DEFAULT_PATHS,
-    deal_by: date | None = None,
-    policy: Policy = "solve",
-    backend: str = "inline",
-    address: str | None = None,
-    workers: int | None = None,
-    chunk_size: int = DEFAULT_CAMPAIGN_CHUNK_SIZE,
-) -> CampaignSweepResult:
-    """Monte Carlo draws of campaign numbers through the war-termination model, in memory.
-
-    Each draw solves the campaign (about 2 s on ukraine-2024; see :class:`~detente.
-    uncertainty.evaluators.CampaignModel`, and ``policy="fixed"`` to solve once) and
-    simulates ``paths`` paths. Same seed and chunk size, same arrays, on every backend.
-
-    Parameters
-    ----------
-    scenario : a scenario with a campaign.
-    n_draws, seed, backend, address, workers, chunk_size : as in :func:`sweep`.
-    vary : campaign path -> distribution (:func:`~detente.uncertainty.sampling.parse_vary`).
-    paths, deal_by, policy : see :class:`~detente.uncertainty.evaluators.CampaignModel`.
-    """
-    evaluator = war_evaluator(scenario, vary, paths=paths, seed=seed, deal_by=deal_by,
-                              policy=policy)  # fmt: skip
-    sink = MemorySink()
-    run_chunks(scenario, evaluator, plan_chunks(n_draws, chunk_size, seed), sink,
-               backend=backend, address=address, workers=workers)  # fmt: skip
-    return CampaignSweepResult(scenario, evaluator, seed, chunk_size, sink.arrays())
-
-
 def finite_or_none(x: float) -> float | None:
     """``x``, or None where it is NaN or infinite (JSON has no NaN)."""
     return float(x) if math.isfinite(x) else None
@@ -487,43 +402,3 @@ def _describe(numbers: Sequence[UncertainNumber]) -> list[dict[str, Any]]:
         {"name": u.name, "distribution": u.distribution.describe(), "value": u.value}
         for u in numbers
     ]
-
-
-def campaign_sweep_document(
-    scenario: Scenario,
-    evaluator: CampaignModel,
-    summaries: Mapping[tuple[str, str], Summary],
-    *,
-    seed: int,
-    n_draws: int,
-    chunk_size: int,
-    run_id: str | None = None,
-    scenario_hash: str | None = None,
-) -> dict[str, Any]:
-    """The ``sweep --model war --format json`` document (schema version 1): as the outcome
-    models' document, with one result whose ``outputs`` replace ``issues``
-    (docs/uncertainty.md). ``deterministic`` is the model at the central values (one more
-    solve); NaN becomes null."""
-    central = evaluator.evaluate(evaluator.central_values())
-    doc: dict[str, Any] = _json_safe(
-        {
-            **_sweep_header(
-                scenario, scenario_hash, run_id, seed, n_draws, chunk_size, evaluator.numbers
-            ),
-            "results": [
-                {
-                    "model": WAR,
-                    "params": evaluator.get_params(),
-                    "outputs": [
-                        {
-                            "output": output,
-                            "deterministic": central[output],
-                            **summaries[(series, output)].to_dict(),
-                        }
-                        for series, output in evaluator.outputs()
-                    ],
-                }
-            ],
-        }
-    )
-    return doc

@@ -31,8 +31,9 @@ import numpy.typing as npt
 
 from detente.contract import Draws, Output, Params, Tags, rng_of
 from detente.errors import DetenteError
-from detente.scenario.overrides import with_overrides  # DECISIONS SPEC-5: loading is below
+from detente.scenario.edit import edit_campaign  # DECISIONS SPEC-5: loading is below
 from detente.spec.campaign import ESCALATION, Campaign, CampaignArrays, campaign_hash
+from detente.spec.paths import Path
 from detente.spec.scenario import Scenario
 from detente.war import solver
 from detente.war.hazard import DealTerms, ResumptionHazard, resumption_hazard
@@ -62,8 +63,8 @@ def default_deal_by(campaign: Campaign) -> date:
 def changes_grid(name: str) -> bool:
     """Whether the number ``name`` (``campaign.<path>``) sets the solver's grid, which a
     fixed policy cannot change."""
-    path = name.removeprefix(CAMPAIGN_PREFIX)
-    return path.startswith("grid.") or path == "start_territory_km2"
+    first = Path.parse(name).in_campaign().segments[0]
+    return first in ("grid", "start_territory_km2")
 
 
 def weeks_until(campaign: Campaign, when: date) -> int:
@@ -497,11 +498,9 @@ class WarModel(Params):
 
 
 def campaign_with(campaign: Campaign, values: dict[str, float]) -> Campaign:
-    """``campaign`` with numbers set by name (``campaign.<path>``), validated again."""
-    overrides = [
-        f"{name.removeprefix(CAMPAIGN_PREFIX)}={value!r}" for name, value in values.items()
-    ]
-    return with_overrides(campaign, overrides) if overrides else campaign
+    """``campaign`` with numbers set by name (``campaign.<path>``), validated again
+    (:func:`~detente.scenario.edit.edit_campaign`)."""
+    return edit_campaign(campaign, values) if values else campaign
 
 
 def evaluate_campaign(

@@ -62,7 +62,7 @@ def deal_by_chart(ax: Axes, doc: Mapping[str, Any], color: str = FAN_COLORS[1]) 
             linewidth=1.8)  # fmt: skip
     ax.axvline(_day(doc["deadline"]), color="#555555", linestyle="--",
                linewidth=1, label=f"deadline {doc['deadline']}")  # fmt: skip
-    if doc["negotiation_opens"] != doc["deadline"]:
+    if doc.get("negotiation_opens", doc["deadline"]) != doc["deadline"]:
         ax.axvline(_day(doc["negotiation_opens"]), color="#555555",
                    linestyle=":", linewidth=1, label="negotiations open")  # fmt: skip
     ax.set_ylim(0, 1)
