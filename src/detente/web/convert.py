@@ -12,6 +12,7 @@ from detente.errors import DetenteError
 from detente.models import MODELS, Forecast
 from detente.scenario import Scenario, to_yaml
 from detente.spec.campaign import Campaign
+from detente.spec.paths import Path
 from detente.war.solver import Solution
 from detente.web.loading import scenario_from_text
 from detente.web.schemas import (
@@ -178,19 +179,23 @@ def campaign_of(sc: Scenario) -> Campaign:
 
 def campaign_sliders(campaign: Campaign) -> list[CampaignSlider]:
     """The campaign what-ifs the page offers: each mediator type's riposte and offer
-    probabilities after the deadline (DECISIONS WEB-1)."""
+    probabilities after the deadline (DECISIONS WEB-1), their ends the numbers' declared
+    ranges (:meth:`detente.spec.paths.Path.bounds`)."""
     out = []
     after = campaign.regime_change.isoformat()
-    for name, mtype in campaign.mediator.types.items():
+    for name in campaign.mediator.types:
         for field, label in (("riposte_probability", "riposte probability"),
                              ("offer_probability", "offer probability (weekly)")):  # fmt: skip
+            path = Path.of("campaign", "mediator", "types", name, "after", field)
+            inside = path.in_campaign()
+            lo, hi = inside.bounds(campaign).interval
             out.append(
                 CampaignSlider(
-                    path=f"campaign.mediator.types.{name}.after.{field}",
+                    path=str(path),
                     label=f"{name}: {label} from {after}",
-                    value=getattr(mtype.after, field).value,
-                    min=0.0,
-                    max=1.0,
+                    value=inside.number(campaign).value,
+                    min=lo,
+                    max=hi,
                     step=0.05,
                 )
             )
