@@ -16,9 +16,11 @@ from typing import Any, Literal, get_args, get_origin, get_type_hints
 import numpy as np
 import pytest
 
+from detente.backtest.baselines import ActorPosition, ReferencePoint, UnweightedMedian
 from detente.calibration.territory import read_territory_series
 from detente.durability.data import read_agreements
 from detente.models import MODELS, Forecast, IssueProblem, IssueSolution, OutcomeModel
+from detente.models.procedural import ProceduralCompromise
 from detente.registry import REGISTRY
 from detente.scenario import Scenario, from_frame, load_scenario, to_frame
 from detente.testing import check_model
@@ -259,3 +261,14 @@ class _BatchDisagrees(OutcomeModel):
 def test_check_model_catches_a_broken_model(cls: type[Any], message: str, toy: Scenario) -> None:
     with pytest.raises(AssertionError, match=message):
         check_model(cls, toy)
+
+
+@pytest.mark.parametrize(
+    "cls", [ProceduralCompromise, ReferencePoint, ActorPosition, UnweightedMedian],
+    ids=lambda c: c.name,
+)  # fmt: skip
+def test_the_procedural_model_and_the_baselines_pass_check_model(
+    cls: type[OutcomeModel], toy: Scenario
+) -> None:
+    """Not registered (the DEU backtest uses them), but behind the same contract."""
+    check_model(cls, toy)

@@ -9,7 +9,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from detente.errors import DetenteError
-from detente.models import MODELS, Forecast
+from detente.models import Forecast
+from detente.registry import REGISTRY, outcome_models
 from detente.scenario import Scenario, to_yaml
 from detente.spec.campaign import Campaign
 from detente.spec.paths import Path
@@ -113,7 +114,7 @@ def scenario_out(sc: Scenario) -> ScenarioOut:
 
 def forecast_out(f: Forecast) -> ModelForecastOut:
     """One model's forecast: each issue's outcome and, where the model has one, its path."""
-    model = MODELS[f.model]
+    model = REGISTRY[f.model]
     issues = []
     for issue in f.issues:
         trajectory = None
@@ -146,7 +147,7 @@ def forecast_response(
     sc: Scenario, overrides: Sequence[Override], scenario_yaml: str | None = None
 ) -> ForecastResponse:
     """Every model's forecast of ``sc`` (overrides already applied)."""
-    forecasts = [model().predict(sc) for model in MODELS.values()]
+    forecasts = [model().predict(sc) for model in outcome_models().values()]
     return ForecastResponse(
         scenario=scenario_out(sc),
         forecasts=[forecast_out(f) for f in forecasts],
