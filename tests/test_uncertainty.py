@@ -318,3 +318,18 @@ def test_cli_sensitivity_table_and_errors(cli: object) -> None:
     assert bad.exit_code == 2 and "unknown issue 'nope'" in bad.stderr
     bad = runner.invoke(cli, ["sweep", "ukraine-2024", "--seed", "-1"])  # type: ignore[arg-type]
     assert bad.exit_code == 2 and "--seed" in bad.stderr
+
+
+def test_a_sweep_draws_only_the_numbers_its_models_declare() -> None:
+    from detente.scenario import load_scenario
+    from detente.uncertainty.evaluators import OutcomeModels
+    from detente.uncertainty.sampling import with_default_spread
+
+    class PositionsOnly(Compromise):
+        varies = ("actors.",)
+
+    spread = with_default_spread(load_scenario("ukraine-2024"))
+    every = {str(u.path) for u in OutcomeModels(spread, [Compromise()]).numbers}
+    actors = {str(u.path) for u in OutcomeModels(spread, [PositionsOnly()]).numbers}
+    assert any(p.startswith("issues.") for p in every)  # status quo numbers are drawn...
+    assert actors and actors == {p for p in every if p.startswith("actors.")}  # ...not here

@@ -118,7 +118,9 @@ class OutcomeModels:
 
     def __init__(self, scenario: Scenario, models: Sequence[OutcomeModel]) -> None:
         self.models = tuple(models)
-        self.numbers = uncertain_numbers(scenario)
+        # the numbers the models declare they may vary (their ``varies`` path prefixes)
+        varies = tuple({prefix for m in self.models for prefix in m.varies})
+        self.numbers = [u for u in uncertain_numbers(scenario) if str(u.path).startswith(varies)]
         self.problems = issue_problems(scenario)
         index = {name: k for k, name in enumerate(scenario.actor_names)}
         self.present = [
