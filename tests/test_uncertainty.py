@@ -321,15 +321,19 @@ def test_cli_sensitivity_table_and_errors(cli: object) -> None:
 
 
 def test_a_sweep_draws_only_the_numbers_its_models_declare() -> None:
-    from detente.scenario import load_scenario
+    from detente.scenario import parse_yaml
     from detente.uncertainty.evaluators import OutcomeModels
-    from detente.uncertainty.sampling import with_default_spread
+    from tests.conftest import TWO_ISSUES
 
     class PositionsOnly(Compromise):
         varies = ("actors.",)
 
-    spread = with_default_spread(load_scenario("ukraine-2024"))
-    every = {str(u.path) for u in OutcomeModels(spread, [Compromise()]).numbers}
-    actors = {str(u.path) for u in OutcomeModels(spread, [PositionsOnly()]).numbers}
-    assert any(p.startswith("issues.") for p in every)  # status quo numbers are drawn...
-    assert actors and actors == {p for p in every if p.startswith("actors.")}  # ...not here
+    text = TWO_ISSUES.replace("status_quo: {value: 20, note: today}",
+                              "status_quo: {triangular: [10, 20, 40]}")  # fmt: skip
+    text = text.replace("a: {position: 80, salience: 60}",
+                        "a: {position: {uniform: [70, 90]}, salience: 60}")  # fmt: skip
+    toy = parse_yaml(text)
+    every = {str(u.path) for u in OutcomeModels(toy, [Compromise()]).numbers}
+    actors = {str(u.path) for u in OutcomeModels(toy, [PositionsOnly()]).numbers}
+    assert every == {"issues.a.status_quo", "actors.X.stances.a.position"}
+    assert actors == {"actors.X.stances.a.position"}  # the status quo is not drawn here
