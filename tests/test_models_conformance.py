@@ -7,7 +7,6 @@ pass the outcome-specific checks below as well. Registering a model enrols it he
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -23,7 +22,7 @@ from detente.models import MODELS, Forecast, IssueProblem, IssueSolution, Outcom
 from detente.models.procedural import ProceduralCompromise
 from detente.registry import REGISTRY
 from detente.scenario import Scenario, from_frame, load_scenario, to_frame
-from detente.testing import check_model
+from detente.testing import check_model, constructor_params
 
 MODEL_NAMES = sorted(MODELS)
 
@@ -53,21 +52,12 @@ def test_registry_metadata(model: OutcomeModel) -> None:
     assert model.label and model.reference
 
 
-def _constructor_params(cls: type[OutcomeModel]) -> dict[str, inspect.Parameter]:
-    sig = inspect.signature(cls.__init__)
-    return {
-        name: p
-        for name, p in sig.parameters.items()
-        if name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
-    }
-
-
 def _other_values(cls: type[OutcomeModel]) -> dict[str, Any]:
     """Another valid value for each constructor parameter whose annotation says what is valid:
     a bool flipped, an int plus one, a float halved, another member of a Literal."""
     hints = get_type_hints(cls.__init__)
     other: dict[str, Any] = {}
-    for name, p in _constructor_params(cls).items():
+    for name, p in constructor_params(cls).items():
         hint, default = hints.get(name), p.default
         if get_origin(hint) is Literal:
             choices = [c for c in get_args(hint) if c != default]
@@ -84,7 +74,7 @@ def _other_values(cls: type[OutcomeModel]) -> dict[str, Any]:
 
 def test_get_params_returns_the_constructor_arguments(model: OutcomeModel) -> None:
     cls = type(model)
-    params = _constructor_params(cls)
+    params = constructor_params(cls)
     assert model.get_params() == {name: p.default for name, p in params.items()}
     # every argument comes back as the very object passed, under its own name
     passed = {name: object() for name in params}

@@ -76,11 +76,26 @@ class Draws(Protocol):
     @property
     def n(self) -> int: ...
 
-    position: np.ndarray
-    salience: np.ndarray
-    capability: np.ndarray
-    status_quo: np.ndarray
-    values: dict[str, np.ndarray]
+    @property
+    def position(self) -> np.ndarray:
+        """(n, actors, issues); NaN where an actor takes no stance."""
+        ...
+
+    @property
+    def salience(self) -> np.ndarray: ...
+
+    @property
+    def capability(self) -> np.ndarray: ...
+
+    @property
+    def status_quo(self) -> np.ndarray:
+        """(n, issues); NaN where unknown."""
+        ...
+
+    @property
+    def values(self) -> dict[str, np.ndarray]:
+        """Each drawn number's (n,) values, by name (``campaign.<path>`` for campaigns)."""
+        ...
 
 
 @runtime_checkable

@@ -25,7 +25,8 @@ from detente.contract import Model, Output, Tags
 from detente.spec.scenario import Scenario
 
 
-def _constructor_params(cls: type[Any]) -> dict[str, inspect.Parameter]:
+def constructor_params(cls: type[Any]) -> dict[str, inspect.Parameter]:
+    """The constructor's named parameters (what ``get_params`` must give back)."""
     sig = inspect.signature(cls.__init__)
     return {
         name: p
@@ -51,7 +52,7 @@ def check_metadata(cls: type[Any]) -> None:
 def check_constructor_stores_arguments(cls: type[Any]) -> None:
     """The constructor stores each argument unchanged under its own name and does nothing
     else (no validation, no derived attributes): scikit-learn's rule."""
-    params = _constructor_params(cls)
+    params = constructor_params(cls)
     default = cls()
     assert default.get_params() == {n: p.default for n, p in params.items()}, (
         f"{cls.__name__}().get_params() is not the constructor's defaults"

@@ -1300,17 +1300,13 @@ class TerritoryModel(Params):
 def calibrate_territory(
     path: str | Path,
     *,
-    week_ending: str = "SUN",
-    regimes: int = 3,
-    kind: Kind = "hmm",
-    season: SeasonEffect | Literal["auto"] = "auto",
-    bootstrap: int = 200,
-    block_weeks: int = 8,
     seed: int | np.random.Generator = 0,
     progress: Callable[[int], None] | None = None,
+    **settings: Any,
 ) -> TerritoryCalibration:
-    """Read a ``date,occupied_km2`` CSV and fit :class:`TerritoryModel` on it."""
+    """Read a ``date,occupied_km2`` CSV and fit :class:`TerritoryModel` (built with
+    ``settings``: ``week_ending``, ``regimes``, ``kind``, ``season``, ``bootstrap``,
+    ``block_weeks``) on it."""
     series = read_territory_series(path)
     series.name = str(path)
-    model = TerritoryModel(week_ending, regimes, kind, season, bootstrap, block_weeks)
-    return model.run(series, seed, progress=progress)
+    return TerritoryModel(**settings).run(series, seed, progress=progress)

@@ -121,11 +121,8 @@ class OutcomeModels:
         # the numbers the models declare they may vary (their ``varies`` path prefixes)
         varies = tuple({prefix for m in self.models for prefix in m.varies})
         self.numbers = [u for u in uncertain_numbers(scenario) if str(u.path).startswith(varies)]
+        self.scenario = scenario
         self.problems = issue_problems(scenario)
-        index = {name: k for k, name in enumerate(scenario.actor_names)}
-        self.present = [
-            np.array([index[a] for a in problem.actors], dtype=int) for _, problem in self.problems
-        ]
 
     def outputs(self) -> list[Key]:
         """The (model, issue) keys, in the order of the results."""
@@ -155,18 +152,11 @@ class OutcomeModels:
         return spread, OutcomeModels(spread, self.models)
 
     def __call__(self, draws: ScenarioDraws) -> Outputs:
-        out: Outputs = {}
-        for model in self.models:
-            for i, (issue, problem) in enumerate(self.problems):
-                idx = self.present[i]
-                out[(model.name, issue)] = model.solve_draws(
-                    problem,
-                    draws.position[:, idx, i],
-                    draws.salience[:, idx, i],
-                    draws.capability[:, idx, i],
-                    draws.status_quo[:, i],
-                )
-        return out
+        return {
+            (model.name, issue): values
+            for model in self.models
+            for issue, values in model.evaluate(self.scenario, draws).items()
+        }
 
 
 WAR = "war"
