@@ -604,3 +604,18 @@ def test_the_web_app_solves_through_the_war_models_solver(client: TestClient) ->
     assert campaign is not None and SOLVER.cached(campaign) is None
     assert client.post("/api/simulate", json=BUILTIN).status_code == 200
     assert SOLVER.cached(campaign) is not None  # the report and advise now reuse it
+
+
+def test_stance_sliders_end_where_validation_does(client: TestClient) -> None:
+    body = client.post("/api/forecast", json=BUILTIN).json()
+    issues = {i["name"]: i for i in body["scenario"]["issues"]}
+    for actor in body["scenario"]["actors"]:
+        for issue, stance in actor["stances"].items():
+            assert stance["position_range"] == list(issues[issue]["scale"])
+            assert stance["salience_range"] == [0.0, 100.0]
+    # a value at the slider's end is accepted, one past it refused with one line
+    at_end = {**BUILTIN, "overrides": [{"path": RUSSIA_TERRITORY_SALIENCE, "value": 100.0}]}
+    assert client.post("/api/forecast", json=at_end).status_code == 200
+    past = {**BUILTIN, "overrides": [{"path": RUSSIA_TERRITORY_SALIENCE, "value": 100.5}]}
+    r = client.post("/api/forecast", json=past)
+    assert r.status_code == 422 and "0-100" in r.json()["detail"]

@@ -73,11 +73,14 @@ def scenario_out(sc: Scenario) -> ScenarioOut:
             if issue.name not in actor.stances:
                 continue
             share = float(weight[a, i] / totals[i]) if totals[i] > 0 else 0.0
+            stance = ("actors", actor.name, "stances", issue.name)
             stances[issue.name] = StanceOut(
                 position=float(arr.position[a, i]),
                 salience=float(arr.salience[a, i]),
                 capability=float(arr.capability[a, i]),
                 weight_share=share,
+                position_range=Path.of(*stance, "position").bounds(sc).interval,
+                salience_range=Path.of(*stance, "salience").bounds(sc).interval,
             )
         actors.append(
             ActorOut(

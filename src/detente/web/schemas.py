@@ -97,6 +97,12 @@ class StanceOut(BaseModel):
     weight_share: float = Field(
         description="Capability × salience as a share (0-1) of the issue's total."
     )
+    position_range: tuple[float, float] = Field(
+        description="The range validation accepts for the position (the sliders' ends)."
+    )
+    salience_range: tuple[float, float] = Field(
+        description="The range validation accepts for the salience (the sliders' ends)."
+    )
 
 
 class ActorOut(BaseModel):

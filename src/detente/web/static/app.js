@@ -358,14 +358,15 @@ function renderSliders() {
   const stance = currentStance();
   const pos = $("slider-position");
   const span = issue.scale[1] - issue.scale[0];
-  pos.min = issue.scale[0];
-  pos.max = issue.scale[1];
   pos.step = span <= 10 ? span / 100 : 1;
   $("end-low").textContent = `${issue.scale[0]}: ${issue.low_label}`;
   $("end-high").textContent = `${issue.scale[1]}: ${issue.high_label}`;
   if (!stance) return;
+  // the ends are the ranges validation accepts (the server's declared ranges)
+  [pos.min, pos.max] = stance.position_range;
   if (document.activeElement !== pos) pos.value = stance.position;
   const sal = $("slider-salience");
+  [sal.min, sal.max] = stance.salience_range;
   if (document.activeElement !== sal) sal.value = stance.salience;
   $("value-position").textContent = fmt(pos.value);
   $("value-salience").textContent = fmt(sal.value);
