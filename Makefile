@@ -42,6 +42,7 @@ bench: $(RUN_STAMP)
 	$(BIN)/python benchmarks/bench_war.py
 	$(BIN)/python benchmarks/bench_sweep.py
 	$(BIN)/python benchmarks/bench_checks.py
+	$(BIN)/python benchmarks/bench_evaluation.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache

@@ -230,7 +230,8 @@ def _parse_area(cell: str, *, source: str, line: int) -> float:
     )
     if value < 0:
         raise DetenteError(
-            f"occupied_km2 is {cell}, below zero; an area cannot be negative",
+            f"occupied_km2 is {cell}, below zero; an area cannot be negative, so write it as "
+            "0 or more",
             source=source,
             where=f"line {line}",
         )

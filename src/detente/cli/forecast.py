@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -16,7 +17,8 @@ from rich.console import Console
 from rich.table import Table
 
 from detente.cli import render
-from detente.cli.common import TableJsonCsv, out
+from detente.cli.common import TableJsonCsv, err, out
+from detente.cli.ledger import LedgerOpt, SealOpt, seal_forecasts
 from detente.cli.sweep import NoStoreOpt, StoreOpt
 from detente.errors import DetenteError
 from detente.models import get_model
@@ -96,11 +98,18 @@ def forecast(
     profile: ForecastProfileOpt = None,
     profile_actor: ProfileActorOpt = None,
     profile_target: ProfileTargetOpt = None,
+    seal: SealOpt = False,
+    resolves_on: Annotated[
+        str | None,
+        typer.Option("--resolves-on", help="With --seal: when the issues resolve (YYYY-MM-DD)."),
+    ] = None,
+    ledger: LedgerOpt = None,
 ) -> None:
     """Forecast the outcome of each issue of a scenario with one or all models (recorded in
     the run store, see `detente runs`)."""
     if model and all_models:
         raise DetenteError("give --model or --all, not both", where="options")
+    day = _resolution_date(resolves_on) if seal else None
     sc = profiled_scenario(load_scenario(scenario), profile, profile_actor, profile_target)
     names = list(model) if model else list(outcome_models())
     start = time.perf_counter()
@@ -111,6 +120,15 @@ def forecast(
 
         with RunStore(store) as run_store:
             record_forecast(run_store, sc, forecasts, time.perf_counter() - start)
+    if day is not None:
+        from detente import __version__
+        from detente.ledger.questions import issue_questions
+        from detente.store import scenario_hash
+
+        asked = issue_questions(
+            sc, forecasts, resolves_on=day, scenario_hash=scenario_hash(sc), version=__version__
+        )
+        err.print(seal_forecasts(ledger, asked), highlight=False, soft_wrap=True)
     if fmt is TableJsonCsv.json:
         print(render.forecast_document(sc, forecasts))
     elif fmt is TableJsonCsv.csv:
@@ -123,6 +141,17 @@ def forecast(
                     table = render.trajectory_table(f, issue)
                     if table is not None:
                         out.print(table)
+
+
+def _resolution_date(text: str | None) -> date:
+    if text is None:
+        raise DetenteError("--seal needs --resolves-on: the date the issues resolve, YYYY-MM-DD",
+                           where="--resolves-on")  # fmt: skip
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise DetenteError(f"{text!r} is not a date; write YYYY-MM-DD",
+                           where="--resolves-on") from None  # fmt: skip
 
 
 def validate(

@@ -16,7 +16,9 @@ from detente.cli.backtest import backtest_deu
 from detente.cli.calibrate import calibrate_app
 from detente.cli.common import OneLineErrors
 from detente.cli.durability import durability_app
+from detente.cli.evaluate import evaluate_app
 from detente.cli.forecast import forecast, scenarios, show, validate
+from detente.cli.ledger import ledger_app
 from detente.cli.profile import profile_app
 from detente.cli.report import report as report_command
 from detente.cli.report import serve as serve_command
@@ -37,6 +39,7 @@ app.add_typer(backtest_app, name="backtest")
 for command in (forecast, validate, scenarios, show):
     app.command()(command)
 app.add_typer(calibrate_app, name="calibrate")
+app.add_typer(evaluate_app, name="evaluate")
 app.add_typer(profile_app, name="profile")
 app.add_typer(durability_app, name="durability")
 app.command("simulate")(simulate_command)
@@ -46,6 +49,7 @@ app.command("serve")(serve_command)
 app.command()(sweep)
 app.command()(sensitivity)
 app.add_typer(runs_app, name="runs")
+app.add_typer(ledger_app, name="ledger")
 
 
 def _version(value: bool) -> None:

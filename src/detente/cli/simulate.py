@@ -21,6 +21,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from detente.cli.common import TableOrJson, err, out
+from detente.cli.ledger import LedgerOpt, SealOpt, seal_forecasts
 from detente.cli.sweep import NoStoreOpt, StoreOpt
 from detente.errors import DetenteError
 from detente.profiles.apply import (
@@ -81,6 +82,8 @@ def simulate_command(
         bool,
         typer.Option(help="Record a new run even if the same run is complete in the store."),
     ] = False,
+    seal: SealOpt = False,
+    ledger: LedgerOpt = None,
 ) -> None:
     """Solve the war-termination model of a scenario and simulate how the war ends
     (recorded in the run store, see `detente runs`; the same command run again reuses the
@@ -101,6 +104,9 @@ def simulate_command(
         applied += unused(read, CAMPAIGN_PARAMETERS)
         extra["profile"] = {"file": str(profile), "dyad": read.dyad, **read.parameters}
     overrides = list(what_if or [])
+    if seal and overrides:
+        raise DetenteError("a what-if is not a forecast; seal the baseline without --what-if",
+                           where="--seal")  # fmt: skip
     changed = with_overrides(campaign, overrides, FileResolver()) if overrides else None
     with Progress(
         SpinnerColumn(),
@@ -129,6 +135,13 @@ def simulate_command(
             with_what_if = extra | {"what_if": overrides}
             record_war_run(run_store, sc, other, extra=with_what_if, fresh=fresh)
     doc = base.document | {"run_id": None if no_store else run_id}
+    if seal:
+        from detente import __version__
+        from detente.ledger.questions import war_questions
+        from detente.store import scenario_hash
+
+        asked = war_questions(base.document, scenario_hash=scenario_hash(sc), version=__version__)
+        err.print(seal_forecasts(ledger, asked), highlight=False, soft_wrap=True)
     alt = other.document if other is not None else None
     if applied:
         doc["profile"] = {

@@ -1,0 +1,335 @@
+"""Forecasters of the occupied area, one small class each, behind one interface.
+
+Every forecaster is built from its arguments only (the constructor stores them) and has
+``forecast(history, horizons, rng) -> samples``: ``history`` is the area (km²) at the end of
+each week up to the forecast origin (a :class:`pandas.Series` on a weekly
+:class:`pandas.DatetimeIndex`), ``horizons`` the lead times in weeks, and the result a
+``(len(horizons), n_samples)`` array of draws from the predictive distribution of the area at
+each horizon. :data:`FORECASTERS` lists them by name for :mod:`detente.evaluation.rolling`
+and the CLI.
+
+``detente`` is the battlefield model as the war model uses it: the Markov-switching
+calibration (:func:`detente.calibration.territory.fit_territory`; Hamilton 1989) refitted on
+the history, simulated forward week by week with regime persistence, season shifts and
+parameter uncertainty, conditional on the fighting going on. The baselines come from
+statsforecast (Garza et al. 2022, Nixtla) with the library's own prediction intervals, turned
+into samples by :func:`quantile_samples`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+import numpy.typing as npt
+
+from detente.calibration.territory import SEASONS, fit_territory, season_of
+from detente.errors import DetenteError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+FloatArray = npt.NDArray[np.float64]
+
+#: Central-interval levels (%) asked of statsforecast; with the mean they give the quantiles
+#: at 0.01, 0.05, 0.10, 0.25, 0.5, 0.75, 0.90, 0.95 and 0.99.
+LEVELS = (50, 80, 90, 98)
+
+
+def quantile_samples(
+    median: FloatArray, lower: dict[int, FloatArray], upper: dict[int, FloatArray], n: int
+) -> FloatArray:
+    """Turn central prediction intervals into ``n`` evenly spaced quantile draws per row.
+
+    The quantile function is interpolated linearly in the normal score ``z = Φ⁻¹(p)`` between
+    the known quantiles (the median and each level's bounds) and extrapolated linearly beyond
+    the outermost ones, so a Gaussian interval is reproduced exactly (its quantiles are linear
+    in ``z``). The draws are the quantiles at ``p = (i + 0.5) / n``: deterministic, and their
+    empirical distribution converges to the predictive one.
+
+    Parameters
+    ----------
+    median:
+        ``(H,)`` point forecasts (taken as the medians).
+    lower, upper:
+        ``{level: (H,) bound}`` of the central ``level`` % intervals.
+    n:
+        Number of draws per row.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(H, n)`` draws, sorted along each row.
+    """
+    from scipy.stats import norm
+
+    levels = sorted(lower)
+    p_known = [(100 - lv) / 200 for lv in reversed(levels)] + [0.5]
+    p_known += [(100 + lv) / 200 for lv in levels]
+    q_known = np.column_stack(
+        [lower[lv] for lv in reversed(levels)] + [median] + [upper[lv] for lv in levels]
+    ).astype(np.float64)
+    q_known = np.sort(q_known, axis=1)  # guards against float32 ties in a library's bounds
+    z_known = norm.ppf(p_known)
+    z = norm.ppf((np.arange(n) + 0.5) / n)
+    out = np.empty((q_known.shape[0], n))
+    for h in range(q_known.shape[0]):
+        q = q_known[h]
+        inner = np.interp(z, z_known, q)
+        lo_slope = (q[1] - q[0]) / (z_known[1] - z_known[0])
+        hi_slope = (q[-1] - q[-2]) / (z_known[-1] - z_known[-2])
+        inner = np.where(z < z_known[0], q[0] + lo_slope * (z - z_known[0]), inner)
+        out[h] = np.where(z > z_known[-1], q[-1] + hi_slope * (z - z_known[-1]), inner)
+    return out
+
+
+class Forecaster:
+    """The interface: a constructor that stores its arguments, and :meth:`forecast`."""
+
+    name: ClassVar[str] = ""
+    label: ClassVar[str] = ""
+    #: Fewest weeks of history (area values) the forecaster needs.
+    min_weeks: ClassVar[int] = 3
+
+    def __init__(self, n_samples: int = 1000) -> None:
+        self.n_samples = n_samples
+
+    def get_params(self) -> dict[str, Any]:
+        """The constructor's arguments."""
+        return dict(vars(self))
+
+    def needs(self) -> int:
+        """Fewest weeks of history this instance needs."""
+        return self.min_weeks
+
+    def forecast(
+        self, history: pd.Series, horizons: Sequence[int], rng: np.random.Generator
+    ) -> FloatArray:
+        """``(len(horizons), n_samples)`` draws of the area (km²) ``h`` weeks after the last
+        week of ``history``."""
+        raise NotImplementedError
+
+
+class _StatsForecaster(Forecaster):
+    """A statsforecast model on the weekly area; intervals → :func:`quantile_samples`."""
+
+    def _model(self) -> Any:
+        raise NotImplementedError
+
+    def _series(self, history: pd.Series) -> FloatArray:
+        return np.asarray(history.to_numpy(), dtype=np.float64)
+
+    def forecast(
+        self, history: pd.Series, horizons: Sequence[int], rng: np.random.Generator
+    ) -> FloatArray:
+        y = self._series(history)
+        h_max = max(horizons)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = self._model().forecast(y=y, h=h_max, level=list(LEVELS))
+        rows = np.asarray(horizons) - 1
+        mean = np.asarray(res["mean"], dtype=np.float64)[rows]
+        lower = {lv: np.asarray(res[f"lo-{lv}"], dtype=np.float64)[rows] for lv in LEVELS}
+        upper = {lv: np.asarray(res[f"hi-{lv}"], dtype=np.float64)[rows] for lv in LEVELS}
+        return quantile_samples(mean, lower, upper, self.n_samples)
+
+
+class RandomWalk(_StatsForecaster):
+    """``rw``: the area stays where it is (statsforecast ``Naive``)."""
+
+    name = "rw"
+    label = "random walk of the area (Naive)"
+
+    def _model(self) -> Any:
+        from statsforecast.models import Naive
+
+        return Naive()
+
+
+class RandomWalkDrift(_StatsForecaster):
+    """``rw_drift``: random walk with the drift of the last ``window`` weeks
+    (statsforecast ``RandomWalkWithDrift`` on that window)."""
+
+    name = "rw_drift"
+    label = "random walk with drift (last 13 weeks)"
+
+    def __init__(self, n_samples: int = 1000, window: int = 13) -> None:
+        self.n_samples = n_samples
+        self.window = window
+
+    def _series(self, history: pd.Series) -> FloatArray:
+        return np.asarray(history.to_numpy()[-(self.window + 1) :], dtype=np.float64)
+
+    def _model(self) -> Any:
+        from statsforecast.models import RandomWalkWithDrift
+
+        return RandomWalkWithDrift()
+
+
+class SeasonalNaiveGains(Forecaster):
+    """``seasonal_naive``: each future week gains what the same week gained a year earlier
+    (statsforecast ``SeasonalNaive`` on weekly gains, season 52), cumulated on the last area.
+
+    The library's per-week intervals are read as independent normal errors (its SD), so the
+    cumulated area at horizon *h* is normal with the summed means and variances.
+    """
+
+    name = "seasonal_naive"
+    label = "seasonal naive on weekly gains (season 52), cumulated"
+    min_weeks = 54
+
+    def __init__(self, n_samples: int = 1000, season_length: int = 52) -> None:
+        self.n_samples = n_samples
+        self.season_length = season_length
+
+    def needs(self) -> int:
+        return self.season_length + 2
+
+    def forecast(
+        self, history: pd.Series, horizons: Sequence[int], rng: np.random.Generator
+    ) -> FloatArray:
+        from scipy.stats import norm
+        from statsforecast.models import SeasonalNaive
+
+        if len(history) < self.needs():
+            raise DetenteError(
+                f"seasonal_naive needs {self.needs()} weeks of history, got {len(history)}",
+                where="history",
+            )
+        gains = np.diff(np.asarray(history.to_numpy(), dtype=np.float64))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = SeasonalNaive(season_length=self.season_length).forecast(
+                y=gains, h=max(horizons), level=[90]
+            )
+        mean = np.asarray(res["mean"], dtype=np.float64)
+        sd = (np.asarray(res["hi-90"]) - np.asarray(res["lo-90"])) / (2 * norm.ppf(0.95))
+        rows = np.asarray(horizons) - 1
+        centre = float(history.iloc[-1]) + np.cumsum(mean)[rows]
+        spread = np.sqrt(np.cumsum(sd**2))[rows]
+        z = norm.ppf((np.arange(self.n_samples) + 0.5) / self.n_samples)
+        out: FloatArray = centre[:, None] + spread[:, None] * z[None, :]
+        return out
+
+
+class ETS(_StatsForecaster):
+    """``ets``: exponential smoothing, state-space form chosen by AICc (statsforecast
+    ``AutoETS``; Hyndman et al. 2008), no seasonality."""
+
+    name = "ets"
+    label = "exponential smoothing (AutoETS)"
+    min_weeks = 8
+
+    def _model(self) -> Any:
+        from statsforecast.models import AutoETS
+
+        return AutoETS(season_length=1)
+
+
+class ARIMA(_StatsForecaster):
+    """``arima``: ARIMA chosen by the Hyndman–Khandakar search (statsforecast ``AutoARIMA``)."""
+
+    name = "arima"
+    label = "ARIMA (AutoARIMA)"
+    min_weeks = 8
+
+    def _model(self) -> Any:
+        from statsforecast.models import AutoARIMA
+
+        return AutoARIMA(season_length=1)
+
+
+class Theta(_StatsForecaster):
+    """``theta``: the theta method, variant chosen by fit (statsforecast ``AutoTheta``;
+    Assimakopoulos & Nikolopoulos 2000)."""
+
+    name = "theta"
+    label = "theta method (AutoTheta)"
+    min_weeks = 8
+
+    def _model(self) -> Any:
+        from statsforecast.models import AutoTheta
+
+        return AutoTheta(season_length=1)
+
+
+class Detente(Forecaster):
+    """``detente``: the Markov-switching battlefield model refitted at the origin and simulated.
+
+    At each forecast the weekly gains of ``history`` are fitted with
+    :func:`~detente.calibration.territory.fit_territory` (``regimes`` regimes, season effect
+    chosen by BIC, ``bootstrap`` block-bootstrap replicates). Each sample path then draws one
+    replicate's parameters (parameter uncertainty; the point estimate when ``bootstrap=0``),
+    its starting regime from the filtered regime probabilities of the last observed week, and
+    walks forward: the regime moves by the transition matrix of each week's season and the
+    week's gain is ``N(μ_k + δ_season, σ_k²)``. Fighting goes on throughout (no deal).
+    """
+
+    name = "detente"
+    label = "Markov-switching battlefield model (detente)"
+    min_weeks = 13
+
+    def __init__(
+        self, n_samples: int = 1000, regimes: int = 3, bootstrap: int = 20, n_starts: int = 10
+    ) -> None:
+        self.n_samples = n_samples
+        self.regimes = regimes
+        self.bootstrap = bootstrap
+        self.n_starts = n_starts
+
+    def forecast(
+        self, history: pd.Series, horizons: Sequence[int], rng: np.random.Generator
+    ) -> FloatArray:
+        import pandas as pd
+
+        gains = history.diff().iloc[1:]
+        gains.index = pd.DatetimeIndex(history.index[1:])
+        cal = fit_territory(
+            gains, regimes=self.regimes, bootstrap=self.bootstrap, n_starts=self.n_starts,
+            seed=rng, source="<history>",
+        )  # fmt: skip
+        n, k = self.n_samples, len(cal.regimes)
+        if cal.boot_means:
+            j = rng.integers(len(cal.boot_means), size=n)
+            means = np.asarray(cal.boot_means)[j]
+            sds = np.asarray(cal.boot_sds)[j]
+            shift = np.asarray(cal.boot_season_shift)[j]
+            trans = np.asarray(cal.boot_transition)[j]
+        else:
+            means = np.broadcast_to(np.asarray(cal.means), (n, k))
+            sds = np.broadcast_to(np.asarray(cal.sds), (n, k))
+            shift = np.broadcast_to(np.asarray(cal.season_shift), (n, len(SEASONS)))
+            trans = np.broadcast_to(np.asarray(cal.transition), (n, len(SEASONS), k, k))
+        h_max = max(horizons)
+        last = pd.Timestamp(history.index[-1])
+        weeks = pd.DatetimeIndex([last + pd.Timedelta(weeks=t) for t in range(1, h_max + 1)])
+        seasons = season_of(weeks - pd.Timedelta(days=3))
+        regime = _categorical(np.broadcast_to(np.asarray(cal.posterior[-1]), (n, k)), rng)
+        rows = np.arange(n)
+        area = np.full(n, float(history.iloc[-1]))
+        path = np.empty((h_max, n))
+        for t in range(h_max):
+            s = int(seasons[t])
+            regime = _categorical(trans[rows, s, regime], rng)
+            loc = means[rows, regime] + shift[:, s]
+            area = area + rng.normal(loc, sds[rows, regime])
+            path[t] = area
+        out: FloatArray = path[np.asarray(horizons) - 1]
+        return out
+
+
+def _categorical(probs: FloatArray, rng: np.random.Generator) -> npt.NDArray[np.int64]:
+    """One index per row of ``probs`` (rows sum to 1)."""
+    u = np.asarray(rng.random(probs.shape[0]), dtype=np.float64)
+    cum = np.cumsum(probs, axis=1)
+    idx: npt.NDArray[np.int64] = np.minimum((cum < u[:, None]).sum(axis=1), probs.shape[1] - 1)
+    return idx
+
+
+#: Every forecaster by name, in the order tables list them.
+FORECASTERS: dict[str, type[Forecaster]] = {
+    cls.name: cls
+    for cls in (Detente, RandomWalk, RandomWalkDrift, SeasonalNaiveGains, ETS, ARIMA, Theta)
+}
