@@ -47,7 +47,7 @@ def quantile_samples(
     the known quantiles (the median and each level's bounds) and extrapolated linearly beyond
     the outermost ones, so a Gaussian interval is reproduced exactly (its quantiles are linear
     in ``z``). The draws are the quantiles at ``p = (i + 0.5) / n``: deterministic, and their
-    empirical distribution converges to the predictive one.
+    empirical distribution converges to the predictive one (DECISIONS EVA-2).
 
     Parameters
     ----------
@@ -265,6 +265,7 @@ class Detente(Forecaster):
     its starting regime from the filtered regime probabilities of the last observed week, and
     walks forward: the regime moves by the transition matrix of each week's season and the
     week's gain is ``N(μ_k + δ_season, σ_k²)``. Fighting goes on throughout (no deal).
+    Not yet the war model's solved policy (DECISIONS EVA-1).
     """
 
     name = "detente"

@@ -197,7 +197,7 @@ class EvaluationResult:
 
 def _rng(seed: int, origin: pd.Timestamp, model: str) -> np.random.Generator:
     """The generator of one model at one origin: fixed by the seed, the origin and the model,
-    so a forecast does not depend on which other origins or models run."""
+    so a forecast does not depend on which other origins or models run (DECISIONS EVA-3)."""
     return np.random.default_rng([seed, origin.toordinal(), zlib.crc32(model.encode())])
 
 
