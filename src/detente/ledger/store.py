@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -28,6 +27,7 @@ from typing import Any
 
 import duckdb
 
+from detente.duckfiles import open_duckdb
 from detente.errors import DetenteError
 from detente.ledger.entry import (
     GENESIS,
@@ -90,29 +90,7 @@ class Ledger:
 
     def __init__(self, path: str | Path | None = None) -> None:
         self.path = str(default_ledger_path() if path is None else path)
-        try:
-            if self.path != ":memory:":
-                target = Path(self.path).expanduser()
-                target.parent.mkdir(parents=True, exist_ok=True)
-                _create_whole(target)
-                self.con = duckdb.connect(str(target))
-            else:
-                self.con = duckdb.connect(":memory:")
-            _create_tables(self.con)
-        except duckdb.IOException as exc:
-            msg = str(exc).split("\n")[0]
-            if "lock" in msg.lower():
-                raise DetenteError("the ledger is in use by another detente process; wait for "
-                                   "it to finish", source=self.path) from None  # fmt: skip
-            raise DetenteError(f"cannot open the ledger ({msg})", source=self.path) from None
-        except duckdb.Error as exc:
-            raise DetenteError(
-                f"cannot open the ledger ({str(exc).splitlines()[0]}); is it a DuckDB file?",
-                source=self.path,
-            ) from None
-        except OSError as exc:
-            raise DetenteError(f"cannot create the ledger ({exc.strerror}); give another "
-                               "--ledger", source=self.path) from None  # fmt: skip
+        self.con = open_duckdb(self.path, _create_tables, what="ledger", option="--ledger")
 
     def close(self) -> None:
         self.con.close()
@@ -249,32 +227,3 @@ def _create_tables(con: duckdb.DuckDBPyConnection) -> None:
                 [str(SCHEMA_VERSION)])  # fmt: skip
 
 
-def _create_whole(path: Path) -> None:
-    """Make a missing (or empty) ledger file appear whole: built under a temporary name in
-    the same folder, then linked into place (as the run store does), so a kill while the
-    file is first written never leaves one DuckDB cannot open."""
-    if path.is_dir() or (path.is_file() and path.stat().st_size > 0):
-        return
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".new", dir=path.parent)
-    os.close(fd)
-    tmp = Path(name)
-    tmp.unlink()
-    try:
-        con = duckdb.connect(str(tmp))
-        try:
-            _create_tables(con)
-        finally:
-            con.close()
-        if path.exists():
-            os.replace(tmp, path)
-        else:
-            try:
-                os.link(tmp, path)
-            except FileExistsError:
-                pass
-            except OSError:
-                os.replace(tmp, path)
-    finally:
-        for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
-            with contextlib.suppress(FileNotFoundError):
-                leftover.unlink()

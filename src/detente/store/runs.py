@@ -29,7 +29,6 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -42,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from detente import __version__
+from detente.duckfiles import open_duckdb
 from detente.errors import DetenteError
 from detente.spec.scenario import Scenario
 from detente.uncertainty.backends import ChunkJob, ChunkResult
@@ -114,33 +114,7 @@ class RunStore:
 
     def __init__(self, path: str | Path | None = None) -> None:
         self.path = str(default_store_path() if path is None else path)
-        try:
-            if self.path != ":memory:":
-                Path(self.path).expanduser().parent.mkdir(parents=True, exist_ok=True)
-                _create_whole(Path(self.path).expanduser())
-            self.con = duckdb.connect(
-                self.path if self.path == ":memory:" else str(Path(self.path).expanduser())
-            )
-        except duckdb.IOException as exc:
-            msg = str(exc).split("\n")[0]
-            if "lock" in msg.lower():
-                raise DetenteError(
-                    "the run store is in use by another detente process; wait for it to "
-                    "finish or give another --store",
-                    source=self.path,
-                ) from None
-            raise DetenteError(f"cannot open the run store ({msg})", source=self.path) from None
-        except duckdb.Error as exc:
-            raise DetenteError(
-                f"cannot open the run store ({str(exc).splitlines()[0]}); is it a DuckDB file?",
-                source=self.path,
-            ) from None
-        except OSError as exc:
-            raise DetenteError(
-                f"cannot create the run store ({exc.strerror}); give another --store",
-                source=self.path,
-            ) from None
-        _create_tables(self.con)
+        self.con = open_duckdb(self.path, _create_tables, what="run store", option="--store")
 
     def close(self) -> None:
         self.con.close()
@@ -491,37 +465,6 @@ def _create_tables(con: duckdb.DuckDBPyConnection) -> None:
         "INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT DO NOTHING",
         [str(STORE_SCHEMA_VERSION)],
     )
-
-
-def _create_whole(path: Path) -> None:
-    """Make a missing (or empty) store file appear whole: built with its tables under a
-    temporary name in the same folder, then linked into place. DuckDB refuses an empty or
-    truncated file, which a kill while it first writes the file would leave behind."""
-    if path.is_dir() or (path.is_file() and path.stat().st_size > 0):
-        return
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".new", dir=path.parent)
-    os.close(fd)
-    tmp = Path(name)
-    tmp.unlink()  # DuckDB creates the file itself
-    try:
-        con = duckdb.connect(str(tmp))
-        try:
-            _create_tables(con)
-        finally:
-            con.close()
-        if path.exists():
-            os.replace(tmp, path)  # an empty file holds no runs
-        else:
-            try:
-                os.link(tmp, path)  # never over a store another process just created
-            except FileExistsError:
-                pass
-            except OSError:  # a file system without hard links
-                os.replace(tmp, path)
-    finally:
-        for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
-            with contextlib.suppress(FileNotFoundError):
-                leftover.unlink()
 
 
 class StoreSink:
