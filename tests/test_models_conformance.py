@@ -18,7 +18,7 @@ import pytest
 from detente.backtest.baselines import ActorPosition, ReferencePoint, UnweightedMedian
 from detente.calibration.territory import read_territory_series
 from detente.durability.data import read_agreements
-from detente.models import MODELS, Forecast, IssueProblem, IssueSolution, OutcomeModel
+from detente.models import MODELS, Forecast, IssueDraws, IssueProblem, IssueSolution, OutcomeModel
 from detente.models.procedural import ProceduralCompromise
 from detente.registry import REGISTRY
 from detente.scenario import Scenario, from_frame, load_scenario, to_frame
@@ -239,9 +239,8 @@ class _BatchDisagrees(OutcomeModel):
     def solve_issue(self, problem: IssueProblem) -> IssueSolution:
         return IssueSolution(outcome=float(np.mean(problem.position)))
 
-    def solve_draws(self, problem: IssueProblem, position: np.ndarray, salience: np.ndarray,
-                    capability: np.ndarray, status_quo: np.ndarray) -> np.ndarray:
-        return np.asarray(position.mean(axis=-1) + 1.0)  # fmt: skip
+    def solve_draws(self, draws: IssueDraws) -> np.ndarray:
+        return np.asarray(draws.position.mean(axis=-1) + 1.0)
 
 
 @pytest.mark.parametrize(

@@ -33,7 +33,7 @@ from detente.errors import DetenteError
 from detente.levers.closed_form import Box, cheapest_change
 from detente.levers.goals import Goal
 from detente.levers.result import Option
-from detente.models.base import IssueProblem, OutcomeModel, issue_problems
+from detente.models.base import IssueDraws, IssueProblem, OutcomeModel, issue_problems
 from detente.models.compromise import Compromise
 from detente.spec.levers import GRID_POINTS, ResolvedLever, ScenarioTarget, parse_scenario_target
 from detente.spec.scenario import Scenario
@@ -120,7 +120,7 @@ class IssueLevers:
         base = tuple(np.tile(a, (m, 1)) for a in (p.position, p.salience, p.capability))
         pos, sal, cap = self._arrays(settings, which, base)
         self.evaluations += m
-        return self.model.solve_draws(p, pos, sal, cap, np.full(m, p.status_quo))
+        return self.model.solve_draws(IssueDraws(p, pos, sal, cap, np.full(m, p.status_quo)))
 
     def on_draws(self, setting: dict[str, float], draws: ScenarioDraws) -> np.ndarray:
         """The outcome on every draw with the levers in ``setting`` (name -> value) applied."""
@@ -133,7 +133,9 @@ class IssueLevers:
             draws.capability[:, self.present, i],
         )
         pos, sal, cap = self._arrays(np.repeat(values, draws.n, axis=0), which, base)
-        return self.model.solve_draws(self.problem, pos, sal, cap, draws.status_quo[:, i])
+        return self.model.solve_draws(
+            IssueDraws(self.problem, pos, sal, cap, draws.status_quo[:, i])
+        )
 
     # --- search -------------------------------------------------------------------------------
 

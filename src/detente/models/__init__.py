@@ -9,6 +9,7 @@ from __future__ import annotations
 from detente.errors import DetenteError
 from detente.models.base import (
     Forecast,
+    IssueDraws,
     IssueForecast,
     IssueProblem,
     IssueSolution,
@@ -39,6 +40,7 @@ __all__ = [
     "Compromise",
     "ExpectedUtility",
     "Forecast",
+    "IssueDraws",
     "IssueForecast",
     "IssueProblem",
     "IssueSolution",

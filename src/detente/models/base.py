@@ -57,6 +57,33 @@ class IssueProblem:
 
 
 @dataclass(frozen=True)
+class IssueDraws:
+    """``n`` versions of one issue's problem (Monte Carlo draws, lever settings):
+    ``position``, ``salience``, ``capability`` (n, actors) and ``status_quo`` (n,); the
+    other facts (actors, scale, context) are ``problem``'s."""
+
+    problem: IssueProblem
+    position: np.ndarray
+    salience: np.ndarray
+    capability: np.ndarray
+    status_quo: np.ndarray
+
+    @property
+    def n(self) -> int:
+        return int(self.position.shape[0])
+
+    def version(self, d: int) -> IssueProblem:
+        """Draw ``d`` as a problem of its own."""
+        return replace(
+            self.problem,
+            position=self.position[d],
+            salience=self.salience[d],
+            capability=self.capability[d],
+            status_quo=float(self.status_quo[d]),
+        )
+
+
+@dataclass(frozen=True)
 class IssueSolution:
     """A model's answer on one issue.
 
@@ -213,36 +240,20 @@ class OutcomeModel(Params, ABC):
         for i, (issue, problem) in enumerate(issue_problems(inputs)):
             idx = np.array([index[a] for a in problem.actors], dtype=int)
             out[issue] = self.solve_draws(
-                problem,
-                draws.position[:, idx, i],
-                draws.salience[:, idx, i],
-                draws.capability[:, idx, i],
-                draws.status_quo[:, i],
+                IssueDraws(
+                    problem,
+                    draws.position[:, idx, i],
+                    draws.salience[:, idx, i],
+                    draws.capability[:, idx, i],
+                    draws.status_quo[:, i],
+                )
             )
         return out
 
-    def solve_draws(
-        self,
-        problem: IssueProblem,
-        position: np.ndarray,
-        salience: np.ndarray,
-        capability: np.ndarray,
-        status_quo: np.ndarray,
-    ) -> np.ndarray:
-        """The outcome on each of ``len(position)`` versions of ``problem``, shape (n,):
-        ``position``, ``salience``, ``capability`` (n, actors), ``status_quo`` (n,). This
+    def solve_draws(self, draws: IssueDraws) -> np.ndarray:
+        """The outcome on each of ``draws.n`` versions of the issue, shape (n,). This
         default solves draw by draw; batchable models override it (DECISIONS UNC-5)."""
-        out = np.empty(position.shape[0])
-        for d in range(position.shape[0]):
-            version = replace(
-                problem,
-                position=position[d],
-                salience=salience[d],
-                capability=capability[d],
-                status_quo=float(status_quo[d]),
-            )
-            out[d] = self.solve_issue(version).outcome
-        return out
+        return np.array([self.solve_issue(draws.version(d)).outcome for d in range(draws.n)])
 
     def predict(self, scenario: Scenario) -> Forecast:
         """Forecast the outcome of every issue of ``scenario``."""

@@ -50,7 +50,7 @@ import numpy as np
 
 from detente.contract import Tags
 from detente.models._weights import effective_weights
-from detente.models.base import IssueProblem, IssueSolution, OutcomeModel
+from detente.models.base import IssueDraws, IssueProblem, IssueSolution, OutcomeModel
 from detente.models.median import weighted_median
 
 ProbabilityRule = Literal["scholz", "bdm"]
@@ -618,16 +618,10 @@ class ExpectedUtility(OutcomeModel):
             capitulation=self.capitulation,
         )
 
-    def solve_draws(
-        self,
-        problem: IssueProblem,
-        position: np.ndarray,
-        salience: np.ndarray,
-        capability: np.ndarray,
-        status_quo: np.ndarray,
-    ) -> np.ndarray:
+    def solve_draws(self, draws: IssueDraws) -> np.ndarray:
         """The outcome of every draw at once: the draws are a batch axis of the run."""
-        return self.run_arrays(position, salience, capability).final(self.outcome)
+        run = self.run_arrays(draws.position, draws.salience, draws.capability)
+        return run.final(self.outcome)
 
     def solve_issue(self, problem: IssueProblem) -> IssueSolution:
         if self.outcome not in _OUTCOME_RULES:

@@ -6,7 +6,7 @@ import numpy as np
 
 from detente.contract import Tags
 from detente.models._weights import effective_weights
-from detente.models.base import IssueProblem, IssueSolution, OutcomeModel
+from detente.models.base import IssueDraws, IssueProblem, IssueSolution, OutcomeModel
 
 
 def weighted_mean(position: np.ndarray, weight: np.ndarray) -> np.ndarray:
@@ -37,13 +37,7 @@ class Compromise(OutcomeModel):
     def solve_issue(self, problem: IssueProblem) -> IssueSolution:
         return IssueSolution(outcome=float(weighted_mean(problem.position, problem.weight)))
 
-    def solve_draws(
-        self,
-        problem: IssueProblem,
-        position: np.ndarray,
-        salience: np.ndarray,
-        capability: np.ndarray,
-        status_quo: np.ndarray,
-    ) -> np.ndarray:
+    def solve_draws(self, draws: IssueDraws) -> np.ndarray:
         """Every draw at once: the draws are a leading axis of the weighted mean."""
-        return np.asarray(weighted_mean(position, capability * salience), dtype=float)
+        w = draws.capability * draws.salience
+        return np.asarray(weighted_mean(draws.position, w), dtype=float)

@@ -6,7 +6,7 @@ import numpy as np
 
 from detente.contract import Tags
 from detente.models._weights import effective_weights
-from detente.models.base import IssueProblem, IssueSolution, OutcomeModel
+from detente.models.base import IssueDraws, IssueProblem, IssueSolution, OutcomeModel
 
 
 def weighted_median(position: np.ndarray, weight: np.ndarray) -> np.ndarray:
@@ -51,13 +51,7 @@ class WeightedMedian(OutcomeModel):
     def solve_issue(self, problem: IssueProblem) -> IssueSolution:
         return IssueSolution(outcome=float(weighted_median(problem.position, problem.weight)))
 
-    def solve_draws(
-        self,
-        problem: IssueProblem,
-        position: np.ndarray,
-        salience: np.ndarray,
-        capability: np.ndarray,
-        status_quo: np.ndarray,
-    ) -> np.ndarray:
+    def solve_draws(self, draws: IssueDraws) -> np.ndarray:
         """Every draw at once: the draws are a leading axis of the weighted median."""
-        return np.asarray(weighted_median(position, capability * salience), dtype=float)
+        w = draws.capability * draws.salience
+        return np.asarray(weighted_median(draws.position, w), dtype=float)
