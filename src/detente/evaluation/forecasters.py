@@ -19,6 +19,7 @@ into samples by :func:`quantile_samples`.
 from __future__ import annotations
 
 import warnings
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -26,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from detente.calibration.territory import SEASONS, fit_territory, season_of
+from detente.contract import Params
 from detente.errors import DetenteError
 
 if TYPE_CHECKING:
@@ -85,8 +87,9 @@ def quantile_samples(
     return out
 
 
-class Forecaster:
-    """The interface: a constructor that stores its arguments, and :meth:`forecast`."""
+class Forecaster(Params, ABC):
+    """The interface: a constructor that stores its arguments (``get_params`` and ``clone``
+    from :class:`~detente.contract.Params`), and :meth:`forecast`."""
 
     name: ClassVar[str] = ""
     label: ClassVar[str] = ""
@@ -96,27 +99,29 @@ class Forecaster:
     def __init__(self, n_samples: int = 1000) -> None:
         self.n_samples = n_samples
 
-    def get_params(self) -> dict[str, Any]:
-        """The constructor's arguments."""
-        return dict(vars(self))
-
     def needs(self) -> int:
         """Fewest weeks of history this instance needs."""
         return self.min_weeks
 
+    @abstractmethod
     def forecast(
         self, history: pd.Series, horizons: Sequence[int], rng: np.random.Generator
     ) -> FloatArray:
         """``(len(horizons), n_samples)`` draws of the area (km²) ``h`` weeks after the last
         week of ``history``."""
-        raise NotImplementedError
 
 
 class _StatsForecaster(Forecaster):
-    """A statsforecast model on the weekly area; intervals → :func:`quantile_samples`."""
+    """A statsforecast model on the weekly area, declared by its class name in
+    ``statsforecast.models`` and its arguments; intervals → :func:`quantile_samples`."""
+
+    library_model: ClassVar[str]
+    library_args: ClassVar[dict[str, Any]] = {}
 
     def _model(self) -> Any:
-        raise NotImplementedError
+        from statsforecast import models
+
+        return getattr(models, self.library_model)(**self.library_args)
 
     def _series(self, history: pd.Series) -> FloatArray:
         return np.asarray(history.to_numpy(), dtype=np.float64)
@@ -141,11 +146,7 @@ class RandomWalk(_StatsForecaster):
 
     name = "rw"
     label = "random walk of the area (Naive)"
-
-    def _model(self) -> Any:
-        from statsforecast.models import Naive
-
-        return Naive()
+    library_model = "Naive"
 
 
 class RandomWalkDrift(_StatsForecaster):
@@ -154,6 +155,7 @@ class RandomWalkDrift(_StatsForecaster):
 
     name = "rw_drift"
     label = "random walk with drift (last 13 weeks)"
+    library_model = "RandomWalkWithDrift"
 
     def __init__(self, n_samples: int = 1000, window: int = 13) -> None:
         self.n_samples = n_samples
@@ -161,11 +163,6 @@ class RandomWalkDrift(_StatsForecaster):
 
     def _series(self, history: pd.Series) -> FloatArray:
         return np.asarray(history.to_numpy()[-(self.window + 1) :], dtype=np.float64)
-
-    def _model(self) -> Any:
-        from statsforecast.models import RandomWalkWithDrift
-
-        return RandomWalkWithDrift()
 
 
 class SeasonalNaiveGains(Forecaster):
@@ -178,7 +175,6 @@ class SeasonalNaiveGains(Forecaster):
 
     name = "seasonal_naive"
     label = "seasonal naive on weekly gains (season 52), cumulated"
-    min_weeks = 54
 
     def __init__(self, n_samples: int = 1000, season_length: int = 52) -> None:
         self.n_samples = n_samples
@@ -221,11 +217,8 @@ class ETS(_StatsForecaster):
     name = "ets"
     label = "exponential smoothing (AutoETS)"
     min_weeks = 8
-
-    def _model(self) -> Any:
-        from statsforecast.models import AutoETS
-
-        return AutoETS(season_length=1)
+    library_model = "AutoETS"
+    library_args: ClassVar[dict[str, Any]] = {"season_length": 1}
 
 
 class ARIMA(_StatsForecaster):
@@ -234,11 +227,8 @@ class ARIMA(_StatsForecaster):
     name = "arima"
     label = "ARIMA (AutoARIMA)"
     min_weeks = 8
-
-    def _model(self) -> Any:
-        from statsforecast.models import AutoARIMA
-
-        return AutoARIMA(season_length=1)
+    library_model = "AutoARIMA"
+    library_args: ClassVar[dict[str, Any]] = {"season_length": 1}
 
 
 class Theta(_StatsForecaster):
@@ -248,11 +238,8 @@ class Theta(_StatsForecaster):
     name = "theta"
     label = "theta method (AutoTheta)"
     min_weeks = 8
-
-    def _model(self) -> Any:
-        from statsforecast.models import AutoTheta
-
-        return AutoTheta(season_length=1)
+    library_model = "AutoTheta"
+    library_args: ClassVar[dict[str, Any]] = {"season_length": 1}
 
 
 class Detente(Forecaster):

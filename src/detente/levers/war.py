@@ -59,7 +59,8 @@ def campaign_metric(
 ) -> tuple[float | None, float | None]:
     """Solve (memoised: :data:`~detente.war.model.SOLVER`) and simulate ``campaign``; the
     goal's metric and P(reach) (see module doc)."""
-    paths = simulate(SOLVER.solve(campaign)[0], draws, np.random.default_rng(seed))
+    solution, _ = SOLVER.solve(campaign)
+    paths = simulate(solution, draws, np.random.default_rng(seed))
     n = paths.n_paths
     done = paths.deal_week >= 0
     if goal.metric == "territory_km2":
@@ -72,7 +73,7 @@ def campaign_metric(
             return None, 0.0
         # DECISIONS LEV-11: the campaign's own resumption hazard, conditional on a deal
         hazard = resumption_hazard(campaign)
-        p = hazard.p_holds(deal_terms(campaign, paths), float(goal.arg or 0))
+        p = hazard.p_holds(deal_terms(solution.arrays, paths), float(goal.arg or 0))
         se = float(p.std(ddof=1) / math.sqrt(p.size)) if p.size > 1 else 0.0
         return float(p.mean()), _confidence(goal, float(p.mean()), se)
     if goal.metric == "p_deal_by":

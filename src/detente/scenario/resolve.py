@@ -218,13 +218,9 @@ def _mapping_document(spec: UcdpResumption, resolver: Resolver) -> ResolvedMappi
     return ResolvedMapping(mapping=spec.mapping, source=doc.source, document=data)
 
 
-def resolve_campaign(campaign: Campaign, resolver: Resolver, *, force: bool = True) -> Campaign:
-    """``campaign`` with its references read by ``resolver`` and validated again.
-
-    With ``force=False``, references already resolved are kept (a what-if on another
-    number needs no file); a document written into ``resolved`` by hand is only ever
-    trusted that way after a forced resolution.
-    """
+def _resolved_data(campaign: Campaign, resolver: Resolver, force: bool) -> dict[str, Any] | None:
+    """The campaign's data with its references read by ``resolver``; ``None`` when there is
+    nothing to read (``force=False`` keeps references already resolved)."""
     update: dict[str, Any] = {}
     if campaign.battlefield is not None and (force or not campaign.battlefield.is_resolved):
         update["battlefield"] = campaign.battlefield.model_copy(
@@ -236,18 +232,28 @@ def resolve_campaign(campaign: Campaign, resolver: Resolver, *, force: bool = Tr
             update={"resolved": _mapping_document(spec, resolver)}
         )
     if not update:
-        return campaign
-    data = campaign.model_dump(mode="python") | {
+        return None
+    return campaign.model_dump(mode="python") | {
         k: v.model_dump(mode="python") for k, v in update.items()
     }
-    return validate_as(Campaign, data, prefix="campaign")
+
+
+def resolve_campaign(campaign: Campaign, resolver: Resolver, *, force: bool = True) -> Campaign:
+    """``campaign`` with its references read by ``resolver`` and validated again.
+
+    With ``force=False``, references already resolved are kept (a what-if on another
+    number needs no file); a document written into ``resolved`` by hand is only ever
+    trusted that way after a forced resolution.
+    """
+    data = _resolved_data(campaign, resolver, force)
+    return campaign if data is None else validate_as(Campaign, data, prefix="campaign")
 
 
 def resolve_references(
     scenario: Scenario, resolver: Resolver = PACKAGED, *, source: str | None = None
 ) -> Scenario:
     """``scenario`` with every file it names read by ``resolver`` (always read again:
-    whatever its ``resolved`` fields held is replaced).
+    whatever its ``resolved`` fields held is replaced), validated again once.
 
     Raises
     ------
@@ -259,10 +265,12 @@ def resolve_references(
     if scenario.campaign is None:
         return scenario
     try:
-        campaign = resolve_campaign(scenario.campaign, resolver)
+        campaign = _resolved_data(scenario.campaign, resolver, force=True)
     except DetenteError as exc:
         if exc.source is None and source is not None:
             raise DetenteError(exc.message, source=source, where=exc.where) from None
         raise
-    data = scenario.model_dump(mode="python") | {"campaign": campaign.model_dump(mode="python")}
+    if campaign is None:
+        return scenario
+    data = scenario.model_dump(mode="python") | {"campaign": campaign}
     return validate_scenario(data, source=source or "<scenario>")

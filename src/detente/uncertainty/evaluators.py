@@ -40,9 +40,10 @@ from detente.war.model import (
     Policy,
     WarModel,
     campaign_with,
-    changes_grid,
     default_deal_by,
     evaluate_campaign,
+    evaluate_draws,
+    refuse_grid_changes,
     weeks_until,
 )
 from detente.war.solver import Solution, solve
@@ -224,13 +225,7 @@ class CampaignModel:
         self.weeks_by = weeks_until(campaign, self.deal_by)
         self._fixed: Solution | None = None
         if policy == "fixed":
-            moved = [u.name for u in self.numbers if changes_grid(u.name)]
-            if moved:
-                raise DetenteError(
-                    f"{moved[0]} sets the solver's grid, which a fixed policy cannot change; "
-                    "use --policy solve",
-                    where="--vary",
-                )
+            refuse_grid_changes(u.name for u in self.numbers)
             self._fixed = solve(campaign_with(self.campaign, self.central_values()).arrays())
 
     def outputs(self) -> list[Key]:
@@ -288,9 +283,9 @@ class CampaignModel:
         )  # fmt: skip
 
     def __call__(self, draws: ScenarioDraws) -> Outputs:
-        out: Outputs = {key: np.empty(draws.n) for key in self.outputs()}
-        for d in range(draws.n):
-            row = self.evaluate({u.name: float(draws.values[u.name][d]) for u in self.numbers})
-            for name, value in row.items():
-                out[(WAR, name)][d] = value
-        return out
+        values = {u.name: draws.values[u.name] for u in self.numbers}
+        outputs = evaluate_draws(
+            self.campaign, values, draws.n, self.paths, self.path_seed, self.weeks_by,
+            self._fixed,
+        )  # fmt: skip
+        return {(WAR, name): column for name, column in outputs.items()}

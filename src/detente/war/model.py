@@ -20,7 +20,7 @@ import math
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import cached_property
@@ -72,9 +72,8 @@ def weeks_until(campaign: Campaign, when: date) -> int:
     return min(max((when - campaign.start).days // 7, 0), campaign.horizon_weeks)
 
 
-def deal_terms(campaign: Campaign, paths: Paths) -> DealTerms:
+def deal_terms(arr: CampaignArrays, paths: Paths) -> DealTerms:
     """The terms of every path's deal (paths without a deal left out)."""
-    arr = campaign.arrays()
     done = paths.deal_week >= 0
     offer = paths.mediator_type[done]
     return DealTerms(
@@ -87,13 +86,12 @@ def deal_terms(campaign: Campaign, paths: Paths) -> DealTerms:
 
 @dataclass(frozen=True)
 class RunStats:
-    """What every output is computed from: the paths of one campaign and, where P(holds)
-    is wanted, the campaign and its hazard."""
+    """What every output is computed from: the paths of one campaign (with its arrays) and,
+    where P(holds) is wanted, its hazard."""
 
     arrays: CampaignArrays
     paths: Paths
     weeks_by: int
-    campaign: Campaign | None = None
     hazard: ResumptionHazard | None = None
 
     @cached_property
@@ -119,9 +117,7 @@ class RunStats:
 
     @cached_property
     def terms(self) -> DealTerms:
-        if self.campaign is None:
-            raise DetenteError("P(holds) needs the campaign", where="war outputs")
-        return deal_terms(self.campaign, self.paths)
+        return deal_terms(self.arrays, self.paths)
 
     def p_holds_paths(self, years: float) -> FloatArray:
         """P(the deal holds ``years`` years) of every path with a deal."""
@@ -345,7 +341,6 @@ class WarRun:
             self.solution.arrays,
             self.paths,
             weeks_until(self.campaign, self.deal_by),
-            self.campaign,
             self.hazard,
         )
 
@@ -478,23 +473,42 @@ class WarModel(Params):
         )
         fixed = None
         if self.policy == "fixed":
-            moved = [n for n in names if changes_grid(n)]
-            if moved:
-                raise DetenteError(
-                    f"{moved[0]} sets the solver's grid, which a fixed policy cannot change; "
-                    "use --policy solve",
-                    where="--vary",
-                )
+            refuse_grid_changes(names)
             fixed, _ = SOLVER.solve(campaign)
-        out = {name: np.empty(draws.n) for name in SWEEP_OUTPUTS}
-        for d in range(draws.n):
-            values = {n: float(draws.values[n][d]) for n in names}
-            row = evaluate_campaign(
-                campaign_with(campaign, values), self.paths, seed, weeks_by, fixed
-            )
-            for name, value in row.items():
-                out[name][d] = value
-        return out
+        values = {n: draws.values[n] for n in names}
+        return evaluate_draws(campaign, values, draws.n, self.paths, seed, weeks_by, fixed)
+
+
+def refuse_grid_changes(names: Iterable[str]) -> None:
+    """Refuse, in one line, a drawn number that sets the solver's grid: a fixed policy
+    (DECISIONS UNC-17) cannot follow it."""
+    moved = [n for n in names if changes_grid(n)]
+    if moved:
+        raise DetenteError(
+            f"{moved[0]} sets the solver's grid, which a fixed policy cannot change; "
+            "use --policy solve",
+            where="--vary",
+        )
+
+
+def evaluate_draws(
+    campaign: Campaign,
+    values: Mapping[str, np.ndarray],
+    n: int,
+    paths: int,
+    seed: int | np.random.Generator,
+    weeks_by: int,
+    fixed: Solution | None = None,
+) -> dict[str, np.ndarray]:
+    """The :data:`SWEEP_OUTPUTS` of ``n`` draws: draw ``d`` is ``campaign`` with each
+    number ``name`` set to ``values[name][d]``, evaluated by :func:`evaluate_campaign`."""
+    out = {name: np.empty(n) for name in SWEEP_OUTPUTS}
+    for d in range(n):
+        drawn = {name: float(column[d]) for name, column in values.items()}
+        row = evaluate_campaign(campaign_with(campaign, drawn), paths, seed, weeks_by, fixed)
+        for name, value in row.items():
+            out[name][d] = value
+    return out
 
 
 def campaign_with(campaign: Campaign, values: dict[str, float]) -> Campaign:
