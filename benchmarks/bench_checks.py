@@ -36,6 +36,12 @@ from pathlib import Path
 
 import numpy as np
 
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from tests.big_scenario import FIVE_HUNDRED_SETUP  # noqa: E402
+
 PAGE_FAULTS = """
 import resource, sys
 import numpy as np
@@ -50,17 +56,7 @@ simulate(x, s, c)
 print(kept, resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
 """
 
-FIVE_HUNDRED = """
-import json, resource, sys, time
-import numpy as np
-from detente.models import MODELS
-from detente.scenario.validation import validate_scenario
-rng = np.random.default_rng(9)
-n = 500
-actors = [{"name": f"a{k}", "capability": float(10 ** rng.uniform(-3, 3)),
-           "stances": {"x": {"position": float(rng.uniform(0, 100)),
-                             "salience": float(rng.uniform(0, 100))}}} for k in range(n)]
-sc = validate_scenario({"name": "big", "issues": [{"name": "x"}], "actors": actors})
+FIVE_HUNDRED = FIVE_HUNDRED_SETUP + """
 start = time.perf_counter()
 MODELS[sys.argv[1]]().predict(sc)
 seconds = time.perf_counter() - start

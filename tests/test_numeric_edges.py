@@ -24,6 +24,7 @@ from detente.errors import DetenteError
 from detente.models import MODELS, Forecast
 from detente.scenario import Scenario
 from detente.scenario.validation import validate_scenario
+from tests.big_scenario import FIVE_HUNDRED_SETUP
 
 MODEL_NAMES = list(MODELS)
 
@@ -167,17 +168,7 @@ def test_two_hundred_actors(name: str) -> None:
     answer(name, sc, DEFINED_ANSWER)
 
 
-FIVE_HUNDRED = """
-import json, resource, sys
-import numpy as np
-from detente.models import MODELS
-from detente.scenario.validation import validate_scenario
-rng = np.random.default_rng(9)
-n = 500
-actors = [{"name": f"a{k}", "capability": float(10 ** rng.uniform(-3, 3)),
-           "stances": {"x": {"position": float(rng.uniform(0, 100)),
-                             "salience": float(rng.uniform(0, 100))}}} for k in range(n)]
-sc = validate_scenario({"name": "big", "issues": [{"name": "x"}], "actors": actors})
+FIVE_HUNDRED = FIVE_HUNDRED_SETUP + """
 outcome = MODELS[sys.argv[1]]().predict(sc).outcome("x")
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps({"outcome": outcome, "peak_mib": peak}))
