@@ -463,7 +463,7 @@ class WarModel(Params):
     ) -> dict[str, np.ndarray]:
         """The :data:`SWEEP_OUTPUTS` of each draw: the campaign with the draw's numbers
         (``draws.values``, names ``campaign.<path>``), solved (or, with ``policy="fixed"``,
-        the central campaign's policy reused) and simulated from the same ``seed`` (common
+        the policy of the campaign as written reused) and simulated from the same ``seed`` (common
         random numbers: DECISIONS UNC-18)."""
         self._check()
         campaign = _campaign(inputs)
