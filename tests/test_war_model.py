@@ -114,7 +114,8 @@ def _policy_at_start(solution: Solution) -> np.ndarray:
     arr = solution.arrays
     k0 = int(solution.territory_bin(np.array([arr.x0]))[0])
     g0 = int(solution.beliefs.nearest(arr.prior))
-    return solution.intensity[:, g0, 0, k0].astype(int)
+    r0 = int(np.argmax(arr.initial_regime))
+    return solution.intensity[:, g0, 0, r0, k0].astype(int)
 
 
 def _before_after(solution: Solution) -> tuple[np.ndarray, np.ndarray]:
@@ -234,22 +235,35 @@ def test_simulated_beliefs_follow_bayes_rule_after_costly_actions() -> None:
     )
     arr = campaign.arrays()
     paths = simulate(solve(arr), 500, np.random.default_rng(5))
+    # Before the deadline the attacker surges everywhere; the resolute type ripostes half the
+    # time, so a riposte reveals it and a surge without one halves the odds on it.
+    for t in (1, DEADLINE_WEEK - 1):
+        rip = paths.riposte[:, t]
+        assert rip.any(), "some paths must see a riposte, which only the resolute type makes"
+        np.testing.assert_array_equal(
+            paths.belief[rip, t + 1], np.tile([0.0, 1.0], (rip.sum(), 1))
+        )
+        lever_lik = arr.lever_prob[arr.regime[t]].T  # (A, Θ)
+        at_war = paths.intensity[:, t] >= 0
+        surge = paths.intensity[:, t] == 2
+        rip_lik = np.where(
+            surge[:, None],
+            np.where(rip[:, None], [0.0, 0.5], [1.0, 0.5]),
+            1.0,
+        )
+        expected = bayes_update(paths.belief[:, t], lever_lik[paths.lever[:, t]] * rip_lik)
+        np.testing.assert_allclose(paths.belief[at_war, t + 1], expected[at_war], rtol=1e-15)
+        assert (surge & ~rip).any()
+    # After it the lever is informative too (aid_up: soft 0.2, resolute 0.6).
     t = DEADLINE_WEEK + 1
-    rip = paths.riposte[:, t]
-    assert rip.any(), "some paths must see a riposte, which only the resolute type makes"
-    np.testing.assert_array_equal(paths.belief[rip, t + 1], np.tile([0.0, 1.0], (rip.sum(), 1)))
-    # Every other week at war: Bayes on the lever drawn and the riposte answer, exactly.
-    lever_lik = arr.lever_prob[1].T  # (A, Θ): steady (0.8, 0.4), aid_up (0.2, 0.6)
     at_war = paths.intensity[:, t] >= 0
-    surge = paths.intensity[:, t] == 2
-    rip_lik = np.where(
-        surge[:, None],
-        np.where(rip[:, None], [0.0, 0.5], [1.0, 0.5]),
-        1.0,
+    expected = bayes_update(
+        paths.belief[:, t],
+        arr.lever_prob[1].T[paths.lever[:, t]]
+        * np.where((paths.intensity[:, t] == 2)[:, None], [[1.0, 0.5]], 1.0),
     )
-    expected = bayes_update(paths.belief[:, t], lever_lik[paths.lever[:, t]] * rip_lik)
     np.testing.assert_allclose(paths.belief[at_war, t + 1], expected[at_war], rtol=1e-15)
-    assert (surge & ~rip).any() and (paths.lever[at_war, t] == 1).any()
+    assert (paths.lever[at_war, t] == 1).any()
 
 
 # --- determinism, document, built-in ---------------------------------------------------------

@@ -24,12 +24,15 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Protocol
 
+import numpy as np
 import yaml
 
 from detente.calibration.territory import TerritoryCalibration
 from detente.errors import DetenteError
 from detente.scenario.validation import validate_as, validate_scenario
 from detente.spec.campaign import (
+    ChainReplicate,
+    RegimeChain,
     SEASON_NAMES,
     Battlefield,
     Campaign,
@@ -196,7 +199,44 @@ def _calibrated_gains(battlefield: Battlefield, resolver: Resolver) -> ResolvedG
             for season in SEASON_NAMES
         }
     return ResolvedGains(
-        calibration=battlefield.calibration, regimes=dict(battlefield.regimes), gains=gains
+        calibration=battlefield.calibration,
+        regimes=dict(battlefield.regimes),
+        gains=gains,
+        chain=_regime_chain(cal, [cal.regime_index(battlefield.regimes[r]) for r in gains]),
+    )
+
+
+def _restrict(transition: Any, rows: list[int]) -> list[list[list[float]]]:
+    """Transitions (S, K, K) restricted to the regimes ``rows``, rows renormalised (a row
+    with no mass left stays put)."""
+    t = np.asarray(transition, dtype=np.float64)[:, rows][:, :, rows]
+    mass = t.sum(axis=2, keepdims=True)
+    eye = np.broadcast_to(np.eye(len(rows)), t.shape)
+    out = np.where(mass > 0.0, t / np.where(mass > 0.0, mass, 1.0), eye)
+    return out.tolist()  # type: ignore[no-any-return]
+
+
+def _regime_chain(cal: TerritoryCalibration, rows: list[int]) -> RegimeChain:
+    """The calibration's chain over the named regimes (DECISIONS WAR-23): the last week's
+    filtered probabilities as the initial regime, and the bootstrap replicates."""
+    last = np.asarray(cal.posterior[-1] if cal.posterior else cal.initial)[rows]
+    initial = last / last.sum() if last.sum() > 0 else np.full(len(rows), 1.0 / len(rows))
+    seasons = [cal.season_index(s) for s in SEASON_NAMES]
+    replicates = [
+        ChainReplicate(
+            means=[[m[k] + shift[s] for s in seasons] for k in rows],
+            sds=[max(sd[k], 1e-9) for k in rows],
+            transition=_restrict([trans[s] for s in seasons], rows),
+        )
+        for m, sd, shift, trans in zip(
+            cal.boot_means, cal.boot_sds, cal.boot_season_shift, cal.boot_transition, strict=True
+        )
+    ]
+    return RegimeChain(
+        regimes=[cal.regimes[k] for k in rows],
+        transition=_restrict([cal.transition[s] for s in seasons], rows),
+        initial=initial.tolist(),
+        replicates=replicates,
     )
 
 

@@ -46,7 +46,13 @@ INTENSITY_NAMES = ("hold", "press", "surge")
 """The attacker's intensities, in increasing order; ``surge`` is the escalation."""
 
 ESCALATION = INTENSITY_NAMES.index("surge")
+COUNTER = "counter"
+"""The battlefield regime of the defender's counter-offensive (a posture, not an intensity)."""
+POSTURE_NAMES = ("defend", COUNTER)
+"""The defender's postures: ``counter`` steers the battlefield to its counter-offensive regime."""
+BEYOND_HORIZON = ("stationary", "terminal")
 MAX_TYPES = 5
+MAX_MENU = 12
 MAX_BELIEF_POINTS = 2000
 MAX_TERRITORY_BINS = 400
 MIN_HORIZON_WEEKS, MAX_HORIZON_WEEKS = 4, 260
@@ -95,6 +101,21 @@ class Gain(_Frozen):
     ]
 
 
+def _all_seasons(v: dict[str, Gain] | None) -> dict[str, Gain] | None:
+    """Gains per season name exactly the seasons :data:`SEASON_NAMES`."""
+    if v is None:
+        return v
+    missing = [s for s in SEASON_NAMES if s not in v]
+    extra = [s for s in v if s not in SEASON_NAMES]
+    if missing or extra:
+        raise ValueError(
+            f"needs exactly the seasons {', '.join(SEASON_NAMES)}"
+            + (f"; missing {', '.join(missing)}" if missing else "")
+            + (f"; unknown {', '.join(extra)}" if extra else "")
+        )
+    return v
+
+
 class Intensity(_Frozen):
     """One intensity: weekly costs to both belligerents and the gain per season (omitted
     when the campaign's ``battlefield`` takes the gains from a calibration)."""
@@ -103,20 +124,7 @@ class Intensity(_Frozen):
     defender_cost: Number
     gain: dict[str, Gain] | None = None
 
-    @field_validator("gain")
-    @classmethod
-    def _all_seasons(cls, v: dict[str, Gain] | None) -> dict[str, Gain] | None:
-        if v is None:
-            return v
-        missing = [s for s in SEASON_NAMES if s not in v]
-        extra = [s for s in v if s not in SEASON_NAMES]
-        if missing or extra:
-            raise ValueError(
-                f"needs exactly the seasons {', '.join(SEASON_NAMES)}"
-                + (f"; missing {', '.join(missing)}" if missing else "")
-                + (f"; unknown {', '.join(extra)}" if extra else "")
-            )
-        return v
+    _seasons = field_validator("gain")(lambda v: _all_seasons(v))
 
 
 class ResolvedGains(_Frozen):
@@ -130,6 +138,29 @@ class ResolvedGains(_Frozen):
     calibration: str
     regimes: dict[str, str | int]
     gains: dict[str, dict[str, Gain]]
+    chain: RegimeChain | None = None
+
+
+class ChainReplicate(_Frozen):
+    """One bootstrap replicate of a regime chain: means (R, S), sds (R,), transition (S, R, R)."""
+
+    means: list[list[float]]
+    sds: list[float]
+    transition: list[list[list[float]]]
+
+
+class RegimeChain(_Frozen):
+    """The fitted Markov chain of the battlefield's regimes, restricted to the regimes a
+    battlefield names (in the order of ``regimes``: the intensities, then ``counter`` if
+    named) and renormalised: ``transition[s][r][r']`` = P(regime r' this week | r last
+    week) in season ``s``; ``initial`` = P(regime in the week before the start), the
+    calibration's filtered probabilities of its last week; ``replicates``: its bootstrap
+    replicates, over which simulated paths draw (DECISIONS WAR-23)."""
+
+    regimes: list[str]
+    transition: list[list[list[float]]]
+    initial: list[float]
+    replicates: list[ChainReplicate] = Field(default_factory=list)
 
 
 class Battlefield(_Frozen):
@@ -149,13 +180,22 @@ class Battlefield(_Frozen):
 
     calibration: str = Field(min_length=1, max_length=1024)
     regimes: dict[str, str | int]
+    control: Probability = Field(
+        default_factory=lambda: Sourced(value=1.0),
+        description="How far the belligerents' choices steer the regime chain: 1 = each "
+        "week the regime stays with its fitted persistence or moves to the chosen one; 0 = "
+        "the fitted chain alone (DECISIONS WAR-22).",
+    )
     resolved: ResolvedGains | None = None
 
     @field_validator("regimes")
     @classmethod
     def _every_intensity(cls, v: dict[str, str | int]) -> dict[str, str | int]:
-        if set(v) != set(INTENSITY_NAMES):
-            raise ValueError(f"give a regime for each intensity: {', '.join(INTENSITY_NAMES)}")
+        if not set(INTENSITY_NAMES) <= set(v) <= {*INTENSITY_NAMES, COUNTER}:
+            raise ValueError(
+                f"give a regime for each intensity: {', '.join(INTENSITY_NAMES)} (and "
+                f"optionally {COUNTER}, the defender's counter-offensive)"
+            )
         return v
 
     @property
@@ -166,7 +206,7 @@ class Battlefield(_Frozen):
             r is not None
             and r.calibration == self.calibration
             and r.regimes == self.regimes
-            and set(r.gains) == set(INTENSITY_NAMES)
+            and set(r.gains) == set(self.regimes)
             and all(set(g) == set(SEASON_NAMES) for g in r.gains.values())
         )
 
@@ -257,7 +297,8 @@ class CheapTalk(_Frozen):
 
 class Values(_Frozen):
     """A belligerent's value of the deal terms, relative to the status quo, in weeks of the
-    attacker's ``press`` cost (the common unit); signed (a loss is negative)."""
+    attacker's ``press`` cost (the common unit); signed (a loss is negative). ``stalemate``
+    is a lump at the horizon, used only with ``beyond_horizon: terminal``."""
 
     territory_per_1000km2: Number
     sanctions_relief: Number
@@ -351,6 +392,55 @@ ResumptionSpec = Annotated[
 ]
 
 
+class Counteroffensive(_Frozen):
+    """The defender's counter-offensive posture: weekly costs, and its gain per season (the
+    attacker's net gain, usually negative) unless ``battlefield.regimes.counter`` names the
+    calibration's regime (DECISIONS WAR-21)."""
+
+    attacker_cost: Number = Field(default_factory=lambda: Sourced(value=0.0))
+    defender_cost: Number
+    gain: dict[str, Gain] | None = None
+
+    _seasons = field_validator("gain")(lambda v: _all_seasons(v))
+
+
+class Proposals(_Frozen):
+    """The belligerents as proposers (random recognition, Baron & Ferejohn 1989): in a week
+    when talks are open and the mediator makes no offer, the attacker proposes with
+    probability ``attacker`` and the defender with ``defender``; a proposer picks the
+    ``menu`` item best for it that the other accepts, or nothing (DECISIONS WAR-19)."""
+
+    attacker: Probability = Field(default_factory=lambda: Sourced(value=0.0))
+    defender: Probability = Field(default_factory=lambda: Sourced(value=0.0))
+    menu: list[Terms] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Proposals:
+        total = self.attacker.value + self.defender.value
+        if total > 1.0 + 1e-9:
+            raise ValueError(f"attacker + defender is {total:g}; keep it at most 1")
+        if total > 0.0 and not self.menu:
+            raise ValueError("menu is empty; list the terms the belligerents can propose")
+        if len(self.menu) > MAX_MENU:
+            raise ValueError(f"menu has {len(self.menu)} items; give at most {MAX_MENU}")
+        return self
+
+
+class Commitment(_Frozen):
+    """What a deal is worth when it may not hold (Powell 2006): the war resumes with the
+    campaign's resumption hazard (its cumulative hazard times ``hazard_ratio``, the
+    rearmament during the ceasefire), the attacker then takes ``resumed_gain_km2`` and each
+    side pays its lump ``*_war_cost``; the deal's relief and guarantees lapse
+    (DECISIONS WAR-20)."""
+
+    resumed_gain_km2: Number
+    attacker_war_cost: NonNegative = Field(default_factory=lambda: Sourced(value=0.0))
+    defender_war_cost: NonNegative = Field(default_factory=lambda: Sourced(value=0.0))
+    hazard_ratio: Annotated[
+        Number, Range(0.0, math.inf, "the hazard ratio must be above zero", open_low=True)
+    ] = Field(default_factory=lambda: Sourced(value=1.0))
+
+
 class Grid(_Frozen):
     """The solver's territory grid around the start line, and the belief-grid resolution."""
 
@@ -398,6 +488,7 @@ class Campaign(_Frozen):
         }
     )
     intensities: dict[str, Intensity]
+    counteroffensive: Counteroffensive | None = None
     battlefield: Battlefield | None = None
     aid_effect: NonNegative
     levers: dict[str, Lever]
@@ -412,6 +503,9 @@ class Campaign(_Frozen):
         Number, Range(0.0, 1.0, "the weekly discount factor lies in (0, 1]", open_low=True)
     ]
     resumption: ResumptionSpec
+    proposals: Proposals = Field(default_factory=Proposals)
+    commitment: Commitment | None = None
+    beyond_horizon: Literal["stationary", "terminal"] = "stationary"
 
     @field_validator("horizon_weeks")
     @classmethod
@@ -445,6 +539,13 @@ class Campaign(_Frozen):
                 f"intensity {missing!r} has no gain; give gain per season or a "
                 "battlefield.calibration"
             )
+        self._check_counteroffensive()
+        for j, item in enumerate(self.proposals.menu):
+            if self.settlement == "fixed_terms" and item.territory_km2 is None:
+                raise ValueError(
+                    f"proposals.menu.{j}: fixed_terms settlement needs territory_km2 "
+                    "(the area the attacker keeps)"
+                )
         months = sorted(m for ms in self.seasons.values() for m in ms)
         if set(self.seasons) != set(SEASON_NAMES) or months != list(range(1, 13)):
             raise ValueError(
@@ -486,6 +587,32 @@ class Campaign(_Frozen):
                 raise ValueError(f"cheap_talk on {talk.when} lies outside the horizon")
         return self
 
+    def _check_counteroffensive(self) -> None:
+        counter = self.counteroffensive
+        named = self.battlefield is not None and COUNTER in self.battlefield.regimes
+        if counter is None:
+            if named:
+                raise ValueError(
+                    "battlefield.regimes names a counter regime; give campaign."
+                    "counteroffensive (its weekly costs) too"
+                )
+            return
+        if self.battlefield is not None and counter.gain is not None:
+            raise ValueError(
+                "counteroffensive has a gain and battlefield.calibration gives the gains; "
+                "name its regime in battlefield.regimes.counter instead"
+            )
+        if self.battlefield is not None and not named:
+            raise ValueError("counteroffensive: name its regime in battlefield.regimes.counter")
+        if self.battlefield is None and counter.gain is None:
+            raise ValueError("counteroffensive has no gain; give gain per season")
+
+    @property
+    def regime_names(self) -> list[str]:
+        """The battlefield's regimes: the intensities, then ``counter`` when the defender
+        can counter-attack."""
+        return [*INTENSITY_NAMES, *([COUNTER] if self.counteroffensive is not None else [])]
+
     @property
     def type_names(self) -> list[str]:
         return list(self.mediator.types)
@@ -504,7 +631,8 @@ class Campaign(_Frozen):
 
     @property
     def gains(self) -> dict[str, dict[str, Gain]]:
-        """Each intensity's gain per season: as written, or from the battlefield calibration.
+        """Each regime's gain per season (the intensities' and, with a counter-offensive,
+        ``counter``): as written, or from the battlefield calibration.
 
         Raises
         ------
@@ -512,7 +640,10 @@ class Campaign(_Frozen):
             The battlefield's calibration is not resolved yet.
         """
         if self.battlefield is None:
-            return {n: it.gain for n, it in self.intensities.items() if it.gain is not None}
+            written = {n: it.gain for n, it in self.intensities.items() if it.gain is not None}
+            if self.counteroffensive is not None and self.counteroffensive.gain is not None:
+                written[COUNTER] = self.counteroffensive.gain
+            return written
         if not self.battlefield.is_resolved or self.battlefield.resolved is None:
             raise DetenteError(
                 f"calibration {self.battlefield.calibration!r} is not resolved yet; load the "
@@ -546,9 +677,11 @@ class Campaign(_Frozen):
             return [policy.levers[n].value if n in policy.levers else 0.0 for n in lever_names]
 
         resolved = self.gains
-        gains = [resolved[n] for n in INTENSITY_NAMES]
+        regimes = self.regime_names
+        gains = [resolved[n] for n in regimes]
         mean = np.array([[g[s].mean.value for s in SEASON_NAMES] for g in gains])
         sd = np.array([[g[s].sd.value for s in SEASON_NAMES] for g in gains])
+        chain = self._chain()
         aid = np.array([lv.aid.value for lv in levers])
         talk_week = np.full(self.horizon_weeks, -1, dtype=np.int64)
         talk_lik = np.ones((max(1, len(self.cheap_talk)), len(types)))
@@ -623,7 +756,73 @@ class Campaign(_Frozen):
             cheap_talk_weight=self.cheap_talk_weight.value,
             talk_week=talk_week,
             talk_likelihood=talk_lik,
+            **chain,
+            posture_cost=np.array(
+                [[0.0, 0.0]]
+                + (
+                    []
+                    if self.counteroffensive is None
+                    else [
+                        [
+                            self.counteroffensive.attacker_cost.value,
+                            self.counteroffensive.defender_cost.value,
+                        ]
+                    ]
+                )
+            ),
+            proposer=np.array([self.proposals.attacker.value, self.proposals.defender.value]),
+            menu_relief=np.array([m.sanctions_relief.value for m in self.proposals.menu]),
+            menu_guarantees=np.array([m.guarantees.value for m in self.proposals.menu]),
+            menu_territory=np.array(
+                [x0 if m.territory_km2 is None else m.territory_km2.value
+                 for m in self.proposals.menu]
+            ),
+            menu_snapback=np.array([m.snapback for m in self.proposals.menu], dtype=bool),
+            commitment=None
+            if self.commitment is None
+            else np.array(
+                [
+                    self.commitment.resumed_gain_km2.value,
+                    self.commitment.attacker_war_cost.value,
+                    self.commitment.defender_war_cost.value,
+                    self.commitment.hazard_ratio.value,
+                ]
+            ),
+            stationary_tail=self.beyond_horizon == "stationary" and self.discount.value < 1.0,
         )
+
+    def _chain(self) -> dict[str, Any]:
+        """The regime chain's arrays: fitted transitions (S, R, R), the belligerents'
+        control, the initial regime and the bootstrap replicates; without a calibration
+        the choice sets next week's regime (control 1, no persistence: DECISIONS WAR-22)."""
+        n_r, n_s = len(self.regime_names), len(SEASON_NAMES)
+        bf = self.battlefield
+        fitted = None if bf is None or bf.resolved is None else bf.resolved.chain
+        if fitted is None:
+            initial = np.zeros(n_r)
+            initial[INTENSITY_NAMES.index("press")] = 1.0
+            return {
+                "chain": np.zeros((n_s, n_r, n_r)),
+                "control": 1.0,
+                "initial_regime": initial,
+                "replicate_mean": np.empty((0, n_r, n_s)),
+                "replicate_sd": np.empty((0, n_r, n_s)),
+                "replicate_chain": np.empty((0, n_s, n_r, n_r)),
+            }
+        assert bf is not None
+        reps = fitted.replicates
+        return {
+            "chain": np.array(fitted.transition, dtype=np.float64),
+            "control": bf.control.value,
+            "initial_regime": np.array(fitted.initial, dtype=np.float64),
+            "replicate_mean": np.array([r.means for r in reps]).reshape(-1, n_r, n_s),
+            "replicate_sd": np.repeat(
+                np.array([r.sds for r in reps]).reshape(-1, n_r, 1), n_s, axis=2
+            ),
+            "replicate_chain": np.array([r.transition for r in reps]).reshape(
+                -1, n_s, n_r, n_r
+            ),
+        }
 
 
 @dataclass(frozen=True)
@@ -632,11 +831,22 @@ class CampaignArrays:
     ``s``, lever ``a``, mediator type ``θ``, regime ``ρ`` (0 before, 1 from the regime change),
     party ``j`` (0 attacker, 1 defender).
 
-    Shapes: ``gain_mean``, ``gain_sd``: (I, S) km²/week; ``gain_multiplier``: (A,);
+    Battlefield regimes ``r`` are the intensities' (hold, press, surge), then ``counter``
+    when the defender can counter-attack; postures ``p`` are defend and, then, counter.
+
+    Shapes: ``gain_mean``, ``gain_sd``: (R, S) km²/week; ``gain_multiplier``: (A,);
     ``intensity_cost``: (I, 2); ``lever_cost``: (A, 2); ``prior``: (Θ,); ``lever_prob``:
     (2, Θ, A); ``offer_prob``, ``riposte_prob``: (2, Θ); ``riposte_size``, ``terms_*``: (Θ,);
     ``values``: (2, 4) = per party the value of 1,000 km² kept by the attacker, of a point of
-    sanctions relief, of a point of guarantees, and the stalemate value at the horizon.
+    sanctions relief, of a point of guarantees, and the stalemate value at the horizon;
+    ``chain``: (S, R, R) the fitted regime transitions (zeros without a calibration: no
+    persistence, the week's choice sets the regime),
+    ``control`` how far choices steer them, ``initial_regime``: (R,); ``replicate_*``: the
+    chain's bootstrap replicates (B, R, S), (B, R, S), (B, S, R, R); ``posture_cost``: (P, 2);
+    ``proposer``: (2,) weekly recognition probabilities; ``menu_*``: (M,) the proposals'
+    terms; ``commitment``: resumed gain (km²), the two war costs and the hazard ratio, or
+    ``None``; ``stationary_tail``: whether the value beyond the horizon is the stationary
+    one (else the terminal lump).
     """
 
     dates: list[date]
@@ -672,6 +882,48 @@ class CampaignArrays:
     cheap_talk_weight: float
     talk_week: IntArray
     talk_likelihood: FloatArray
+    chain: FloatArray
+    control: float
+    initial_regime: FloatArray
+    replicate_mean: FloatArray
+    replicate_sd: FloatArray
+    replicate_chain: FloatArray
+    posture_cost: FloatArray
+    proposer: FloatArray
+    menu_relief: FloatArray
+    menu_guarantees: FloatArray
+    menu_territory: FloatArray
+    menu_snapback: npt.NDArray[np.bool_]
+    commitment: FloatArray | None
+    stationary_tail: bool
+
+    @property
+    def n_regimes(self) -> int:
+        return int(self.gain_mean.shape[0])
+
+    @property
+    def n_postures(self) -> int:
+        return int(self.posture_cost.shape[0])
+
+    @property
+    def n_offers(self) -> int:
+        """Terms that can be on the table: the mediator types' then the menu's."""
+        return self.n_types + int(self.menu_relief.shape[0])
+
+    def offer_terms(self) -> tuple[FloatArray, FloatArray, FloatArray, npt.NDArray[np.bool_]]:
+        """(relief, guarantees, territory km², snapback) of every offer: (Ω,) each."""
+        return (
+            np.concatenate([self.terms_relief, self.menu_relief]),
+            np.concatenate([self.terms_guarantees, self.menu_guarantees]),
+            np.concatenate([self.terms_territory, self.menu_territory]),
+            np.concatenate([self.terms_snapback, self.menu_snapback]),
+        )
+
+    def transitions(self) -> FloatArray:
+        """(S, τ, R, R') regime transitions when the week's choices steer to regime ``τ``:
+        ``(1 - c) F[s, r, r'] + c (ψ_{s,r} [r' = r] + (1 - ψ_{s,r}) [r' = τ])``, with the
+        fitted chain ``F`` and its persistence ``ψ`` (DECISIONS WAR-22)."""
+        return steered(self.chain, self.control)
 
     @property
     def horizon(self) -> int:
@@ -704,6 +956,18 @@ class CampaignArrays:
             + v[2] * (self.terms_guarantees[offer] - self.sq_guarantees)
         )
         return out
+
+
+def steered(chain: FloatArray, control: float) -> FloatArray:
+    """(…, S, τ, R, R') transitions of chains ``(…, S, R, R')`` steered to each regime ``τ``
+    (see :meth:`CampaignArrays.transitions`)."""
+    n_r = chain.shape[-1]
+    eye = np.eye(n_r)
+    psi = np.diagonal(chain, axis1=-2, axis2=-1)[..., None, :, None]  # (…, S, 1, R, 1)
+    target = eye[:, None, :]  # (τ, 1, R'): [r' = τ]
+    steer = psi * eye[None, :, :] + (1.0 - psi) * target
+    out: FloatArray = (1.0 - control) * chain[..., None, :, :] + control * steer
+    return out
 
 
 def campaign_hash(campaign: Campaign) -> str:

@@ -36,9 +36,10 @@ from detente.spec.campaign import ESCALATION, Campaign, CampaignArrays, campaign
 from detente.spec.paths import Path
 from detente.spec.scenario import Scenario
 from detente.war import solver
+from detente.war.commitment import deal_values
 from detente.war.hazard import DealTerms, ResumptionHazard, resumption_hazard
 from detente.war.simulate import Paths, simulate
-from detente.war.solver import Solution, solve
+from detente.war.solver import Solution
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -75,13 +76,23 @@ def weeks_until(campaign: Campaign, when: date) -> int:
 def deal_terms(arr: CampaignArrays, paths: Paths) -> DealTerms:
     """The terms of every path's deal (paths without a deal left out)."""
     done = paths.deal_week >= 0
-    offer = paths.mediator_type[done]
+    relief, guarantees, _, snapback = arr.offer_terms()
+    offer = paths.offer[done]
     return DealTerms(
         line_change_km2=paths.kept_km2[done] - arr.x0,
-        sanctions_relief=arr.terms_relief[offer],
-        guarantees=arr.terms_guarantees[offer],
-        snapback=arr.terms_snapback[offer],
+        sanctions_relief=relief[offer],
+        guarantees=guarantees[offer],
+        snapback=snapback[offer],
     )
+
+
+def solve_campaign(campaign: Campaign, arrays: CampaignArrays | None = None) -> Solution:
+    """The campaign's game solved, its deals valued with the campaign's resumption hazard
+    when it has a ``commitment`` (:mod:`detente.war.commitment`); ``arrays`` replaces the
+    campaign's own (already built)."""
+    arrays = campaign.arrays() if arrays is None else arrays
+    hazard = resumption_hazard(campaign) if arrays.commitment is not None else None
+    return solver.solve(arrays, deal_values(arrays, hazard, arrays.territory_grid()))
 
 
 @dataclass(frozen=True)
@@ -299,7 +310,7 @@ class MemoSolver:
             event.wait()
         try:
             with self._slots:
-                solution = solver.solve(campaign.arrays())
+                solution = solve_campaign(campaign)
             with self._lock:
                 self._items[key] = solution
                 while len(self._items) > self.size:
@@ -527,7 +538,7 @@ def evaluate_campaign(
     """The :data:`SWEEP_OUTPUTS` of one campaign: solved (or ``fixed``'s policy on its
     arrays), ``paths`` paths simulated from ``seed``."""
     arrays = campaign.arrays()
-    solution = solve(arrays) if fixed is None else replace(fixed, arrays=arrays)
+    solution = solve_campaign(campaign, arrays) if fixed is None else replace(fixed, arrays=arrays)
     simulated = simulate(solution, paths, rng_of(seed))
     return sweep_values(RunStats(arrays, simulated, weeks_by))
 

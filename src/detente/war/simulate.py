@@ -1,12 +1,19 @@
-"""Monte Carlo paths of the war from the solved policies.
+"""Monte Carlo paths of the war from the solved game.
 
-All paths advance together, one week at a time, as arrays: each path draws the mediator's
-type from the prior, then every week its lever, offer and riposte from that type's policy,
-and its battlefield gain from the normal of the chosen intensity, season and lever. Beliefs
-are carried exactly (Bayes' rule on each path's observations, no grid); the policies are read
-at the nearest grid point (DECISIONS WAR-10). An offer reveals the type that made it
-(DECISIONS WAR-4). The only source of randomness is the ``numpy.random.Generator``
-passed in, drawn in a fixed order, so the same seed gives identical arrays.
+All paths advance together, one week at a time, as arrays. Each path draws the mediator's
+type from the prior, a bootstrap replicate of the battlefield calibration (when it has
+replicates) and its last regime from the calibration's filtered probabilities; then every
+week the attacker's intensity and the defender's posture are read from the solved policies
+(at the nearest belief-grid point: DECISIONS WAR-10), the mediator's lever, offer and
+riposte are drawn from its type's policy, the talks are played out (the mediator's offer
+voted on, or a belligerent recognised as proposer), and, without a deal, the regime moves
+on the replicate's steered chain and the line by the replicate's gain. The belligerents
+decide on the point estimates; nature draws from the replicate, so the fan includes the
+calibration's estimation uncertainty (DECISIONS WAR-23). The votes and the proposer's
+choice are recomputed from the solved values (:func:`reject_values`), exactly as the solver
+makes them. Beliefs are carried exactly (Bayes' rule on each path's observations). The only
+source of randomness is the ``numpy.random.Generator`` passed in, drawn in a fixed order,
+so the same seed gives identical arrays.
 """
 
 from __future__ import annotations
@@ -16,13 +23,16 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from detente.spec.campaign import ESCALATION
+from detente.spec.campaign import ESCALATION, steered
 from detente.war.beliefs import bayes_update, cheap_talk_update
-from detente.war.solver import Solution
+from detente.war.solver import Solution, gain_kernel, steered_regime
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
+
+MEDIATOR, ATTACKER, DEFENDER = 0, 1, 2
+"""Who put the deal on the table (``Paths.proposer``)."""
 
 
 @dataclass(frozen=True)
@@ -33,29 +43,47 @@ class Paths:
     ----------
     territory:
         (P, T+1) held area at the start of each week and at the end of the horizon, km².
-    intensity:
-        (P, T) the attacker's intensity index, -1 in weeks after a deal.
+    intensity, posture, regime:
+        (P, T) the attacker's intensity, the defender's posture and the battlefield regime
+        the week ran in; -1 in weeks after a deal.
     lever:
         (P, T) the lever the mediator pulled, -1 in weeks after a deal.
     riposte:
         (P, T) whether the mediator riposted that week.
+    offered, accept_attacker, accept_defender:
+        (P, T) whether the mediator offered its terms that week, and each side's vote on it.
     belief:
         (P, T+1, Θ) the common belief at the start of each week (before cheap talk).
     mediator_type:
         (P,) the type drawn for each path.
+    replicate:
+        (P,) the calibration's bootstrap replicate of the path, -1 for the point estimates.
     deal_week:
         (P,) the week of the deal, -1 if none within the horizon.
+    offer:
+        (P,) the terms of the deal (the mediator types', then the menu's), -1 without one.
+    proposer:
+        (P,) who put the deal forward (:data:`MEDIATOR`, :data:`ATTACKER`,
+        :data:`DEFENDER`), -1 without one.
     kept_km2:
         (P,) area the attacker keeps under the deal, NaN without a deal.
     """
 
     territory: FloatArray
     intensity: npt.NDArray[np.int8]
+    posture: npt.NDArray[np.int8]
+    regime: npt.NDArray[np.int8]
     lever: npt.NDArray[np.int8]
     riposte: BoolArray
+    offered: BoolArray
+    accept_attacker: BoolArray
+    accept_defender: BoolArray
     belief: FloatArray
     mediator_type: IntArray
+    replicate: IntArray
     deal_week: IntArray
+    offer: IntArray
+    proposer: IntArray
     kept_km2: FloatArray
 
     @property
@@ -63,8 +91,37 @@ class Paths:
         return int(self.deal_week.shape[0])
 
 
+def reject_values(
+    solution: Solution,
+    t: int,
+    g: IntArray,
+    h: IntArray,
+    r: IntArray,
+    k: IntArray,
+    target: IntArray,
+    lever: IntArray,
+) -> FloatArray:
+    """(n, 2) each party's value of fighting on from week ``t`` (no deal), for paths at
+    posterior grid point ``g``, riposte flag ``h`` (this week's), last regime ``r``, bin
+    ``k``, steered regime ``target`` and lever: the solver's ``R_j`` (docs/war_model.md)."""
+    arr = solution.arrays
+    s = int(arr.season[t])
+    n_k = solution.territory.size
+    cols = np.clip(k[:, None] + solution.offsets[None, :], 0, n_k - 1)  # (n, D)
+    future = solution.value[t + 1][g[:, None, None], h[:, None, None], :, :, cols[:, None, :]]
+    # future: (n, 1, D, R', J) -> weight by kernel of (r', a) and transitions
+    future = future[:, 0]  # (n, D, R', J)
+    kern = solution.kernel[s][:, lever].transpose(1, 0, 2)  # (n, R', D)
+    trans = solution.transitions[s][target, r]  # (n, R')
+    cont = np.einsum("nr,nrd,ndrj->nj", trans, kern, future)
+    flow = (1.0 - arr.discount) * arr.values[:, 0] * (solution.territory[k, None] - arr.x0)
+    out: FloatArray = arr.discount * cont + flow / 1000.0 - arr.lever_cost[lever]
+    out[:, 0] -= h * (solution.beliefs.points[g] @ arr.riposte_size)
+    return out
+
+
 def simulate(solution: Solution, draws: int, rng: np.random.Generator) -> Paths:
-    """Run ``draws`` paths under the solved policies.
+    """Run ``draws`` paths under the solved game.
 
     Parameters
     ----------
@@ -77,21 +134,43 @@ def simulate(solution: Solution, draws: int, rng: np.random.Generator) -> Paths:
     """
     arr = solution.arrays
     grid = solution.beliefs
-    n_t, horizon = arr.n_types, arr.horizon
+    n_t, horizon, n_r = arr.n_types, arr.horizon, arr.n_regimes
     lo, hi = float(solution.territory[0]), float(solution.territory[-1])
+    kappa = arr.reputation_cost
     theta = rng.choice(n_t, size=draws, p=arr.prior / arr.prior.sum())
+    n_rep = arr.replicate_mean.shape[0]
+    rep = rng.integers(n_rep, size=draws) if n_rep else np.full(draws, -1, dtype=np.int64)
+    if n_rep:
+        means, sds = arr.replicate_mean[rep], arr.replicate_sd[rep]  # (P, R, S)
+        chains = steered(arr.replicate_chain, arr.control)[rep]  # (P, S, τ, R, R)
+    else:
+        means = np.broadcast_to(arr.gain_mean, (draws, *arr.gain_mean.shape))
+        sds = np.broadcast_to(arr.gain_sd, (draws, *arr.gain_sd.shape))
+        chains = np.broadcast_to(solution.transitions, (draws, *solution.transitions.shape))
+    regime = rng.choice(n_r, size=draws, p=arr.initial_regime / arr.initial_regime.sum())
     x = np.full(draws, arr.x0)
     belief = np.broadcast_to(arr.prior, (draws, n_t)).copy()
     flag = np.zeros(draws, dtype=np.int64)
     deal_week = np.full(draws, -1, dtype=np.int64)
+    offer_of = np.full(draws, -1, dtype=np.int64)
+    proposer_of = np.full(draws, -1, dtype=np.int64)
     kept = np.full(draws, np.nan)
     territory = np.empty((draws, horizon + 1))
     beliefs = np.empty((draws, horizon + 1, n_t))
-    intensity = np.full((draws, horizon), -1, dtype=np.int8)
-    levers = np.full((draws, horizon), -1, dtype=np.int8)
-    riposte = np.zeros((draws, horizon), dtype=bool)
+    shape = (draws, horizon)
+    intensity = np.full(shape, -1, dtype=np.int8)
+    postures = np.full(shape, -1, dtype=np.int8)
+    regimes = np.full(shape, -1, dtype=np.int8)
+    levers = np.full(shape, -1, dtype=np.int8)
+    riposte = np.zeros(shape, dtype=bool)
+    offered = np.zeros(shape, dtype=bool)
+    yes_a = np.zeros(shape, dtype=bool)
+    yes_d = np.zeros(shape, dtype=bool)
     lever_cdf = np.cumsum(arr.lever_prob, axis=2)  # (2, Θ, A)
+    _, _, terms_km2, _ = arr.offer_terms()
     rows = np.arange(draws)
+    proposer_cdf = np.cumsum(arr.proposer)
+    n_menu = arr.n_offers - n_t
 
     for t in range(horizon):  # weeks; all paths at once
         territory[:, t], beliefs[:, t] = x, belief
@@ -105,8 +184,11 @@ def simulate(solution: Solution, draws: int, rng: np.random.Generator) -> Paths:
                 belief,
             )
         k = solution.territory_bin(x)
-        i = solution.intensity[t, grid.nearest(belief), flag, k].astype(np.int64)
-        u = rng.random((3, draws))
+        g = grid.nearest(belief)
+        i = solution.intensity[t, g, flag, regime, k].astype(np.int64)
+        p = solution.posture[t, i, g, regime, k].astype(np.int64)
+        target = np.where(p > 0, n_r - 1, i)
+        u = rng.random((5, draws))
         z = rng.standard_normal(draws)
         lever = np.minimum((u[0][:, None] >= lever_cdf[rho, theta]).sum(axis=1), arr.n_levers - 1)
         p_off = arr.offer_prob[rho] * float(talks)
@@ -120,26 +202,69 @@ def simulate(solution: Solution, draws: int, rng: np.random.Generator) -> Paths:
             * np.where(rip[:, None], p_rip, 1.0 - p_rip)
         )
         posterior = bayes_update(belief, lik)
-        combo = solution.combo[i, lever, rip.astype(np.int64)]
-        agreed = alive & offer & solution.deal[t, combo, theta, grid.nearest(posterior), k]
-        gain = (arr.gain_mean[i, s] + arr.gain_sd[i, s] * z) * arr.gain_multiplier[lever]
+        f = rip.astype(np.int64)
+        who = np.searchsorted(proposer_cdf, u[3], side="right")  # 0 A, 1 D, 2 nobody
+        proposing = alive & ~offer & talks & (who < 2) & (n_menu > 0)
+        voting = alive & (offer | proposing)
+        agreed = np.zeros(draws, dtype=bool)
+        chosen = np.full(draws, -1, dtype=np.int64)
+        if voting.any():
+            n = np.flatnonzero(voting)
+            gp = grid.nearest(posterior[n])
+            reject = reject_values(solution, t, gp, f[n], regime[n], k[n], target[n], lever[n])
+            deal = solution.deal_value[:, :, k[n]].transpose(2, 0, 1).copy()  # (n, Ω, J)
+            deal[:, :, 0] -= kappa * f[n][:, None]
+            ok = deal >= reject[:, None, :]  # (n, Ω, J)
+            med = offer[n]
+            th = theta[n]
+            ok_med = ok[np.arange(n.size), th]  # (n, J)
+            offered[n[med], t] = True
+            yes_a[n[med], t] = ok_med[med, 0]
+            yes_d[n[med], t] = ok_med[med, 1]
+            both = ok[:, n_t:, 0] & ok[:, n_t:, 1]  # (n, M)
+            j = np.where(med, 0, who[n])
+            own_value = np.where(
+                both, np.take_along_axis(deal[:, n_t:], j[:, None, None], axis=2)[..., 0], -np.inf
+            )
+            best = np.argmax(own_value, axis=1) if n_menu else np.zeros(n.size, dtype=np.int64)
+            has = both[np.arange(n.size), best] if n_menu else np.zeros(n.size, dtype=bool)
+            took = np.where(med, ok_med.all(axis=1), has)
+            agreed[n] = took
+            chosen[n] = np.where(med, th, n_t + best)
+            proposer_of[n[took]] = np.where(med[took], 0, who[n[took]] + 1)
         fighting = alive & ~agreed
+        cdf = np.cumsum(chains[rows, s, target, regime], axis=1)
+        new_regime = np.minimum((u[4][:, None] >= cdf).sum(axis=1), n_r - 1)
+        mult = arr.gain_multiplier[lever]
+        gain = (means[rows, new_regime, s] + sds[rows, new_regime, s] * z) * mult
         intensity[alive, t] = i[alive]
+        postures[alive, t] = p[alive]
+        regimes[fighting, t] = new_regime[fighting]
         levers[alive, t] = lever[alive]
         riposte[:, t] = alive & rip
         deal_week[agreed] = t
-        kept[agreed] = x[agreed] if arr.freeze_line else arr.terms_territory[theta[agreed]]
+        offer_of[agreed] = chosen[agreed]
+        kept[agreed] = x[agreed] if arr.freeze_line else terms_km2[chosen[agreed]]
         x = np.where(fighting, np.clip(x + gain, lo, hi), x)
         belief = np.where(alive[:, None], posterior, belief)
-        flag = np.where(fighting, rip.astype(np.int64), flag)
+        flag = np.where(fighting, f, flag)
+        regime = np.where(fighting, new_regime, regime)
     territory[:, horizon], beliefs[:, horizon] = x, belief
     return Paths(
         territory=territory,
         intensity=intensity,
+        posture=postures,
+        regime=regimes,
         lever=levers,
         riposte=riposte,
+        offered=offered,
+        accept_attacker=yes_a,
+        accept_defender=yes_d,
         belief=beliefs,
         mediator_type=theta,
+        replicate=rep,
         deal_week=deal_week,
+        offer=offer_of,
+        proposer=proposer_of,
         kept_km2=kept,
     )
