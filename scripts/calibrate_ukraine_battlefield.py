@@ -11,8 +11,9 @@ parameters from the replicates, so that the forecast fan carries the estimation
 uncertainty too. The bootstrap does not touch the point fit (it has its own random
 stream), so the point estimates are those of the fit without replicates.
 
-It runs in about 5 s on one core (4.7 s measured: six candidate fits and 200 replicates);
-the file is about 380 kB.
+The script runs in about 5 s (4.6-4.8 s wall time measured on a 2-core machine, imports included,
+effectively one core: six candidate fits and 200 replicates, most of the time in the
+replicates); the file is about 380 kB (2.9 s and 22 kB without replicates).
 
 Usage: ``python scripts/calibrate_ukraine_battlefield.py [--check]``. ``--check`` refits and
 compares the point estimates and the bootstrap replicates (means, SDs, transitions) with the

@@ -1183,7 +1183,7 @@ def _bootstrap(
     progress: Callable[[int], None] | None,
     min_share: float,
 ) -> dict[str, Any]:
-    """Moving-block bootstrap replicates of the chosen model's parameters."""
+    """Circular-block bootstrap replicates of the chosen model's parameters."""
     empty: dict[str, Any] = {
         "boot_means": (),
         "boot_sds": (),
@@ -1196,8 +1196,10 @@ def _bootstrap(
         return empty
     t_len = x.size
     n_blocks = -(-t_len // block)
-    starts = rng.integers(0, t_len - block + 1, size=(n_boot, n_blocks))
-    index = (starts[:, :, None] + np.arange(block)).reshape(n_boot, -1)[:, :t_len]
+    # Circular blocks (Politis & Romano 1992): every week is equally likely to be drawn;
+    # moving blocks under-draw the first and last weeks (DECISIONS CAL-10).
+    starts = rng.integers(0, t_len, size=(n_boot, n_blocks))
+    index = (starts[:, :, None] + np.arange(block)).reshape(n_boot, -1)[:, :t_len] % t_len
     random_inits = [_random_starts(x[index], spec, rng) for _ in range(BOOT_RANDOM_STARTS)]
     means, sds, shifts, trans, shares = [], [], [], [], []
     spurious = 0

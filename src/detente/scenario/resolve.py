@@ -18,6 +18,7 @@ Two resolvers, chosen by whoever loads the scenario:
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 from dataclasses import dataclass
 from importlib import resources
@@ -216,22 +217,36 @@ def _restrict(transition: Any, rows: list[int]) -> list[list[list[float]]]:
     return out.tolist()  # type: ignore[no-any-return]
 
 
+def _relabel(means: Any, point: Any, sds: Any) -> list[int]:
+    """The replicate's regime for each regime of the point fit: the permutation closest to
+    the point means in standardised distance (a replicate sorts its regimes by its own
+    means, so a regime can swap names; Stephens 2000's relabelling, DECISIONS WAR-26)."""
+    best = min(
+        itertools.permutations(range(len(point))),
+        key=lambda p: float((((means[list(p)] - point) / sds) ** 2).sum()),
+    )
+    return list(best)
+
+
 def _regime_chain(cal: TerritoryCalibration, rows: list[int]) -> RegimeChain:
-    """The calibration's chain over the named regimes (DECISIONS WAR-23): the last week's
+    """The calibration's chain over the named regimes (DECISIONS WAR-26): the last week's
     filtered probabilities as the initial regime, and the bootstrap replicates."""
     last = np.asarray(cal.posterior[-1] if cal.posterior else cal.initial)[rows]
     initial = last / last.sum() if last.sum() > 0 else np.full(len(rows), 1.0 / len(rows))
     seasons = [cal.season_index(s) for s in SEASON_NAMES]
-    replicates = [
-        ChainReplicate(
-            means=[[m[k] + shift[s] for s in seasons] for k in rows],
-            sds=[max(sd[k], 1e-9) for k in rows],
-            transition=_restrict([trans[s] for s in seasons], rows),
+    replicates = []
+    for m, sd, shift, trans in zip(
+        cal.boot_means, cal.boot_sds, cal.boot_season_shift, cal.boot_transition, strict=True
+    ):
+        order = _relabel(np.asarray(m), np.asarray(cal.means), np.asarray(cal.sds))
+        t = np.asarray(trans)[:, order][:, :, order]
+        replicates.append(
+            ChainReplicate(
+                means=[[m[order[k]] + shift[s] for s in seasons] for k in rows],
+                sds=[max(sd[order[k]], 1e-9) for k in rows],
+                transition=_restrict([t[s] for s in seasons], rows),
+            )
         )
-        for m, sd, shift, trans in zip(
-            cal.boot_means, cal.boot_sds, cal.boot_season_shift, cal.boot_transition, strict=True
-        )
-    ]
     return RegimeChain(
         regimes=[cal.regimes[k] for k in rows],
         transition=_restrict([cal.transition[s] for s in seasons], rows),

@@ -155,7 +155,7 @@ class RegimeChain(_Frozen):
     named) and renormalised: ``transition[s][r][r']`` = P(regime r' this week | r last
     week) in season ``s``; ``initial`` = P(regime in the week before the start), the
     calibration's filtered probabilities of its last week; ``replicates``: its bootstrap
-    replicates, over which simulated paths draw (DECISIONS WAR-23)."""
+    replicates, over which simulated paths draw (DECISIONS WAR-26)."""
 
     regimes: list[str]
     transition: list[list[list[float]]]
@@ -184,7 +184,7 @@ class Battlefield(_Frozen):
         default_factory=lambda: Sourced(value=1.0),
         description="How far the belligerents' choices steer the regime chain: 1 = each "
         "week the regime stays with its fitted persistence or moves to the chosen one; 0 = "
-        "the fitted chain alone (DECISIONS WAR-22).",
+        "the fitted chain alone (DECISIONS WAR-25).",
     )
     resolved: ResolvedGains | None = None
 
@@ -395,7 +395,7 @@ ResumptionSpec = Annotated[
 class Counteroffensive(_Frozen):
     """The defender's counter-offensive posture: weekly costs, and its gain per season (the
     attacker's net gain, usually negative) unless ``battlefield.regimes.counter`` names the
-    calibration's regime (DECISIONS WAR-21)."""
+    calibration's regime (DECISIONS WAR-24)."""
 
     attacker_cost: Number = Field(default_factory=lambda: Sourced(value=0.0))
     defender_cost: Number
@@ -408,7 +408,7 @@ class Proposals(_Frozen):
     """The belligerents as proposers (random recognition, Baron & Ferejohn 1989): in a week
     when talks are open and the mediator makes no offer, the attacker proposes with
     probability ``attacker`` and the defender with ``defender``; a proposer picks the
-    ``menu`` item best for it that the other accepts, or nothing (DECISIONS WAR-19)."""
+    ``menu`` item best for it that the other accepts, or nothing (DECISIONS WAR-22)."""
 
     attacker: Probability = Field(default_factory=lambda: Sourced(value=0.0))
     defender: Probability = Field(default_factory=lambda: Sourced(value=0.0))
@@ -431,7 +431,7 @@ class Commitment(_Frozen):
     campaign's resumption hazard (its cumulative hazard times ``hazard_ratio``, the
     rearmament during the ceasefire), the attacker then takes ``resumed_gain_km2`` and each
     side pays its lump ``*_war_cost``; the deal's relief and guarantees lapse
-    (DECISIONS WAR-20)."""
+    (DECISIONS WAR-23)."""
 
     resumed_gain_km2: Number
     attacker_war_cost: NonNegative = Field(default_factory=lambda: Sourced(value=0.0))
@@ -794,7 +794,7 @@ class Campaign(_Frozen):
     def _chain(self) -> dict[str, Any]:
         """The regime chain's arrays: fitted transitions (S, R, R), the belligerents'
         control, the initial regime and the bootstrap replicates; without a calibration
-        the choice sets next week's regime (control 1, no persistence: DECISIONS WAR-22)."""
+        the choice sets next week's regime (control 1, no persistence: DECISIONS WAR-25)."""
         n_r, n_s = len(self.regime_names), len(SEASON_NAMES)
         bf = self.battlefield
         fitted = None if bf is None or bf.resolved is None else bf.resolved.chain
@@ -922,7 +922,7 @@ class CampaignArrays:
     def transitions(self) -> FloatArray:
         """(S, τ, R, R') regime transitions when the week's choices steer to regime ``τ``:
         ``(1 - c) F[s, r, r'] + c (ψ_{s,r} [r' = r] + (1 - ψ_{s,r}) [r' = τ])``, with the
-        fitted chain ``F`` and its persistence ``ψ`` (DECISIONS WAR-22)."""
+        fitted chain ``F`` and its persistence ``ψ`` (DECISIONS WAR-25)."""
         return steered(self.chain, self.control)
 
     @property

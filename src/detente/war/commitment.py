@@ -14,7 +14,7 @@ discounted probability of a breakdown,
 
 Guarantees thus act twice: as a term each side values (``v_j,G``) and as a technology that
 lowers the hazard of re-attack (through ``π``); a party votes on ``U_j`` (DECISIONS
-WAR-20). Without ``commitment`` a deal is permanent (``π`` = 0), version 1's lump.
+WAR-23). Without ``commitment`` a deal is permanent (``π`` = 0), version 1's lump.
 
 References
 ----------
@@ -30,7 +30,7 @@ import numpy.typing as npt
 
 from detente.spec.campaign import CampaignArrays
 from detente.war.hazard import DealTerms, ResumptionHazard
-from detente.war.solver import deal_parts
+from detente.war.solver import Deals, deal_parts, lump_deals
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -79,15 +79,17 @@ def breakdown_discount(
 
 def deal_values(
     arrays: CampaignArrays, hazard: ResumptionHazard | None, territory: FloatArray
-) -> FloatArray:
-    """(Ω, 2, K) ``U_j(ω, x)`` of the module docstring; the permanent deal's lump without a
-    ``commitment`` (or without a hazard)."""
-    land, other = deal_parts(arrays, territory)
+) -> Deals:
+    """``U_j(ω, x)`` of the module docstring and its slope in the relief, ``(1 - π)
+    v_j,S``; the permanent deal's lump without a ``commitment`` (or without a hazard). The
+    breakdown ``π`` is that of the offer's terms as written (the shipped hazards do not
+    depend on the relief)."""
     if arrays.commitment is None or hazard is None:
-        lump: FloatArray = land + other
-        return lump
+        return lump_deals(arrays, territory)
+    land, other = deal_parts(arrays, territory)
     resumed_km2, cost_a, cost_d = (float(v) for v in arrays.commitment[:3])
     pi = breakdown_discount(arrays, hazard, territory)[:, None, :]  # (Ω, 1, K)
     resumed = arrays.values[:, 0] * resumed_km2 / 1000.0 - np.array([cost_a, cost_d])
-    out: FloatArray = land + (1.0 - pi) * other + pi * resumed[None, :, None]
-    return out
+    value = land + (1.0 - pi) * other + pi * resumed[None, :, None]
+    slope = (1.0 - pi) * arrays.values[None, :, 1:2]
+    return Deals(value=value, slope=slope)

@@ -35,7 +35,7 @@ from detente.scenario.edit import edit_campaign  # DECISIONS SPEC-5: loading is 
 from detente.spec.campaign import ESCALATION, Campaign, CampaignArrays, campaign_hash
 from detente.spec.paths import Path
 from detente.spec.scenario import Scenario
-from detente.war import solver
+from detente.war import diagnostics, solver
 from detente.war.commitment import deal_values
 from detente.war.hazard import DealTerms, ResumptionHazard, resumption_hazard
 from detente.war.simulate import Paths, simulate
@@ -76,11 +76,11 @@ def weeks_until(campaign: Campaign, when: date) -> int:
 def deal_terms(arr: CampaignArrays, paths: Paths) -> DealTerms:
     """The terms of every path's deal (paths without a deal left out)."""
     done = paths.deal_week >= 0
-    relief, guarantees, _, snapback = arr.offer_terms()
+    _, guarantees, _, snapback = arr.offer_terms()
     offer = paths.offer[done]
     return DealTerms(
         line_change_km2=paths.kept_km2[done] - arr.x0,
-        sanctions_relief=relief[offer],
+        sanctions_relief=paths.relief[done],
         guarantees=guarantees[offer],
         snapback=snapback[offer],
     )
@@ -116,6 +116,12 @@ class RunStats:
     @cached_property
     def before(self) -> BoolArray:
         return np.asarray(np.arange(self.arrays.horizon) < self.arrays.t_regime)
+
+    def week_share(self, intensity: int) -> float:
+        """Share of path-weeks at war at ``intensity``; NaN without such weeks."""
+        at_war = self.paths.intensity >= 0
+        n = int(at_war.sum())
+        return float((self.paths.intensity == intensity).sum() / n) if n else math.nan
 
     def gain_per_day(self, before: bool) -> float:
         """Mean daily gain over path-weeks still at war, before or from the deadline (km²);
@@ -161,7 +167,7 @@ class WarOutput:
 
     @property
     def spec(self) -> Output:
-        return Output(self.name, self.unit, 10.0 ** -self.digits, self.description)
+        return Output(self.name, self.unit, 10.0**-self.digits, self.description)
 
     def rounded(self, stats: RunStats) -> float | None:
         """The value rounded to :attr:`digits`; ``None`` for NaN (no such path-weeks)."""
@@ -187,12 +193,15 @@ OUTPUTS: tuple[WarOutput, ...] = (
     WarOutput("p_deal_by", "probability", 4,
               "P(a deal by the deal_by date: struck in an earlier week)",
               lambda s: float((s.done & (s.paths.deal_week < s.weeks_by)).mean())),
-    WarOutput("p_escalation", "probability", 4, "P(a surge on the path)",
+    WarOutput("p_escalation", "probability", 4,
+              "P(the attacker's top intensity, surge, in at least one week of the path)",
               lambda s: float(s.surge.any(axis=1).mean()), headline="p_escalation"),
     WarOutput("p_escalation_after_deadline", "probability", 4,
-              "P(a surge from the deadline on)",
+              "P(a week of surge from the deadline on)",
               lambda s: float(s.surge[:, ~s.before].any(axis=1).mean()),
               headline="p_escalation_after_deadline"),
+    WarOutput("surge_share", "share", 4, "share of path-weeks at war at surge",
+              lambda s: s.week_share(ESCALATION)),
     WarOutput("territory_end_km2", "km²", 1, "mean area held at the horizon",
               lambda s: float(s.paths.territory[:, -1].mean())),
     WarOutput("median_territory_end_km2", "km²", 1, "median area held at the horizon",
@@ -261,8 +270,9 @@ def headline_values(stats: RunStats) -> dict[str, float | None]:
     return {o.headline: o.rounded(stats) for o in OUTPUTS if o.headline is not None}
 
 
-MEMO_SIZE = 16
-"""Solved campaigns a :class:`MemoSolver` keeps (about 37 MB each for ukraine-2024)."""
+MEMO_SIZE = 8
+"""Solved campaigns a :class:`MemoSolver` keeps (about 80 MB each for ukraine-2024: the
+values of every week, from which the simulator recomputes the votes)."""
 SOLVE_CONCURRENCY = 2
 """Campaigns a :class:`MemoSolver` solves at once (each solve is CPU-bound)."""
 
@@ -270,7 +280,7 @@ SOLVE_CONCURRENCY = 2
 class MemoSolver:
     """Solved policies of the last ``size`` campaigns, keyed by :func:`campaign_hash`.
 
-    A solved policy of ukraine-2024 holds about 37 MB and takes seconds, so callers that
+    A solved game of ukraine-2024 holds about 80 MB and takes seconds, so callers that
     meet the same campaign again (the web app's sliders, the report after ``simulate``,
     lever search revisiting a setting) get it from here. Thread-safe: a campaign being
     solved is solved once (a burst of requests for a new slider value must not mean a
@@ -543,7 +553,7 @@ def evaluate_campaign(
     return sweep_values(RunStats(arrays, simulated, weeks_by))
 
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 QUANTILES = {"p05": 0.05, "p25": 0.25, "p50": 0.5, "p75": 0.75, "p95": 0.95}
 
 
@@ -562,9 +572,10 @@ def document(run: WarRun) -> dict[str, Any]:
     done = stats.done
     deal_by = np.array([(done & (paths.deal_week < t)).mean() for t in range(1, horizon + 1)])
     war = paths.intensity >= 0
-    offer = paths.mediator_type[done]
+    offer = paths.offer[done]
     names = campaign.type_names
     terms = stats.terms
+    weekly = diagnostics.weekly_votes(paths)
 
     def shown(name: str) -> float | None:
         return OUTPUT[name].rounded(stats)
@@ -581,7 +592,16 @@ def document(run: WarRun) -> dict[str, Any]:
         "solver": {
             "territory_bins": int(run.solution.territory.size),
             "belief_points": run.solution.beliefs.size,
-            "method": "backward induction, subgame-perfect (docs/war_model.md)",
+            "regimes": campaign.regime_names,
+            "replicates": int(stats.arrays.replicate_mean.shape[0]),
+            "beyond_horizon": campaign.beyond_horizon
+            if stats.arrays.stationary_tail
+            else "terminal",
+            "tail_residual": None
+            if run.solution.tail is None
+            else float(f"{run.solution.tail.residual:.3g}"),
+            "method": "backward induction from a stationary tail, subgame-perfect "
+            "(docs/war_model.md)",
         },
         "weeks": [
             {
@@ -591,6 +611,7 @@ def document(run: WarRun) -> dict[str, Any]:
                 if t < horizon
                 else round(float(1 - done.mean()), 4),
                 "p_surge": round(float(stats.surge[:, t].mean()), 4) if t < horizon else 0.0,
+                **(weekly[t] if t < horizon else {}),
             }
             for t in range(horizon + 1)
         ],
@@ -611,6 +632,10 @@ def document(run: WarRun) -> dict[str, Any]:
                 n: round(float((offer == j).mean()), 4) if done.any() else 0.0
                 for j, n in enumerate(names)
             },
+            "by_proposer": {
+                n: round(float((paths.proposer[done] == code).mean()), 4) if done.any() else 0.0
+                for code, n in enumerate(("mediator", "attacker", "defender"))
+            },
             "territory_kept_km2": _quantiles(paths.kept_km2[done]) if done.any() else None,
             "sanctions_relief_mean": round(float(terms.sanctions_relief.mean()), 1)
             if done.any()
@@ -620,4 +645,7 @@ def document(run: WarRun) -> dict[str, Any]:
         "mediator_type_drawn": {
             n: round(float((paths.mediator_type == j).mean()), 4) for j, n in enumerate(names)
         },
+        "shares": diagnostics.shares(campaign, paths, stats.arrays.t_regime),
+        "votes": diagnostics.votes(campaign, paths),
+        "sources": diagnostics.sources(campaign, paths),
     }

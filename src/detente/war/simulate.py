@@ -5,11 +5,11 @@ type from the prior, a bootstrap replicate of the battlefield calibration (when 
 replicates) and its last regime from the calibration's filtered probabilities; then every
 week the attacker's intensity and the defender's posture are read from the solved policies
 (at the nearest belief-grid point: DECISIONS WAR-10), the mediator's lever, offer and
-riposte are drawn from its type's policy, the talks are played out (the mediator's offer
-voted on, or a belligerent recognised as proposer), and, without a deal, the regime moves
-on the replicate's steered chain and the line by the replicate's gain. The belligerents
+riposte are drawn from its type's policy, the talks are played out (before the fighting
+a belligerent may be recognised as proposer; the mediator's offer is voted on), and,
+without a deal, the regime moves on the replicate's steered chain and the line by the replicate's gain. The belligerents
 decide on the point estimates; nature draws from the replicate, so the fan includes the
-calibration's estimation uncertainty (DECISIONS WAR-23). The votes and the proposer's
+calibration's estimation uncertainty (DECISIONS WAR-26). The votes and the proposer's
 choice are recomputed from the solved values (:func:`reject_values`), exactly as the solver
 makes them. Beliefs are carried exactly (Bayes' rule on each path's observations). The only
 source of randomness is the ``numpy.random.Generator`` passed in, drawn in a fixed order,
@@ -25,7 +25,7 @@ import numpy.typing as npt
 
 from detente.spec.campaign import ESCALATION, steered
 from detente.war.beliefs import bayes_update, cheap_talk_update
-from detente.war.solver import Solution, gain_kernel, steered_regime
+from detente.war.solver import Solution
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -67,6 +67,9 @@ class Paths:
         :data:`DEFENDER`), -1 without one.
     kept_km2:
         (P,) area the attacker keeps under the deal, NaN without a deal.
+    relief:
+        (P,) the deal's sanctions relief (a belligerent proposer sets it:
+        :func:`detente.war.solver.propose`), NaN without a deal.
     """
 
     territory: FloatArray
@@ -85,6 +88,7 @@ class Paths:
     offer: IntArray
     proposer: IntArray
     kept_km2: FloatArray
+    relief: FloatArray
 
     @property
     def n_paths(self) -> int:
@@ -155,6 +159,7 @@ def simulate(solution: Solution, draws: int, rng: np.random.Generator) -> Paths:
     offer_of = np.full(draws, -1, dtype=np.int64)
     proposer_of = np.full(draws, -1, dtype=np.int64)
     kept = np.full(draws, np.nan)
+    relief = np.full(draws, np.nan)
     territory = np.empty((draws, horizon + 1))
     beliefs = np.empty((draws, horizon + 1, n_t))
     shape = (draws, horizon)
@@ -203,50 +208,52 @@ def simulate(solution: Solution, draws: int, rng: np.random.Generator) -> Paths:
         )
         posterior = bayes_update(belief, lik)
         f = rip.astype(np.int64)
-        who = np.searchsorted(proposer_cdf, u[3], side="right")  # 0 A, 1 D, 2 nobody
-        proposing = alive & ~offer & talks & (who < 2) & (n_menu > 0)
-        voting = alive & (offer | proposing)
         agreed = np.zeros(draws, dtype=bool)
         chosen = np.full(draws, -1, dtype=np.int64)
+        # The proposal stage, at the start of the week (before any fighting).
+        who = np.searchsorted(proposer_cdf, u[3], side="right")  # 0 A, 1 D, 2 nobody
+        if talks and n_menu:
+            j = np.minimum(who, 1)
+            frame = solution.proposal[t, j, g, flag, regime, k].astype(np.int64)
+            took = alive & (who < 2) & (frame >= 0)
+            agreed |= took
+            chosen[took] = n_t + frame[took]
+            relief[took] = solution.proposal_relief[t, j, g, flag, regime, k][took]
+            proposer_of[took] = who[took] + 1
+        # The mediator's offer, voted on.
+        voting = alive & ~agreed & offer
         if voting.any():
             n = np.flatnonzero(voting)
             gp = grid.nearest(posterior[n])
             reject = reject_values(solution, t, gp, f[n], regime[n], k[n], target[n], lever[n])
-            deal = solution.deal_value[:, :, k[n]].transpose(2, 0, 1).copy()  # (n, Ω, J)
-            deal[:, :, 0] -= kappa * f[n][:, None]
-            ok = deal >= reject[:, None, :]  # (n, Ω, J)
-            med = offer[n]
             th = theta[n]
-            ok_med = ok[np.arange(n.size), th]  # (n, J)
-            offered[n[med], t] = True
-            yes_a[n[med], t] = ok_med[med, 0]
-            yes_d[n[med], t] = ok_med[med, 1]
-            both = ok[:, n_t:, 0] & ok[:, n_t:, 1]  # (n, M)
-            j = np.where(med, 0, who[n])
-            own_value = np.where(
-                both, np.take_along_axis(deal[:, n_t:], j[:, None, None], axis=2)[..., 0], -np.inf
-            )
-            best = np.argmax(own_value, axis=1) if n_menu else np.zeros(n.size, dtype=np.int64)
-            has = both[np.arange(n.size), best] if n_menu else np.zeros(n.size, dtype=bool)
-            took = np.where(med, ok_med.all(axis=1), has)
-            agreed[n] = took
-            chosen[n] = np.where(med, th, n_t + best)
-            proposer_of[n[took]] = np.where(med[took], 0, who[n[took]] + 1)
+            deal = solution.deal_value[th, :, k[n]]  # (n, J)
+            deal[:, 0] -= kappa * f[n]
+            ok = deal >= reject
+            offered[n, t] = True
+            yes_a[n, t], yes_d[n, t] = ok[:, 0], ok[:, 1]
+            took = ok.all(axis=1)
+            agreed[n] |= took
+            chosen[n[took]] = th[took]
+            relief[n[took]] = arr.terms_relief[th[took]]
+            proposer_of[n[took]] = MEDIATOR
         fighting = alive & ~agreed
+        proposed = agreed & (proposer_of > MEDIATOR) & (deal_week < 0)
         cdf = np.cumsum(chains[rows, s, target, regime], axis=1)
         new_regime = np.minimum((u[4][:, None] >= cdf).sum(axis=1), n_r - 1)
         mult = arr.gain_multiplier[lever]
         gain = (means[rows, new_regime, s] + sds[rows, new_regime, s] * z) * mult
-        intensity[alive, t] = i[alive]
-        postures[alive, t] = p[alive]
+        fought = alive & ~proposed  # a deal proposed at the week's start stops it
+        intensity[fought, t] = i[fought]
+        postures[fought, t] = p[fought]
         regimes[fighting, t] = new_regime[fighting]
-        levers[alive, t] = lever[alive]
-        riposte[:, t] = alive & rip
+        levers[fought, t] = lever[fought]
+        riposte[:, t] = fought & rip
         deal_week[agreed] = t
         offer_of[agreed] = chosen[agreed]
         kept[agreed] = x[agreed] if arr.freeze_line else terms_km2[chosen[agreed]]
         x = np.where(fighting, np.clip(x + gain, lo, hi), x)
-        belief = np.where(alive[:, None], posterior, belief)
+        belief = np.where(fought[:, None], posterior, belief)
         flag = np.where(fighting, f, flag)
         regime = np.where(fighting, new_regime, regime)
     territory[:, horizon], beliefs[:, horizon] = x, belief
@@ -267,4 +274,5 @@ def simulate(solution: Solution, draws: int, rng: np.random.Generator) -> Paths:
         offer=offer_of,
         proposer=proposer_of,
         kept_km2=kept,
+        relief=relief,
     )

@@ -12,29 +12,31 @@ grid), the common belief ``b`` about the mediator's type (a point of the belief 
    attacker its reputation ``κ`` (DECISIONS WAR-6);
 3. the defender, seeing ``i``, chooses its posture ``p`` (defend, or counter-attack at a
    cost); the posture and intensity steer the regime: ``τ`` = counter if ``p`` = counter,
-   else ``i`` (DECISIONS WAR-21);
+   else ``i`` (DECISIONS WAR-24);
 4. the mediator of type ``θ`` pulls a lever ``a ~ π_θ^ρ``, offers its terms with probability
    ``p_θ^ρ`` once talks are open and answers a surge with a riposte ``f`` with probability
    ``r_θ^ρ``; the belligerents update ``b`` by Bayes' rule on ``(a, offer, f)``;
 5. talks: on the mediator's offer both vote (a deal needs both). Otherwise, with talks open,
    the attacker is recognised as proposer with probability ``ρ_A`` and the defender with
    ``ρ_D`` (Baron & Ferejohn 1989); the proposer picks the menu item best for it that the
-   other accepts, or nothing (DECISIONS WAR-19). Under ``freeze_line`` the line ``x`` is
+   other accepts, or nothing (DECISIONS WAR-22). Under ``freeze_line`` the line ``x`` is
    kept, under ``fixed_terms`` the offer's area. A deal's value ``U_j(ω, x)`` anticipates its
    breakdown (:mod:`detente.war.commitment`, Powell 2006);
 6. without a deal each side draws the week's worth of the land held, ``φ_j(x)``, whose
-   value forever is the deal's land term ``v_j,T (x - x0)/1000`` (DECISIONS WAR-25); the
+   value forever is the deal's land term ``v_j,T (x - x0)/1000`` (DECISIONS WAR-28); the
    regime moves ``r → r' ~ T_τ(r, ·)`` (the fitted chain, steered:
-   DECISIONS WAR-22) and the line ``x' = x + g``, ``g ~ N(μ_{r',s} m_a, (σ_{r',s} m_a)²)``.
+   DECISIONS WAR-25) and the line ``x' = x + g``, ``g ~ N(μ_{r',s} m_a, (σ_{r',s} m_a)²)``.
 
 Bellman equations (party ``j`` ∈ {A, D}, ``δ`` the weekly discount factor, ``c = (τ, a, f)``)::
 
-    R_j(t, c, b', r, x) = φ_j(x) - l_j(a) - [j=A] f E[z | b'] + δ Σ_r' T_τ(r, r') Σ_x' P_{r',s,a}(x, x') V_j(t+1, x', b', f, r')
-    φ_j(x)             = (1 - δ) v_j,T (x - x0) / 1000     (the land's weekly worth)
-    accept_j(ω)        = U_j(ω, x) - [j=A] κ f ≥ R_j
-    N_j(c, b', r, x)    = (1 - ρ_A - ρ_D) R_j + ρ_A Prop^A_j + ρ_D Prop^D_j      (no mediator offer)
-    W_j(t, i, p, b, r, x) = -c_j(i) - c_j(p) + Σ_o P(o | b, i) [offer_o ? deal-or-R : N_j](b' = B(b, o))
-    p*(i) = argmax_p W_D(i, p);   V_A = max_i W_A(i, p*(i)) - κ h [i = hold];   V_D = W_D at (i*, p*)
+    R_j(t, c, b', r, x) = φ_j(x) - l_j(a) - [j=A] f E[z | b']
+                          + δ Σ_r' T_τ(r, r') Σ_x' P_{r',s,a}(x, x') V_j(t+1, x', b', f, r')
+    φ_j(x)  = (1 - δ) v_j,T (x - x0) / 1000                  (the land's weekly worth)
+    accept_j(ω) = U_j(ω, x) - [j=A] κ f ≥ R_j
+    N_j(c, b', r, x) = (1 - ρ_A - ρ_D) R_j + ρ_A Prop^A_j + ρ_D Prop^D_j   (no mediator offer)
+    W_j(t, i, p, b, r, x) = -c_j(i) - c_j(p)
+                            + Σ_o P(o | b, i) [offer_o ? deal-or-R : N_j](b' = B(b, o))
+    p*(i) = argmax_p W_D(i, p);  V_A = max_i W_A(i, p*(i)) - κ h [i = hold];  V_D = W_D(i*, p*)
 
 **Beyond the horizon** (``stationary_tail``) the value is the stationary one: the game of
 the last modelled week (regime after the change, talks as they stand, season-averaged
@@ -43,7 +45,7 @@ policy's values from GMRES. The tail is solved at the belief grid's vertices (th
 belligerents know the mediator's type) and read at interior beliefs by barycentric
 interpolation; between it and the horizon lie :data:`TAIL_BUFFER_WEEKS` weeks of the same
 stationary game with learning, so that the shortcut moves nothing inside the horizon
-(DECISIONS WAR-24). With ``beyond_horizon: terminal``
+(DECISIONS WAR-27). With ``beyond_horizon: terminal``
 (or ``discount`` 1) the value at the horizon is the lump ``v_j,T (x - x0)/1000 +
 v_j,stalemate`` of version 1.
 
@@ -81,16 +83,43 @@ BoolArray = npt.NDArray[np.bool_]
 N_INTENSITIES = len(INTENSITY_NAMES)
 HOLD = 0
 NO_PROPOSAL = -1
-TAIL_ROUNDS = 30
-"""Policy-iteration rounds of the stationary tail before giving up (the last is kept)."""
+RELIEF_MIN, RELIEF_MAX = 0.0, 100.0
+"""The relief scale a proposer moves along."""
+TAIL_STABLE = 5
+"""Steps with unchanged choices after which the tail solves for their values at once."""
+TAIL_STEPS = 1200
+"""Steps of the tail at most."""
+TAIL_DAMP_AFTER = 400
+"""Steps of the tail after which each step is damped (see :func:`_tail`)."""
+TAIL_PATIENCE = 100
+"""Damped steps without a new lowest residual after which the tail stops (a cycle)."""
+SQRT_2PI = float(np.sqrt(2.0 * np.pi))
 KERNEL_FLOOR = 1e-15
 """Kernel probabilities below this are set to 0 (far below any reported digit)."""
 TAIL_BUFFER_WEEKS = 26
 """Weeks of the stationary game, with learning, solved between the horizon and the tail
 (whose belligerents know the mediator's type): the tail's shortcut then moves nothing
-inside the horizon (DECISIONS WAR-24)."""
+inside the horizon (DECISIONS WAR-27)."""
 TAIL_TOL = 1e-8
 """Relative tolerance of each policy's values (GMRES)."""
+
+
+@dataclass(frozen=True)
+class Proposals:
+    """The belligerents' proposals at the start of one week: ``frame`` (2, G, H, R, K) the
+    menu item each proposer (attacker, defender) puts forward, :data:`NO_PROPOSAL` for none;
+    ``relief`` and ``interior`` (2, M, G, H, R, K) the relief in every frame and whether it
+    is the responder's indifference point (:func:`propose`)."""
+
+    frame: npt.NDArray[np.int8]
+    relief: FloatArray
+    interior: BoolArray
+
+
+NO_PROPOSALS = Proposals(
+    frame=np.empty(0, dtype=np.int8), relief=np.empty(0), interior=np.empty(0, dtype=bool)
+)
+"""The proposals of a week in which nobody may propose."""
 
 
 @dataclass(frozen=True)
@@ -98,20 +127,20 @@ class Decisions:
     """One week's choices (every array over belief ``G``, regime ``R`` and bin ``K``).
 
     ``agreed``: (C, Θ, G, R, K) both accept the mediator's type-θ offer in branch ``c``;
-    ``proposal``: (2, C, G, R, K) the menu item each proposer (attacker, defender) puts
-    forward and the other accepts, :data:`NO_PROPOSAL` for none; ``posture``: (I, G, R, K)
+    ``proposals``: each proposer's frame and relief; ``posture``: (I, G, R, K)
     the defender's answer to each intensity; ``intensity``: (G, H, R, K).
     """
 
     agreed: BoolArray
-    proposal: npt.NDArray[np.int8]
+    proposals: Proposals
     posture: npt.NDArray[np.int8]
     intensity: npt.NDArray[np.int8]
 
 
 @dataclass(frozen=True)
 class Tail:
-    """The stationary tail: values at the belief grid's vertices, and how it converged."""
+    """The stationary tail: values at the belief grid's vertices, the steps taken and the
+    last Bellman residual (the largest change of a value in the last step)."""
 
     value: FloatArray
     rounds: int
@@ -135,12 +164,17 @@ class Solution:
         talk), riposte flag, last regime and bin.
     posture:
         (T, I, G, R, K) the defender's posture against each intensity.
+    proposal, proposal_relief:
+        (T, 2, G, 2, R, K) the menu item each proposer (attacker, defender) puts forward at
+        the start of the week and the other accepts (:data:`NO_PROPOSAL` for none), and its
+        relief, by week, belief, riposte flag, regime and bin.
     value:
         (T+1, G, 2, R, 2, K) values at the start of each week (after cheap talk) and beyond
         the horizon, by belief, riposte flag, regime, party and bin; the simulator reads the
         deal decisions from them (:func:`reject_values`).
-    deal_value:
-        (Ω, 2, K) each offer's value to each party with the attacker keeping each bin.
+    deal_value, relief_slope:
+        (Ω, 2, K) each offer's value to each party with the attacker keeping each bin, and
+        its slope in the relief.
     kernel:
         (S, R, A, D) probability of moving ``offsets[d]`` bins in a week of regime ``r``.
     transitions:
@@ -157,8 +191,11 @@ class Solution:
     combo: IntArray
     intensity: npt.NDArray[np.int8]
     posture: npt.NDArray[np.int8]
+    proposal: npt.NDArray[np.int8]
+    proposal_relief: FloatArray
     value: FloatArray
     deal_value: FloatArray
+    relief_slope: FloatArray
     kernel: FloatArray
     offsets: IntArray
     transitions: FloatArray
@@ -177,26 +214,36 @@ def gain_kernel(
 ) -> tuple[FloatArray, IntArray]:
     """Weekly moves on the territory grid: (S, R, A, D) probabilities of ``offsets[d]`` bins.
 
-    The weekly gain in regime ``r`` is normal, ``N(μ_{r,s} m_a, (σ_{r,s} m_a)²)``, binned to
-    the grid's width; the offsets reach 8 sd beyond every mean, and the end offsets take the
-    tails. Moves past the grid's ends stop in the end bins (edge padding in :func:`_expect`).
-    ``mean``, ``sd`` (R, S) replace the campaign's (a bootstrap replicate).
+    The weekly gain in regime ``r`` is normal, ``g ~ N(μ_{r,s} m_a, (σ_{r,s} m_a)²)``; a gain
+    of ``y = g / w`` bins is shared between the bins either side of it in proportion to its
+    distance from each (linear interpolation, so the expected move is exactly ``E[y]``; a
+    gain smaller than a bin is not rounded away: DECISIONS WAR-29), which gives
+    ``P(d) = E[(1 - |y - d|)+] = f(d-1) - 2 f(d) + f(d+1)`` with ``f(a) = E[(y - a)+] =
+    (m - a) Φ((m - a)/s) + s φ((m - a)/s)``. The offsets reach 8 sd beyond every mean, the
+    end offsets take the tails. Moves past the grid's ends stop in the end bins (edge
+    padding in :func:`_expect`). ``mean``, ``sd`` (R, S) replace the campaign's.
     """
     w = arrays.bin_km2
     mult = arrays.gain_multiplier
     mean = arrays.gain_mean if mean is None else mean
     sd = arrays.gain_sd if sd is None else sd
-    mu = mean.T[:, :, None] * mult[None, None, :]  # (S, R, A)
-    sig = sd.T[:, :, None] * mult[None, None, :]
+    mu = mean.T[:, :, None] * mult[None, None, :] / w  # (S, R, A), in bins
+    sig = sd.T[:, :, None] * mult[None, None, :] / w
     reach = arrays.territory_grid().size - 1
-    low = int(np.clip(np.floor((mu - 8 * sig).min() / w) - 1, -reach, 0))
-    high = int(np.clip(np.ceil((mu + 8 * sig).max() / w) + 1, 0, reach))
+    low = int(np.clip(np.floor((mu - 8 * sig).min()) - 1, -reach, 0))
+    high = int(np.clip(np.ceil((mu + 8 * sig).max()) + 1, 0, reach))
     offsets = np.arange(low, high + 1, dtype=np.int64)
-    edges = np.concatenate([(offsets - 0.5) * w, [(high + 0.5) * w]])
-    edges[0], edges[-1] = -np.inf, np.inf
-    cdf = ndtr((edges - mu[..., None]) / sig[..., None])
-    kernel: FloatArray = np.diff(cdf, axis=-1)
+    a = np.arange(low - 1, high + 2, dtype=np.float64)  # f at every offset and one beyond
+    z = (mu[..., None] - a) / sig[..., None]
+    f = (mu[..., None] - a) * ndtr(z) + sig[..., None] * np.exp(-0.5 * z * z) / SQRT_2PI
+    kernel: FloatArray = f[..., :-2] - 2.0 * f[..., 1:-1] + f[..., 2:]
+    # The ends take the tails: E[min(1, low - y)+] = f(low) - f(low-1) + 1 below the
+    # lowest offset, E[min(1, y - high)+] = f(high) - f(high+1) above the highest.
+    kernel[..., 0] += f[..., 1] - f[..., 0] + 1.0
+    kernel[..., -1] += f[..., -2] - f[..., -1]
+    kernel = np.clip(kernel, 0.0, None)  # rounding below 0
     kernel[kernel < KERNEL_FLOOR] = 0.0  # no subnormal arithmetic in the products
+    kernel /= kernel.sum(axis=-1, keepdims=True)
     return kernel, offsets
 
 
@@ -274,6 +321,7 @@ class _Game:
     trans: FloatArray  # (S, τ, R, R)
     deal_value: FloatArray  # (Ω, 2, K)
     combo: IntArray  # (R, A, 2), -1 where the branch cannot occur
+    slope: FloatArray  # (Ω, 2, K): d U_j / d relief
     branches: dict[tuple[int, bool, int, int], sparse.csr_matrix] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -298,42 +346,112 @@ class _Game:
         return self.branches[key]
 
 
+def propose(
+    base: FloatArray,
+    slope: FloatArray,
+    nominal: FloatArray,
+    reject: FloatArray,
+    proposer: int,
+    interior: BoolArray | None = None,
+    fixed_relief: FloatArray | None = None,
+) -> tuple[FloatArray, FloatArray, BoolArray]:
+    """A belligerent's proposal in each frame of the menu (Baron & Ferejohn 1989): the
+    relief ``r`` in [0, 100] best for the proposer that the responder accepts.
+
+    Each party's deal value is linear in the relief, ``U_j(r) = base_j + slope_j (r -
+    nominal)``. The responder ``i`` accepts iff ``U_i(r) ≥ R_i``: an interval of ``r`` whose
+    inner end is the responder's indifference point ``r_i = nominal + (R_i - base_i) /
+    slope_i``; the proposer takes the end of it it prefers (DECISIONS WAR-22).
+
+    Every array broadcasts against the others, the party axis ``J`` last (the menu's
+    frames lie along one of the leading axes).
+
+    Parameters
+    ----------
+    base, slope:
+        (..., J) the deal values at the frame's nominal relief and their slopes.
+    nominal:
+        (...) the frames' relief as written.
+    reject:
+        (..., J) each party's value of fighting on.
+    proposer:
+        0 the attacker, 1 the defender.
+    interior, fixed_relief:
+        With both given (a fixed policy), the relief is the responder's indifference point
+        where ``interior`` and ``fixed_relief`` elsewhere, feasibility unchecked.
+
+    Returns
+    -------
+    relief, value, interior:
+        (...) the relief, (..., J) both parties' values of the deal at it (``-inf`` where
+        the responder cannot be satisfied), and whether the relief is the responder's
+        indifference point.
+    """
+    i, j = 1 - proposer, proposer
+    s_i, s_j = slope[..., i], slope[..., j]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        point = nominal + (reject[..., i] - base[..., i]) / s_i
+    if interior is not None and fixed_relief is not None:
+        relief = np.where(interior, point, fixed_relief)
+        value = base + slope * (relief - nominal)[..., None]
+        return relief, value, interior
+    # The responder accepts r >= point (s_i > 0), r <= point (s_i < 0), or every r when
+    # its slope is 0 and it accepts the nominal terms; the proposer takes its favourite end.
+    up = s_i > 0
+    down = s_i < 0
+    lo = np.where(up, np.maximum(point, RELIEF_MIN), RELIEF_MIN)
+    hi = np.where(down, np.minimum(point, RELIEF_MAX), RELIEF_MAX)
+    feasible = lo <= hi
+    feasible &= up | down | (base[..., i] >= reject[..., i])
+    relief = np.where(s_j > 0, hi, lo)
+    interior = feasible & (relief == point)
+    value = base + slope * (relief - nominal)[..., None]
+    value[~feasible] = -np.inf
+    return relief, value, interior
+
+
 def _proposals(
     game: _Game,
-    reject: FloatArray,
+    war: FloatArray,
     fixed: Decisions | None,
-) -> tuple[FloatArray, npt.NDArray[np.int8]]:
-    """The value of a week without the mediator's offer (C, G, R, J, K) when the
-    belligerents may propose, and each proposer's menu item (2, C, G, R, K)."""
+) -> tuple[FloatArray, Proposals]:
+    """The proposal stage at the start of a week (DECISIONS WAR-22): from the value of the
+    week without a proposal, ``war`` (G, H, R, J, K), to the week's value, and each
+    proposer's choice. A deal struck here keeps the line; the attacker pays its reputation
+    ``κ h`` for yielding right after a riposte."""
     arr = game.arrays
     n_t = arr.n_types
-    menu = game.deal[:, n_t:, :, None, None, :]  # (C, M, J, 1, 1, K)
-    rej = reject.transpose(0, 3, 1, 2, 4)[:, None]  # (C, 1, J, G, R, K)
-    proposal = np.full((2, *reject.shape[:3], reject.shape[-1]), NO_PROPOSAL, dtype=np.int8)
-    value = reject * (1.0 - arr.proposer.sum())
-    both = None
-    if fixed is None:
-        ok = menu >= rej  # (C, M, J, G, R, K)
-        both = ok[:, :, 0] & ok[:, :, 1]  # (C, M, G, R, K)
+    kappa = arr.reputation_cost
+    # Party axis last: base (M, 1, H, 1, K, J), slope (M, 1, 1, 1, K, J), war (1, G, H, R, K, J)
+    base = np.repeat(game.deal_value[n_t:].transpose(0, 2, 1)[:, None, None, None], 2, axis=2)
+    base[:, :, 1, :, :, 0] -= kappa
+    slope = game.slope[n_t:].transpose(0, 2, 1)[:, None, None, None]
+    rej = np.moveaxis(war, 3, -1)[None]
+    nominal = arr.menu_relief[:, None, None, None, None]
+    shape = (2, *war.shape[:3], war.shape[-1])  # (2, G, H, R, K)
+    frame = np.full(shape, NO_PROPOSAL, dtype=np.int8)
+    relief = np.zeros((2, arr.n_offers - n_t, *shape[1:]))
+    interior = np.zeros(relief.shape, dtype=bool)
+    value = war * (1.0 - arr.proposer.sum())
     for j in (0, 1):
         if arr.proposer[j] == 0:
             continue
-        if both is not None:
-            gain = np.where(both, menu[:, :, j], -np.inf)
-            best = np.argmax(gain, axis=1)
-            has = np.take_along_axis(both, best[:, None], axis=1)[:, 0]
-            proposal[j] = np.where(has, best, NO_PROPOSAL)
+        if fixed is None:
+            r, both, inner = propose(base, slope, nominal, rej, j)
+            own = np.where(both[..., j] >= rej[..., j], both[..., j], -np.inf)
+            best = np.argmax(own, axis=0)  # (G, H, R, K)
+            has = np.isfinite(np.take_along_axis(own, best[None], axis=0)[0])
+            frame[j] = np.where(has, best, NO_PROPOSAL)
+            relief[j], interior[j] = r, inner
         else:
-            proposal[j] = fixed.proposal[j]  # type: ignore[union-attr]
-        pick = proposal[j].astype(np.int64)  # (C, G, R, K)
-        chosen = np.take_along_axis(
-            np.broadcast_to(menu, (*menu.shape[:3], *pick.shape[1:])),
-            np.maximum(pick, 0)[:, None, None],
-            axis=1,
-        )[:, 0]  # (C, J, G, R, K)
-        chosen = chosen.transpose(0, 2, 3, 1, 4)
-        value += arr.proposer[j] * np.where(pick[:, :, :, None] >= 0, chosen, reject)
-    return value, proposal
+            frame[j] = fixed.proposals.frame[j]
+            relief[j], interior[j] = fixed.proposals.relief[j], fixed.proposals.interior[j]
+            _, both, _ = propose(base, slope, nominal, rej, j, interior[j], relief[j])
+        pick = frame[j].astype(np.int64)
+        chosen = np.take_along_axis(both, np.maximum(pick, 0)[None, ..., None], axis=0)[0]
+        chosen = np.moveaxis(chosen, -1, 3)  # (G, H, R, J, K)
+        value += arr.proposer[j] * np.where(pick[:, :, :, None] >= 0, chosen, war)
+    return value, Proposals(frame=frame, relief=relief, interior=interior)
 
 
 def _step(
@@ -367,9 +485,7 @@ def _step(
         ]
     )
     # Reject values per branch c = (τ, a, f), E over the regime steered to τ: (C, G, R, J, K)
-    reject = np.einsum(
-        "cru,cugjk->cgrjk", delta * trans[c_t], q1[:, c_a, :, c_f], optimize=True
-    )
+    reject = np.einsum("cru,cugjk->cgrjk", delta * trans[c_t], q1[:, c_a, :, c_f], optimize=True)
     reject += game.flow[None, None, None] - arr.lever_cost[c_a][:, None, None, :, None]
     riposte_cost = (grid.points @ arr.riposte_size)[None, :] * c_f[:, None]  # (C, G)
     reject[:, :, :, 0] -= riposte_cost[:, :, None, None]
@@ -391,12 +507,7 @@ def _step(
         deal.transpose(0, 1, 3, 4, 2, 5),
         where=agreed[:, :, :, :, None, :],
     )
-    # No mediator offer: the belligerents' proposals
-    if talks and arr.proposer.sum() > 0:
-        branch_value[:, 0], proposal = _proposals(game, reject, fixed)
-    else:
-        branch_value[:, 0] = reject
-        proposal = np.full((2, *reject.shape[:3], n_k), NO_PROPOSAL, dtype=np.int8)
+    branch_value[:, 0] = reject  # no offer from the mediator
     rows = branch_value.reshape(-1, n_r * 2 * n_k)
     w_value = np.empty((N_INTENSITIES, n_p, n_g, n_r, 2, n_k))
     for i in range(N_INTENSITIES):
@@ -426,7 +537,11 @@ def _step(
         w_i[:, :, None], choice[None, :, :, :, None, :].astype(np.int64), axis=0
     )[0]  # (G, H, R, J, K)
     picked[:, :, :, 0] -= kappa * np.arange(2)[None, :, None, None] * (choice == HOLD)
-    return picked, Decisions(agreed=agreed, proposal=proposal, posture=posture, intensity=choice)
+    if talks and arr.proposer.sum() > 0:
+        picked, proposals = _proposals(game, picked, fixed)
+    else:
+        proposals = NO_PROPOSALS
+    return picked, Decisions(agreed=agreed, proposals=proposals, posture=posture, intensity=choice)
 
 
 def _combos(arrays: CampaignArrays) -> IntArray:
@@ -456,20 +571,50 @@ def _season_mix(arrays: CampaignArrays) -> FloatArray:
 
 
 def _tail(game: _Game, n_k: int) -> Tail:
-    """The stationary value of the last week's game played forever, at the belief vertices,
-    by policy iteration (Howard 1960); each policy's values by GMRES on ``(I - M) v = b``."""
+    """The stationary value of the last week's game played forever, at the belief vertices.
+
+    The limit of backward induction as the horizon grows (value iteration from the land's
+    worth with the war over, ``v_j,T (x - x0)/1000``), accelerated: when the choices have
+    stayed the same for :data:`TAIL_STABLE` steps, the values of those choices played
+    forever are solved for at once (GMRES on ``(I - M) v = b``, the evaluation step of
+    Howard's 1960 policy iteration) and value iteration goes on from there. A game, unlike
+    a single decision maker, may have several stationary equilibria; this picks the one the
+    growing horizon leads to, and where the choices cycle, damped steps settle between
+    them; a cycle that damping does not shrink stops the iteration, and its residual is
+    reported (in ukraine-2024, at the top of the territory grid: DECISIONS WAR-27).
+    """
     arr = game.arrays
     rho = int(arr.regime[-1])
     talks = bool(arr.offers_open[-1])
     season = _season_mix(arr)
     n_g, n_r = game.grid.size, arr.n_regimes
     shape = (n_g, 2, n_r, 2, n_k)
-    value = np.zeros(shape)
+    territory = arr.territory_grid()
+    land = arr.values[:, 0:1] * (territory - arr.x0) / 1000.0  # (J, K)
+    value = np.broadcast_to(land[None, None, None], shape).copy()
     residual = np.inf
     previous: Decisions | None = None
-    rounds = 0
-    for rounds in range(1, TAIL_ROUNDS + 1):  # noqa: B007 - rounds is reported
-        _, decisions = _step(game, value, season, rho, talks)
+    stable = steps = 0
+    history: list[float] = []
+    for steps in range(1, TAIL_STEPS + 1):
+        after, decisions = _step(game, value, season, rho, talks)
+        residual = float(np.abs(after - value).max())
+        history.append(residual)
+        if residual <= TAIL_TOL * max(1.0, float(np.abs(after).max())):
+            break
+        if steps > TAIL_DAMP_AFTER + TAIL_PATIENCE and min(history[-TAIL_PATIENCE:]) >= min(
+            history[:-TAIL_PATIENCE]
+        ):
+            break  # a cycle the damping does not shrink: stop, the residual is reported
+        stable = stable + 1 if previous is not None and _same(previous, decisions) else 0
+        previous = decisions
+        # Past TAIL_DAMP_AFTER steps the choices cycle (a discrete menu can leave a game
+        # with no pure stationary equilibrium): halve each step, which settles at the
+        # knife edge between the cycle's choices.
+        value = after if steps <= TAIL_DAMP_AFTER else 0.5 * (value + after)
+        if stable < TAIL_STABLE:
+            continue
+        stable = 0
         base, _ = _step(game, np.zeros(shape), season, rho, talks, decisions)
 
         def matvec(v: FloatArray, d: Decisions = decisions, b: FloatArray = base) -> FloatArray:
@@ -477,21 +622,18 @@ def _tail(game: _Game, n_k: int) -> Tail:
             return np.asarray(v - (out - b).ravel())
 
         op = LinearOperator((base.size, base.size), matvec=matvec, dtype=np.float64)
-        solved, info = gmres(op, base.ravel(), x0=value.ravel(), rtol=TAIL_TOL, restart=60,
-                             maxiter=200)
+        solved, _ = gmres(
+            op, base.ravel(), x0=value.ravel(), rtol=TAIL_TOL, restart=60, maxiter=200
+        )
         value = solved.reshape(shape)
-        after, _ = _step(game, value, season, rho, talks)
-        residual = float(np.abs(after - value).max())
-        if previous is not None and _same(previous, decisions):
-            break
-        previous = decisions
-    return Tail(value=value, rounds=rounds, residual=residual)
+    return Tail(value=value, rounds=steps, residual=residual)
 
 
 def _same(a: Decisions, b: Decisions) -> bool:
     return bool(
         np.array_equal(a.agreed, b.agreed)
-        and np.array_equal(a.proposal, b.proposal)
+        and np.array_equal(a.proposals.frame, b.proposals.frame)
+        and np.array_equal(a.proposals.interior, b.proposals.interior)
         and np.array_equal(a.posture, b.posture)
         and np.array_equal(a.intensity, b.intensity)
     )
@@ -517,14 +659,24 @@ def deal_parts(arrays: CampaignArrays, territory: FloatArray) -> tuple[FloatArra
     return land, other
 
 
-def lump_deal_values(arrays: CampaignArrays, territory: FloatArray) -> FloatArray:
-    """(Ω, 2, K) each offer's value to each party as a permanent deal (version 1's lump)."""
+@dataclass(frozen=True)
+class Deals:
+    """Each offer's value to each party with the attacker holding each bin, ``value``
+    (Ω, 2, K), and its slope in the relief, ``slope`` (Ω, 2, K) (the proposers move along
+    it: :func:`propose`)."""
+
+    value: FloatArray
+    slope: FloatArray
+
+
+def lump_deals(arrays: CampaignArrays, territory: FloatArray) -> Deals:
+    """Each offer as a permanent deal (no breakdown): version 1's lump."""
     land, other = deal_parts(arrays, territory)
-    out: FloatArray = land + other
-    return out
+    slope = np.broadcast_to(arrays.values[None, :, 1:2], land.shape).copy()
+    return Deals(value=land + other, slope=slope)
 
 
-def solve(arrays: CampaignArrays, deal_value: FloatArray | None = None) -> Solution:
+def solve(arrays: CampaignArrays, deals: Deals | None = None) -> Solution:
     """Backward induction over weeks (see the module docstring); vectorised over bins,
     beliefs, regimes and branches.
 
@@ -532,10 +684,10 @@ def solve(arrays: CampaignArrays, deal_value: FloatArray | None = None) -> Solut
     ----------
     arrays:
         The campaign's arrays.
-    deal_value:
-        (Ω, 2, K) each offer's value to each party per bin; default the permanent deal's
-        lump (:func:`lump_deal_values`); :func:`detente.war.commitment.deal_values` gives the
-        one that anticipates breakdown.
+    deals:
+        Each offer's value to each party per bin; default the permanent deal's lump
+        (:func:`lump_deals`); :func:`detente.war.commitment.deal_values` gives the one that
+        anticipates breakdown.
     """
     started = time.perf_counter()
     grid = BeliefGrid(arrays.n_types, arrays.belief_resolution)
@@ -545,14 +697,17 @@ def solve(arrays: CampaignArrays, deal_value: FloatArray | None = None) -> Solut
     kernel, offsets = gain_kernel(arrays)
     trans = arrays.transitions()
     combo = _combos(arrays)
-    if deal_value is None:
-        deal_value = lump_deal_values(arrays, territory)
-    game = _Game(arrays, grid, kernel, offsets, trans, deal_value, combo)
+    if deals is None:
+        deals = lump_deals(arrays, territory)
+    deal_value = deals.value
+    game = _Game(arrays, grid, kernel, offsets, trans, deal_value, combo, deals.slope)
 
     tail: Tail | None = None
     if arrays.stationary_tail:
         vertices = BeliefGrid(arrays.n_types, 1)
-        tail = _tail(_Game(arrays, vertices, kernel, offsets, trans, deal_value, combo), n_k)
+        tail = _tail(
+            _Game(arrays, vertices, kernel, offsets, trans, deal_value, combo, deals.slope), n_k
+        )
         end = np.einsum("gv,vhrjk->ghrjk", grid.points, tail.value)
     else:
         terminal = (
@@ -564,6 +719,8 @@ def solve(arrays: CampaignArrays, deal_value: FloatArray | None = None) -> Solut
     values[horizon] = end
     intensity = np.zeros((horizon, n_g, 2, n_r, n_k), dtype=np.int8)
     posture = np.zeros((horizon, N_INTENSITIES, n_g, n_r, n_k), dtype=np.int8)
+    frame = np.full((horizon, 2, n_g, 2, n_r, n_k), NO_PROPOSAL, dtype=np.int8)
+    relief = np.zeros((horizon, 2, n_g, 2, n_r, n_k))
     value = end
     if tail is not None:  # the buffer: the tail's game, learning on, before the horizon
         season = _season_mix(arrays)
@@ -576,6 +733,10 @@ def solve(arrays: CampaignArrays, deal_value: FloatArray | None = None) -> Solut
         s, rho, talks = int(arrays.season[t]), int(arrays.regime[t]), bool(arrays.offers_open[t])
         value, decisions = _step(game, value, eye[s], rho, talks)
         intensity[t], posture[t] = decisions.intensity, decisions.posture
+        if decisions.proposals.frame.size:
+            frame[t] = decisions.proposals.frame
+            pick = np.maximum(decisions.proposals.frame, 0).astype(np.int64)[:, None]
+            relief[t] = np.take_along_axis(decisions.proposals.relief, pick, axis=1)[:, 0]
         talk = int(arrays.talk_week[t])
         if talk >= 0:
             moved = cheap_talk_update(
@@ -592,8 +753,11 @@ def solve(arrays: CampaignArrays, deal_value: FloatArray | None = None) -> Solut
         combo=combo,
         intensity=intensity,
         posture=posture,
+        proposal=frame,
+        proposal_relief=relief,
         value=values,
         deal_value=deal_value,
+        relief_slope=deals.slope,
         kernel=kernel,
         offsets=offsets,
         transitions=trans,

@@ -1,0 +1,117 @@
+"""What an analyst asks of a war forecast first, read off the simulated paths.
+
+* **Who blocks the deal:** for each mediator type, the offers it made and the share each
+  belligerent accepted, in all and week by week;
+* **where P(deal) comes from:** P(deal by a date) split by who put the deal on the table
+  (each mediator type, the attacker, the defender);
+* **how the war is fought:** the share of path-weeks at war at each intensity, in each
+  posture and in each battlefield regime, before and from the deadline ("P(escalation)" of
+  version 1 is the share of paths with at least one week at the top intensity).
+
+Every number is a plain share of paths or path-weeks; none needs the solver.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from detente.spec.campaign import COUNTER, INTENSITY_NAMES, POSTURE_NAMES, Campaign
+from detente.war.simulate import ATTACKER, DEFENDER, MEDIATOR, Paths
+
+FloatArray = npt.NDArray[np.float64]
+
+SOURCE_NAMES = {ATTACKER: "attacker", DEFENDER: "defender"}
+HORIZONS_MONTHS = (6, 12)
+"""The dates of the sources table and of the sensitivity table: this many months (26 and
+52 weeks) after the start."""
+
+
+def _share(mask: npt.NDArray[np.bool_], among: npt.NDArray[np.bool_]) -> float | None:
+    n = int(among.sum())
+    return None if n == 0 else round(float((mask & among).sum() / n), 4)
+
+
+def shares(campaign: Campaign, paths: Paths, t_deadline: int) -> dict[str, Any]:
+    """Share of path-weeks at war at each intensity, posture and regime, in all, before
+    the deadline and from it."""
+    at_war = paths.intensity >= 0
+    weeks = np.arange(at_war.shape[1])[None, :]
+    spans = {"all": at_war, "before_deadline": at_war & (weeks < t_deadline),
+             "after_deadline": at_war & (weeks >= t_deadline)}  # fmt: skip
+    regimes = campaign.regime_names
+    postures = POSTURE_NAMES[: 2 if COUNTER in regimes else 1]
+    ran = paths.regime >= 0
+    return {
+        "intensity": {
+            span: {n: _share(paths.intensity == i, m) for i, n in enumerate(INTENSITY_NAMES)}
+            for span, m in spans.items()
+        },
+        "posture": {
+            span: {n: _share(paths.posture == p, m) for p, n in enumerate(postures)}
+            for span, m in spans.items()
+        },
+        "regime": {n: _share(paths.regime == r, ran) for r, n in enumerate(regimes)},
+    }
+
+
+def votes(campaign: Campaign, paths: Paths) -> dict[str, Any]:
+    """Per mediator type: the share of its path-weeks at war with an offer, and the share of
+    its offers each belligerent accepted (who blocks the deal)."""
+    out: dict[str, Any] = {}
+    at_war = paths.intensity >= 0
+    for j, name in enumerate(campaign.type_names):
+        mine = (paths.mediator_type == j)[:, None] & at_war
+        offered = paths.offered & mine
+        out[name] = {
+            "offers": int(offered.sum()),
+            "offer_rate": _share(offered, mine),
+            "accepted_by_attacker": _share(paths.accept_attacker, offered),
+            "accepted_by_defender": _share(paths.accept_defender, offered),
+            "accepted_by_both": _share(paths.accept_attacker & paths.accept_defender, offered),
+        }
+    return out
+
+
+def weekly_votes(paths: Paths) -> list[dict[str, float | None]]:
+    """Week by week: P(an offer on the table | at war), and the share of the week's offers
+    each side accepted."""
+    rows = []
+    for t in range(paths.offered.shape[1]):
+        war = paths.intensity[:, t] >= 0
+        off = paths.offered[:, t]
+        rows.append(
+            {
+                "p_offer": _share(off, war),
+                "accepted_by_attacker": _share(paths.accept_attacker[:, t], off),
+                "accepted_by_defender": _share(paths.accept_defender[:, t], off),
+            }
+        )
+    return rows
+
+
+def sources(campaign: Campaign, paths: Paths) -> dict[str, Any]:
+    """P(deal by +6 months, +12 months and the horizon's end) split by who proposed it."""
+    horizon = paths.intensity.shape[1]
+    cut = {f"{m}_months": min(round(m * 52 / 12), horizon) for m in HORIZONS_MONTHS}
+    cut["horizon"] = horizon
+    names = {**{j: f"mediator:{n}" for j, n in enumerate(campaign.type_names)}}
+    out: dict[str, Any] = {"dates": {k: _date(campaign.start, w) for k, w in cut.items()}}
+    done = paths.deal_week >= 0
+    by_mediator = paths.proposer == MEDIATOR
+    for j, label in names.items():
+        who = done & by_mediator & (paths.offer == j)
+        out[label] = {k: round(float((who & (paths.deal_week < w)).mean()), 4)
+                      for k, w in cut.items()}  # fmt: skip
+    for code, label in SOURCE_NAMES.items():
+        who = done & (paths.proposer == code)
+        out[label] = {k: round(float((who & (paths.deal_week < w)).mean()), 4)
+                      for k, w in cut.items()}  # fmt: skip
+    return out
+
+
+def _date(start: date, weeks: int) -> str:
+    return (start + timedelta(weeks=weeks)).isoformat()
