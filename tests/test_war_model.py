@@ -300,8 +300,16 @@ def test_json_document_has_the_documented_keys() -> None:
     )
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
-    assert doc["schema_version"] == 1
+    assert doc["schema_version"] == 2
     week = doc["weeks"][0]
+    assert {"p_offer", "accepted_by_attacker", "accepted_by_defender"} <= set(week)
+    assert set(doc["shares"]) == {"intensity", "posture", "regime"}
+    assert abs(sum(doc["shares"]["intensity"]["all"].values()) - 1.0) < 1e-3
+    assert all(set(v) >= {"offers", "accepted_by_attacker"} for v in doc["votes"].values())
+    assert {"attacker", "defender", "dates"} <= set(doc["sources"])
+    documented = (DOCS / "war_model.md").read_text(encoding="utf-8")
+    for key in doc:
+        assert f"`{key}`" in documented, f"key {key} is not in docs/war_model.md"
     assert set(week["territory_km2"]) == {"p05", "p25", "p50", "p75", "p95"} and "date" in week
     q = doc["weeks"][-1]["territory_km2"]
     assert q["p05"] <= q["p25"] <= q["p50"] <= q["p75"] <= q["p95"]

@@ -36,7 +36,7 @@ from detente.scenario.overrides import with_overrides
 from detente.scenario.resolve import FileResolver
 from detente.spec.campaign import Campaign
 from detente.store.recorded import record_war_run
-from detente.war.model import WarModel, WarRun
+from detente.war.model import WarModel, WarRun, deal_sensitivity
 from detente.war.report import p_deal_by_date, save_plot
 
 notes = Console(stderr=True, soft_wrap=False, width=int(os.environ.get("COLUMNS", "140")))
@@ -84,6 +84,14 @@ def simulate_command(
     ] = False,
     seal: SealOpt = False,
     ledger: LedgerOpt = None,
+    sensitivity: Annotated[
+        bool,
+        typer.Option(
+            "--sensitivity",
+            help="Also show P(deal by +6 and +12 months) with every value and prior moved "
+            "±20% (two solves per number; about a minute for ukraine-2024).",
+        ),
+    ] = False,
 ) -> None:
     """Solve the war-termination model of a scenario and simulate how the war ends
     (recorded in the run store, see `detente runs`; the same command run again reuses the
@@ -127,6 +135,14 @@ def simulate_command(
 
         base = run(campaign)
         other = run(changed) if changed is not None else None
+        table = None
+        if sensitivity:
+            task = progress.add_task("sensitivity", total=None)
+            table = deal_sensitivity(
+                sc, campaign, draws, seed,
+                on_step=lambda what: progress.update(task, description=what),
+            )  # fmt: skip
+            progress.remove_task(task)
     from detente.store import RunStore
 
     with RunStore(":memory:" if no_store else store) as run_store:
@@ -135,6 +151,8 @@ def simulate_command(
             with_what_if = extra | {"what_if": overrides}
             record_war_run(run_store, sc, other, extra=with_what_if, fresh=fresh)
     doc = base.document | {"run_id": None if no_store else run_id}
+    if table is not None:
+        doc["sensitivity"] = table
     if seal:
         from detente import __version__
         from detente.ledger.questions import war_questions
@@ -165,10 +183,33 @@ def simulate_command(
         print(json.dumps(shown, indent=2, ensure_ascii=False))
         return
     _print_tables(shown)
+    if table is not None:
+        _print_sensitivity(table)
     if applied:
         _print_profile(str(profile), applied)
     if alt is not None:
         _print_what_if(overrides, base.headline(), other.headline() if other else {})
+
+
+def _print_sensitivity(table: dict[str, Any]) -> None:
+    base = table["baseline"]
+    step = round(100 * table["step"])
+    out_table = Table(
+        title=f"P(deal by +6 / +12 months) with each number moved -{step}% / +{step}% "
+        f"(baseline {_pct(base['6_months'])} / {_pct(base['12_months'])})",
+        title_justify="left",
+    )
+    for col in ("number", "value", f"-{step}%", f"+{step}%"):
+        out_table.add_column(col, justify="left" if col == "number" else "right")
+    for row in table["rows"]:
+        lo, hi = row["minus_20"], row["plus_20"]
+        out_table.add_row(
+            row["number"],
+            f"{row['value']:.3g}",
+            f"{_pct(lo['6_months'])} / {_pct(lo['12_months'])}",
+            f"{_pct(hi['6_months'])} / {_pct(hi['12_months'])}",
+        )
+    out.print(out_table)
 
 
 def _print_profile(path: str, applied: list[Applied]) -> None:
@@ -228,8 +269,8 @@ def _print_tables(doc: dict[str, Any]) -> None:
     gain = doc["gain_km2_per_day"]
     rows = [
         ("P(deal within the horizon)", _pct(terms["p_deal"])),
-        ("P(escalation: a surge on the path)", _pct(doc["p_escalation"])),
-        ("P(a surge after the deadline)", _pct(doc["p_escalation_after_deadline"])),
+        ("P(a week of surge, the top intensity, on the path)", _pct(doc["p_escalation"])),
+        ("P(a week of surge after the deadline)", _pct(doc["p_escalation_after_deadline"])),
         (f"gain km²/day before {doc['deadline']}", f"{gain['before_deadline']}"),
         (f"gain km²/day from {doc['deadline']}", f"{gain['after_deadline']}"),
         *((f"P(deal holds {y} years | deal)", _pct(p)) for y, p in doc["p_holds"].items()),
@@ -248,6 +289,47 @@ def _print_tables(doc: dict[str, Any]) -> None:
     for what, value in rows:
         summary.add_row(what, value)
     out.print(summary)
+    _print_diagnostics(doc)
+
+
+def _print_diagnostics(doc: dict[str, Any]) -> None:
+    """Who blocks the deal, where P(deal) comes from, how the war is fought (schema 2)."""
+    if "votes" not in doc:  # a what-if document of the headline only
+        return
+    votes = Table(title="Who blocks the deal: the mediator's offers", title_justify="left")
+    for col in ("type", "offers", "per week at war", "attacker accepts", "defender accepts"):
+        votes.add_column(col, justify="left" if col == "type" else "right")
+    for name, v in doc["votes"].items():
+        votes.add_row(
+            name,
+            f"{v['offers']:,}",
+            _pct(v["offer_rate"]),
+            _pct(v["accepted_by_attacker"]),
+            _pct(v["accepted_by_defender"]),
+        )
+    out.print(votes)
+    src = doc["sources"]
+    dates = src["dates"]
+    sources = Table(title="Where P(deal) comes from: who proposed it", title_justify="left")
+    sources.add_column("source")
+    for when in dates.values():
+        sources.add_column(f"by {when}", justify="right")
+    for name, row in src.items():
+        if name != "dates":
+            sources.add_row(name, *(_pct(row[k]) for k in dates))
+    out.print(sources)
+    shares = doc["shares"]["intensity"]
+    fought = Table(
+        title="How the war is fought: share of weeks at war at each intensity",
+        title_justify="left",
+    )
+    fought.add_column("weeks")
+    names = list(shares["all"])
+    for n in names:
+        fought.add_column(n, justify="right")
+    for span, row in shares.items():
+        fought.add_row(span.replace("_", " "), *(_pct(row[n]) for n in names))
+    out.print(fought)
 
 
 def _print_what_if(overrides: list[str], before: dict[str, Any], after: dict[str, Any]) -> None:

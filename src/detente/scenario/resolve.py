@@ -32,12 +32,12 @@ from detente.calibration.territory import TerritoryCalibration
 from detente.errors import DetenteError
 from detente.scenario.validation import validate_as, validate_scenario
 from detente.spec.campaign import (
-    ChainReplicate,
-    RegimeChain,
     SEASON_NAMES,
     Battlefield,
     Campaign,
+    ChainReplicate,
     Gain,
+    RegimeChain,
     ResolvedGains,
     ResolvedMapping,
     UcdpResumption,

@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from detente.spec.campaign import COUNTER, INTENSITY_NAMES, POSTURE_NAMES, Campaign
+from detente.spec.paths import Path
 from detente.war.simulate import ATTACKER, DEFENDER, MEDIATOR, Paths
 
 FloatArray = npt.NDArray[np.float64]
@@ -115,3 +116,43 @@ def sources(campaign: Campaign, paths: Paths) -> dict[str, Any]:
 
 def _date(start: date, weeks: int) -> str:
     return (start + timedelta(weeks=weeks)).isoformat()
+
+
+SENSITIVITY_STEP = 0.2
+"""The relative change of each number in :func:`sensitivity` (±20 %)."""
+
+
+def sensitivity_numbers(campaign: Campaign) -> list[str]:
+    """The numbers the sensitivity table moves: every value of both sides (the stalemate
+    only with the terminal lump) and every mediator type's prior, as paths."""
+    names = []
+    for side in (campaign.attacker, campaign.defender):
+        for field in ("territory_per_1000km2", "sanctions_relief", "guarantees"):
+            names.append(f"campaign.values.{side}.{field}")
+        if campaign.beyond_horizon == "terminal":
+            names.append(f"campaign.values.{side}.stalemate")
+    names += [f"campaign.mediator.types.{t}.prior" for t in campaign.type_names]
+    return names
+
+
+def moved(campaign: Campaign, name: str, factor: float) -> dict[str, float]:
+    """The numbers to set to move ``name`` by ``factor``: a prior moves with the others
+    rescaled so that they still sum to 1 (the moved one capped at 1)."""
+    value = number_at(campaign, name)
+    if not name.endswith(".prior"):
+        return {name: value * factor}
+    new = min(1.0, value * factor)
+    others = [t for t in campaign.type_names if f"campaign.mediator.types.{t}.prior" != name]
+    rest = sum(campaign.mediator.types[t].prior.value for t in others)
+    out = {name: new}
+    for t in others:
+        p = campaign.mediator.types[t].prior.value
+        share = p / rest if rest > 0 else 1.0 / len(others)
+        out[f"campaign.mediator.types.{t}.prior"] = share * (1.0 - new)
+    return out
+
+
+def number_at(campaign: Campaign, name: str) -> float:
+    """The value of the number ``name`` (``campaign.<path>``)."""
+    node = Path.parse(name).in_campaign().get(campaign)
+    return float(getattr(node, "value", node))

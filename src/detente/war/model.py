@@ -500,6 +500,41 @@ class WarModel(Params):
         return evaluate_draws(campaign, values, draws.n, self.paths, seed, weeks_by, fixed)
 
 
+def deal_sensitivity(
+    scenario: Scenario,
+    campaign: Campaign,
+    paths: int,
+    seed: int,
+    on_step: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """P(deal by +6 and +12 months) with every value and prior moved by ±20 %
+    (:func:`~detente.war.diagnostics.sensitivity_numbers`), each from the same seed: the
+    knife edges of a forecast in one table. One solve per row and sign."""
+    model = WarModel(paths=paths)
+    weeks = {f"{m}_months": round(m * 52 / 12) for m in diagnostics.HORIZONS_MONTHS}
+
+    def p_by(run: WarRun) -> dict[str, float]:
+        done = run.paths.deal_week
+        return {k: round(float(((done >= 0) & (done < w)).mean()), 4) for k, w in weeks.items()}
+
+    base = p_by(model.run(scenario, seed, campaign=campaign))
+    rows = []
+    names = diagnostics.sensitivity_numbers(campaign)
+    for n, name in enumerate(names):
+        row: dict[str, Any] = {
+            "number": name.removeprefix(CAMPAIGN_PREFIX),
+            "value": diagnostics.number_at(campaign, name),
+        }
+        for label, factor in (("minus_20", 1.0 - diagnostics.SENSITIVITY_STEP),
+                              ("plus_20", 1.0 + diagnostics.SENSITIVITY_STEP)):  # fmt: skip
+            if on_step is not None:
+                on_step(f"sensitivity {n + 1}/{len(names)}: {row['number']} {label}")
+            changed = campaign_with(campaign, diagnostics.moved(campaign, name, factor))
+            row[label] = p_by(model.run(scenario, seed, campaign=changed))
+        rows.append(row)
+    return {"baseline": base, "step": diagnostics.SENSITIVITY_STEP, "rows": rows}
+
+
 def refuse_grid_changes(names: Iterable[str]) -> None:
     """Refuse, in one line, a drawn number that sets the solver's grid: a fixed policy
     (DECISIONS UNC-17) cannot follow it."""

@@ -2,18 +2,18 @@
 
 All paths advance together, one week at a time, as arrays. Each path draws the mediator's
 type from the prior, a bootstrap replicate of the battlefield calibration (when it has
-replicates) and its last regime from the calibration's filtered probabilities; then every
-week the attacker's intensity and the defender's posture are read from the solved policies
-(at the nearest belief-grid point: DECISIONS WAR-10), the mediator's lever, offer and
-riposte are drawn from its type's policy, the talks are played out (before the fighting
-a belligerent may be recognised as proposer; the mediator's offer is voted on), and,
-without a deal, the regime moves on the replicate's steered chain and the line by the replicate's gain. The belligerents
-decide on the point estimates; nature draws from the replicate, so the fan includes the
-calibration's estimation uncertainty (DECISIONS WAR-26). The votes and the proposer's
-choice are recomputed from the solved values (:func:`reject_values`), exactly as the solver
-makes them. Beliefs are carried exactly (Bayes' rule on each path's observations). The only
-source of randomness is the ``numpy.random.Generator`` passed in, drawn in a fixed order,
-so the same seed gives identical arrays.
+replicates) and its last regime from the calibration's filtered probabilities. Every week:
+a belligerent may be recognised as proposer before the fighting (its proposal read from the
+solved game); the attacker's intensity and the defender's posture are read from the solved
+policies (at the nearest belief-grid point: DECISIONS WAR-10); the mediator's lever, offer
+and riposte are drawn from its type's policy and its offer is voted on (the votes recomputed
+from the solved values, :func:`reject_values`, exactly as the solver makes them); without a
+deal, the regime moves on the replicate's steered chain and the line by the replicate's gain.
+The belligerents decide on the point estimates; nature draws from the replicate, so the fan
+includes the calibration's estimation uncertainty (DECISIONS WAR-26). Beliefs are carried
+exactly (Bayes' rule on each path's observations). The only source of randomness is the
+``numpy.random.Generator`` passed in, drawn in a fixed order, so the same seed gives
+identical arrays.
 """
 
 from __future__ import annotations

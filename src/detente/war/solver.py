@@ -89,9 +89,9 @@ TAIL_STABLE = 5
 """Steps with unchanged choices after which the tail solves for their values at once."""
 TAIL_STEPS = 1200
 """Steps of the tail at most."""
-TAIL_DAMP_AFTER = 400
+TAIL_DAMP_AFTER = 150
 """Steps of the tail after which each step is damped (see :func:`_tail`)."""
-TAIL_PATIENCE = 100
+TAIL_PATIENCE = 50
 """Damped steps without a new lowest residual after which the tail stops (a cycle)."""
 SQRT_2PI = float(np.sqrt(2.0 * np.pi))
 KERNEL_FLOOR = 1e-15
@@ -260,7 +260,8 @@ def _observation_likelihood(
     arrays: CampaignArrays, regime: int, talks: bool, intensity: int
 ) -> tuple[FloatArray, IntArray]:
     """Likelihood (O, Θ) of each observation ``o = (a, m, f)`` under each type, and the
-    (O, 3) table of ``(a, m, f)``; ``m`` = 0 no offer, ``m`` = θ + 1 type θ's offer."""
+    (O, 3) table of ``(a, m, f)``; ``m`` = 0 no offer, ``m`` = θ + 1 type θ's offer (each
+    type offers its own terms, so an offer reveals the type: DECISIONS WAR-4)."""
     n_a, n_t = arrays.n_levers, arrays.n_types
     lever = arrays.lever_prob[regime].T  # (A, Θ)
     p_off = arrays.offer_prob[regime] * float(talks)
