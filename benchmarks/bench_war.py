@@ -1,51 +1,88 @@
-"""Benchmark of the war-termination model on the built-in ``ukraine-2024`` campaign.
+"""Benchmark of the war-termination model (version 2) on the built-in ``ukraine-2024`` campaign.
 
-Targets (2-core machine): the policy solve ≤ 2 s; 10,000 simulated paths ≤ 5 s. Prints the
-best of ``--repeat`` runs of each. Run: ``.venv/bin/python benchmarks/bench_war.py``.
+Targets (issue 14, 2-core machine): the policy solve ≤ 2 s; 10,000 simulated paths ≤ 2 s;
+peak memory ≤ 2 GiB. Prints the best of ``--repeat`` runs of each, the process's peak
+resident memory, and with ``--scaling`` how the solve grows with the mediator's types, the
+weeks and the territory bins (one factor doubled at a time).
+Run: ``.venv/bin/python benchmarks/bench_war.py [--scaling]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import resource
 import time
 
 import numpy as np
 
 from detente.scenario import load_scenario
+from detente.scenario.edit import edit_campaign
+from detente.spec.campaign import Campaign
+from detente.war.model import solve_campaign
 from detente.war.simulate import simulate
-from detente.war.solver import solve
+from detente.war.solver import Solution
 
 SOLVE_TARGET_S = 2.0
-SIMULATE_TARGET_S = 5.0
+SIMULATE_TARGET_S = 2.0
+MEMORY_TARGET_GIB = 2.0
+
+
+def _best_solve(campaign: Campaign, repeat: int) -> tuple[float, Solution]:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        solution = solve_campaign(campaign)
+        times.append(time.perf_counter() - started)
+    return min(times), solution
+
+
+def _scaling(campaign: Campaign, repeat: int) -> None:
+    """The solve time with each size doubled, against the built-in case."""
+    base, _ = _best_solve(campaign, repeat)
+    grid = campaign.grid
+    cases = {
+        "horizon 78 -> 156 weeks": {"campaign.horizon_weeks": 2 * campaign.horizon_weeks},
+        "territory bins x2 (bin_km2 halved)": {"campaign.grid.bin_km2": grid.bin_km2.value / 2},
+        "belief resolution 6 -> 12 (3 types: 28 -> 91 points)": {
+            "campaign.grid.belief_resolution": 2 * grid.belief_resolution
+        },
+    }
+    print(f"scaling (solve, best of {repeat}; built-in {base:.2f} s):")
+    for label, change in cases.items():
+        t, _ = _best_solve(edit_campaign(campaign, change), repeat)
+        print(f"  {label}: {t:.2f} s ({t / base:.2f}x)")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--draws", type=int, default=10_000)
+    parser.add_argument("--scaling", action="store_true")
     args = parser.parse_args()
     campaign = load_scenario("ukraine-2024").campaign
     if campaign is None:
         raise SystemExit("ukraine-2024 has no campaign")
-    arrays = campaign.arrays()
-    solve_times, sim_times = [], []
+    solve_s, solution = _best_solve(campaign, args.repeat)
+    sim_times = []
     for _ in range(args.repeat):
-        started = time.perf_counter()
-        solution = solve(arrays)
-        solve_times.append(time.perf_counter() - started)
         started = time.perf_counter()
         simulate(solution, args.draws, np.random.default_rng(0))
         sim_times.append(time.perf_counter() - started)
-    k, g = solution.territory.size, solution.beliefs.size
+    arr = solution.arrays
+    peak_gib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
     print(
-        f"state: {arrays.horizon} weeks x {k} territory bins x {g} beliefs x 2 riposte flags; "
-        f"{solution.combo.max() + 1} branches"
+        f"state: {arr.horizon} weeks x {solution.territory.size} territory bins x "
+        f"{solution.beliefs.size} beliefs x 2 riposte flags x {arr.n_regimes} regimes; "
+        f"{arr.n_offers - arr.n_types} proposal frames"
     )
-    print(f"solve:    best {min(solve_times):.3f} s (target {SOLVE_TARGET_S} s)")
+    print(f"solve:    best {solve_s:.3f} s (target {SOLVE_TARGET_S} s)")
     print(
         f"simulate: best {min(sim_times):.3f} s for {args.draws:,} paths "
         f"(target {SIMULATE_TARGET_S} s)"
     )
+    print(f"peak resident memory: {peak_gib:.2f} GiB (target {MEMORY_TARGET_GIB} GiB)")
+    if args.scaling:
+        _scaling(campaign, args.repeat)
 
 
 if __name__ == "__main__":

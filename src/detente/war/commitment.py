@@ -67,12 +67,12 @@ def breakdown_discount(
     )  # (Y, Ω·K)
     log_s = np.vstack([np.zeros((1, log_s.shape[1])), log_s]) * ratio
     weeks = np.arange(int(HAZARD_YEARS * WEEKS_PER_YEAR) + 1)
-    years = np.concatenate([[0.0], knots])
-    survival = np.exp(
-        np.stack([np.interp(weeks / WEEKS_PER_YEAR, years, col) for col in log_s.T])
-    )  # (Ω·K, W+1)
-    breaks = survival[:, :-1] - survival[:, 1:]
-    pi = breaks @ (arrays.discount ** weeks[1:])
+    at = weeks / WEEKS_PER_YEAR * KNOTS_PER_YEAR  # position among the knots (0 = year 0)
+    lo = np.minimum(np.floor(at).astype(np.int64), log_s.shape[0] - 2)
+    w = (at - lo)[:, None]
+    survival = np.exp((1.0 - w) * log_s[lo] + w * log_s[lo + 1])  # (W+1, Ω·K)
+    breaks = survival[:-1] - survival[1:]
+    pi = (arrays.discount ** weeks[1:]) @ breaks
     out: FloatArray = pi.reshape(n_o, n_k)
     return out
 

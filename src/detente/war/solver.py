@@ -106,10 +106,10 @@ TAIL_TOL = 1e-8
 
 @dataclass(frozen=True)
 class Proposals:
-    """The belligerents' proposals at the start of one week: ``frame`` (2, G, H, R, K) the
-    menu item each proposer (attacker, defender) puts forward, :data:`NO_PROPOSAL` for none;
-    ``relief`` and ``interior`` (2, M, G, H, R, K) the relief in every frame and whether it
-    is the responder's indifference point (:func:`propose`)."""
+    """The belligerents' proposals at the start of one week, over the N = G·H·R·K states:
+    ``frame`` (2, N) the menu item each proposer (attacker, defender) puts forward,
+    :data:`NO_PROPOSAL` for none; ``relief`` and ``interior`` (2, M, N) the relief in every
+    frame and whether it is the responder's indifference point (:func:`propose`)."""
 
     frame: npt.NDArray[np.int8]
     relief: FloatArray
@@ -336,6 +336,21 @@ class _Game:
         territory = arr.territory_grid()
         self.flow = (1.0 - arr.discount) * arr.values[:, 0:1] * (territory - arr.x0) / 1000.0
         self.buffer: FloatArray | None = None
+        self._menu: tuple[FloatArray, FloatArray] | None = None
+
+    def menu_arrays(self, n_r: int, n_k: int) -> tuple[FloatArray, FloatArray]:
+        """The menu's deal values and slopes over the N = G·H·R·K states (M, N, J), the
+        attacker's less its reputation after a riposte (h = 1)."""
+        if self._menu is None:
+            n_t, n_g = self.arrays.n_types, self.grid.size
+            base = self.deal_value[n_t:].transpose(0, 2, 1)  # (M, K, J)
+            slope = self.slope[n_t:].transpose(0, 2, 1)
+            full = np.broadcast_to(base[:, None, None, None], (base.shape[0], n_g, 2, n_r, n_k, 2))
+            full = full.copy()
+            full[:, :, 1, :, :, 0] -= self.arrays.reputation_cost
+            slopes = np.broadcast_to(slope[:, None, None, None], full.shape)
+            self._menu = (full.reshape(base.shape[0], -1, 2), slopes.reshape(base.shape[0], -1, 2))
+        return self._menu
 
     def branch(self, rho: int, talks: bool, i: int, p: int) -> sparse.csr_matrix:
         key = (rho, talks, i, p)
@@ -419,40 +434,37 @@ def _proposals(
     """The proposal stage at the start of a week (DECISIONS WAR-22): from the value of the
     week without a proposal, ``war`` (G, H, R, J, K), to the week's value, and each
     proposer's choice. A deal struck here keeps the line; the attacker pays its reputation
-    ``κ h`` for yielding right after a riposte."""
+    ``κ h`` for yielding right after a riposte. Computed over the N = G·H·R·K states in a
+    row (menu frames M, parties J last)."""
     arr = game.arrays
-    n_t = arr.n_types
-    kappa = arr.reputation_cost
-    # Party axis last: base (M, 1, H, 1, K, J), slope (M, 1, 1, 1, K, J), war (1, G, H, R, K, J)
-    base = np.repeat(game.deal_value[n_t:].transpose(0, 2, 1)[:, None, None, None], 2, axis=2)
-    base[:, :, 1, :, :, 0] -= kappa
-    slope = game.slope[n_t:].transpose(0, 2, 1)[:, None, None, None]
-    rej = np.moveaxis(war, 3, -1)[None]
-    nominal = arr.menu_relief[:, None, None, None, None]
-    shape = (2, *war.shape[:3], war.shape[-1])  # (2, G, H, R, K)
-    frame = np.full(shape, NO_PROPOSAL, dtype=np.int8)
-    relief = np.zeros((2, arr.n_offers - n_t, *shape[1:]))
+    n_g, _, n_r, _, n_k = war.shape
+    base, slope = game.menu_arrays(n_r, n_k)  # (M, N, J) each
+    rej = np.moveaxis(war, 3, -1).reshape(1, -1, 2)  # (1, N, J)
+    nominal = arr.menu_relief[:, None]
+    n = rej.shape[1]
+    frame = np.full((2, n), NO_PROPOSAL, dtype=np.int8)
+    relief = np.zeros((2, base.shape[0], n))
     interior = np.zeros(relief.shape, dtype=bool)
-    value = war * (1.0 - arr.proposer.sum())
+    value = rej[0] * (1.0 - arr.proposer.sum())  # (N, J)
+    states = np.arange(n)
     for j in (0, 1):
         if arr.proposer[j] == 0:
             continue
         if fixed is None:
             r, both, inner = propose(base, slope, nominal, rej, j)
-            own = np.where(both[..., j] >= rej[..., j], both[..., j], -np.inf)
-            best = np.argmax(own, axis=0)  # (G, H, R, K)
-            has = np.isfinite(np.take_along_axis(own, best[None], axis=0)[0])
-            frame[j] = np.where(has, best, NO_PROPOSAL)
+            own = np.where(both[..., j] >= rej[..., j], both[..., j], -np.inf)  # (M, N)
+            best = np.argmax(own, axis=0)
+            frame[j] = np.where(np.isfinite(own[best, states]), best, NO_PROPOSAL)
             relief[j], interior[j] = r, inner
         else:
             frame[j] = fixed.proposals.frame[j]
             relief[j], interior[j] = fixed.proposals.relief[j], fixed.proposals.interior[j]
             _, both, _ = propose(base, slope, nominal, rej, j, interior[j], relief[j])
         pick = frame[j].astype(np.int64)
-        chosen = np.take_along_axis(both, np.maximum(pick, 0)[None, ..., None], axis=0)[0]
-        chosen = np.moveaxis(chosen, -1, 3)  # (G, H, R, J, K)
-        value += arr.proposer[j] * np.where(pick[:, :, :, None] >= 0, chosen, war)
-    return value, Proposals(frame=frame, relief=relief, interior=interior)
+        chosen = both[np.maximum(pick, 0), states]  # (N, J)
+        value += arr.proposer[j] * np.where(pick[:, None] >= 0, chosen, rej[0])
+    value = np.moveaxis(value.reshape(n_g, 2, n_r, n_k, 2), -1, 3)
+    return np.ascontiguousarray(value), Proposals(frame=frame, relief=relief, interior=interior)
 
 
 def _step(
@@ -493,9 +505,10 @@ def _step(
     # Mediator offers (the types' terms): (C, Θ, G, R, K)
     deal = game.deal[:, :n_t, :, None, None, :]  # (C, Θ, J, 1, 1, K)
     if fixed is None:
-        agreed = (deal[:, :, 0] >= reject[:, None, :, :, 0]) & (
-            deal[:, :, 1] >= reject[:, None, :, :, 1]
-        )
+        flat = (c_f.size, 1, n_g * n_r, n_k)
+        agreed = game.deal[:, :n_t, 0, None] >= reject[:, :, :, 0].reshape(flat)
+        agreed &= game.deal[:, :n_t, 1, None] >= reject[:, :, :, 1].reshape(flat)
+        agreed = agreed.reshape(c_f.size, n_t, n_g, n_r, n_k)
     else:
         agreed = fixed.agreed
     shape = (c_f.size, n_t + 1, n_g, n_r, 2, n_k)
@@ -735,9 +748,10 @@ def solve(arrays: CampaignArrays, deals: Deals | None = None) -> Solution:
         value, decisions = _step(game, value, eye[s], rho, talks)
         intensity[t], posture[t] = decisions.intensity, decisions.posture
         if decisions.proposals.frame.size:
-            frame[t] = decisions.proposals.frame
+            frame[t] = decisions.proposals.frame.reshape(frame.shape[1:])
             pick = np.maximum(decisions.proposals.frame, 0).astype(np.int64)[:, None]
-            relief[t] = np.take_along_axis(decisions.proposals.relief, pick, axis=1)[:, 0]
+            chosen = np.take_along_axis(decisions.proposals.relief, pick, axis=1)[:, 0]
+            relief[t] = chosen.reshape(relief.shape[1:])
         talk = int(arrays.talk_week[t])
         if talk >= 0:
             moved = cheap_talk_update(
