@@ -66,6 +66,7 @@ if str(ROOT) not in sys.path:
 from tests.test_store import N_CHUNKS, SWEEP, _chunks, _cli, _reference  # noqa: E402
 
 from detente.store import RunStore  # noqa: E402
+from detente.war.model import PATH_OUTPUTS, SWEEP_OUTPUTS  # noqa: E402
 
 OUTPUTS = 6  # 2 models x 3 issues
 _PROGRESS = re.compile(r"^sweep: (\d+)/(\d+) chunks in the store", re.MULTILINE)
@@ -88,12 +89,11 @@ def war_sweep_args(draws: int = WAR_DRAWS) -> list[str]:
 
 
 WAR_CHUNKS = WAR_DRAWS // WAR_CHUNK_DRAWS
-WAR_OUTPUTS = 7  # p_deal, p_deal_by, p_escalation(+after), territory_end_km2, gain x 2
+WAR_OUTPUTS = len(SWEEP_OUTPUTS)  # the war model's per-draw outputs
 
 SIMULATE_DRAWS = 2000
 WHAT_IF = "mediator.types.presses_russia.after.riposte_probability=0.8"
-SIMULATE_OUTPUTS = 8  # deal_week, kept_km2, mediator_type, territory_end_km2, surge_weeks,
-# and p_holds_1y/3y/5y
+SIMULATE_OUTPUTS = len(PATH_OUTPUTS)  # the per-path arrays a simulate run records
 MAX_KILLS_PER_CYCLE = 5
 
 Values = dict[tuple[str, str], np.ndarray]

@@ -202,6 +202,7 @@ COUPLED = (
     "make them sum to 1",  # mediator priors, a policy's lever probabilities
     "it must stay above zero",  # a lever's gain multiplier 1 + aid_effect x (1 - aid)
     "territory bins",  # the grid's size
+    "keep it at most 1",  # the belligerents' recognition probabilities
 )
 """Cross-field rules: a number at the end of its range may break one of them."""
 

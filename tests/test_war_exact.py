@@ -2,24 +2,26 @@
 
 ``detente.war.solver.solve`` (vectorised backward induction on a belief grid, with sparse
 matrices) is checked against :mod:`tests.war_exact`, a loop-based brute force written from
-the game's rules alone (it calls none of the solver's helpers, so a shared mistake would have
-to be made twice): the values of every week agree to 1e-9, the attacker's intensities and the
-defender's postures agree wherever the brute force's best choice is unique, and the
-simulator's paths match the exact forward probabilities of the brute force's policies.
-The instances (3-5 territory bins, 4 weeks, the terminal lump beyond them) keep the beliefs
-the recursion visits on the solver's belief grid: one type; two types whose levers, offer
-and riposte probabilities are alike and whose offers reveal them; three types that
-observations rule out one by one; a cheap-talk statement that lands on a grid point. The
-comparison is therefore exact, not up to the grid's interpolation; the brute force tells
-which grid points qualify (``BruteForce.grid_exact``). Gains land on the territory grid by
-the rule ``gain_kernel`` documents (shared with the neighbouring bins, DECISIONS WAR-29),
-which the brute force computes its own way (``war_exact.BINNINGS``).
+the game's rules alone (docs/war_model.md, version 2; it calls none of the solver's helpers,
+so a shared mistake would have to be made twice): the values of every week agree to 1e-9;
+the proposers' frames and reliefs, the attacker's intensities and the defender's postures
+agree wherever the brute force's best choice is unique; and the simulator's paths match the
+exact forward probabilities of the brute force's policies. The instances (3-5 territory
+bins, 4 weeks, the terminal lump beyond them) keep the beliefs the recursion visits on the
+solver's belief grid: one type; two types whose levers, offer and riposte probabilities are
+alike and whose offers reveal them; three types that observations rule out one by one; a
+cheap-talk statement that lands on a grid point. The comparison is therefore exact, not up
+to the grid's interpolation; the brute force tells which grid points qualify
+(``BruteForce.grid_exact``). Gains land on the territory grid by the rule of DECISIONS
+WAR-29 (shared with the neighbouring bins), which the brute force computes its own way
+(``war_exact.BINNINGS``).
 """
 
 from __future__ import annotations
 
 import copy
 import functools
+import itertools
 import math
 from typing import Any
 
@@ -316,12 +318,12 @@ MONTE_CARLO: dict[str, Any] = _merge(
     {
         "grid": {"below_km2": 200, "above_km2": 200},  # 5 bins: room for the line to move
         "counteroffensive": {
-            "defender_cost": 1.0,
+            "defender_cost": 2.0,
             "gain": _gain((-100, TINY), (-100, TINY), (-200, TINY)),
         },
-        "proposals": {"attacker": 0.2, "defender": 0.2},
+        "proposals": {"attacker": 0.1, "defender": 0.1},
         "mediator": {
-            "types": {name: {"after": {"offer_probability": 0.3}} for name in ("soft", "resolute")}
+            "types": {name: {"after": {"offer_probability": 0.5}} for name in ("soft", "resolute")}
         },
     },
 )
@@ -341,8 +343,8 @@ def _solved(name: str) -> tuple[Solution, BruteForce]:
     arrays = campaign.arrays()
     if campaign.commitment is None:
         return solve(arrays), BruteForce(arrays)
-    deal = deal_values(arrays, resumption_hazard(campaign), arrays.territory_grid())
-    return solve(arrays, deal), BruteForce(arrays, deal)
+    deals = deal_values(arrays, resumption_hazard(campaign), arrays.territory_grid())
+    return solve(arrays, deals), BruteForce(arrays, deals.value, deals.slope)
 
 
 def _prior_point(solution: Solution) -> int:
@@ -374,9 +376,9 @@ def test_values_equal_the_brute_force_every_week(name: str) -> None:
 
 
 def policy_agreement(solution: Solution, brute: BruteForce) -> tuple[list[str], int, int]:
-    """(mismatches, untied choices compared, near ties skipped) of the attacker's intensities
-    and the defender's postures, every week, at beliefs (after cheap talk) whose step stays
-    on the grid."""
+    """(mismatches, untied choices compared, near ties skipped) of the proposers' frames and
+    reliefs, the attacker's intensities and the defender's postures, every week, at beliefs
+    (after cheap talk) whose step stays on the grid."""
     arr = solution.arrays
     beliefs = _beliefs(solution)
     bad: list[str] = []
@@ -385,26 +387,43 @@ def policy_agreement(solution: Solution, brute: BruteForce) -> tuple[list[str], 
         for g, b in enumerate(beliefs):
             if not brute.step_exact(t, b):
                 continue
-            for r in range(arr.n_regimes):
-                for k in range(solution.territory.size):
-                    for h in (0, 1):
-                        scores = brute.intensity_scores(t, b, h, r, k)
-                        if gap(scores) <= MARGIN:
-                            ties += 1
-                            continue
-                        compared += 1
-                        got = int(solution.intensity[t, g, h, r, k])
-                        if got != brute.intensity(t, b, h, r, k):
-                            bad.append(f"intensity t={t} g={g} h={h} r={r} k={k}: {got}, {scores}")
-                    for i in range(3):
-                        scores = brute.posture_scores(t, i, b, r, k)
-                        if gap(scores) <= MARGIN:
-                            ties += 1
-                            continue
-                        compared += 1
-                        got = int(solution.posture[t, i, g, r, k])
-                        if got != brute.posture(t, i, b, r, k):
-                            bad.append(f"posture t={t} i={i} g={g} r={r} k={k}: {got}, {scores}")
+            for r, k in itertools.product(range(arr.n_regimes), range(solution.territory.size)):
+                for h, who in itertools.product((0, 1), (0, 1)):
+                    if not brute.proposals_open(t) or arr.proposer[who] == 0:
+                        continue
+                    prop = brute.proposal(t, b, h, r, k, who)
+                    if prop.margin <= MARGIN:
+                        ties += 1
+                        continue
+                    compared += 1
+                    frame = int(solution.proposal[t, who, g, h, r, k])
+                    relief = float(solution.proposal_relief[t, who, g, h, r, k])
+                    if (prop.frame is None and frame >= 0) or (
+                        prop.frame is not None
+                        and (frame != prop.frame or abs(relief - prop.relief) > ATOL)
+                    ):
+                        bad.append(
+                            f"proposal t={t} who={who} g={g} h={h} r={r} k={k}: "
+                            f"{frame} at {relief}, brute force {prop}"
+                        )
+                for h in (0, 1):
+                    scores = brute.intensity_scores(t, b, h, r, k)
+                    if gap(scores) <= MARGIN:
+                        ties += 1
+                        continue
+                    compared += 1
+                    got = int(solution.intensity[t, g, h, r, k])
+                    if got != brute.intensity(t, b, h, r, k):
+                        bad.append(f"intensity t={t} g={g} h={h} r={r} k={k}: {got}, {scores}")
+                for i in range(3):
+                    scores = brute.posture_scores(t, i, b, r, k)
+                    if gap(scores) <= MARGIN:
+                        ties += 1
+                        continue
+                    compared += 1
+                    got = int(solution.posture[t, i, g, r, k])
+                    if got != brute.posture(t, i, b, r, k):
+                        bad.append(f"posture t={t} i={i} g={g} r={r} k={k}: {got}, {scores}")
     return bad, compared, ties
 
 
@@ -437,10 +456,24 @@ def _within(simulated: float, exact: float, draws: int) -> bool:
     return abs(simulated - exact) <= 4.0 * se + 1e-12
 
 
+def _terms(exact: Forward) -> list[tuple[int, float, float, float]]:
+    """The exact deal terms as (offer, lowest relief, highest relief, probability), reliefs
+    within 1e-6 of each other merged: states reached with a negligible probability (the
+    gain's 1e-6 km² sd) strike the same terms at reliefs a few 1e-8 apart."""
+    out: list[tuple[int, float, float, float]] = []
+    for (omega, relief), p in sorted(exact.terms.items()):
+        if out and out[-1][0] == omega and relief - out[-1][2] < 1e-6:
+            out[-1] = (omega, out[-1][1], relief, out[-1][3] + p)
+        else:
+            out.append((omega, relief, relief, p))
+    return out
+
+
 def test_simulated_paths_match_the_exact_forward_probabilities() -> None:
     """Gains are whole bins with a negligible sd, so the simulator's continuous line stays at
     the bin centres and its nearest-bin policies are the grid's: deal timing, the terms
-    struck and the line at the end can all be compared with the exact distribution."""
+    struck (offer and relief) and the line at the end can all be compared with the exact
+    distribution."""
     solution, brute = _solved("monte_carlo")
     exact: Forward = forward(brute, MARGIN)
     assert exact.near_ties == 0  # the simulator reads the solver's choices: no tie to break
@@ -456,8 +489,12 @@ def test_simulated_paths_match_the_exact_forward_probabilities() -> None:
     end = np.bincount(bins[:, -1], minlength=solution.territory.size) / DRAWS
     for k, p in enumerate(exact.end_bin):
         checks.append((f"P(line ends in bin {k})", float(end[k]), float(p)))
-    struck = np.bincount(paths.offer[paths.offer >= 0], minlength=brute.n_offers) / DRAWS
-    for omega, p in enumerate(exact.offer):
-        checks.append((f"P(deal on offer {omega})", float(struck[omega]), float(p)))
+    struck = paths.deal_week >= 0
+    for omega, low, high, p in _terms(exact):
+        on = struck & (paths.offer == omega) & (paths.relief > low - 1e-6)
+        on &= paths.relief < high + 1e-6
+        checks.append((f"P(deal on offer {omega}, relief {low:g})", float(on.mean()), p))
+        struck &= ~on
+    checks.append(("P(deal on other terms)", float(struck.mean()), 0.0))
     off = [c for c in checks if not _within(c[1], c[2], DRAWS)]
     assert not off, off

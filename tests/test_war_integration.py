@@ -129,6 +129,7 @@ def test_simulate_and_durability_predict_give_the_same_p_holds(
     offer["terms"]["territory_km2"] = 112_000
     campaign["mediator"]["types"] = {"presses_russia": offer}
     campaign["settlement"] = "fixed_terms"
+    campaign.pop("proposals")  # the mediator's one deal only
     doc["name"] = "one-deal"
     path = tmp_path / "one-deal.yaml"
     path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")

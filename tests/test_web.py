@@ -445,7 +445,7 @@ class _FakeSolve:
         self.most = 0
         self.lock = threading.Lock()
 
-    def __call__(self, arrays: object) -> object:
+    def __call__(self, arrays: object, deals: object = None) -> object:
         with self.lock:
             self.calls += 1
             self.running += 1

@@ -1,15 +1,16 @@
 """A brute-force solver of the war-termination game, to check ``detente.war.solver.solve``.
 
-It solves the same extensive-form game (the solver's module docstring: steps 1-6 and the
-Bellman equations) by plain backward induction: memoised recursion over weeks and explicit
-Python loops over the states (bin, belief, riposte flag, last regime), the attacker's
-intensities, the defender's postures, the mediator's observations with their Bayes
-posteriors, the votes and the belligerents' proposals. It is independent of the solver: it
-uses only the campaign's arrays (``CampaignArrays`` fields, ``offer_terms``, ``transitions``,
-``territory_grid``), carries beliefs as exact probability vectors (no belief grid, no
-interpolation), puts the normal gains on the territory grid itself (either rule of
-:data:`BINNINGS`) and shares no code with ``solver.py`` or ``simulate.py``. Its values equal
-the solver's wherever every belief the recursion visits lies on the solver's belief grid
+It solves the same extensive-form game (version 2, docs/war_model.md "A week" steps 1-7 and
+the Bellman equations; DECISIONS WAR-22 for the proposals, WAR-29 for the gains) by plain
+backward induction: memoised recursion over weeks and explicit Python loops over the states
+(bin, belief, riposte flag, last regime), the proposers and their menu frames, the
+attacker's intensities, the defender's postures, the mediator's observations with their
+Bayes posteriors and the votes. It is independent of the solver: it uses only the campaign's
+arrays (``CampaignArrays`` fields, ``offer_terms``, ``transitions``, ``territory_grid``),
+carries beliefs as exact probability vectors (no belief grid, no interpolation), puts the
+normal gains on the territory grid itself (either rule of :data:`BINNINGS`) and shares no
+code with ``solver.py`` or ``simulate.py``. Its values equal the solver's wherever every
+belief the recursion visits lies on the solver's belief grid
 (:meth:`BruteForce.grid_exact`); :func:`forward` gives the exact distribution of the paths
 under its policies, for the Monte Carlo check.
 """
@@ -115,21 +116,30 @@ class Observation:
 
 
 @dataclass(frozen=True)
-class Talk:
-    """One way the week's talks can end after an observation: its probability (given the
-    observation), the offer struck (index into the offers, ``None`` for no deal), the
-    parties' values, and the smallest gap behind the decisions taken (votes and the
-    proposer's pick), to spot ties."""
+class Vote:
+    """The vote after an observation (step 6): the offer struck (index into the offers,
+    ``None`` for no deal), the parties' values and the smallest gap behind the votes."""
 
-    probability: float
     struck: int | None
     value: Pair
     margin: float
 
 
 @dataclass(frozen=True)
+class Proposal:
+    """A proposer's move at the start of a week (step 2): the menu frame it puts forward
+    (``None`` for none), the relief it sets, both parties' values (fighting on's without a
+    deal) and the smallest gap behind its choice and the responder's vote, to spot ties."""
+
+    frame: int | None
+    relief: float
+    value: Pair
+    margin: float
+
+
+@dataclass(frozen=True)
 class Week:
-    """The week's game at one state (belief after the week's cheap talk, last regime, bin):
+    """The week's fighting at one state (belief after the week's cheap talk, last regime, bin):
     ``payoff[i][p]`` = (W_A, W_D) for intensity ``i`` and posture ``p``; ``posture[i]`` the
     defender's best posture against ``i``."""
 
@@ -144,10 +154,11 @@ class BruteForce:
     ----------
     arrays:
         The campaign's arrays.
-    deal_value:
-        Optional (Ω, 2, K) value of each offer to each party per bin; default the permanent
-        deal's lump ``v_T (kept - x0)/1000 + v_S (relief - relief0) + v_G (guarantees -
-        guarantees0)``, computed here from the offers' terms.
+    deal_value, relief_slope:
+        Optional (Ω, 2, K) value of each offer to each party per bin, and its slope in the
+        relief; default the permanent deal's lump ``v_T (kept - x0)/1000 + v_S (relief -
+        relief0) + v_G (guarantees - guarantees0)``, computed here from the offers' terms,
+        and ``v_S``.
     grid_resolution:
         The solver's belief-grid resolution, for :meth:`grid_exact` (default the campaign's).
     binning:
@@ -158,6 +169,7 @@ class BruteForce:
         self,
         arrays: CampaignArrays,
         deal_value: FloatArray | None = None,
+        relief_slope: FloatArray | None = None,
         grid_resolution: int | None = None,
         binning: str = "linear",
     ) -> None:
@@ -192,8 +204,19 @@ class BruteForce:
                 ]
                 row.append((u[0], u[1]))
             self.deal.append(row)
+        self.slope: list[list[Pair]] = [  # [offer][bin] -> (dU_A/dR, dU_D/dR)
+            [
+                (float(arrays.values[0, 1]), float(arrays.values[1, 1]))
+                if relief_slope is None
+                else (float(relief_slope[omega, 0, k]), float(relief_slope[omega, 1, k]))
+                for k in range(self.n_bins)
+            ]
+            for omega in range(self.n_offers)
+        ]
+        self.nominal = [float(r) for r in relief]  # each offer's relief as written
         self._moves: dict[tuple[int, int, int, int], list[tuple[int, float]]] = {}
         self._values: dict[tuple[int, Belief, int, int, int], Pair] = {}
+        self._proposals: dict[tuple[int, Belief, int, int, int, int], Proposal] = {}
         self._weeks: dict[tuple[int, Belief, int, int], Week] = {}
         self._exact: dict[tuple[int, Belief], bool] = {}
 
@@ -222,7 +245,7 @@ class BruteForce:
         return self._moves[key]
 
     def steered(self, intensity: int, posture: int) -> int:
-        """The regime the week's choices steer to: counter on a counter-attack (step 3)."""
+        """The regime the week's choices steer to: counter on a counter-attack (step 4)."""
         return self.n_regimes - 1 if posture > 0 else intensity
 
     def after_talk(self, t: int, belief: Belief) -> Belief:
@@ -240,7 +263,7 @@ class BruteForce:
         return belief if total == 0.0 else tuple(x / total for x in joint)
 
     def observations(self, t: int, belief: Belief, intensity: int) -> list[Observation]:
-        """Step 4: every ``(a, m, f)`` with positive probability under the belief, with its
+        """Step 5: every ``(a, m, f)`` with positive probability under the belief, with its
         Bayes posterior; ``L(o | θ) = π_θ(a) P(m | θ) P(f | θ, i)``."""
         arr = self.arrays
         rho = int(arr.regime[t])
@@ -303,41 +326,78 @@ class BruteForce:
         u_a, u_d = self.deal[omega][k]
         return u_a - self.arrays.reputation_cost * riposte, u_d
 
-    def settle(self, t: int, obs: Observation, target: int, regime: int, k: int) -> list[Talk]:
-        """Step 5, the talks after the observation: the ways they end, with probabilities."""
-        arr = self.arrays
+    def vote(self, t: int, obs: Observation, target: int, regime: int, k: int) -> Vote:
+        """Step 6: on the mediator's offer both vote, a deal needs both; else fight on."""
         rej = self.reject(t, target, obs, regime, k)
-        if obs.offer > 0:  # the mediator's offer: a deal needs both votes
-            u = self.offered(obs.offer - 1, k, obs.riposte)
-            agree = u[0] >= rej[0] and u[1] >= rej[1]
-            margin = min(abs(u[0] - rej[0]), abs(u[1] - rej[1]))
-            return [Talk(1.0, obs.offer - 1 if agree else None, u if agree else rej, margin)]
-        rho_a, rho_d = float(arr.proposer[0]), float(arr.proposer[1])
-        if not (bool(arr.offers_open[t]) and rho_a + rho_d > 0.0):
-            return [Talk(1.0, None, rej, math.inf)]
-        out = [Talk(1.0 - rho_a - rho_d, None, rej, math.inf)]
-        for proposer, rho in ((ATTACKER, rho_a), (DEFENDER, rho_d)):
-            if rho == 0.0:
+        if obs.offer == 0:
+            return Vote(None, rej, math.inf)
+        u = self.offered(obs.offer - 1, k, obs.riposte)
+        agree = u[0] >= rej[0] and u[1] >= rej[1]
+        margin = min(abs(u[0] - rej[0]), abs(u[1] - rej[1]))
+        return Vote(obs.offer - 1 if agree else None, u if agree else rej, margin)
+
+    def proposals_open(self, t: int) -> bool:
+        arr = self.arrays
+        menu = self.n_offers > self.n_types
+        return bool(arr.offers_open[t]) and float(arr.proposer.sum()) > 0.0 and menu
+
+    def proposal(self, t: int, belief: Belief, h: int, regime: int, k: int, who: int) -> Proposal:
+        """Step 2, the proposer ``who``'s move (belief after cheap talk): in each frame of the
+        menu the relief ``R`` on [0, 100] best for it that the responder accepts (``U(R) =
+        U(R0) + s (R - R0)``, linear; accepting right after a riposte costs the attacker
+        ``κ``), then the frame best for it among those it prefers to fighting on."""
+        key = (t, belief, h, regime, k, who)
+        if key in self._proposals:
+            return self._proposals[key]
+        war = self.war(t, belief, h, regime, k)
+        other = 1 - who
+        kappa = self.arrays.reputation_cost
+        options: list[tuple[int, float, Pair]] = []
+        margin = math.inf
+        for omega in range(self.n_types, self.n_offers):
+            u_a, u_d = self.deal[omega][k]
+            base = (u_a - kappa * h, u_d)
+            slope = self.slope[omega][k]
+            nominal = self.nominal[omega]
+
+            def at(
+                relief: float, base: Pair = base, slope: Pair = slope, r0: float = nominal
+            ) -> Pair:
+                return base[0] + slope[0] * (relief - r0), base[1] + slope[1] * (relief - r0)
+
+            # Reliefs the responder accepts: U_other(R) >= War_other on [0, 100], an
+            # interval bounded by 0, 100 and the point where the responder is indifferent.
+            candidates: list[float] = []
+            for end in (0.0, 100.0):
+                gap_end = at(end)[other] - war[other]
+                margin = min(margin, abs(gap_end))
+                if gap_end >= 0.0:
+                    candidates.append(end)
+            if slope[other] != 0.0:
+                point = nominal + (war[other] - base[other]) / slope[other]
+                if 0.0 < point < 100.0:
+                    candidates.append(point)  # accepted by construction
+            if not candidates:
                 continue
-            acceptable: list[int] = []
-            margin = math.inf
-            for omega in range(self.n_types, self.n_offers):  # the menu
-                u = self.offered(omega, k, obs.riposte)
-                margin = min(margin, abs(u[0] - rej[0]), abs(u[1] - rej[1]))
-                if u[0] >= rej[0] and u[1] >= rej[1]:
-                    acceptable.append(omega)
-            if not acceptable:
-                out.append(Talk(rho, None, rej, margin))
-                continue
-            own = [self.offered(omega, k, obs.riposte)[proposer] for omega in acceptable]
-            pick = acceptable[first_argmax(own)]
-            out.append(Talk(rho, pick, self.offered(pick, k, obs.riposte), min(margin, gap(own))))
+            candidates.sort()
+            own = [at(relief)[who] for relief in candidates]
+            best = first_argmax(own)  # the lowest relief if the proposer is indifferent
+            margin = min(margin, gap(own), abs(own[best] - war[who]))
+            if own[best] >= war[who]:
+                options.append((omega - self.n_types, candidates[best], at(candidates[best])))
+        if not options:
+            out = Proposal(None, math.nan, war, margin)
+        else:
+            scores = [value[who] for _, _, value in options]
+            frame, relief, value = options[first_argmax(scores)]
+            out = Proposal(frame, relief, value, min(margin, gap(scores)))
+        self._proposals[key] = out
         return out
 
     # --- the recursion --------------------------------------------------------------------
 
     def week(self, t: int, belief: Belief, regime: int, k: int) -> Week:
-        """Steps 2-6 at one state (belief after cheap talk): ``W_j(i, p)`` for every intensity
+        """Steps 3-7 at one state (belief after cheap talk): ``W_j(i, p)`` for every intensity
         and posture, and the defender's best posture against each intensity."""
         key = (t, belief, regime, k)
         if key in self._weeks:
@@ -354,9 +414,9 @@ class BruteForce:
                     for j in (ATTACKER, DEFENDER)
                 ]
                 for obs in self.observations(t, belief, i):
-                    for talk in self.settle(t, obs, target, regime, k):
-                        for j in (ATTACKER, DEFENDER):
-                            w[j] += obs.probability * talk.probability * talk.value[j]
+                    outcome = self.vote(t, obs, target, regime, k)
+                    for j in (ATTACKER, DEFENDER):
+                        w[j] += obs.probability * outcome.value[j]
                 row.append((w[0], w[1]))
             payoff.append(row)
             posture.append(first_argmax([pair[DEFENDER] for pair in row]))
@@ -383,9 +443,19 @@ class BruteForce:
     ) -> list[float]:
         return [pair[DEFENDER] for pair in self.week(t, belief, regime, k).payoff[intensity]]
 
+    def war(self, t: int, belief: Belief, h: int, regime: int, k: int) -> Pair:
+        """``War_j``: the week fought without a proposal (belief after cheap talk): the
+        attacker's best intensity against the defender's best posture, less its reputation
+        on ``hold`` right after a riposte."""
+        i = self.intensity(t, belief, h, regime, k)
+        wk = self.week(t, belief, regime, k)
+        w_a, w_d = wk.payoff[i][wk.posture[i]]
+        return w_a - self.arrays.reputation_cost * h * (i == HOLD), w_d
+
     def value(self, t: int, belief: Belief, h: int, regime: int, k: int) -> Pair:
-        """``V_j`` at the start of week ``t`` (belief before the week's cheap talk); at the
-        horizon the lump ``v_T (x - x0)/1000 + v_stalemate``."""
+        """``V_j`` at the start of week ``t`` (belief before the week's cheap talk): ``(1 - ρ_A
+        - ρ_D) War_j + ρ_A Prop^A_j + ρ_D Prop^D_j`` once talks are open, else ``War_j``; at
+        the horizon the lump ``v_T (x - x0)/1000 + v_stalemate``."""
         key = (t, belief, h, regime, k)
         if key in self._values:
             return self._values[key]
@@ -401,10 +471,18 @@ class BruteForce:
             if arr.stationary_tail:
                 raise NotImplementedError("the brute force knows only the terminal lump")
             b = self.after_talk(t, belief)
-            i = self.intensity(t, b, h, regime, k)
-            wk = self.week(t, b, regime, k)
-            w_a, w_d = wk.payoff[i][wk.posture[i]]
-            out = (w_a - arr.reputation_cost * h * (i == HOLD), w_d)
+            war = self.war(t, b, h, regime, k)
+            if not self.proposals_open(t):
+                out = war
+            else:
+                rest = 1.0 - float(arr.proposer.sum())
+                v = [rest * war[ATTACKER], rest * war[DEFENDER]]
+                for who in (ATTACKER, DEFENDER):
+                    rho = float(arr.proposer[who])
+                    if rho > 0.0:
+                        prop = self.proposal(t, b, h, regime, k, who)
+                        v = [v[j] + rho * prop.value[j] for j in (ATTACKER, DEFENDER)]
+                out = (v[0], v[1])
         self._values[key] = out
         return out
 
@@ -450,15 +528,15 @@ class Forward:
     """The exact distribution of the paths under the brute force's policies.
 
     ``deal_by_week``: (T,) P(deal struck in week ≤ t); ``end_bin``: (K,) the distribution of
-    the line's bin at the end of the horizon (where it froze, after a deal); ``offer``: (Ω,)
-    P(the deal is on offer ω's terms);
+    the line's bin at the end of the horizon (where it froze, after a deal); ``terms``:
+    P(the deal is on offer ω's terms with relief R) by ``(ω, R)`` (R rounded to 1e-9);
     ``near_ties``: decisions on reachable states whose best choice is not unique by the
-    margin (votes, proposals, intensities, postures); ``reached``: states visited.
+    margin (proposals, intensities, postures, votes); ``reached``: states visited.
     """
 
     deal_by_week: FloatArray
     end_bin: FloatArray
-    offer: FloatArray
+    terms: dict[tuple[int, float], float]
     near_ties: int
     reached: int
 
@@ -466,8 +544,9 @@ class Forward:
 def forward(bf: BruteForce, margin: float = 1e-9) -> Forward:
     """Carry the probability of each path state (true type, belief, riposte flag, regime,
     bin) forward through the weeks: the type from the prior, the first regime from
-    ``initial_regime``, the line at ``x0``; each week the brute force's choices, the type's
-    observations, the talks and, without a deal, the steered regime and the binned gain."""
+    ``initial_regime``, the line at ``x0``; each week the cheap talk, the proposals, the
+    brute force's choices, the type's observations, the vote and, without a deal, the
+    steered regime and the gain on the grid."""
     arr = bf.arrays
     k0 = bf.territory.index(arr.x0)
     prior = tuple(float(p) for p in arr.prior)
@@ -479,15 +558,34 @@ def forward(bf: BruteForce, margin: float = 1e-9) -> Forward:
                 states[(theta, prior, 0, r, k0)] += mass
     deal_in = np.zeros(bf.horizon)
     end_bin = np.zeros(bf.n_bins)
-    offer = np.zeros(bf.n_offers)
+    terms: dict[tuple[int, float], float] = defaultdict(float)
     ties = 0
     reached = 0
+
+    def strike(t: int, k: int, offer: int, relief: float, weight: float) -> None:
+        deal_in[t] += weight
+        end_bin[k] += weight
+        terms[(offer, round(relief, 9))] += weight
+
     for t in range(bf.horizon):
         season = int(arr.season[t])
         following: dict[tuple[int, Belief, int, int, int], float] = defaultdict(float)
         for (theta, before, h, r, k), mass in states.items():
             reached += 1
             b = bf.after_talk(t, before)
+            fight = mass  # what is left of the state's mass after the proposal stage
+            if bf.proposals_open(t):
+                for who in (ATTACKER, DEFENDER):
+                    rho = float(arr.proposer[who])
+                    if rho == 0.0:
+                        continue
+                    prop = bf.proposal(t, b, h, r, k, who)
+                    ties += prop.margin <= margin
+                    if prop.frame is not None:
+                        strike(t, k, bf.n_types + prop.frame, prop.relief, mass * rho)
+                        fight -= mass * rho
+            if fight <= 0.0:
+                continue
             i = bf.intensity(t, b, h, r, k)
             p = bf.posture(t, i, b, r, k)
             ties += gap(bf.intensity_scores(t, b, h, r, k)) <= margin
@@ -497,24 +595,20 @@ def forward(bf: BruteForce, margin: float = 1e-9) -> Forward:
                 p_obs = obs.likelihood[theta]  # under the true type, not the belief
                 if p_obs == 0.0:
                     continue
-                for talk in bf.settle(t, obs, target, r, k):
-                    if talk.probability == 0.0:
+                outcome = bf.vote(t, obs, target, r, k)
+                ties += outcome.margin <= margin
+                weight = fight * p_obs
+                if outcome.struck is not None:
+                    strike(t, k, outcome.struck, bf.nominal[outcome.struck], weight)
+                    continue
+                for r_next in range(bf.n_regimes):
+                    p_regime = float(bf.trans[season, target, r, r_next])
+                    if p_regime == 0.0:
                         continue
-                    ties += talk.margin <= margin
-                    weight = mass * p_obs * talk.probability
-                    if talk.struck is not None:
-                        deal_in[t] += weight
-                        end_bin[k] += weight
-                        offer[talk.struck] += weight
-                        continue
-                    for r_next in range(bf.n_regimes):
-                        p_regime = float(bf.trans[season, target, r, r_next])
-                        if p_regime == 0.0:
-                            continue
-                        for k_next, p_move in bf.moves(season, r_next, obs.lever, k):
-                            state = (theta, obs.posterior, obs.riposte, r_next, k_next)
-                            following[state] += weight * p_regime * p_move
+                    for k_next, p_move in bf.moves(season, r_next, obs.lever, k):
+                        state = (theta, obs.posterior, obs.riposte, r_next, k_next)
+                        following[state] += weight * p_regime * p_move
         states = following
     for (_, _, _, _, k), mass in states.items():
         end_bin[k] += mass
-    return Forward(np.cumsum(deal_in), end_bin, offer, ties, reached)
+    return Forward(np.cumsum(deal_in), end_bin, dict(terms), ties, reached)

@@ -148,8 +148,20 @@ def campaign_section(ctx: ReportContext) -> Section | None:
                          doc["p_deal_by"][-1]["date"]})  # fmt: skip
     rows: list[list[str]] = [
         *([f"P(deal by {when})", f"{p_deal_by_date(doc, when):.1%}"] for when in milestones),
-        ["P(escalation: a surge on the path)", f"{doc['p_escalation']:.1%}"],
-        [f"P(a surge from {doc['deadline']})", f"{doc['p_escalation_after_deadline']:.1%}"],
+        ["P(a week of surge, the top intensity, on the path)", f"{doc['p_escalation']:.1%}"],
+        [f"P(a week of surge from {doc['deadline']})", f"{doc['p_escalation_after_deadline']:.1%}"],
+        *(
+            [f"share of weeks at war at {n}", _pct(p)]
+            for n, p in doc["shares"]["intensity"]["all"].items()
+        ),
+        *(
+            [
+                f"P(deal by {doc['sources']['dates']['12_months']}) proposed by {n}",
+                _pct(row["12_months"]),
+            ]
+            for n, row in doc["sources"].items()
+            if n != "dates"
+        ),
         [f"gain km²/day before {doc['deadline']}", _maybe(gain["before_deadline"])],
         [f"gain km²/day from {doc['deadline']}", _maybe(gain["after_deadline"])],
         [
@@ -160,7 +172,7 @@ def campaign_section(ctx: ReportContext) -> Section | None:
     ]
     body = (
         f"<p>The war-termination model (docs/war_model.md): policies solved by backward "
-        f"induction on {doc['solver']['territory_bins']} territory bins × "
+        f"induction from a stationary tail on {doc['solver']['territory_bins']} territory bins × "
         f"{doc['solver']['belief_points']} belief points, then {paths:,} paths (seed "
         f"{ctx.seed}). Settlement: {esc(campaign.settlement)}; deadline (the mediator's regime "
         f"change) {esc(doc['deadline'])}; negotiations open {esc(doc['negotiation_opens'])}."

@@ -7,51 +7,56 @@ grid), the common belief ``b`` about the mediator's type (a point of the belief 
 
 1. cheap talk scheduled for the week moves ``b`` by Bayes' rule on the tempered likelihood
    ``L^λ`` (DECISIONS WAR-18);
-2. the attacker commits an intensity ``i`` (hold, press, surge) and pays ``c_A(i)``; the
+2. proposals, once talks are open: before any fighting the attacker is recognised as
+   proposer with probability ``ρ_A`` and the defender with ``ρ_D`` (Baron & Ferejohn 1989);
+   the proposer picks a frame of the menu and sets the relief where the responder is
+   indifferent, or at its own end (:func:`propose`, DECISIONS WAR-22); a deal struck here
+   stops the week; accepting right after a riposte (``h`` = 1) costs the attacker ``κ``;
+3. the attacker commits an intensity ``i`` (hold, press, surge) and pays ``c_A(i)``; the
    defender pays ``c_D(i)`` (DECISIONS WAR-1); ``hold`` right after a riposte costs the
    attacker its reputation ``κ`` (DECISIONS WAR-6);
-3. the defender, seeing ``i``, chooses its posture ``p`` (defend, or counter-attack at a
+4. the defender, seeing ``i``, chooses its posture ``p`` (defend, or counter-attack at a
    cost); the posture and intensity steer the regime: ``τ`` = counter if ``p`` = counter,
    else ``i`` (DECISIONS WAR-24);
-4. the mediator of type ``θ`` pulls a lever ``a ~ π_θ^ρ``, offers its terms with probability
+5. the mediator of type ``θ`` pulls a lever ``a ~ π_θ^ρ``, offers its terms with probability
    ``p_θ^ρ`` once talks are open and answers a surge with a riposte ``f`` with probability
-   ``r_θ^ρ``; the belligerents update ``b`` by Bayes' rule on ``(a, offer, f)``;
-5. talks: on the mediator's offer both vote (a deal needs both). Otherwise, with talks open,
-   the attacker is recognised as proposer with probability ``ρ_A`` and the defender with
-   ``ρ_D`` (Baron & Ferejohn 1989); the proposer picks the menu item best for it that the
-   other accepts, or nothing (DECISIONS WAR-22). Under ``freeze_line`` the line ``x`` is
-   kept, under ``fixed_terms`` the offer's area. A deal's value ``U_j(ω, x)`` anticipates its
-   breakdown (:mod:`detente.war.commitment`, Powell 2006);
+   ``r_θ^ρ``; the belligerents update ``b`` by Bayes' rule on ``(a, offer, f)``; on the
+   offer both vote (a deal needs both). Under ``freeze_line`` the line ``x`` is kept, under
+   ``fixed_terms`` the offer's area. A deal's value ``U_j(ω, x)`` anticipates its breakdown
+   (:mod:`detente.war.commitment`, Powell 2006);
 6. without a deal each side draws the week's worth of the land held, ``φ_j(x)``, whose
    value forever is the deal's land term ``v_j,T (x - x0)/1000`` (DECISIONS WAR-28); the
-   regime moves ``r → r' ~ T_τ(r, ·)`` (the fitted chain, steered:
-   DECISIONS WAR-25) and the line ``x' = x + g``, ``g ~ N(μ_{r',s} m_a, (σ_{r',s} m_a)²)``.
+   regime moves ``r → r' ~ T_τ(r, ·)`` (the fitted chain, steered: DECISIONS WAR-25) and the
+   line ``x' = x + g``, ``g ~ N(μ_{r',s} m_a, (σ_{r',s} m_a)²)``.
 
 Bellman equations (party ``j`` ∈ {A, D}, ``δ`` the weekly discount factor, ``c = (τ, a, f)``)::
 
     R_j(t, c, b', r, x) = φ_j(x) - l_j(a) - [j=A] f E[z | b']
                           + δ Σ_r' T_τ(r, r') Σ_x' P_{r',s,a}(x, x') V_j(t+1, x', b', f, r')
     φ_j(x)  = (1 - δ) v_j,T (x - x0) / 1000                  (the land's weekly worth)
-    accept_j(ω) = U_j(ω, x) - [j=A] κ f ≥ R_j
-    N_j(c, b', r, x) = (1 - ρ_A - ρ_D) R_j + ρ_A Prop^A_j + ρ_D Prop^D_j   (no mediator offer)
+    accept_j(θ) = U_j(θ, x) - [j=A] κ f ≥ R_j
     W_j(t, i, p, b, r, x) = -c_j(i) - c_j(p)
-                            + Σ_o P(o | b, i) [offer_o ? deal-or-R : N_j](b' = B(b, o))
-    p*(i) = argmax_p W_D(i, p);  V_A = max_i W_A(i, p*(i)) - κ h [i = hold];  V_D = W_D(i*, p*)
+                            + Σ_o P(o | b, i) [deal_o U_j + (1 - deal_o) R_j](b' = B(b, o))
+    p*(i) = argmax_p W_D(i, p);  War_A = max_i W_A(i, p*(i)) - κ h [i = hold];  War_D = W_D(i*, p*)
+    V_j(t, b, h, r, x) = (1 - ρ_A - ρ_D) War_j + ρ_A Prop^A_j(War) + ρ_D Prop^D_j(War)
+
+``V_j(t)`` is the value after the week's cheap talk; :attr:`Solution.value` stores it moved
+back through that cheap talk (the value at the start of the week, before it), which is what
+the week before continues to.
 
 **Beyond the horizon** (``stationary_tail``) the value is the stationary one: the game of
 the last modelled week (regime after the change, talks as they stand, season-averaged
-gains) played forever, solved to its fixed point by policy iteration (Howard 1960) with each
-policy's values from GMRES. The tail is solved at the belief grid's vertices (the
-belligerents know the mediator's type) and read at interior beliefs by barycentric
-interpolation; between it and the horizon lie :data:`TAIL_BUFFER_WEEKS` weeks of the same
-stationary game with learning, so that the shortcut moves nothing inside the horizon
-(DECISIONS WAR-27). With ``beyond_horizon: terminal``
-(or ``discount`` 1) the value at the horizon is the lump ``v_j,T (x - x0)/1000 +
+gains) played for ever, the limit of backward induction as the horizon grows, computed at
+the belief grid's vertices (the belligerents know the mediator's type; :func:`_tail`) and
+read at interior beliefs by barycentric interpolation; between it and the horizon lie
+:data:`TAIL_BUFFER_WEEKS` weeks of the same stationary game with learning, so that the
+shortcut moves nothing inside the horizon (DECISIONS WAR-27). With ``beyond_horizon:
+terminal`` (or ``discount`` 1) the value at the horizon is the lump ``v_j,T (x - x0)/1000 +
 v_j,stalemate`` of version 1.
 
 Each vote is a weakly dominant response to the continuation values, the proposer's choice
 and the posture best responses, so one backward pass gives a subgame-perfect equilibrium
-(DECISIONS WAR-2).
+(DECISIONS WAR-2). ``tests/war_exact.py`` solves the same game by brute force.
 
 References
 ----------
@@ -169,9 +174,10 @@ class Solution:
         the start of the week and the other accepts (:data:`NO_PROPOSAL` for none), and its
         relief, by week, belief, riposte flag, regime and bin.
     value:
-        (T+1, G, 2, R, 2, K) values at the start of each week (after cheap talk) and beyond
-        the horizon, by belief, riposte flag, regime, party and bin; the simulator reads the
-        deal decisions from them (:func:`reject_values`).
+        (T+1, G, 2, R, 2, K) values at the start of each week (by the belief before the
+        week's cheap talk) and beyond the horizon, by belief, riposte flag, regime, party and
+        bin; the simulator recomputes the votes from them
+        (:func:`detente.war.simulate.reject_values`).
     deal_value, relief_slope:
         (Ω, 2, K) each offer's value to each party with the attacker keeping each bin, and
         its slope in the relief.
@@ -573,15 +579,11 @@ def _combos(arrays: CampaignArrays) -> IntArray:
     return combo
 
 
-CALENDAR = np.array([3.0, 4.0, 5.0]) / 12.0
-"""Default share of the year in each season (winter, mud, summer) for the tail; the
-campaign's own month table is used when given (:func:`_season_mix`)."""
-
-
 def _season_mix(arrays: CampaignArrays) -> FloatArray:
     """Share of the weeks of the horizon in each season: the tail's season weights."""
     counts = np.bincount(arrays.season, minlength=3).astype(np.float64)
-    return counts / counts.sum()
+    out: FloatArray = counts / counts.sum()
+    return out
 
 
 def _tail(game: _Game, n_k: int) -> Tail:
