@@ -3,7 +3,7 @@
 ``src/detente/calibration/data/ukraine-deepstate-2024.json`` is the Markov-switching fit
 of ``detente calibrate territory`` (docs/calibration.md) on the DeepState series to
 2024-11-11, with four regimes and no season effect, as ``--format json`` writes it, with
-200 moving-block bootstrap replicates (8-week blocks, seed 0). The campaign's
+200 circular-block bootstrap replicates (8-week blocks, seed 0). The campaign's
 ``battlefield: {calibration: ukraine-deepstate-2024, regimes: ...}`` reads it, so that
 ``detente simulate`` needs no data at run time (docs/war_model.md, DECISIONS WAR-14). The
 point estimates give the scenario's gains; the war model draws each simulated path's

@@ -5,7 +5,7 @@ gain whose distribution depends on the attacker's intensity (hold / press / surg
 defender's aid and the season. Intensity is not observed, so it is inferred here as the
 hidden state of a Markov-switching model of the weekly net change (Hamilton 1989), fitted
 by EM (Baum-Welch; Dempster, Laird & Rubin 1977) in numpy (DECISIONS CAL-2), with a season
-covariate and a moving-block bootstrap over weeks (Künsch 1989; Efron & Tibshirani 1993,
+covariate and a circular-block bootstrap over weeks (Künsch 1989; Efron & Tibshirani 1993,
 ch. 8) for the uncertainty of the fitted parameters.
 
 Pipeline: :func:`read_territory_series` (validated CSV ``date,occupied_km2``) →
@@ -731,7 +731,7 @@ class TerritoryCalibration:
     :data:`CALENDAR_WEIGHTS`.
 
     All fields are plain (str, int, float and tuples of them) so :meth:`to_dict` is JSON
-    and :meth:`from_dict` reads it back. ``boot_*`` hold the ``bootstrap`` moving-block
+    and :meth:`from_dict` reads it back. ``boot_*`` hold the ``bootstrap`` circular-block
     bootstrap replicates (Künsch 1989), in the same regime order (DECISIONS CAL-9).
     """
 
@@ -1001,7 +1001,7 @@ def fit_territory(
     models of ``kind``; every candidate of both kinds is reported in ``comparison``
     (DECISIONS CAL-4, CAL-5).
 
-    Parameter uncertainty comes from a moving-block bootstrap over weeks (Künsch 1989;
+    Parameter uncertainty comes from a circular-block bootstrap over weeks (Künsch 1989;
     Efron & Tibshirani 1993): ``bootstrap`` series of the same length are built from
     random runs of ``block_weeks`` consecutive weeks (each week keeps its season), and
     the chosen model is refitted to each from the point estimate, a quantile start and
@@ -1021,7 +1021,7 @@ def fit_territory(
     bootstrap:
         Number of bootstrap replicates B (0 for none).
     block_weeks:
-        Block length of the moving-block bootstrap, in weeks.
+        Block length of the circular-block bootstrap, in weeks.
     seed:
         Seed or :class:`numpy.random.Generator` for the random starts and the bootstrap.
     n_starts:

@@ -66,6 +66,12 @@ def territory(
     bootstrap: Annotated[
         int, typer.Option(help="Bootstrap replicates of the detente refit per origin.")
     ] = 20,
+    season: Annotated[
+        str,
+        typer.Option(
+            help="Season effect of the detente refit: auto (by BIC), none, mean or probs."
+        ),
+    ] = "auto",
     fmt: Annotated[TableJsonCsv, typer.Option("--format", "-f")] = TableJsonCsv.table,
     plot: Annotated[
         Path | None, typer.Option(help="Write CRPS by horizon and forecast fans to FILE.")
@@ -83,7 +89,7 @@ def territory(
         result = evaluate_territory(
             series, horizons=steps, origins_from=origins_from, origins_to=origins_to,
             every=every, min_history=min_history, seed=seed, n_samples=samples,
-            bootstrap=bootstrap,
+            bootstrap=bootstrap, season=season,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
         )  # fmt: skip
     if plot is not None:

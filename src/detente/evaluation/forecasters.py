@@ -246,8 +246,9 @@ class Detente(Forecaster):
     """``detente``: the Markov-switching battlefield model refitted at the origin and simulated.
 
     At each forecast the weekly gains of ``history`` are fitted with
-    :func:`~detente.calibration.territory.fit_territory` (``regimes`` regimes, season effect
-    chosen by BIC, ``bootstrap`` block-bootstrap replicates). Each sample path then draws one
+    :func:`~detente.calibration.territory.fit_territory` (``regimes`` regimes, the season
+    effect ``season``: chosen by BIC with ``auto``, ``bootstrap`` block-bootstrap
+    replicates). Each sample path then draws one
     replicate's parameters (parameter uncertainty; the point estimate when ``bootstrap=0``),
     its starting regime from the filtered regime probabilities of the last observed week, and
     walks forward: the regime moves by the transition matrix of each week's season and the
@@ -260,12 +261,18 @@ class Detente(Forecaster):
     min_weeks = 13
 
     def __init__(
-        self, n_samples: int = 1000, regimes: int = 3, bootstrap: int = 20, n_starts: int = 10
+        self,
+        n_samples: int = 1000,
+        regimes: int = 3,
+        bootstrap: int = 20,
+        n_starts: int = 10,
+        season: str = "auto",
     ) -> None:
         self.n_samples = n_samples
         self.regimes = regimes
         self.bootstrap = bootstrap
         self.n_starts = n_starts
+        self.season = season
 
     def forecast(
         self, history: pd.Series, horizons: Sequence[int], rng: np.random.Generator
@@ -276,7 +283,7 @@ class Detente(Forecaster):
         gains.index = pd.DatetimeIndex(history.index[1:])
         cal = fit_territory(
             gains, regimes=self.regimes, bootstrap=self.bootstrap, n_starts=self.n_starts,
-            seed=rng, source="<history>",
+            seed=rng, source="<history>", season=self.season,  # type: ignore[arg-type]
         )  # fmt: skip
         n, k = self.n_samples, len(cal.regimes)
         if cal.boot_means:

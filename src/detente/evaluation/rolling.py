@@ -226,6 +226,7 @@ def evaluate_territory(
     seed: int = 0,
     n_samples: int = 1000,
     bootstrap: int = 20,
+    season: str = "auto",
     progress: Callable[[int, int], None] | None = None,
 ) -> EvaluationResult:
     """Rolling-origin backtest of every forecaster in ``models`` (default: all of
@@ -275,7 +276,9 @@ def evaluate_territory(
     for name in names:
         cls = FORECASTERS[name]
         if name == "detente":
-            built.append(cls(n_samples=n_samples, bootstrap=bootstrap))  # type: ignore[call-arg]
+            built.append(
+                cls(n_samples=n_samples, bootstrap=bootstrap, season=season)  # type: ignore[call-arg]
+            )
         else:
             built.append(cls(n_samples=n_samples))
     truth = weekly_area(series)
