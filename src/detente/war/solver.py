@@ -92,12 +92,19 @@ RELIEF_MIN, RELIEF_MAX = 0.0, 100.0
 """The relief scale a proposer moves along."""
 TAIL_STABLE = 5
 """Steps with unchanged choices after which the tail solves for their values at once."""
-TAIL_STEPS = 1200
-"""Steps of the tail at most."""
-TAIL_DAMP_AFTER = 150
-"""Steps of the tail after which each step is damped (see :func:`_tail`)."""
-TAIL_PATIENCE = 50
-"""Damped steps without a new lowest residual after which the tail stops (a cycle)."""
+TAIL_STEPS = 500
+"""Steps of the tail before it settles for an average (see :func:`_tail`)."""
+TAIL_AVERAGE = 50
+"""Steps averaged when the tail neither converges nor cycles."""
+TAIL_MIN_STEPS = 200
+TAIL_WINDOW = 50
+TAIL_WANDER = 1e-2
+"""The tail wanders (and is averaged) when, after ``TAIL_MIN_STEPS`` steps, its residual is
+at most ``TAIL_WANDER`` of its values' size and has not halved in ``TAIL_WINDOW`` steps."""
+TAIL_MAX_PERIOD = 12
+"""The longest cycle of the tail's iteration that is recognised (see :func:`_tail`)."""
+TAIL_CYCLE_TOL = 1e-6
+"""Relative distance under which the tail's values count as repeating (a cycle)."""
 SQRT_2PI = float(np.sqrt(2.0 * np.pi))
 KERNEL_FLOOR = 1e-15
 """Kernel probabilities below this are set to 0 (far below any reported digit)."""
@@ -594,10 +601,13 @@ def _tail(game: _Game, n_k: int) -> Tail:
     stayed the same for :data:`TAIL_STABLE` steps, the values of those choices played
     forever are solved for at once (GMRES on ``(I - M) v = b``, the evaluation step of
     Howard's 1960 policy iteration) and value iteration goes on from there. A game, unlike
-    a single decision maker, may have several stationary equilibria; this picks the one the
-    growing horizon leads to, and where the choices cycle, damped steps settle between
-    them; a cycle that damping does not shrink stops the iteration, and its residual is
-    reported (in ukraine-2024, at the top of the territory grid: DECISIONS WAR-27).
+    a single decision maker, may have several stationary equilibria or none in pure
+    strategies; this picks the one the growing horizon leads to. When the iteration settles
+    into a cycle of up to :data:`TAIL_MAX_PERIOD` steps instead, the tail is the cycle's
+    mean; when it does neither but wanders by less than 1% of its values without settling
+    (:func:`_wandering`; in ukraine-2024 by a few weeks of war near the top of the territory
+    grid), or after :data:`TAIL_STEPS` steps, the tail is the mean of :data:`TAIL_AVERAGE`
+    further steps. The last step's residual is reported (DECISIONS WAR-27).
     """
     arr = game.arrays
     rho = int(arr.regime[-1])
@@ -611,23 +621,31 @@ def _tail(game: _Game, n_k: int) -> Tail:
     residual = np.inf
     previous: Decisions | None = None
     stable = steps = 0
+    recent: list[FloatArray] = [value]
     history: list[float] = []
     for steps in range(1, TAIL_STEPS + 1):
         after, decisions = _step(game, value, season, rho, talks)
         residual = float(np.abs(after - value).max())
-        history.append(residual)
-        if residual <= TAIL_TOL * max(1.0, float(np.abs(after).max())):
+        scale = max(1.0, float(np.abs(after).max()))
+        if residual <= TAIL_TOL * scale:
+            value = after
             break
-        if steps > TAIL_DAMP_AFTER + TAIL_PATIENCE and min(history[-TAIL_PATIENCE:]) >= min(
-            history[:-TAIL_PATIENCE]
-        ):
-            break  # a cycle the damping does not shrink: stop, the residual is reported
+        period = next(
+            (p for p in range(2, len(recent) + 1)
+             if float(np.abs(after - recent[-p]).max()) <= TAIL_CYCLE_TOL * scale),
+            None,
+        )  # fmt: skip
+        if period is not None:  # a cycle: the values repeat every ``period`` steps
+            value = np.mean([*recent[-period + 1 :], after], axis=0)
+            break
+        history.append(residual)
+        if _wandering(history, residual / scale):
+            value = _cesaro(game, after, season, rho, talks)
+            steps += TAIL_AVERAGE
+            break
+        recent = [*recent[-(TAIL_MAX_PERIOD - 1) :], after]
         stable = stable + 1 if previous is not None and _same(previous, decisions) else 0
-        previous = decisions
-        # Past TAIL_DAMP_AFTER steps the choices cycle (a discrete menu can leave a game
-        # with no pure stationary equilibrium): halve each step, which settles at the
-        # knife edge between the cycle's choices.
-        value = after if steps <= TAIL_DAMP_AFTER else 0.5 * (value + after)
+        previous, value = decisions, after
         if stable < TAIL_STABLE:
             continue
         stable = 0
@@ -642,7 +660,35 @@ def _tail(game: _Game, n_k: int) -> Tail:
             op, base.ravel(), x0=value.ravel(), rtol=TAIL_TOL, restart=60, maxiter=200
         )
         value = solved.reshape(shape)
+        recent = [value]
+    else:  # no convergence, no short cycle: the mean of a further run (Cesàro)
+        value = _cesaro(game, value, season, rho, talks)
+        steps += TAIL_AVERAGE
     return Tail(value=value, rounds=steps, residual=residual)
+
+
+def _wandering(history: list[float], relative: float) -> bool:
+    """Whether the tail's iteration wanders without converging: past
+    :data:`TAIL_MIN_STEPS`, its residual is small against the values but has not halved in
+    :data:`TAIL_WINDOW` steps."""
+    w = TAIL_WINDOW
+    return (
+        len(history) >= max(TAIL_MIN_STEPS, 2 * w)
+        and relative <= TAIL_WANDER
+        and min(history[-w:]) > 0.5 * min(history[-2 * w : -w])
+    )
+
+
+def _cesaro(
+    game: _Game, value: FloatArray, season: FloatArray, rho: int, talks: bool
+) -> FloatArray:
+    """The mean of :data:`TAIL_AVERAGE` further steps from ``value``."""
+    total = np.zeros(value.shape)
+    for _ in range(TAIL_AVERAGE):
+        value, _ = _step(game, value, season, rho, talks)
+        total += value
+    out: FloatArray = total / TAIL_AVERAGE
+    return out
 
 
 def _same(a: Decisions, b: Decisions) -> bool:
