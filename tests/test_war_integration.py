@@ -335,3 +335,38 @@ def test_simulate_records_the_run(tmp_path: Path) -> None:
     quiet = _invoke(["simulate", scen, "-n", "50", "--store", str(nothing), "--no-store"])
     assert quiet.exit_code == 0
     assert not nothing.exists()
+
+
+@pytest.mark.parametrize(
+    "order", [("counter", "surge", "hold", "press"), ("hold", "press", "surge", "counter")]
+)
+def test_the_regime_chain_follows_the_campaign_order_not_the_written_one(
+    tmp_path: Path, order: tuple[str, ...]
+) -> None:
+    """A chain in the calibration's or the file's order instead of the campaign's (hold,
+    press, surge, counter) would start the war in the wrong regime: found when a YAML dump
+    sorted the keys."""
+    doc = _builtin_doc()
+    campaign = doc["campaign"]
+    named = {"hold": "press1", "press": "press2", "surge": "surge", "counter": "hold"}
+    campaign["battlefield"]["regimes"] = {r: named[r] for r in order}
+    campaign["counteroffensive"] = {"defender_cost": 2.5}
+    path = tmp_path / "ordered.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    loaded = load_scenario(path).campaign
+    assert loaded is not None
+    arrays = loaded.arrays()
+    # Ukraine-2024's last fitted week is the surge regime; counter is the fit's "hold".
+    np.testing.assert_allclose(arrays.initial_regime, [0.0, 0.0, 1.0, 0.0], atol=1e-12)
+    np.testing.assert_allclose(arrays.gain_mean[:, 0], [7.22, 34.68, 97.66, -65.24], atol=0.01)
+    cal = TerritoryCalibration.from_dict(
+        json.loads(
+            resources.files("detente.calibration")
+            .joinpath("data/ukraine-deepstate-2024.json")
+            .read_text()
+        )
+    )
+    fitted = np.asarray(cal.transition[0])
+    rows = [1, 2, 3, 0]  # press1, press2, surge, hold
+    persistence = np.diagonal(arrays.chain[0])
+    np.testing.assert_allclose(persistence, np.diagonal(fitted)[rows], rtol=1e-6)

@@ -32,6 +32,8 @@ from detente.calibration.territory import TerritoryCalibration
 from detente.errors import DetenteError
 from detente.scenario.validation import validate_as, validate_scenario
 from detente.spec.campaign import (
+    COUNTER,
+    INTENSITY_NAMES,
     SEASON_NAMES,
     Battlefield,
     Campaign,
@@ -199,11 +201,14 @@ def _calibrated_gains(battlefield: Battlefield, resolver: Resolver) -> ResolvedG
             )
             for season in SEASON_NAMES
         }
+    # The chain's rows follow the campaign's regime order (the intensities, then counter),
+    # whatever order the regimes were written in.
+    order = [r for r in (*INTENSITY_NAMES, COUNTER) if r in battlefield.regimes]
     return ResolvedGains(
         calibration=battlefield.calibration,
         regimes=dict(battlefield.regimes),
         gains=gains,
-        chain=_regime_chain(cal, [cal.regime_index(battlefield.regimes[r]) for r in gains]),
+        chain=_regime_chain(cal, [cal.regime_index(battlefield.regimes[r]) for r in order]),
     )
 
 

@@ -810,6 +810,13 @@ class Campaign(_Frozen):
                 "replicate_chain": np.empty((0, n_s, n_r, n_r)),
             }
         assert bf is not None
+        named = [bf.regimes[r] for r in self.regime_names]
+        if len(fitted.regimes) != len(named):
+            raise DetenteError(
+                "the resolved regime chain does not match battlefield.regimes; load the "
+                "scenario again (detente.scenario.resolve_references)",
+                where="campaign.battlefield.resolved.chain",
+            )
         reps = fitted.replicates
         return {
             "chain": np.array(fitted.transition, dtype=np.float64),
