@@ -240,9 +240,7 @@ def test_simulated_beliefs_follow_bayes_rule_after_costly_actions() -> None:
     for t in (1, DEADLINE_WEEK - 1):
         rip = paths.riposte[:, t]
         assert rip.any(), "some paths must see a riposte, which only the resolute type makes"
-        np.testing.assert_array_equal(
-            paths.belief[rip, t + 1], np.tile([0.0, 1.0], (rip.sum(), 1))
-        )
+        np.testing.assert_array_equal(paths.belief[rip, t + 1], np.tile([0.0, 1.0], (rip.sum(), 1)))
         lever_lik = arr.lever_prob[arr.regime[t]].T  # (A, Θ)
         at_war = paths.intensity[:, t] >= 0
         surge = paths.intensity[:, t] == 2
@@ -314,7 +312,9 @@ def test_json_document_has_the_documented_keys() -> None:
     q = doc["weeks"][-1]["territory_km2"]
     assert q["p05"] <= q["p25"] <= q["p50"] <= q["p75"] <= q["p95"]
     ps = [row["p"] for row in doc["p_deal_by"]]
-    assert ps == sorted(ps) and all(set(r) == {"date", "p"} for r in doc["p_deal_by"])
+    assert ps == sorted(ps) and all(set(r) == {"date", "p", "by_source"} for r in doc["p_deal_by"])
+    for row in doc["p_deal_by"]:  # the sources add up to the whole
+        assert abs(sum(row["by_source"].values()) - row["p"]) <= 3e-4
     assert 0.0 <= doc["p_escalation"] <= 1.0
     assert set(doc["gain_km2_per_day"]) == {"before_deadline", "after_deadline"}
     holds = doc["p_holds"]

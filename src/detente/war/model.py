@@ -589,6 +589,8 @@ def evaluate_campaign(
 
 
 SCHEMA_VERSION = 2
+SOURCES = ("mediator", "attacker", "defender")
+"""Who put a deal on the table, by the codes of :data:`detente.war.simulate.MEDIATOR` etc."""
 QUANTILES = {"p05": 0.05, "p25": 0.25, "p50": 0.5, "p75": 0.75, "p95": 0.95}
 
 
@@ -611,6 +613,13 @@ def document(run: WarRun) -> dict[str, Any]:
     names = campaign.type_names
     terms = stats.terms
     weekly = diagnostics.weekly_votes(paths)
+    by_source = {
+        n: np.array(
+            [(done & (paths.proposer == code) & (paths.deal_week < t)).mean()
+             for t in range(1, horizon + 1)]
+        )
+        for code, n in enumerate(SOURCES)
+    }  # fmt: skip
 
     def shown(name: str) -> float | None:
         return OUTPUT[name].rounded(stats)
@@ -651,7 +660,11 @@ def document(run: WarRun) -> dict[str, Any]:
             for t in range(horizon + 1)
         ],
         "p_deal_by": [
-            {"date": dates[t + 1].isoformat(), "p": round(float(deal_by[t]), 4)}
+            {
+                "date": dates[t + 1].isoformat(),
+                "p": round(float(deal_by[t]), 4),
+                "by_source": {n: round(float(by_source[n][t]), 4) for n in SOURCES},
+            }
             for t in range(horizon)
         ],
         "p_escalation": shown("p_escalation"),
@@ -669,7 +682,7 @@ def document(run: WarRun) -> dict[str, Any]:
             },
             "by_proposer": {
                 n: round(float((paths.proposer[done] == code).mean()), 4) if done.any() else 0.0
-                for code, n in enumerate(("mediator", "attacker", "defender"))
+                for code, n in enumerate(SOURCES)
             },
             "territory_kept_km2": _quantiles(paths.kept_km2[done]) if done.any() else None,
             "sanctions_relief_mean": round(float(terms.sanctions_relief.mean()), 1)

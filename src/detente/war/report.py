@@ -1,6 +1,6 @@
 """Reading and drawing the document of ``detente simulate``.
 
-The document (``schema_version`` 1, documented in ``docs/war_model.md``) is built by
+The document (``schema_version`` 2, documented in ``docs/war_model.md``) is built by
 :func:`detente.war.model.document`; :func:`p_deal_by_date` reads it, :func:`fan_chart` and
 :func:`deal_by_chart` draw it (the report's campaign plots use them too) and
 :func:`save_plot` writes both as one figure.
@@ -54,12 +54,23 @@ def fan_chart(ax: Axes, doc: Mapping[str, Any], colors: tuple[str, str] = FAN_CO
     ax.xaxis_date()
 
 
+SOURCE_COLORS = {"mediator": "#009E73", "attacker": "#D55E00", "defender": "#0072B2"}
+"""P(deal by date) by who proposed the deal (Okabe-Ito green, vermillion, blue)."""
+
+
 def deal_by_chart(ax: Axes, doc: Mapping[str, Any], color: str = FAN_COLORS[1]) -> None:
-    """P(deal by date) of a ``detente simulate`` document, on ``ax``: a step curve, with the
-    deadline and the opening of negotiations marked."""
-    ax.step([_day(r["date"]) for r in doc["p_deal_by"]],
-            [r["p"] for r in doc["p_deal_by"]], where="post", color=color,
-            linewidth=1.8)  # fmt: skip
+    """P(deal by date) of a ``detente simulate`` document, on ``ax``: a step curve, stacked
+    by who proposed the deal (schema 2), with the deadline and the opening of negotiations
+    marked."""
+    days = [_day(r["date"]) for r in doc["p_deal_by"]]
+    rows = doc["p_deal_by"]
+    if rows and "by_source" in rows[0]:
+        names = list(rows[0]["by_source"])
+        ax.stackplot(days, *([r["by_source"][n] for r in rows] for n in names), step="post",
+                     colors=[SOURCE_COLORS.get(n, color) for n in names], alpha=0.5,
+                     labels=[f"proposed by {n}" for n in names])  # fmt: skip
+    ax.step(days, [r["p"] for r in rows], where="post", color=color, linewidth=1.8,
+            label="all deals")  # fmt: skip
     ax.axvline(_day(doc["deadline"]), color="#555555", linestyle="--",
                linewidth=1, label=f"deadline {doc['deadline']}")  # fmt: skip
     if doc.get("negotiation_opens", doc["deadline"]) != doc["deadline"]:
