@@ -270,8 +270,9 @@ def test_bad_file_is_one_line_naming_file_and_column(
     ucdp: Path, tmp_path: Path, edit: dict[str, object], expect: str
 ) -> None:
     path = _edited(ucdp, tmp_path, edit)
+    strict = "duration" in expect  # an end before the signing is refused with --strict only
     with pytest.raises(DetenteError) as info:
-        read_agreements(path, termination=False)
+        read_agreements(path, termination=False, strict=strict)
     text = info.value.one_line()
     assert "\n" not in text and str(path) in text and expect in text
 
@@ -319,3 +320,51 @@ def test_predict_json_and_errors(ucdp: Path) -> None:
         result = runner.invoke(_app(), [*args, "--deal", bad])
         assert result.exit_code == 2
         assert result.stderr.startswith("error:") and result.stderr.count("\n") == 1
+
+
+def _with_rows(ucdp: Path, tmp_path: Path, rows: list[tuple[str, str, str]]) -> Path:
+    """The development file plus agreements (paid, pa_date, duration) that ended."""
+    raw = pd.read_csv(ucdp, dtype=str)
+    extra = raw.head(len(rows)).copy()
+    for i, (paid, signed, end) in enumerate(rows):
+        extra.iloc[i, extra.columns.get_loc("paid")] = paid
+        extra.iloc[i, extra.columns.get_loc("pa_date")] = signed
+        extra.iloc[i, extra.columns.get_loc("duration")] = end
+        extra.iloc[i, extra.columns.get_loc("ended")] = "True"
+    path = tmp_path / "agreements.csv"
+    pd.concat([raw, extra]).to_csv(path, index=False)
+    return path
+
+
+def test_ucdp_year_and_month_precision_and_rows_left_out(ucdp: Path, tmp_path: Path) -> None:
+    path = _with_rows(ucdp, tmp_path, [
+        ("9024", "2000-08-26", "2000-01-01"),  # year precision (UCDP's agreement 1024)
+        ("9025", "2003-05-20", "2003-05-01"),  # month precision
+        ("9026", "2003-05-20", "2002-03-04"),  # inconsistent at any precision
+    ])  # fmt: skip
+    data = read_agreements(path)
+    f = data.frame.set_index("paid")
+    # Ended between the signing and the year's (month's) end: the midpoint.
+    assert f.loc["9024", "years"] == pytest.approx((127 / 2) / 365.25, abs=1 / 365.25)
+    assert f.loc["9025", "years"] == pytest.approx((11 / 2) / 365.25, abs=1 / 365.25)
+    assert f.loc["9024", "failed"] == 1 and f.loc["9025", "failed"] == 1
+    assert "9026" not in f.index
+    assert data.dropped == {"ended without an end date": 4, "ends before it was signed": 1}
+    with pytest.raises(DetenteError, match="agreement 1470 ended but has no end date"):
+        read_agreements(path, strict=True)  # the development file's first such row
+
+
+def test_evaluate_warns_once_per_reason_and_strict_refuses(ucdp: Path, tmp_path: Path) -> None:
+    path = _with_rows(ucdp, tmp_path, [("9026", "2003-05-20", "2002-03-04")])
+    args = ["durability", "evaluate", "--train", str(path), "--test", str(ucdp), "-f", "json"]
+    result = runner.invoke(_app(), args)
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    # The training file: two reasons; the development file: rows without an end date.
+    assert len(warnings) == 3
+    assert any("left out 1 row: ends before it was signed" in w for w in warnings)
+    assert sum("left out 4 rows: ended without an end date" in w for w in warnings) == 2
+    assert "c_index" in json.loads(result.stdout)
+    refused = runner.invoke(_app(), [*args, "--strict"])
+    assert refused.exit_code == 2
+    assert "ended but has no end date" in refused.output and "\n" not in refused.output.strip()

@@ -15,8 +15,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from detente.cli.common import TableOrJson, out
-from detente.durability.data import read_agreements
+from detente.cli.common import TableOrJson, err, out
+from detente.durability.data import AgreementData, read_agreements
 from detente.durability.evaluate import holdout_concordance
 from detente.durability.fit import MODELS, get_model
 from detente.durability.hazard import DurabilityForecast, FittedResumptionHazard
@@ -111,11 +111,19 @@ def evaluate(
     test: Annotated[Path, typer.Option(help="CSV with the same columns to score on.")],
     model: ModelOption = "cox",
     fmt: Annotated[TableOrJson, typer.Option("--format", "-f")] = TableOrJson.table,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="Refuse a file with an inconsistent row instead of leaving such rows out "
+            "with a warning.",
+        ),
+    ] = False,
 ) -> None:
     """Fit on one file and print the concordance (Harrell's C) on the other."""
     estimator = get_model(model)
-    train_frame = read_agreements(train).frame
-    test_frame = read_agreements(test).frame
+    train_frame = _read(train, strict).frame
+    test_frame = _read(test, strict).frame
     c_index, n_test = holdout_concordance(estimator, train_frame, test_frame)
     if fmt is TableOrJson.json:
         print(json.dumps({"c_index": round(c_index, 4), "n_test": n_test}))
@@ -124,3 +132,16 @@ def evaluate(
             f"{estimator.label}: fitted on {len(train_frame)} agreements ({train}), "
             f"concordance on {n_test} ({test}): C = {c_index:.3f}"
         )
+
+
+def _read(path: Path, strict: bool) -> AgreementData:
+    """The agreements of ``path``; each kind of row left out is one warning line on stderr."""
+    data = read_agreements(path, strict=strict)
+    for reason, n in data.dropped.items():
+        err.print(
+            f"warning: {path}: left out {n} row{'s' if n != 1 else ''}: {reason} "
+            "(--strict refuses the file instead)",
+            highlight=False,
+            soft_wrap=True,
+        )
+    return data

@@ -122,8 +122,17 @@ def read_agreements(
     *,
     termination: str | Path | bool | None = None,
     end_of_data: str | None = None,
+    strict: bool = False,
 ) -> AgreementData:
     """Read and validate a UCDP peace-agreement CSV into a survival frame.
+
+    UCDP codes a date known only to the year as 1 January and one known only to the month as
+    its first day. An end date on 1 January of the signing year, or on the first of the
+    signing month, that falls before the signing is read at that precision: the agreement
+    ended between the signing and the end of that year (month), and the midpoint is taken
+    (DECISIONS DUR-11). Rows still inconsistent after that (an end before the signing, an
+    end flagged without a date) are left out and counted in ``dropped``, by reason; with
+    ``strict`` the first one is refused instead.
 
     Parameters
     ----------
@@ -136,6 +145,8 @@ def read_agreements(
     end_of_data:
         The censoring date ``YYYY-MM-DD``; default: the file's ``dateintervalend_meta``, or
         2021-12-31 when the file has no such column.
+    strict:
+        Refuse the file at its first inconsistent row instead of leaving such rows out.
 
     Returns
     -------
@@ -172,10 +183,8 @@ def read_agreements(
             "group": raw["conflict_id"].astype(str).str.split(",").str[0].str.strip(),
         }
     )
-    dropped: dict[str, int] = {}
     no_date = ended & end_date.isna()
-    if no_date.any():
-        dropped["ended without an end date"] = int(no_date.sum())
+    end_date = _at_precision(end_date, signed)
     failed = ended & end_date.notna()
     stop = end_date.where(failed, censor_at)
     # An end date past the censoring date is censored there: the data say nothing after it.
@@ -184,14 +193,28 @@ def read_agreements(
     stop = stop.where(~late, censor_at)
     days = (stop - signed).dt.days.astype(float)
     bad = (days < 0) & ~no_date
-    if bad.any():
-        i = int(np.flatnonzero(bad.to_numpy())[0])
+    if strict and (no_date | bad).any():
+        i = int(np.flatnonzero((no_date | bad).to_numpy())[0])
+        problem = (
+            "ended but has no end date; give duration"
+            if no_date.iloc[i]
+            else f"ends ({stop.iloc[i].date()}) before it was signed "
+            f"({signed.iloc[i].date()}); correct pa_date or duration"
+        )
         raise DetenteError(
-            f"agreement {frame['paid'].iloc[i]} ends ({stop.iloc[i].date()}) before it was "
-            f"signed ({signed.iloc[i].date()}); correct pa_date or duration",
+            f"agreement {frame['paid'].iloc[i]} {problem} (--strict)",
             source=src,
             where=f"row {i + 2}, column duration",
         )
+    dropped = {
+        reason: int(mask.sum())
+        for reason, mask in (
+            ("ended without an end date", no_date),
+            ("ends before it was signed", bad),
+        )
+        if mask.any()
+    }
+    no_date = no_date | bad
     frame["years"] = np.maximum(days / DAYS_PER_YEAR, MIN_YEARS)
     frame["failed"] = failed.astype(int)
 
@@ -206,6 +229,25 @@ def read_agreements(
     frame = frame.loc[~no_date.to_numpy()].reset_index(drop=True)
     frame = frame[["paid", "group", "years", "failed", *COVARIATES]]
     return AgreementData(frame=frame, source=src, end_of_data=censor_at, dropped=dropped)
+
+
+def _at_precision(end: pd.Series, signed: pd.Series) -> pd.Series:
+    """End dates that fall before the signing but are UCDP's year (1 January of the signing
+    year) or month (the first of the signing month) precision, moved to the midpoint of
+    the signing and that year's (month's) end; the others as they are (DECISIONS DUR-11)."""
+    before = end.notna() & (end < signed)
+    year = before & (end.dt.month == 1) & (end.dt.day == 1) & (end.dt.year == signed.dt.year)
+    month = (
+        before & ~year & (end.dt.day == 1) & (end.dt.year == signed.dt.year)
+        & (end.dt.month == signed.dt.month)
+    )  # fmt: skip
+    year_end = signed + pd.offsets.YearEnd(0)
+    month_end = signed + pd.offsets.MonthEnd(0)
+    out = end.copy()
+    out[year] = signed[year] + (year_end[year] - signed[year]) / 2
+    out[month] = signed[month] + (month_end[month] - signed[month]) / 2
+    normalized: pd.Series = out.dt.normalize()
+    return normalized
 
 
 MAX_AGREEMENT_BYTES = 50_000_000
