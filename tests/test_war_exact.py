@@ -406,24 +406,24 @@ def policy_agreement(solution: Solution, brute: BruteForce) -> tuple[list[str], 
                             f"proposal t={t} who={who} g={g} h={h} r={r} k={k}: "
                             f"{frame} at {relief}, brute force {prop}"
                         )
-                for h in (0, 1):
-                    scores = brute.intensity_scores(t, b, h, r, k)
+                choices = [
+                    (f"intensity t={t} g={g} h={h} r={r} k={k}",
+                     brute.intensity_scores(t, b, h, r, k), int(solution.intensity[t, g, h, r, k]),
+                     brute.intensity(t, b, h, r, k))
+                    for h in (0, 1)
+                ] + [
+                    (f"posture t={t} i={i} g={g} r={r} k={k}",
+                     brute.posture_scores(t, i, b, r, k), int(solution.posture[t, i, g, r, k]),
+                     brute.posture(t, i, b, r, k))
+                    for i in range(3)
+                ]  # fmt: skip
+                for label, scores, got, best in choices:
                     if gap(scores) <= MARGIN:
                         ties += 1
                         continue
                     compared += 1
-                    got = int(solution.intensity[t, g, h, r, k])
-                    if got != brute.intensity(t, b, h, r, k):
-                        bad.append(f"intensity t={t} g={g} h={h} r={r} k={k}: {got}, {scores}")
-                for i in range(3):
-                    scores = brute.posture_scores(t, i, b, r, k)
-                    if gap(scores) <= MARGIN:
-                        ties += 1
-                        continue
-                    compared += 1
-                    got = int(solution.posture[t, i, g, r, k])
-                    if got != brute.posture(t, i, b, r, k):
-                        bad.append(f"posture t={t} i={i} g={g} r={r} k={k}: {got}, {scores}")
+                    if got != best:
+                        bad.append(f"{label}: {got}, {scores}")
     return bad, compared, ties
 
 
