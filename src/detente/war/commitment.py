@@ -30,7 +30,7 @@ import numpy.typing as npt
 
 from detente.spec.campaign import CampaignArrays
 from detente.war.hazard import DealTerms, ResumptionHazard
-from detente.war.solver import Deals, deal_parts, lump_deals
+from detente.war.solver import Deals, deal_parts, kept_km2, lump_deals
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -47,13 +47,9 @@ def breakdown_discount(
 ) -> FloatArray:
     """(Ω, K) ``π``: the discounted probability that each offer's deal, struck with the
     attacker holding each bin, breaks down (see the module docstring)."""
-    relief, guarantees, kept_fixed, snapback = arrays.offer_terms()
+    relief, guarantees, _, snapback = arrays.offer_terms()
     n_o, n_k = relief.size, territory.size
-    kept = (
-        np.broadcast_to(territory, (n_o, n_k))
-        if arrays.freeze_line
-        else np.broadcast_to(kept_fixed[:, None], (n_o, n_k))
-    )
+    kept = kept_km2(arrays, territory)
     terms = DealTerms(
         line_change_km2=(kept - arrays.x0).ravel(),
         sanctions_relief=np.repeat(relief, n_k),

@@ -25,7 +25,7 @@ import numpy.typing as npt
 
 from detente.spec.campaign import ESCALATION, steered
 from detente.war.beliefs import bayes_update, cheap_talk_update
-from detente.war.solver import Solution
+from detente.war.solver import Solution, land_flow
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -118,8 +118,8 @@ def reject_values(
     kern = solution.kernel[s][:, lever].transpose(1, 0, 2)  # (n, R', D)
     trans = solution.transitions[s][target, r]  # (n, R')
     cont = np.einsum("nr,nrd,ndrj->nj", trans, kern, future)
-    flow = (1.0 - arr.discount) * arr.values[:, 0] * (solution.territory[k, None] - arr.x0)
-    out: FloatArray = arr.discount * cont + flow / 1000.0 - arr.lever_cost[lever]
+    flow = land_flow(arr, solution.territory[k]).T  # (n, J)
+    out: FloatArray = arr.discount * cont + flow - arr.lever_cost[lever]
     out[:, 0] -= h * (solution.beliefs.points[g] @ arr.riposte_size)
     return out
 

@@ -345,9 +345,7 @@ class _Game:
         deal = np.broadcast_to(self.deal_value, (self.c_f.size, *self.deal_value.shape)).copy()
         deal[:, :, 0] -= self.arrays.reputation_cost * self.c_f[:, None, None]
         self.deal = deal  # (C, Ω, J, K): less the attacker's reputation after a riposte
-        arr = self.arrays
-        territory = arr.territory_grid()
-        self.flow = (1.0 - arr.discount) * arr.values[:, 0:1] * (territory - arr.x0) / 1000.0
+        self.flow = land_flow(self.arrays, self.arrays.territory_grid())
         self.buffer: FloatArray | None = None
         self._menu: tuple[FloatArray, FloatArray] | None = None
 
@@ -701,17 +699,35 @@ def _same(a: Decisions, b: Decisions) -> bool:
     )
 
 
+def land_flow(arrays: CampaignArrays, territory: FloatArray) -> FloatArray:
+    """(J, K) each side's weekly worth of the land held at each bin while the war goes on,
+    ``φ_j(x) = (1 - δ) v_j,T (x - x0) / 1000`` (DECISIONS WAR-28)."""
+    out: FloatArray = (
+        (1.0 - arrays.discount) * arrays.values[:, 0:1] * (territory - arrays.x0) / 1000.0
+    )
+    return out
+
+
+def kept_km2(arrays: CampaignArrays, territory: FloatArray) -> FloatArray:
+    """(Ω, K) the area each offer's deal leaves the attacker when it holds each bin: the bin
+    itself under ``freeze_line``, the offer's area under ``fixed_terms``."""
+    _, _, fixed, _ = arrays.offer_terms()
+    shape = (fixed.size, territory.size)
+    out: FloatArray = (
+        np.broadcast_to(territory, shape)
+        if arrays.freeze_line
+        else np.broadcast_to(fixed[:, None], shape)
+    )
+    return out
+
+
 def deal_parts(arrays: CampaignArrays, territory: FloatArray) -> tuple[FloatArray, FloatArray]:
     """Each offer's permanent-deal value to each party in two parts: the land kept,
     ``v_j,T (kept - x0)/1000`` (Ω, 2, K), and the other terms, ``v_j,S (R - R0) + v_j,G
     (G - G0)`` (Ω, 2, 1); the attacker keeps each bin (``freeze_line``) or the offer's
     area (``fixed_terms``)."""
-    relief, guarantees, kept_fixed, _ = arrays.offer_terms()
-    kept = (
-        np.broadcast_to(territory, (relief.size, territory.size))
-        if arrays.freeze_line
-        else np.broadcast_to(kept_fixed[:, None], (relief.size, territory.size))
-    )
+    relief, guarantees, _, _ = arrays.offer_terms()
+    kept = kept_km2(arrays, territory)
     v = arrays.values  # (2, 4)
     land: FloatArray = v[None, :, 0:1] * (kept[:, None, :] - arrays.x0) / 1000.0
     other: FloatArray = (
