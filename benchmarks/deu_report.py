@@ -70,6 +70,10 @@ class _RuleShrink(OutcomeModel):
         return IssueSolution(outcome=mean + lam * (d - mean))
 
 
+RULE_COLUMNS = ["flagged", "mae_within_rule"]
+"""The score columns of the recorded decision rule (DECISIONS SCN-9), in a table of their own."""
+
+
 def all_models() -> dict[str, OutcomeModel]:
     models: dict[str, OutcomeModel] = {name: cls() for name, cls in MODELS.items()}
     models.setdefault("nash", NashBargaining())
@@ -114,11 +118,13 @@ def main(argv: list[str] | None = None) -> None:
         cases = load_deu(args.data, cap)
         preds = backtest(cases, all_models())
         print(f"\n### In-sample, capability={cap} ({len(cases)} issues loaded)\n")
-        print(md(score(preds)))
+        print(md(score(preds).drop(columns=RULE_COLUMNS)))
         for rule in ("QMV", "Unan"):
-            sub = score(preds[preds.voting_rule == rule])
+            sub = score(preds[preds.voting_rule == rule]).drop(columns=RULE_COLUMNS)
             print(f"\n{cap}, voting rule {rule}:\n")
             print(md(sub[sub.model.isin(["compromise", "nash", "procedural", "median"])]))
+        print(f"\n{cap}, each prediction checked against the rule DEU records:\n")
+        print(md(score(preds)[["model", "n", "mae", *RULE_COLUMNS]]))
 
         ref = preds[preds.model == "compromise"]
         print(f"\n### Cross-validated ({args.folds}-fold by proposal), capability={cap}\n")

@@ -98,7 +98,7 @@ actors:
   - name: Z
     capability: 2
     stances:
-      a: {position: 50, salience: 100, capability: 0.5}
+      a: {position: 50, salience: 100, clout: 0.5}
 """
 
 

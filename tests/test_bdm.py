@@ -658,3 +658,98 @@ def test_bad_parameters_raise(kwargs: dict[str, object]) -> None:
     )
     with pytest.raises(ValueError):
         ExpectedUtility(**kwargs).solve_issue(problem)  # type: ignore[arg-type]
+
+
+# --- convergence, cycles (DECISIONS BDM-12) ----------------------------------------------------
+
+
+def _three(position: list[float], salience: list[float], capability: list[float]) -> IssueProblem:
+    return IssueProblem(
+        actors=("a", "b", "c"),
+        position=np.array(position),
+        salience=np.array(salience),
+        capability=np.array(capability),
+    )
+
+
+# Two constructed cases that cycle: b and c trade places every round (period 2), and b
+# walks a loop of three positions while a and c stand still (period 3).
+PERIOD_2 = ([100.0, 0.0, 10.0], [90.0, 30.0, 40.0], [2.0, 9.0, 3.0])
+PERIOD_3 = ([80.0, 10.0, 30.0], [70.0, 40.0, 80.0], [1.0, 8.0, 3.0])
+
+
+@pytest.mark.parametrize(("case", "period"), [(PERIOD_2, 2), (PERIOD_3, 3)])
+def test_a_cycle_is_reported_with_its_period_and_range(
+    case: tuple[list[float], list[float], list[float]], period: int
+) -> None:
+    sol = ExpectedUtility(rounds=10).solve_issue(_three(*case))
+    c, path, traj = sol.convergence, sol.outcome_path, sol.trajectory
+    assert c is not None and path is not None and traj is not None
+    assert (c.status, c.period, c.rounds, c.converged) == ("cycle", period, 10, False)
+    # the positions repeat exactly, and the range is the outcome's over one loop
+    np.testing.assert_allclose(traj[-1], traj[-1 - period], rtol=0, atol=1e-9)
+    assert not np.allclose(traj[-1], traj[-2])
+    assert (c.low, c.high) == (path[-period:].min(), path[-period:].max())
+    assert c.low < c.high  # the outcome moves round the loop
+    assert sol.outcome == path[-1]  # the forecast stays the last round's
+
+
+def test_period_two_range_by_hand() -> None:
+    sol = ExpectedUtility().solve_issue(_three(*PERIOD_2))
+    assert sol.convergence is not None and sol.outcome_path is not None
+    # the median alternates between the two positions b takes
+    assert sol.convergence.low == pytest.approx(78.571, abs=1e-3)
+    assert sol.convergence.high == pytest.approx(93.288, abs=1e-3)
+    assert set(np.round(sol.outcome_path[2:], 3)) == {78.571, 93.288}
+
+
+def test_converged_run_is_reported_converged() -> None:
+    problem = IssueProblem(
+        actors=("a", "b"),
+        position=np.array([0.0, 100.0]),
+        salience=np.array([50.0, 50.0]),
+        capability=np.array([1.0, 1.0]),
+    )
+    sol = ExpectedUtility().solve_issue(problem)
+    assert sol.convergence is not None and sol.convergence.converged
+    assert sol.convergence.period == 1
+    assert sol.convergence.low == sol.convergence.high == sol.outcome
+
+
+def test_the_scholz_example_does_not_converge_in_ten_rounds(
+    example: pd.DataFrame, trace: pd.DataFrame
+) -> None:
+    sol = ExpectedUtility(rounds=10).solve_issue(_problem(example))
+    c = sol.convergence
+    assert c is not None and c.status == "not_converged" and c.period is None
+    assert c.low == pytest.approx(trace["pairwise_median"][1:].min(), abs=1e-3)
+    assert c.high == pytest.approx(trace["pairwise_median"][1:].max(), abs=1e-3)
+
+
+def test_batch_periods_match_single_runs() -> None:
+    cases = [PERIOD_2, PERIOD_3, ([0.0, 100.0, 50.0], [50.0, 50.0, 50.0], [1.0, 1.0, 1.0])]
+    x, s, c = (np.array([case[k] for case in cases]) for k in range(3))
+    batch = simulate(x, s / 100, c, rounds=10)
+    single = [
+        int(simulate(np.array(p), np.array(sal) / 100, np.array(cap), rounds=10).period)
+        for p, sal, cap in cases
+    ]
+    assert batch.period.tolist() == single
+    assert single[:2] == [2, 3]
+
+
+def test_convergence_is_in_the_forecast_document() -> None:
+    from detente.spec.scenario import Actor, Issue, Scenario, Stance
+
+    position, salience, capability = PERIOD_2
+    scenario = Scenario(
+        name="loop",
+        issues=[Issue(name="x")],
+        actors=[
+            Actor(name=n, capability=cap, stances={"x": Stance(position=p, salience=sal)})
+            for n, p, sal, cap in zip("abc", position, salience, capability, strict=True)
+        ],
+    )
+    entry = ExpectedUtility().predict(scenario).issues[0].to_dict()
+    assert entry["convergence"]["status"] == "cycle" and entry["convergence"]["period"] == 2
+    assert entry["convergence"]["converged"] is False

@@ -30,15 +30,30 @@ def test_forecast_json_document(toy_file: Path) -> None:
     assert [f["model"] for f in doc["forecasts"]] == list(MODELS)
     compromise = doc["forecasts"][0]["issues"][0]
     # (3*60*80 + 1*40*20 + 0.5*100*50) / (3*60 + 1*40 + 0.5*100)
-    assert compromise == {"issue": "a", "outcome": pytest.approx(17700 / 270)}
+    assert compromise["issue"] == "a"
+    assert compromise["outcome"] == pytest.approx(17700 / 270)
+    band = compromise["band"]  # the default spread's 5-95 % band (DECISIONS UNC-25)
+    assert set(band) == {"p05", "p95", "fragile"}
+    assert band["p05"] < compromise["outcome"] < band["p95"]
+    assert doc["bands"]["draws"] == 200 and doc["bands"]["seed"] == 0
+    assert "convergence" not in compromise  # one-shot models have no rounds
+    bdm = doc["forecasts"][list(MODELS).index("bdm")]["issues"][0]
+    assert bdm["convergence"]["status"] in {"converged", "cycle", "not_converged"}
 
 
 def test_forecast_csv(toy_file: Path) -> None:
     result = runner.invoke(app, ["forecast", str(toy_file), "-m", "median", "-f", "csv"])
     assert result.exit_code == 0, result.output
     lines = result.stdout.strip().splitlines()
-    assert lines[0] == "model,issue,outcome"
-    assert lines[1:] == ["median,a,80", "median,b,10"]
+    assert lines[0] == "model,issue,outcome,flagged,constrained,p05,p95,fragile,convergence"
+    assert [line.split(",")[:3] for line in lines[1:]] == [
+        ["median", "a", "80"],
+        ["median", "b", "10"],
+    ]
+    assert all(line.split(",")[5] for line in lines[1:])  # a band on every row
+    plain = runner.invoke(app, ["forecast", str(toy_file), "-m", "median", "-f", "csv",
+                                "--no-bands", "--no-store"])  # fmt: skip
+    assert plain.stdout.splitlines()[1].endswith(",,,,")  # no band, no rounds
 
 
 def test_forecast_table(toy_file: Path) -> None:

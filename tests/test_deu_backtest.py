@@ -15,6 +15,7 @@ from detente.backtest.baselines import BASELINES
 from detente.backtest.deu import (
     SCORE_COLUMNS,
     backtest,
+    council_rule,
     group_kfold,
     load_deu,
     score,
@@ -22,7 +23,8 @@ from detente.backtest.deu import (
 from detente.models import MODELS
 from detente.models.base import IssueProblem, OutcomeModel
 from detente.models.nash import NashBargaining
-from detente.models.procedural import ProceduralCompromise, winset
+from detente.models.procedural import ProceduralCompromise
+from detente.models.rules import winset
 from tests.conftest import missing
 
 
@@ -138,22 +140,58 @@ def test_group_kfold_keeps_groups_whole() -> None:
 
 def test_winset_unanimity_and_qmv() -> None:
     def prob(rule: str) -> IssueProblem:
+        actors = ("a", "b", "c", "ep")
+        context = {
+            "voting_rule": rule,
+            "procedure": "COD",
+            "qmv_threshold": 0.6,
+        }
+        votes = np.array([1.0, 1.0, 1.0, 0.0])
         return IssueProblem(
-            actors=("a", "b", "c", "ep"),
+            actors=actors,
             position=np.array([10.0, 30.0, 80.0, 90.0]),
             salience=np.full(4, 50.0),
             capability=np.ones(4),
             status_quo=0.0,
-            context={
-                "voting_rule": rule,
-                "procedure": "COD",
-                "council_votes": np.array([1.0, 1.0, 1.0, 0.0]),
-                "qmv_threshold": 0.6,
-            },
+            context=context,
+            rule=council_rule(actors, votes, context),
         )
 
+    def ws(p: IssueProblem) -> tuple[float, float]:
+        return winset(p.position, p.status_quo, p.scale, p.rule)
+
     # unanimity: the most status-quo-leaning state (10) accepts up to 20
-    assert winset(prob("Unan")) == (0.0, 20.0)
+    assert ws(prob("Unan")) == (0.0, 20.0)
     # QMV 60% of 3 votes = 2 states: the second-farthest (30) accepts up to 60
-    assert winset(prob("QMV")) == (0.0, 60.0)
+    assert ws(prob("QMV")) == (0.0, 60.0)
     assert ProceduralCompromise().solve_issue(prob("Unan")).outcome == 20.0
+
+
+def test_deu_records_the_procedure_as_the_decision_rule(deu_dir: Path) -> None:
+    cases = load_deu(deu_dir, "equal")
+    for c in cases:
+        rule, ctx = c.problem.rule, c.problem.context
+        unan = ctx["voting_rule"].lower().startswith("unan")
+        assert rule.kind == ("unanimity" if unan else "qualified_majority"), c.issue_id
+        if not unan:
+            assert rule.threshold == pytest.approx(ctx["qmv_threshold"])
+        assert rule.votes is not None and np.array_equal(rule.votes, ctx["council_votes"])
+        has_ep = ctx["procedure"] == "COD" and "ep" in c.problem.actors
+        assert (rule.veto is not None and bool(rule.veto.any())) == has_ep, c.issue_id
+    assert {c.problem.rule.kind for c in cases} == {"unanimity", "qualified_majority"}
+
+
+def test_backtest_checks_every_prediction_against_the_recorded_rule(deu_dir: Path) -> None:
+    cases = load_deu(deu_dir, "equal")
+    preds = backtest(cases, {"compromise": MODELS["compromise"](),
+                             "procedural": ProceduralCompromise()})  # fmt: skip
+    table = score(preds).set_index("model")
+    # the procedural model is the compromise model's constrained answer, never flagged
+    assert table.loc["procedural", "flagged"] == 0.0
+    assert table.loc["compromise", "mae_within_rule"] == pytest.approx(
+        table.loc["procedural", "mae"]
+    )
+    assert 0.0 < table.loc["compromise", "flagged"] < 1.0
+    comp = preds[preds.model == "compromise"]
+    moved = comp["flagged"].to_numpy(dtype=bool)
+    assert np.all(comp["constrained"][~moved] == comp["prediction"][~moved])

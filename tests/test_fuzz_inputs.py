@@ -102,10 +102,24 @@ number = st.one_of(
 stance = st.one_of(
     st.fixed_dictionaries(
         {"position": number, "salience": number},
-        optional={"capability": number, "extra": junk},
+        optional={"clout": number, "capability": number, "extra": junk},
     ),
     junk,
 )
+decision = st.one_of(
+    st.fixed_dictionaries(
+        {"rule": st.one_of(
+            st.sampled_from(["collective", "veto", "unanimity", "qualified_majority"]), junk
+        )},
+        optional={
+            "veto_players": st.one_of(st.lists(names, max_size=3), junk),
+            "weights": st.one_of(st.dictionaries(names, st.one_of(plausible, floats)), junk),
+            "threshold": st.one_of(st.floats(-0.5, 1.5), floats, junk),
+            "note": junk,
+        },
+    ),
+    junk,
+)  # fmt: skip
 issue = st.fixed_dictionaries(
     {"name": names},
     optional={
@@ -113,6 +127,7 @@ issue = st.fixed_dictionaries(
         "high_label": scalars,
         "scale": st.one_of(st.lists(st.one_of(plausible, floats), max_size=3), junk),
         "status_quo": number,
+        "decision": decision,
         "description": junk,
         "colour": junk,
     },
@@ -156,6 +171,15 @@ def valid_ish_scenario(draw: st.DrawFn) -> dict[str, Any]:
         )
     for issue_name in issue_names:  # every issue needs a stance
         actors[0]["stances"].setdefault(issue_name, {"position": 50, "salience": 50})
+    for item in issues:  # a decision rule over the actors, at times
+        voters = [a["name"] for a in actors if item["name"] in a["stances"]]
+        kind = draw(st.sampled_from([None, "veto", "unanimity", "qualified_majority"]))
+        if kind == "veto":
+            item["decision"] = {"rule": kind, "veto_players": voters[:1]}
+        elif kind is not None:
+            item["decision"] = {"rule": kind, "weights": {v: 1 for v in voters}}
+            if kind == "qualified_majority":
+                item["decision"]["threshold"] = draw(st.floats(0.01, 1.0))
     data: dict[str, Any] = {"name": "fuzz", "issues": issues, "actors": actors}
     bad = st.one_of(
         scalars,

@@ -33,3 +33,20 @@ def test_loading_a_scenario_does_not_import_pandas() -> None:
     assert "pandas" not in loaded
     assert "scipy" not in loaded
     assert "detente.war.solver" not in loaded  # reading a campaign is not solving it
+
+
+def test_the_cli_imports_a_command_only_when_it_runs() -> None:
+    """Start-up time is import time (docs/benchmarks.md): the command line loads its
+    commands lazily, and a forecast never loads the durability models' lifelines."""
+    loaded = _modules_after("from detente.cli.main import app")
+    for heavy in ("pandas", "scipy", "lifelines", "duckdb", "detente.cli.forecast"):
+        assert heavy not in loaded, heavy
+    loaded = _modules_after(
+        "import sys\n"
+        "from detente.cli.main import app\n"
+        "sys.argv = ['detente', 'forecast', 'ukraine-2024', '--all', '--no-store']\n"
+        "try:\n    app()\nexcept SystemExit:\n    pass"
+    )
+    assert "detente.cli.forecast" in loaded and "detente.uncertainty.stability" in loaded
+    for heavy in ("lifelines", "scipy.stats", "detente.cli.durability", "detente.levers"):
+        assert heavy not in loaded, heavy

@@ -348,7 +348,7 @@ levers:
     [
         ("actors.C.stances.x.position", "0", "1", "names no actor"),
         ("actors.A.stances.y.position", "0", "1", "takes no stance on issue 'y'"),
-        ("actors.A.stances.x.weight", "0", "1", "stances.<ISSUE>.<position|salience|capability>"),
+        ("actors.A.stances.x.weight", "0", "1", "stances.<ISSUE>.<position|salience|clout>"),
         ("actors.B.stances.x.position", "0", "1", "an actor pulls its own levers"),
         ("actors.A.stances.x.position", "0", "-1", "cost_per_unit"),
         ("actors.A.stances.x.position", "200", "1", "must be below high"),

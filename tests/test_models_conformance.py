@@ -243,9 +243,27 @@ class _BatchDisagrees(OutcomeModel):
         return np.asarray(draws.position.mean(axis=-1) + 1.0)
 
 
+class _IgnoresTheRule(OutcomeModel):
+    name = "ignores_the_rule"
+    label = "a model whose forecast drops the decision rule's flag"
+    reference = "none"
+
+    def solve_issue(self, problem: IssueProblem) -> IssueSolution:
+        return IssueSolution(outcome=float(np.mean(problem.position)))
+
+    def predict(self, scenario: Scenario) -> Forecast:
+        forecast = super().predict(scenario)
+        unflagged = tuple(replace(f, flagged=False) for f in forecast.issues)
+        return replace(forecast, issues=unflagged)
+
+
 @pytest.mark.parametrize(
     ("cls", "message"),
-    [(_StoresTooMuch, "sets \\[.cache_.\\]"), (_BatchDisagrees, "evaluate\\(\\) gives")],
+    [
+        (_StoresTooMuch, "sets \\[.cache_.\\]"),
+        (_BatchDisagrees, "evaluate\\(\\) gives"),
+        (_IgnoresTheRule, "veto player 'low', outcome 53.3333: flagged=False"),
+    ],
 )
 def test_check_model_catches_a_broken_model(cls: type[Any], message: str, toy: Scenario) -> None:
     with pytest.raises(AssertionError, match=message):

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from detente import DetenteError
-from detente.models.base import IssueProblem
+from detente.models.base import IssueProblem, respect_rule
 from detente.models.compromise import weighted_mean
 from detente.models.median import weighted_median
 from detente.models.nash import NashBargaining, nash_objective
+from detente.models.rules import IssueRule
 
 
 def problem(
@@ -104,15 +107,10 @@ def test_veto_and_outvoted_differ_when_someone_sits_at_the_status_quo() -> None:
     assert NashBargaining(losers="veto").solve_issue(p).outcome == 0.0
     moved = NashBargaining(losers="outvoted").solve_issue(p).outcome
     assert 0.0 < moved <= 100.0
-    assert (
-        NashBargaining(losers="by_rule")
-        .solve_issue(problem([0, 60, 80, 100], [50] * 4, [1] * 4, 0.0, voting_rule="Unan"))
-        .outcome
-        == 0.0
-    )
-    assert NashBargaining(losers="by_rule").solve_issue(
-        problem([0, 60, 80, 100], [50] * 4, [1] * 4, 0.0, voting_rule="QMV")
-    ).outcome == pytest.approx(moved)
+    unanimity = replace(p, rule=IssueRule(kind="unanimity"))
+    assert NashBargaining(losers="by_rule").solve_issue(unanimity).outcome == 0.0
+    qmv = replace(p, rule=IssueRule(kind="qualified_majority", threshold=0.5))
+    assert NashBargaining(losers="by_rule").solve_issue(qmv).outcome == pytest.approx(moved)
 
 
 def test_no_majority_to_move_keeps_the_status_quo() -> None:
@@ -158,20 +156,19 @@ def _veto_problem(position: list[float], veto: list[bool], sq: float) -> IssuePr
         salience=np.full(n, 50.0),
         capability=np.ones(n),
         status_quo=sq,
-        context={"veto": np.array(veto)},
+        rule=IssueRule(kind="veto", veto=np.array(veto)),
     )
 
 
-def test_opposed_veto_players_keep_the_status_quo() -> None:
-    # Without vetoes the three actors left of the status quo outvote the one right of it.
+def test_veto_players_do_not_change_the_bargaining_the_rule_flags_it() -> None:
+    # DECISIONS SCN-9: the Nash model bargains as without a rule; the one rule of
+    # OutcomeModel.predict flags its answer. Without vetoes the three actors left of the
+    # status quo outvote the one right of it.
     free = _veto_problem([0.0, 10.0, 20.0, 100.0], [False] * 4, sq=80.0)
-    assert NashBargaining().solve_issue(free).outcome < 80.0
     vetoed = _veto_problem([0.0, 10.0, 20.0, 100.0], [True, False, False, True], sq=80.0)
-    assert NashBargaining().solve_issue(vetoed).outcome == 80.0
-
-
-def test_veto_players_on_one_side_bargain_with_their_side() -> None:
-    problem = _veto_problem([0.0, 10.0, 20.0, 100.0], [True, True, False, False], sq=80.0)
-    outcome = NashBargaining().solve_issue(problem).outcome
-    # the outcome must leave both veto players better off than the status quo
-    assert 0.0 < outcome < 80.0
+    outcome = NashBargaining().solve_issue(vetoed).outcome
+    assert outcome == NashBargaining().solve_issue(free).outcome < 80.0
+    # opposed veto players at 0 and 100: only the status quo passes
+    checked = respect_rule(vetoed, outcome)
+    assert checked.flagged and checked.constrained == 80.0 and checked.winset == (80.0, 80.0)
+    assert not respect_rule(free, outcome).flagged

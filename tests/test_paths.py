@@ -163,8 +163,8 @@ def test_an_edit_keeps_the_shape_and_notes_what_it_was(ukraine: Scenario) -> Non
     path = "actors.Russia.stances.territory.salience"
     changed = edit(ukraine, [(path, 60)])
     assert Path.parse(path).number(changed) == Sourced(value=60.0, note="what-if: was 95")
-    unset = edit(ukraine, {"actors.Russia.stances.territory.capability": 0.5})
-    assert unset.actors[0].stances["territory"].capability == Sourced(
+    unset = edit(ukraine, {"actors.Russia.stances.territory.clout": 0.5})
+    assert unset.actors[0].stances["territory"].clout == Sourced(
         value=0.5, note="what-if: was unset"
     )
     assert edit(ukraine, []) is ukraine
@@ -229,6 +229,7 @@ def test_walk_lists_every_number_with_the_bounds_validation_accepts(ukraine: Sce
         "issues.territory.status_quo",
         "actors.Russia.capability",
         f"actors.{US}.stances.territory.salience",
+        f"actors.{US}.stances.sanctions.clout",
         RIPOSTE,
         "campaign.discount",
         "campaign.resumption.territory_claim_km2",

@@ -37,7 +37,7 @@ actors:
     capability: 1
     stances:
       a: {position: 20, salience: 40}
-      b: {position: {uniform: [4, 8]}, salience: 30, capability: {triangular: [0.5, 1, 2]}}
+      b: {position: {uniform: [4, 8]}, salience: 30, clout: {triangular: [0.5, 1, 2]}}
 """
 
 
@@ -63,7 +63,7 @@ def test_distributions_parse_with_central_values(unc: Scenario) -> None:
     names = [u.name for u in uncertain_numbers(unc)]
     assert names == [
         "a.status_quo", "X.capability", "X.a.position", "X.a.salience", "Y.b.position",
-        "Y.b.capability",
+        "Y.b.clout",
     ]  # fmt: skip
 
 
@@ -144,7 +144,7 @@ def test_sample_moments_match_the_distributions(unc: Scenario) -> None:
     sq = d.status_quo[:, 0]
     for value, p in ((10, 0.2), (20, 0.5), (30, 0.3)):
         assert np.mean(sq == value) == pytest.approx(p, abs=4 * math.sqrt(p * (1 - p) / n))
-    # the issue-specific capability overrides the general one, which fills the other issue
+    # the clout on an issue overrides the general capability, which fills the other issue
     assert np.array_equal(d.capability[:, 0, 1], cap)
     assert d.capability[:, 1, 1].min() >= 0.5 and np.all(d.capability[:, 1, 0] == 1)
     assert np.array_equal(d.values["X.a.position"], tri)
@@ -213,7 +213,7 @@ def test_batched_models_match_the_scalar_solvers(unc: Scenario) -> None:
                     continue
                 st["position"] = {"value": d.position[k, a, i]}
                 st["salience"] = {"value": d.salience[k, a, i]}
-                st["capability"] = {"value": d.capability[k, a, i]}
+                st["clout"] = {"value": d.capability[k, a, i]}
         data["issues"][0]["status_quo"] = {"value": d.status_quo[k, 0]}
         version = Scenario.model_validate(data)
         for name in MODELS:

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from detente.contract import Model, Output, Tags
+from detente.models.base import OutcomeModel
 from detente.spec.scenario import Scenario
 
 
@@ -156,6 +157,44 @@ def check_evaluate(model: Any, inputs: Scenario, values: dict[str, float]) -> No
             )
 
 
+VETO_CASE = {
+    "name": "veto-check",
+    "issues": [{"name": "x", "status_quo": 40}],
+    "actors": [
+        {"name": "low", "capability": 1, "stances": {"x": {"position": 0, "salience": 50}}},
+        {"name": "mid", "capability": 3, "stances": {"x": {"position": 60, "salience": 80}}},
+        {"name": "high", "capability": 1, "stances": {"x": {"position": 100, "salience": 50}}},
+    ],
+}
+"""One issue, status quo 40, an actor at either end of the 0-100 scale."""
+VETO_WINSETS = {"high": (40.0, 100.0), "low": (0.0, 40.0)}
+"""By hand: an actor at 100 accepts a move from 40 up to 100 (160, cut to the scale), one at
+0 a move down to 0 (its mirror image of 40 is -40)."""
+
+
+def check_respects_a_declared_veto(model: Any) -> None:
+    """An outcome model's forecast meets a declared veto (DECISIONS SCN-9): with a veto
+    player at either end of the scale (:data:`VETO_CASE`), the forecast is flagged exactly
+    where it lies outside the hand-computed winset (:data:`VETO_WINSETS`), and its
+    constrained answer is the winset's nearest point. Wherever the model's answer lies, one
+    of the two vetoes blocks it unless it is the status quo."""
+    for player, (low, high) in VETO_WINSETS.items():
+        scenario = Scenario.model_validate(VETO_CASE | {"veto_players": [player]})
+        f = model.predict(scenario)["x"]
+        x = float(f.outcome)
+        outside = x < low - 1e-9 or x > high + 1e-9
+        where = f"{model.name} with veto player {player!r}, outcome {x:g}"
+        assert f.rule == f"veto: {player}", f"{where}: rule {f.rule!r}"
+        assert f.winset is not None and np.allclose(f.winset, (low, high)), (
+            f"{where}: winset {f.winset}, by hand {(low, high)}"
+        )
+        assert bool(f.flagged) == outside, f"{where}: flagged={f.flagged}"
+        assert _close(float(f.constrained), min(max(x, low), high), 1e-9), (
+            f"{where}: constrained {f.constrained}, by hand {min(max(x, low), high)}"
+        )
+        assert f.to_dict()["flagged"] == outside, f"{where}: to_dict() loses the flag"
+
+
 def check_model(cls: type[Any], inputs: Any, **params: Any) -> None:
     """Every check of the contract on ``cls``, built with ``params``, run on ``inputs``
     (what its ``tags.input`` says it takes).
@@ -172,3 +211,5 @@ def check_model(cls: type[Any], inputs: Any, **params: Any) -> None:
     values = check_run(model, inputs)
     if hasattr(model, "evaluate"):
         check_evaluate(model, inputs, values)
+    if isinstance(model, OutcomeModel):
+        check_respects_a_declared_veto(model)

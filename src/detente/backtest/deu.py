@@ -28,7 +28,8 @@ import numpy as np
 import pandas as pd
 
 from detente.errors import DetenteError
-from detente.models.base import IssueProblem, OutcomeModel
+from detente.models.base import IssueProblem, OutcomeModel, respect_rule
+from detente.models.rules import IssueRule
 
 LONG_FILE = "deu3_tidy_long.csv"
 VOTES_FILE = "council_vote_weights.csv"
@@ -60,7 +61,10 @@ VOTES_COLUMNS = (
 CAPABILITIES = ("equal", "votes")
 INSTITUTION_WEIGHTS = ("max", "mean")
 INSTITUTIONS = ("com", "ep")
-SCORE_COLUMNS = ["model", "n", "mae", "rmse", "median_ae", "share_beats_compromise"]
+SCORE_COLUMNS = [
+    "model", "n", "mae", "rmse", "median_ae", "share_beats_compromise", "flagged",
+    "mae_within_rule",
+]  # fmt: skip
 SCALE = (0.0, 100.0)
 
 
@@ -181,7 +185,8 @@ def load_deu(
     (COD/CNS), ``voting_rule`` (QMV/Unan), ``intro_date``, ``final_act_date``, ``act_type``,
     ``council_formation``, ``regime``, ``actor_type`` (tuple), ``council_votes`` (formal QMV
     votes per actor, 0 for the institutions, whatever ``capability`` is) and
-    ``qmv_threshold`` (the regime's QMV threshold as a share of its total votes).
+    ``qmv_threshold`` (the regime's QMV threshold as a share of its total votes). Its
+    ``rule`` is the procedure DEU records (:func:`council_rule`).
 
     Raises
     ------
@@ -256,6 +261,7 @@ def load_deu(
             status_quo=rp if math.isfinite(rp) else float("nan"),
             scale=SCALE,
             context=context,
+            rule=council_rule(actors, votes, context),
         )
         cases.append(
             DeuCase(
@@ -268,6 +274,22 @@ def load_deu(
     return cases
 
 
+def council_rule(actors: Sequence[str], votes: np.ndarray, context: Mapping[str, Any]) -> IssueRule:
+    """The decision rule DEU records for an issue: the Council votes by qualified majority
+    (the regime's share of the votes of the member states with a position) or, where
+    ``voting_rule`` says ``Unan``, by unanimity; under codecision (``procedure`` COD) the
+    European Parliament (``ep``) must consent as well (DECISIONS DEU-6, SCN-9)."""
+    unanimity = str(context["voting_rule"]).lower().startswith("unan")
+    cod = str(context["procedure"]).upper() == "COD"
+    ep = np.array([a == "ep" for a in actors]) if cod else None
+    return IssueRule(
+        kind="unanimity" if unanimity else "qualified_majority",
+        veto=ep if ep is not None and ep.any() else None,
+        votes=np.asarray(votes, dtype=float),
+        threshold=1.0 if unanimity else float(context["qmv_threshold"]),
+    )
+
+
 PREDICTION_COLUMNS = (
     "issue_id",
     "proposal_id",
@@ -275,6 +297,8 @@ PREDICTION_COLUMNS = (
     "voting_rule",
     "model",
     "prediction",
+    "flagged",
+    "constrained",
     "outcome",
     "error",
     "abs_error",
@@ -285,12 +309,15 @@ PREDICTION_COLUMNS = (
 def backtest(cases: Iterable[DeuCase], models: Mapping[str, OutcomeModel]) -> pd.DataFrame:
     """Every model's prediction on every case, one row per (issue, model).
 
-    Columns: ``issue_id, proposal_id, procedure, voting_rule, model, prediction, outcome,
-    error`` (prediction - outcome) and ``abs_error``. A prediction or outcome may be NaN (a
-    baseline with nothing to say, an issue without a recorded outcome); :func:`score` skips
-    those rows.
+    Columns: ``issue_id, proposal_id, procedure, voting_rule, model, prediction, flagged,
+    constrained, outcome, error`` (prediction - outcome) and ``abs_error``. ``flagged`` and
+    ``constrained`` check the prediction against the procedure DEU records (the Council's QMV
+    or unanimity, the EP under codecision: :func:`council_rule`) by the rule every model's
+    forecast meets (:func:`detente.models.base.respect_rule`, DECISIONS SCN-9). A prediction
+    or outcome may be NaN (a baseline with nothing to say, an issue without a recorded
+    outcome); :func:`score` skips those rows.
     """
-    rows: list[tuple[str, str, str, str, str, float, float]] = []
+    rows: list[tuple[str, str, str, str, str, float, bool, float, float]] = []
     for case in cases:
         ctx = case.problem.context
         for name, model in models.items():
@@ -300,6 +327,7 @@ def backtest(cases: Iterable[DeuCase], models: Mapping[str, OutcomeModel]) -> pd
                 raise
             except Exception as exc:
                 raise RuntimeError(f"model {name!r} failed on DEU issue {case.issue_id}") from exc
+            checked = respect_rule(case.problem, pred)
             rows.append(
                 (
                     case.issue_id,
@@ -308,6 +336,8 @@ def backtest(cases: Iterable[DeuCase], models: Mapping[str, OutcomeModel]) -> pd
                     str(ctx.get("voting_rule", "")),
                     name,
                     pred,
+                    checked.flagged,
+                    checked.constrained,
                     case.outcome,
                 )
             )
@@ -318,13 +348,16 @@ def backtest(cases: Iterable[DeuCase], models: Mapping[str, OutcomeModel]) -> pd
 
 
 def score(predictions: pd.DataFrame, reference: str = "compromise") -> pd.DataFrame:
-    """One row per model: ``model, n, mae, rmse, median_ae, share_beats_compromise``.
+    """One row per model: ``model, n, mae, rmse, median_ae, share_beats_compromise,
+    flagged, mae_within_rule``.
 
     Rows with a NaN prediction or outcome are skipped, so ``n`` counts the issues each model
     was scored on. ``share_beats_compromise`` is the share of a model's scored issues on which
     its absolute error is strictly smaller than the ``reference`` model's (ties count as not
-    beating; NaN when ``reference`` is not among the predictions). Sorted by MAE
-    (DECISIONS DEU-4).
+    beating; NaN when ``reference`` is not among the predictions). ``flagged`` is the share
+    of them on which the decision rule blocks the prediction, ``mae_within_rule`` the MAE of
+    the constrained answers (DECISIONS SCN-9; NaN where the frame has no ``constrained``
+    column). Sorted by MAE (DECISIONS DEU-4).
     """
     ok = predictions.dropna(subset=["prediction", "outcome"])
     ref = ok[ok["model"] == reference].set_index("issue_id")["abs_error"]
@@ -337,6 +370,10 @@ def score(predictions: pd.DataFrame, reference: str = "compromise") -> pd.DataFr
             ref_err = g["issue_id"].map(ref).to_numpy(dtype=float)
             both = ~np.isnan(ref_err)
             beats = float(np.mean(err[both] < ref_err[both])) if both.any() else float("nan")
+        flagged, within = float("nan"), float("nan")
+        if "constrained" in g:
+            flagged = float(g["flagged"].astype(bool).mean())
+            within = float((g["constrained"] - g["outcome"]).abs().mean())
         rows.append(
             (
                 str(name),
@@ -345,6 +382,8 @@ def score(predictions: pd.DataFrame, reference: str = "compromise") -> pd.DataFr
                 float(np.sqrt(np.mean(err**2))),
                 float(np.median(err)),
                 beats,
+                flagged,
+                within,
             )
         )
     table = pd.DataFrame(rows, columns=SCORE_COLUMNS)

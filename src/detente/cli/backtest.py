@@ -41,3 +41,8 @@ def backtest_deu(
         print(table.to_json(orient="records", indent=2))
     else:
         out.print(render.score_table(table, title=f"DEU backtest, capability={capability}"))
+
+
+backtest_app = typer.Typer(help="Score the models against real outcomes.", no_args_is_help=True)
+"""``detente backtest``, mounted by :mod:`detente.cli.main`."""
+backtest_app.command("deu")(backtest_deu)

@@ -30,6 +30,7 @@ from detente.profiles.apply import (
 )
 from detente.registry import outcome_models
 from detente.scenario import Scenario, builtin_names, load_scenario, to_yaml
+from detente.uncertainty.stability import DEFAULT_DRAWS, FRAGILE_SHARE, stability_bands
 
 notes = Console(stderr=True, soft_wrap=False, width=int(os.environ.get("COLUMNS", "140")))
 """For the table of what a profile set, on stderr (stdout stays the forecast)."""
@@ -104,9 +105,25 @@ def forecast(
         typer.Option("--resolves-on", help="With --seal: when the issues resolve (YYYY-MM-DD)."),
     ] = None,
     ledger: LedgerOpt = None,
+    bands: Annotated[
+        bool,
+        typer.Option(
+            help="Show each forecast's 5-95 % band under the default input spread (salience "
+            "± 10, positions ± 10 % of the scale, capability and clout ± 20 %) and mark it "
+            f"fragile (!) when the band is wider than {FRAGILE_SHARE:.0%} of the scale."
+        ),
+    ] = True,
+    draws: Annotated[
+        int, typer.Option(help="Draws behind the bands (those of `detente sweep --spread`).")
+    ] = DEFAULT_DRAWS,
+    seed: Annotated[int, typer.Option(help="Seed of the bands' draws (>= 0).")] = 0,
 ) -> None:
-    """Forecast the outcome of each issue of a scenario with one or all models (recorded in
-    the run store, see `detente runs`)."""
+    """Forecast the outcome of each issue of a scenario with one or all models, and how
+    stable each forecast is (recorded in the run store, see `detente runs`).
+
+    A cell reads "44.2 [40–48]": the forecast and its 5–95 % band under the default input
+    spread; "!" marks a fragile forecast (a wide band), "~" a model whose rounds did not
+    converge, "↻" one whose rounds go round a cycle (docs/cli.md)."""
     if model and all_models:
         raise DetenteError("give --model or --all, not both", where="options")
     day = _resolution_date(resolves_on) if seal else None
@@ -114,12 +131,16 @@ def forecast(
     names = list(model) if model else list(outcome_models())
     start = time.perf_counter()
     forecasts = [get_model(name).predict(sc) for name in names]
+    elapsed = time.perf_counter() - start
+    spread = None
+    if bands:  # the models' answers under the default input spread (DECISIONS UNC-25)
+        spread = stability_bands(sc, [get_model(n) for n in names], draws=draws, seed=seed)
     if not no_store:
         from detente.store import RunStore
         from detente.store.recorded import record_forecast
 
         with RunStore(store) as run_store:
-            record_forecast(run_store, sc, forecasts, time.perf_counter() - start)
+            record_forecast(run_store, sc, forecasts, elapsed)
     if day is not None:
         from detente import __version__
         from detente.ledger.questions import issue_questions
@@ -130,11 +151,11 @@ def forecast(
         )
         err.print(seal_forecasts(ledger, asked), highlight=False, soft_wrap=True)
     if fmt is TableJsonCsv.json:
-        print(render.forecast_document(sc, forecasts))
+        print(render.forecast_document(sc, forecasts, spread))
     elif fmt is TableJsonCsv.csv:
-        sys.stdout.write(render.forecast_csv(forecasts))
+        sys.stdout.write(render.forecast_csv(forecasts, spread))
     else:
-        out.print(render.forecast_table(sc, forecasts))
+        out.print(render.forecast_table(sc, forecasts, spread))
         if trajectory:
             for f in forecasts:
                 for issue in sc.issue_names:

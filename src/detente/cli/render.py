@@ -5,17 +5,30 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+from rich.markup import escape
 from rich.table import Table
 
 from detente import __version__
-from detente.models import Forecast
+from detente.models import Convergence, Forecast
 from detente.registry import REGISTRY
 from detente.spec.scenario import Scenario, Sourced
 
+if TYPE_CHECKING:  # pandas and the sweep machinery load only when used: a faster start
+    import pandas as pd
+
+    from detente.uncertainty.stability import Bands
+
 FORECAST_SCHEMA_VERSION = 1
+FLAG = "⚑"
+"""Marks a forecast the issue's decision rule blocks, before the answer it lets pass."""
+FRAGILE = "!"
+"""Marks a forecast whose 5-95 % band is wide (DECISIONS UNC-25)."""
+NOT_CONVERGED = "~"
+"""Marks a forecast of a model whose rounds stopped at the round limit (DECISIONS BDM-12)."""
+CYCLE = "↻"
+"""Marks a forecast of a model whose rounds go round a cycle (DECISIONS BDM-12)."""
 
 
 def _fmt(x: float | None, digits: int = 1) -> str:
@@ -24,13 +37,22 @@ def _fmt(x: float | None, digits: int = 1) -> str:
     return f"{x:.{digits}f}"
 
 
-def forecast_table(scenario: Scenario, forecasts: Sequence[Forecast]) -> Table:
-    """Issues as rows, models as columns (registry names), with the status quo."""
+def forecast_table(
+    scenario: Scenario, forecasts: Sequence[Forecast], bands: Bands | None = None
+) -> Table:
+    """Issues as rows, models as columns (registry names), with the status quo; a cell the
+    issue's decision rule blocks reads ``"44.2 ⚑ 81.0"``: the model's answer, then the
+    nearest one the rule lets pass (DECISIONS SCN-9). With ``bands`` a cell reads
+    ``"44.2 [40–52]"``, the answer and its 5-95 % band, ``!`` after it when the band is wide
+    (DECISIONS UNC-25); ``~`` or ``↻`` marks a model whose rounds did not converge or went
+    round a cycle, explained below the table (DECISIONS BDM-12)."""
     captions = [
         f"{f.model}: {REGISTRY[f.model].label} ({REGISTRY[f.model].reference})"
         for f in forecasts
         if f.model in REGISTRY
     ]
+    captions += rule_legend(scenario, forecasts)
+    captions += [escape(line) for line in stability_legend(scenario, forecasts, bands)]
     table = Table(
         title=f"Forecast: {scenario.title or scenario.name}",
         title_justify="left",
@@ -50,9 +72,89 @@ def forecast_table(scenario: Scenario, forecasts: Sequence[Forecast]) -> Table:
             _short(issue.low_label),
             _short(issue.high_label),
             _fmt(sq),
-            *(_fmt(f.outcome(issue.name)) for f in forecasts),
+            *(_cell(f, issue.name, bands, issue.scale) for f in forecasts),
         )
     return table
+
+
+def _cell(forecast: Forecast, issue: str, bands: Bands | None, scale: tuple[float, float]) -> str:
+    f = forecast[issue]
+    text = _fmt(f.outcome)
+    band = None if bands is None else bands.get(forecast.model, issue)
+    if band is not None:
+        digits = 0 if scale[1] - scale[0] >= 20 else 1
+        text += f" [{_fmt(band.p05, digits)}–{_fmt(band.p95, digits)}]"
+        text += f" {FRAGILE}" if band.fragile else ""
+    text += _convergence_mark(f.convergence)
+    return f"{text} {FLAG} {_fmt(f.constrained)}" if f.flagged else text
+
+
+def _convergence_mark(convergence: Convergence | None) -> str:
+    if convergence is None or convergence.converged:
+        return ""
+    return f" {CYCLE if convergence.status == 'cycle' else NOT_CONVERGED}"
+
+
+def stability_legend(
+    scenario: Scenario, forecasts: Sequence[Forecast], bands: Bands | None
+) -> list[str]:
+    """How to read the bands and the fragile mark, and a line for every model and issue
+    whose rounds did not converge (DECISIONS UNC-25, BDM-12)."""
+    lines = []
+    if bands is not None:
+        how = bands.describe()
+        spread = how["spread"]
+        lines.append(
+            f"x [a–b]: forecast x and its 5–95 % band over {how['draws']} draws of the inputs "
+            f"(salience ± {spread['salience_points']:g} points, positions "
+            f"± {100 * spread['position_share_of_scale']:g} % of the scale, capability and "
+            f"clout ± {100 * spread['capability_share']:g} %; seed {how['seed']}; "
+            f"`detente sweep --spread` draws the same). {FRAGILE} fragile: the band is wider "
+            f"than {100 * how['fragile_share']:g} % of the scale."
+        )
+    for f in forecasts:
+        for issue in scenario.issue_names:
+            c = f[issue].convergence
+            if c is not None and not c.converged:
+                lines.append(f"{_convergence_mark(c).strip()} {f.model}, {issue}: {_ended(c)}")
+    return lines
+
+
+def _ended(c: Convergence) -> str:
+    """How a run that did not converge ended, in words."""
+    shown = f"shown: round {c.rounds}"
+    if c.status == "cycle":
+        return (
+            f"a cycle of {c.period} rounds (the positions repeat); the outcome goes round "
+            f"{_fmt(c.low)}–{_fmt(c.high)} ({shown})"
+        )
+    if c.high - c.low < 0.05:
+        return (
+            f"not converged in {c.rounds} rounds (positions still moving), but the outcome "
+            f"stayed at {_fmt(c.low)} over rounds 1–{c.rounds}"
+        )
+    return (
+        f"not converged in {c.rounds} rounds; the outcome ranged {_fmt(c.low)}–{_fmt(c.high)} "
+        f"over rounds 1–{c.rounds} ({shown})"
+    )
+
+
+def rule_legend(scenario: Scenario, forecasts: Sequence[Forecast]) -> list[str]:
+    """The decision rules that bind, issue by issue, and what the flag means where a cell
+    has one (DECISIONS SCN-8, SCN-9)."""
+    by_rule: dict[str, list[str]] = {}
+    for issue in scenario.issue_names:
+        rule = scenario.decision_rule(issue)
+        if rule.rule != "collective":
+            by_rule.setdefault(rule.describe(), []).append(issue)
+    lines = [f"decision rule of {', '.join(i)}: {r}" for r, i in by_rule.items()]
+    if any(i.flagged for f in forecasts for i in f.issues):
+        lines.append(
+            f"x {FLAG} y: the decision rule blocks the model's answer x (a veto player or a "
+            "blocking minority prefers the status quo); y is the nearest outcome it lets pass "
+            "(the winset of the status quo, Tsebelis 2002)"
+        )
+    return lines
 
 
 def _short(label: str, limit: int = 60) -> str:
@@ -79,20 +181,43 @@ def trajectory_table(forecast: Forecast, issue: str) -> Table | None:
     return table
 
 
-def forecast_document(scenario: Scenario, forecasts: Sequence[Forecast]) -> str:
-    """The stable JSON document of ``detente forecast --format json`` (docs/cli.md)."""
+def forecast_document(
+    scenario: Scenario, forecasts: Sequence[Forecast], bands: Bands | None = None
+) -> str:
+    """The stable JSON document of ``detente forecast --format json`` (docs/cli.md); with
+    ``bands``, every issue of every forecast carries its ``band`` and the document says how
+    they were drawn under ``bands`` (null without)."""
+    entries = [f.to_dict() for f in forecasts]
+    for f, entry in zip(forecasts, entries, strict=True):
+        for item in entry["issues"]:
+            band = None if bands is None else bands.get(f.model, item["issue"])
+            item["band"] = None if band is None else band.to_dict()
     doc: dict[str, Any] = {
         "schema_version": FORECAST_SCHEMA_VERSION,
         "detente_version": __version__,
         "scenario": scenario.name,
-        "forecasts": [f.to_dict() for f in forecasts],
+        "bands": None if bands is None else bands.describe(),
+        "forecasts": entries,
     }
     return json.dumps(doc, indent=2, sort_keys=False)
 
 
-def forecast_csv(forecasts: Sequence[Forecast]) -> str:
-    """``model,issue,outcome`` rows."""
+def forecast_csv(forecasts: Sequence[Forecast], bands: Bands | None = None) -> str:
+    """``model,issue,outcome,flagged,constrained,p05,p95,fragile,convergence`` rows: the
+    band empty without ``bands``, the convergence empty for one-shot models."""
+    import pandas as pd
+
     frame = pd.concat([f.to_frame() for f in forecasts], ignore_index=True)
+    band = [
+        None if bands is None else bands.get(model, issue)
+        for model, issue in zip(frame["model"], frame["issue"], strict=True)
+    ]
+    frame["p05"] = [None if b is None else b.p05 for b in band]
+    frame["p95"] = [None if b is None else b.p95 for b in band]
+    frame["fragile"] = [None if b is None else b.fragile for b in band]
+    frame["convergence"] = [
+        "" if i.convergence is None else i.convergence.status for f in forecasts for i in f.issues
+    ]
     return str(frame.to_csv(index=False, float_format="%.6g"))
 
 
@@ -103,9 +228,10 @@ def _num(x: Sourced, spec: str = "g") -> str:
 
 
 def scenario_tables(scenario: Scenario, notes: bool = False) -> list[Table]:
-    """The issues, then the actors with their capability and stances."""
+    """The issues with their decision rules, then the actors with their capability and
+    stances (position / salience, and the clout where one is given)."""
     issues = Table(title=f"{scenario.name}: {scenario.title}", title_justify="left")
-    for col in ("issue", "low end", "high end", "status quo"):
+    for col in ("issue", "low end", "high end", "status quo", "decision rule"):
         issues.add_column(col, overflow="fold")
     for issue in scenario.issues:
         sq = issue.status_quo
@@ -114,9 +240,12 @@ def scenario_tables(scenario: Scenario, notes: bool = False) -> list[Table]:
             f"{issue.scale[0]:g}: {issue.low_label}",
             f"{issue.scale[1]:g}: {issue.high_label}",
             "-" if sq is None else f"{sq.value:g}",
+            scenario.decision_rule(issue.name).describe(),
         )
     actors = Table(
-        title="Actors: position / salience per issue (~ marks a distribution)", title_justify="left"
+        title="Actors: position / salience per issue, then the clout where given "
+        "(~ marks a distribution)",
+        title_justify="left",
     )
     actors.add_column("actor")
     actors.add_column("capability", justify="right")
@@ -126,7 +255,8 @@ def scenario_tables(scenario: Scenario, notes: bool = False) -> list[Table]:
         cells = []
         for issue in scenario.issues:
             s = actor.stances.get(issue.name)
-            cells.append("-" if s is None else f"{_num(s.position)} / {_num(s.salience)}")
+            clout = "" if s is None or s.clout is None else f" / {_num(s.clout, '.4g')}"
+            cells.append("-" if s is None else f"{_num(s.position)} / {_num(s.salience)}{clout}")
         actors.add_row(actor.name, _num(actor.capability, ".4g"), *cells)
     tables = [issues, actors]
     if notes:
@@ -141,7 +271,7 @@ def scenario_tables(scenario: Scenario, notes: bool = False) -> list[Table]:
             if actor.capability.note:
                 sources.add_row(actor.name, "capability", actor.capability.note)
             for issue_name, s in actor.stances.items():
-                for field_name in ("position", "salience", "capability"):
+                for field_name in ("position", "salience", "clout"):
                     value = getattr(s, field_name)
                     if value is not None and value.note:
                         sources.add_row(actor.name, f"{issue_name}.{field_name}", value.note)

@@ -32,10 +32,6 @@ from typing import Any, ClassVar, Self
 
 import numpy as np
 import pandas as pd
-from lifelines import CoxPHFitter, LogNormalAFTFitter, WeibullAFTFitter
-from lifelines.exceptions import ConvergenceError
-from lifelines.utils import concordance_index
-from scipy.stats import norm
 
 from detente.contract import Output, Params, Tags
 from detente.durability.data import COVARIATES
@@ -131,6 +127,10 @@ class SurvivalModel(Params, ABC):
             )
         self.used_ = varying
         self.dropped_ = [c for c in self.covariates_in if c not in varying]
+        # lifelines (and scipy.stats) load when a model is fitted, not when the registry
+        # lists the models: the CLI starts faster (docs/benchmarks.md)
+        from lifelines.exceptions import ConvergenceError
+
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:
@@ -172,6 +172,8 @@ class SurvivalModel(Params, ABC):
     def concordance(self, frame: pd.DataFrame) -> float:
         """Harrell's C on ``frame``: the share of comparable pairs the model orders right
         (0.5 = chance, 1 = perfect), with right-censoring handled as in Harrell et al. 1982."""
+        from lifelines.utils import concordance_index
+
         _check_frame(frame, self.covariates_in)
         return float(
             concordance_index(
@@ -208,6 +210,8 @@ class CoxModel(SurvivalModel):
     reference = "Cox 1972"
 
     def _fit(self, frame: pd.DataFrame, covariates: list[str]) -> None:
+        from lifelines import CoxPHFitter
+
         cols = [DURATION, EVENT, *covariates]
         cluster = GROUP in frame.columns
         data = frame[[*cols, GROUP]] if cluster else frame[cols]
@@ -358,6 +362,8 @@ class WeibullModel(_AFTModel):
     shape = "rho_"
 
     def _make_fitter(self) -> Any:
+        from lifelines import WeibullAFTFitter
+
         return WeibullAFTFitter(penalizer=self.penalizer_value, alpha=self.alpha)
 
     @property
@@ -393,6 +399,8 @@ class LogNormalModel(_AFTModel):
     shape = "sigma_"
 
     def _make_fitter(self) -> Any:
+        from lifelines import LogNormalAFTFitter
+
         return LogNormalAFTFitter(penalizer=self.penalizer_value, alpha=self.alpha)
 
     def _survival_from(
@@ -402,6 +410,8 @@ class LogNormalModel(_AFTModel):
         mu = self._location(design, params)
         t = np.asarray(times, dtype=float)
         z = (np.log(t)[None, :] - mu[:, None]) / sigma
+        from scipy.stats import norm
+
         return np.asarray(norm.sf(z), dtype=float)
 
 

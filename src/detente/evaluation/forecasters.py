@@ -33,6 +33,8 @@ from detente.errors import DetenteError
 if TYPE_CHECKING:
     import pandas as pd
 
+    from detente.calibration.territory import TerritoryCalibration
+
 FloatArray = npt.NDArray[np.float64]
 
 #: Central-interval levels (%) asked of statsforecast; with the mean they give the quantiles
@@ -242,22 +244,13 @@ class Theta(_StatsForecaster):
     library_args: ClassVar[dict[str, Any]] = {"season_length": 1}
 
 
-class Detente(Forecaster):
-    """``detente``: the Markov-switching battlefield model refitted at the origin and simulated.
-
-    At each forecast the weekly gains of ``history`` are fitted with
+class RegimeForecaster(Forecaster):
+    """Base of the forecasters on the Markov-switching calibration refitted at the origin:
+    the weekly gains of ``history`` fitted by
     :func:`~detente.calibration.territory.fit_territory` (``regimes`` regimes, the season
-    effect ``season``: chosen by BIC with ``auto``, ``bootstrap`` block-bootstrap
-    replicates). Each sample path then draws one
-    replicate's parameters (parameter uncertainty; the point estimate when ``bootstrap=0``),
-    its starting regime from the filtered regime probabilities of the last observed week, and
-    walks forward: the regime moves by the transition matrix of each week's season and the
-    week's gain is ``N(μ_k + δ_season, σ_k²)``. Fighting goes on throughout (no deal).
-    Not yet the war model's solved policy (DECISIONS EVA-1).
-    """
+    effect ``season``: chosen by BIC with ``auto``, ``n_starts`` EM starts, ``bootstrap``
+    block-bootstrap replicates)."""
 
-    name = "detente"
-    label = "Markov-switching battlefield model (detente)"
     min_weeks = 13
 
     def __init__(
@@ -274,17 +267,51 @@ class Detente(Forecaster):
         self.n_starts = n_starts
         self.season = season
 
+    #: Fewest regimes a refit may fall back to on a short history.
+    min_regimes: ClassVar[int] = 1
+
+    def needs(self) -> int:
+        """8 weeks of gains for each of :attr:`min_regimes` regimes (:func:`fit_territory`'s
+        rule), and at least :attr:`min_weeks` weeks."""
+        return max(self.min_weeks, 8 * self.min_regimes + 1)
+
+    def refit(self, history: pd.Series, rng: np.random.Generator) -> TerritoryCalibration:
+        """The calibration fitted on the weekly gains of ``history`` (its random starts and
+        bootstrap drawn from ``rng``), with ``regimes`` regimes or, on a history shorter than
+        8 weeks of gains a regime, as many as it allows."""
+        import pandas as pd
+
+        gains = history.diff().iloc[1:]
+        gains.index = pd.DatetimeIndex(history.index[1:])
+        k = max(self.min_regimes, min(self.regimes, len(gains) // 8))
+        return fit_territory(
+            gains, regimes=k, bootstrap=self.bootstrap, n_starts=self.n_starts,
+            seed=rng, source="<history>", season=self.season,  # type: ignore[arg-type]
+        )  # fmt: skip
+
+
+class Detente(RegimeForecaster):
+    """``detente``: the Markov-switching battlefield model refitted at the origin and
+    simulated by its own chain.
+
+    Each sample path draws one replicate's parameters of the refit (:meth:`refit`;
+    parameter uncertainty; the point estimate when ``bootstrap=0``),
+    its starting regime from the filtered regime probabilities of the last observed week, and
+    walks forward: the regime moves by the transition matrix of each week's season and the
+    week's gain is ``N(μ_k + δ_season, σ_k²)``. Fighting goes on throughout (no deal), and
+    no one chooses the regime: :class:`War` steers it by the war model's solved policy
+    (DECISIONS EVA-1, EVA-4).
+    """
+
+    name = "detente"
+    label = "Markov-switching battlefield model (detente)"
+
     def forecast(
         self, history: pd.Series, horizons: Sequence[int], rng: np.random.Generator
     ) -> FloatArray:
         import pandas as pd
 
-        gains = history.diff().iloc[1:]
-        gains.index = pd.DatetimeIndex(history.index[1:])
-        cal = fit_territory(
-            gains, regimes=self.regimes, bootstrap=self.bootstrap, n_starts=self.n_starts,
-            seed=rng, source="<history>", season=self.season,  # type: ignore[arg-type]
-        )  # fmt: skip
+        cal = self.refit(history, rng)
         n, k = self.n_samples, len(cal.regimes)
         if cal.boot_means:
             j = rng.integers(len(cal.boot_means), size=n)
@@ -315,6 +342,61 @@ class Detente(Forecaster):
         return out
 
 
+class War(RegimeForecaster):
+    """``war``: the war model's battlefield forecast, as ``detente simulate`` makes it, from
+    the calibration refitted at the origin.
+
+    The campaign of the built-in scenario ``scenario`` (``ukraine-2024``: the situation on
+    2024-11-11) is moved to the origin (:func:`~detente.evaluation.campaign.origin_campaign`:
+    dates shifted so that it starts there, the line at the origin's area, the gains and
+    regime chain from :meth:`refit`; DECISIONS EVA-4) and solved by backward induction
+    (:func:`~detente.war.model.solve_campaign`, on a territory grid of ``bin_km2`` bins).
+    ``n_samples`` paths are simulated (:func:`~detente.war.simulate.simulate`): the attacker's
+    solved intensity policy steers the fitted regime chain (its persistence kept; DECISIONS
+    WAR-25), the mediator pulls its levers, deals may be struck. The forecast at horizon *h*
+    is conditional on the fighting going on: the quantiles of the area over the paths with
+    no deal in the first *h* weeks (:func:`~detente.evaluation.campaign.at_war_draws`).
+    """
+
+    name = "war"
+    label = "war model's solved policy on the refitted battlefield (war)"
+    min_regimes = 3
+
+    def __init__(
+        self,
+        n_samples: int = 1000,
+        regimes: int = 3,
+        bootstrap: int = 20,
+        n_starts: int = 10,
+        season: str = "auto",
+        scenario: str = "ukraine-2024",
+        bin_km2: float = 400.0,
+        paths: int = 4000,
+        control: float | None = None,
+    ) -> None:
+        super().__init__(n_samples, regimes, bootstrap, n_starts, season)
+        self.scenario = scenario
+        self.bin_km2 = bin_km2
+        self.paths = paths
+        self.control = control
+
+    def forecast(
+        self, history: pd.Series, horizons: Sequence[int], rng: np.random.Generator
+    ) -> FloatArray:
+        from detente.evaluation.campaign import at_war_draws, origin_campaign, scenario_campaign
+        from detente.war.model import solve_campaign
+        from detente.war.simulate import simulate
+
+        base = scenario_campaign(self.scenario)
+        cal = self.refit(history, rng)
+        campaign = origin_campaign(
+            base, cal, history.index[-1].date(), float(history.iloc[-1]), bin_km2=self.bin_km2,
+            control=self.control,
+        )  # fmt: skip
+        paths = simulate(solve_campaign(campaign), self.paths, rng)
+        return at_war_draws(paths, list(horizons), self.n_samples)
+
+
 def _categorical(probs: FloatArray, rng: np.random.Generator) -> npt.NDArray[np.int64]:
     """One index per row of ``probs`` (rows sum to 1)."""
     u = np.asarray(rng.random(probs.shape[0]), dtype=np.float64)
@@ -326,5 +408,5 @@ def _categorical(probs: FloatArray, rng: np.random.Generator) -> npt.NDArray[np.
 #: Every forecaster by name, in the order tables list them.
 FORECASTERS: dict[str, type[Forecaster]] = {
     cls.name: cls
-    for cls in (Detente, RandomWalk, RandomWalkDrift, SeasonalNaiveGains, ETS, ARIMA, Theta)
+    for cls in (Detente, War, RandomWalk, RandomWalkDrift, SeasonalNaiveGains, ETS, ARIMA, Theta)
 }

@@ -20,7 +20,7 @@ import numpy as np
 
 from detente.calibration.territory import weekly_gains
 from detente.errors import DetenteError
-from detente.evaluation.forecasters import FORECASTERS, Forecaster
+from detente.evaluation.forecasters import FORECASTERS, Forecaster, RegimeForecaster
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -275,10 +275,8 @@ def evaluate_territory(
     built: list[Forecaster] = []
     for name in names:
         cls = FORECASTERS[name]
-        if name == "detente":
-            built.append(
-                cls(n_samples=n_samples, bootstrap=bootstrap, season=season)  # type: ignore[call-arg]
-            )
+        if issubclass(cls, RegimeForecaster):
+            built.append(cls(n_samples=n_samples, bootstrap=bootstrap, season=season))
         else:
             built.append(cls(n_samples=n_samples))
     truth = weekly_area(series)

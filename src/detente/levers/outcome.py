@@ -83,14 +83,14 @@ class IssueLevers:
             if lv.lever.on_campaign:
                 continue
             target = parse_scenario_target(lv.lever.target[0], scenario)
-            general = target.issue is None and stance.capability is None
+            general = target.issue is None and stance.clout is None
             if target.issue == goal.metric or general:
                 self.levers.append(lv)
                 self.targets.append(target)
         if not self.levers:
             raise DetenteError(
                 f"{actor!r} has no lever on {goal.metric!r} (its own position, salience or "
-                "capability there); declare one under 'levers:' or pick another goal",
+                "clout there); declare one under 'levers:' or pick another goal",
                 where="--goal",
             )
         self.index = {name: i for i, name in enumerate(scenario.actor_names)}
@@ -103,7 +103,7 @@ class IssueLevers:
         self, settings: np.ndarray, which: list[int], base: tuple[np.ndarray, ...]
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         pos, sal, cap = (np.array(a, dtype=float) for a in base)
-        fields = {"position": pos, "salience": sal, "capability": cap}
+        fields = {"position": pos, "salience": sal, "clout": cap, "capability": cap}
         for col, j in enumerate(which):
             lv, target = self.levers[j], self.targets[j]
             arr = fields[target.field]

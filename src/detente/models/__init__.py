@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from detente.errors import DetenteError
 from detente.models.base import (
+    Convergence,
     Forecast,
     IssueDraws,
     IssueForecast,
@@ -38,6 +39,7 @@ def get_model(name: str) -> OutcomeModel:
 __all__ = [
     "MODELS",
     "Compromise",
+    "Convergence",
     "ExpectedUtility",
     "Forecast",
     "IssueDraws",

@@ -7,19 +7,24 @@ field treat issues one at a time, so each model implements :meth:`OutcomeModel.s
 on an :class:`IssueProblem` (plain arrays) and the base class loops over the scenario's
 issues; the DEU backtest calls ``solve_issue`` directly. A model that can solve many draws of
 an issue at once overrides :meth:`OutcomeModel.solve_draws` and sets ``tags.batchable``.
+:meth:`OutcomeModel.predict` checks every model's answer against the issue's decision rule
+(:func:`detente.models.rules.check_rule`, DECISIONS SCN-9).
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field, replace
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
-import pandas as pd
 
 from detente.contract import Draws, Output, Params, Tags
+from detente.models.rules import COLLECTIVE, IssueRule, RuleCheck, check_rule
 from detente.spec.scenario import Scenario
+
+if TYPE_CHECKING:  # pandas is imported where a frame is built, so the CLI starts faster
+    import pandas as pd
 
 OUTCOME_TOLERANCE = 1e-9
 """Outcome models are deterministic: two runs agree to rounding."""
@@ -34,12 +39,12 @@ class IssueProblem:
     actors: names, length n.
     position: (n,) positions on the issue's scale.
     salience: (n,) saliences on 0-100.
-    capability: (n,) capabilities, any non-negative unit (only ratios matter: DECISIONS
-        SCN-5).
+    capability: (n,) each actor's clout on the issue, else its general capability, any
+        non-negative unit (only ratios matter: DECISIONS SCN-5, SCN-7).
     status_quo: the reference point, or NaN where unknown.
     scale: (low, high) of the issue's scale.
-    context: procedural facts some models use: ``"veto"`` (bool (n,), actors whose consent
-        a deal needs), ``"voting_rule"`` (e.g. ``"QMV"``), ``"procedure"``, ``"council_votes"``.
+    context: descriptive facts (DEU: ``"procedure"``, ``"voting_rule"``, ``"council_votes"``).
+    rule: the issue's decision rule (DECISIONS SCN-8); collective by default.
     """
 
     actors: tuple[str, ...]
@@ -49,6 +54,7 @@ class IssueProblem:
     status_quo: float = float("nan")
     scale: tuple[float, float] = (0.0, 100.0)
     context: dict[str, Any] = field(default_factory=dict)
+    rule: IssueRule = COLLECTIVE
 
     @property
     def weight(self) -> np.ndarray:
@@ -88,34 +94,107 @@ class IssueSolution:
     """A model's answer on one issue.
 
     ``trajectory`` is (rounds + 1, n actors) positions, row 0 the initial positions, for
-    models that proceed in rounds; ``outcome_path`` is the predicted outcome after each round.
+    models that proceed in rounds; ``outcome_path`` is the predicted outcome after each round;
+    ``convergence`` how the rounds ended (:class:`Convergence`).
     """
 
     outcome: float
     trajectory: np.ndarray | None = None
     outcome_path: np.ndarray | None = None
+    convergence: Convergence | None = None
+
+
+ConvergenceStatus = Literal["converged", "cycle", "not_converged"]
+
+
+@dataclass(frozen=True)
+class Convergence:
+    """How a model that proceeds in rounds ended (DECISIONS BDM-12).
+
+    Attributes
+    ----------
+    status: ``"converged"`` (a round moved nobody), ``"cycle"`` (the last positions repeat
+        those ``period`` rounds earlier, so more rounds would go round the same loop) or
+        ``"not_converged"`` (the round limit stopped a run that had done neither).
+    rounds: the rounds run.
+    period: the loop's length in rounds: 1 when converged, None when not converged.
+    low, high: the range of the outcome over the loop (its last ``period`` rounds), or over
+        rounds 1 to ``rounds`` when not converged (round 0 alone if no round was run).
+    """
+
+    status: ConvergenceStatus
+    rounds: int
+    period: int | None
+    low: float
+    high: float
+
+    @property
+    def converged(self) -> bool:
+        return self.status == "converged"
+
+    @classmethod
+    def of_run(cls, outcome_path: np.ndarray, period: int) -> Convergence:
+        """From the outcome after each round (row 0 the start) and the period of the last
+        positions: 1 a fixed point, ``p >= 2`` a loop of ``p`` rounds, 0 neither."""
+        path = np.asarray(outcome_path, dtype=float)
+        rounds = len(path) - 1
+        if period >= 1:
+            status: ConvergenceStatus = "converged" if period == 1 else "cycle"
+            seen, length = path[-period:], period
+        else:
+            status, seen, length = "not_converged", path[1:] if rounds else path, None
+        return cls(status, rounds, length, float(seen.min()), float(seen.max()))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "converged": self.converged,
+            "rounds": self.rounds,
+            "period": self.period,
+            "low": self.low,
+            "high": self.high,
+        }
 
 
 @dataclass(frozen=True)
 class IssueForecast:
-    """The forecast on one issue of a scenario."""
+    """The forecast on one issue of a scenario.
+
+    ``outcome`` is the model's answer; ``flagged`` says the issue's decision rule would block
+    it (someone who can block prefers the status quo), and ``constrained`` is then the
+    nearest point that passes, within ``winset`` (DECISIONS SCN-9). ``rule`` names the rule.
+    """
 
     issue: str
     outcome: float
     actors: tuple[str, ...]
     trajectory: np.ndarray | None = None
     outcome_path: np.ndarray | None = None
+    rule: str = "collective"
+    flagged: bool = False
+    constrained: float = float("nan")
+    winset: tuple[float, float] | None = None
+    convergence: Convergence | None = None
+    """How the rounds ended, for models that proceed in rounds (DECISIONS BDM-12)."""
 
     def trajectory_frame(self) -> pd.DataFrame | None:
         """Positions by round (rows) and actor (columns), or None for one-shot models."""
         if self.trajectory is None:
             return None
+        import pandas as pd
+
         frame = pd.DataFrame(self.trajectory, columns=list(self.actors))
         frame.index.name = "round"
         return frame
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"issue": self.issue, "outcome": float(self.outcome)}
+        out |= {
+            "rule": self.rule,
+            "flagged": bool(self.flagged),
+            "constrained": _json_float(self.constrained),
+            "winset": None if self.winset is None else [float(x) for x in self.winset],
+        }
         if self.trajectory is not None:
             out["trajectory"] = {
                 "rounds": int(self.trajectory.shape[0] - 1),
@@ -127,6 +206,8 @@ class IssueForecast:
                     for k, actor in enumerate(self.actors)
                 },
             }
+        if self.convergence is not None:
+            out["convergence"] = self.convergence.to_dict()
         return out
 
 
@@ -161,43 +242,69 @@ class Forecast:
         }
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per issue: model, issue, outcome."""
+        """One row per issue: model, issue, outcome, flagged (the decision rule blocks the
+        outcome) and constrained (the nearest outcome it lets pass; DECISIONS SCN-9)."""
+        import pandas as pd
+
         return pd.DataFrame(
             {
                 "model": self.model,
                 "issue": [f.issue for f in self.issues],
                 "outcome": [f.outcome for f in self.issues],
+                "flagged": [bool(f.flagged) for f in self.issues],
+                "constrained": [f.constrained for f in self.issues],
             }
         )
+
+
+def _json_float(x: float) -> float | None:
+    return float(x) if np.isfinite(x) else None
 
 
 def issue_problems(scenario: Scenario) -> list[tuple[str, IssueProblem]]:
     """Split a scenario into one :class:`IssueProblem` per issue (actors with a stance only).
 
     An actor without a stance on an issue takes no part in it: it is left out of that
-    issue's problem, not given salience 0 (DECISIONS SCN-2).
+    issue's problem, not given salience 0 (DECISIONS SCN-2). Each problem carries its issue's
+    decision rule (:meth:`~detente.spec.scenario.Scenario.decision_rule`).
     """
     arr = scenario.arrays()
     problems = []
-    vetoes = np.isin(arr.actors, scenario.veto_players)
     for i, issue in enumerate(scenario.issues):
         present = ~np.isnan(arr.position[:, i])
-        context = {"veto": vetoes[present]} if vetoes.any() else {}
+        actors = tuple(np.asarray(arr.actors)[present].tolist())
         problems.append(
             (
                 issue.name,
                 IssueProblem(
-                    actors=tuple(np.asarray(arr.actors)[present].tolist()),
+                    actors=actors,
                     position=arr.position[present, i],
                     salience=arr.salience[present, i],
                     capability=arr.capability[present, i],
                     status_quo=float(arr.status_quo[i]),
                     scale=(float(arr.scale[i, 0]), float(arr.scale[i, 1])),
-                    context=context,
+                    rule=issue_rule(scenario, issue.name, actors),
                 ),
             )
         )
     return problems
+
+
+def issue_rule(scenario: Scenario, issue: str, actors: tuple[str, ...]) -> IssueRule:
+    """The issue's decision rule as arrays over ``actors`` (those with a stance on it): the
+    voters not among them are not counted (DECISIONS SCN-8)."""
+    rule = scenario.decision_rule(issue)
+    veto = np.isin(actors, rule.veto_players) if rule.veto_players else None
+    votes = None
+    if rule.weights is not None:
+        votes = np.array([float(rule.weights.get(a, 0.0)) for a in actors])
+    return IssueRule(kind=rule.rule, veto=veto, votes=votes, threshold=rule.threshold or 1.0)
+
+
+def respect_rule(problem: IssueProblem, outcome: float) -> RuleCheck:
+    """``outcome`` of ``problem`` checked against its decision rule: the one place every
+    model's answer meets the rule (DECISIONS SCN-9)."""
+    return check_rule(outcome, problem.position, problem.status_quo, problem.scale, problem.rule)
 
 
 class OutcomeModel(Params, ABC):
@@ -256,10 +363,12 @@ class OutcomeModel(Params, ABC):
         return np.array([self.solve_issue(draws.version(d)).outcome for d in range(draws.n)])
 
     def predict(self, scenario: Scenario) -> Forecast:
-        """Forecast the outcome of every issue of ``scenario``."""
+        """Forecast the outcome of every issue of ``scenario``, each checked against the
+        issue's decision rule (:func:`respect_rule`, DECISIONS SCN-9)."""
         issues = []
         for issue_name, problem in issue_problems(scenario):
             solution = self.solve_issue(problem)
+            checked = respect_rule(problem, float(solution.outcome))
             issues.append(
                 IssueForecast(
                     issue=issue_name,
@@ -267,6 +376,11 @@ class OutcomeModel(Params, ABC):
                     actors=problem.actors,
                     trajectory=solution.trajectory,
                     outcome_path=solution.outcome_path,
+                    rule=scenario.decision_rule(issue_name).describe(),
+                    flagged=checked.flagged,
+                    constrained=checked.constrained,
+                    winset=checked.winset,
+                    convergence=solution.convergence,
                 )
             )
         return Forecast(

@@ -50,7 +50,13 @@ import numpy as np
 
 from detente.contract import Tags
 from detente.models._weights import effective_weights
-from detente.models.base import IssueDraws, IssueProblem, IssueSolution, OutcomeModel
+from detente.models.base import (
+    Convergence,
+    IssueDraws,
+    IssueProblem,
+    IssueSolution,
+    OutcomeModel,
+)
 from detente.models.median import weighted_median
 
 ProbabilityRule = Literal["scholz", "bdm"]
@@ -427,12 +433,29 @@ class BdmPath:
     risk : (..., T, n) risk exponents ``r_i`` used in each round.
     converged : (...) True where a round moved nobody by more than ``tol`` before the limit.
     share : (..., n) the actors' shares of capability x salience (equal if all are zero).
+    tol : the run's tolerance: positions closer than this count as the same.
     """
 
     trajectory: np.ndarray
     risk: np.ndarray
     converged: np.ndarray
     share: np.ndarray
+    tol: float = 0.0
+
+    @cached_property
+    def period(self) -> np.ndarray:
+        """(...) the period of the loop the last positions lie on: 1 where the run converged,
+        the smallest ``p >= 2`` such that no position differs by more than ``tol`` from ``p``
+        rounds earlier (a cycle: a round's positions fix the next round's, so the run would
+        go round those ``p`` rounds for ever), else 0 (DECISIONS BDM-12)."""
+        rounds = self.trajectory.shape[-2] - 1
+        last = self.trajectory[..., -1, :]
+        period = np.where(self.converged, 1, 0)
+        for p in range(2, rounds + 1):
+            back = self.trajectory[..., rounds - p, :]
+            repeats = np.abs(last - back).max(axis=-1, initial=0.0) <= self.tol
+            period = np.where((period == 0) & repeats, p, period)
+        return period
 
     @cached_property
     def median(self) -> np.ndarray:
@@ -543,6 +566,7 @@ def simulate(
         risk=batch_first(risks),
         converged=~active.reshape(batch),
         share=share,
+        tol=tol,
     )
 
 
@@ -556,11 +580,18 @@ class ExpectedUtility(OutcomeModel):
     reproduces the open re-implementation's run of the EC car-emissions example (whose author
     reports that it matches Scholz et al.'s own results; DECISIONS BDM-1).
 
+    The run often does not settle. Each issue's forecast therefore says how it ended
+    (:class:`~detente.models.base.Convergence`): converged, a cycle (the positions repeat
+    those of ``p`` rounds earlier) with the outcome's range over the cycle, or not converged
+    within ``rounds`` with the outcome's range over the run. The forecast stays the outcome
+    after the last round (DECISIONS BDM-12).
+
     Parameters
     ----------
-    rounds : maximum number of rounds.
+    rounds : maximum number of rounds (10, the length of the reference's runs: BDM-12).
     q : probability that the status quo holds if no challenge is made.
-    tol : stop when no position moves by more than this in a round.
+    tol : stop when no position moves by more than this in a round; positions within
+        ``tol`` of those ``p`` rounds earlier make a cycle.
     outcome : ``"median"`` or ``"mean"``.
     probability : win-probability denominator, ``"scholz"`` (all votes on all pairs) or
         ``"bdm"`` (votes on the pair only).
@@ -632,4 +663,5 @@ class ExpectedUtility(OutcomeModel):
             outcome=float(outcome_path[-1]),
             trajectory=path.trajectory,
             outcome_path=outcome_path,
+            convergence=Convergence.of_run(outcome_path, int(path.period)),
         )

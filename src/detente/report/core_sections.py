@@ -32,7 +32,7 @@ def source_notes(scenario: Scenario) -> list[tuple[str, str, str]]:
         if actor.capability.note:
             notes.append((actor.name, "capability", actor.capability.note))
         for issue_name, stance in actor.stances.items():
-            for field_name in ("position", "salience", "capability"):
+            for field_name in ("position", "salience", "clout"):
                 value = getattr(stance, field_name)
                 if value is not None and value.note:
                     notes.append((actor.name, f"{issue_name}.{field_name}", value.note))
@@ -100,17 +100,28 @@ def scenario_section(ctx: ReportContext) -> Section:
 
 @register_section("forecasts", order=20)
 def forecasts_section(ctx: ReportContext) -> Section:
-    """Every model's forecast, issues as rows, with the status quo."""
+    """Every model's forecast, issues as rows, with the status quo and each issue's decision
+    rule; a forecast the rule blocks reads ``44.2 ⚑ 81.0`` (DECISIONS SCN-9)."""
     sc = ctx.scenario
     fs = ctx.forecasts
     rows = []
     for i in sc.issues:
-        row: list[object] = [i.name, _num(i.status_quo)]
+        row: list[object] = [i.name, _num(i.status_quo), sc.decision_rule(i.name).describe()]
         for f in fs.values():
-            outcome = f.outcome(i.name)
-            row.append(outcome if math.isfinite(outcome) else "-")
+            fi = f[i.name]
+            outcome = fi.outcome
+            if fi.flagged:
+                row.append(f"{outcome:.1f} ⚑ {fi.constrained:.1f}")
+            else:
+                row.append(outcome if math.isfinite(outcome) else "-")
         rows.append(row)
-    body = table(["issue", "status quo", *fs], rows)
+    body = table(["issue", "status quo", "decision rule", *fs], rows)
+    if any(fi.flagged for f in fs.values() for fi in f.issues):
+        body += (
+            "<p class=small>x ⚑ y: the issue's decision rule blocks the model's answer x (a "
+            "veto player or a blocking minority prefers the status quo); y is the nearest "
+            "outcome it lets pass (the winset of the status quo, Tsebelis 2002).</p>"
+        )
     models = "".join(
         f"<li><b>{esc(name)}</b>: {esc(REGISTRY[name].label)} ({esc(REGISTRY[name].reference)}); "
         f"parameters {esc(f.params or 'none')}</li>"

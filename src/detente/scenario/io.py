@@ -283,8 +283,8 @@ def parse_bdm_csv(text: str, *, source: str = "<bdm csv>", name: str = "scenario
 def to_frame(scenario: Scenario) -> pd.DataFrame:
     """The scenario in long form: one row per (actor, issue) stance.
 
-    Columns: actor, issue, position, salience, capability (issue-specific where given,
-    otherwise the actor's), plus the notes as ``*_note`` columns.
+    Columns: actor, issue, position, salience, capability (the stance's clout where given,
+    otherwise the actor's capability), plus the notes as ``*_note`` columns.
     """
     import pandas as pd
 
@@ -294,7 +294,7 @@ def to_frame(scenario: Scenario) -> pd.DataFrame:
             stance = actor.stances.get(issue.name)
             if stance is None:
                 continue
-            cap = stance.capability or actor.capability
+            cap = stance.clout or actor.capability
             records.append(
                 {
                     "actor": actor.name,
@@ -319,7 +319,7 @@ def from_frame(
 ) -> Scenario:
     """A scenario from a long DataFrame with columns actor, issue, position, salience,
     capability (one row per stance; the actor's capability is its largest on any issue and
-    differing ones become issue-specific). ``issues`` optionally gives per-issue metadata
+    differing ones become the stance's clout). ``issues`` optionally gives per-issue metadata
     (labels, scale, status_quo) keyed by issue name.
     """
     import pandas as pd
@@ -367,7 +367,7 @@ def from_frame(
         base = max(c for _, c in entry["caps"])
         for issue_name, cap in entry["caps"]:
             if cap != base:
-                entry["stances"][issue_name]["capability"] = cap
+                entry["stances"][issue_name]["clout"] = cap
         actor_list.append({"name": entry["name"], "capability": base, "stances": entry["stances"]})
     issue_list = [
         {"name": str(i), **issue_meta.get(str(i), {})} for i in dict.fromkeys(frame["issue"])

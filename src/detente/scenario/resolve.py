@@ -88,9 +88,7 @@ class Resolver(Protocol):
 @functools.cache
 def _packaged_calibration_text(name: str) -> str:
     return (
-        resources.files("detente.calibration")
-        .joinpath("data", f"{name}.json")
-        .read_text("utf-8")
+        resources.files("detente.calibration").joinpath("data", f"{name}.json").read_text("utf-8")
     )
 
 
@@ -182,7 +180,14 @@ def read_calibration(doc: Document) -> TerritoryCalibration:
 
 def _calibrated_gains(battlefield: Battlefield, resolver: Resolver) -> ResolvedGains:
     """Each intensity's gain per season, from the battlefield's calibration."""
-    cal = read_calibration(resolver.calibration(battlefield.calibration))
+    return calibrated_gains(
+        battlefield, read_calibration(resolver.calibration(battlefield.calibration))
+    )
+
+
+def calibrated_gains(battlefield: Battlefield, cal: TerritoryCalibration) -> ResolvedGains:
+    """What ``battlefield`` resolves to with the calibration ``cal`` (already in memory, e.g.
+    a refit): each named regime's gain per season and the regime chain over them."""
     gains: dict[str, dict[str, Gain]] = {}
     for intensity, regime in battlefield.regimes.items():
         try:

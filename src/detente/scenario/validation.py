@@ -52,6 +52,8 @@ def _message(err: dict[str, Any]) -> str:
         return msg.removeprefix("Value error, ")
     if kind == "extra_forbidden":
         return _FIXES[kind]
+    if kind == "literal_error":  # "Input should be 'a', 'b' or 'c'"
+        return "is not known; " + str(err["msg"]).replace("Input should be", "use", 1)
     fix = _FIXES.get(kind)
     if fix is not None:
         return fix

@@ -4,7 +4,7 @@ A lever names the actor who pulls it, the number(s) it changes (``target``), its
 optional step (a discrete lever) and its cost per unit of change. Targets are either the
 actor's own numbers in the negotiation::
 
-    actors.<ACTOR>.stances.<ISSUE>.position | salience | capability
+    actors.<ACTOR>.stances.<ISSUE>.position | salience | clout
     actors.<ACTOR>.capability
 
 or parameters of the war-termination campaign, as dotted paths (``detente simulate
@@ -48,7 +48,7 @@ from pydantic import (
 from detente.spec.numbers import Sourced
 from detente.spec.paths import CAMPAIGN, Change, Path, PathError
 
-SCENARIO_FIELDS = ("position", "salience", "capability")
+SCENARIO_FIELDS = ("position", "salience", "clout")
 CAMPAIGN_PREFIX = "campaign."
 GRID_POINTS = 21
 """Points of a continuous lever's grid in enumeration and the tornado view."""
@@ -116,7 +116,7 @@ class Lever(BaseModel):
 
 @dataclass(frozen=True)
 class ScenarioTarget:
-    """A lever target in the negotiation: the actor's position, salience or capability on
+    """A lever target in the negotiation: the actor's position, salience or clout on
     ``issue``, or its general capability (``issue`` None)."""
 
     actor: str
@@ -141,7 +141,7 @@ def parse_scenario_target(path: str, scenario: Any) -> ScenarioTarget:
     example = "actors.Russia.stances.territory.position"
     shape = (
         f"target {path!r}: after the actor write 'capability' or "
-        f"'stances.<ISSUE>.<position|salience|capability>', e.g. {example}"
+        f"'stances.<ISSUE>.<position|salience|clout>', e.g. {example}"
     )
     if not path.startswith("actors."):
         raise ValueError(
@@ -171,8 +171,8 @@ def parse_scenario_target(path: str, scenario: Any) -> ScenarioTarget:
 
 
 def scenario_value(target: ScenarioTarget, scenario: Any) -> float:
-    """The current value of a negotiation target (an issue capability falls back to the
-    actor's general capability)."""
+    """The current value of a negotiation target (an issue clout falls back to the actor's
+    general capability)."""
     number = target.path.get(scenario)
     if number is None:
         number = Path.of("actors", target.actor, "capability").get(scenario)

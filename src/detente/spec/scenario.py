@@ -26,8 +26,18 @@ from detente.spec.campaign import Campaign
 from detente.spec.distributions import check_range
 from detente.spec.levers import Levers
 from detente.spec.numbers import ON_ISSUE_SCALE, Number, Range, Sourced
+from detente.spec.rules import COLLECTIVE, DecisionRule
 
-__all__ = ["Actor", "Issue", "Number", "Scenario", "ScenarioArrays", "Sourced", "Stance"]
+__all__ = [
+    "Actor",
+    "DecisionRule",
+    "Issue",
+    "Number",
+    "Scenario",
+    "ScenarioArrays",
+    "Sourced",
+    "Stance",
+]
 
 SALIENCE_MAX = 100.0
 ZERO_OR_MORE = Range(0.0, math.inf, "it must be zero or more", fix="keep it zero or more")
@@ -53,6 +63,11 @@ class Issue(BaseModel):
     scale: tuple[float, float] = (0.0, 100.0)
     status_quo: OnScale | None = Field(
         None, description="Status quo / reference point on the scale, where known."
+    )
+    decision: DecisionRule | None = Field(
+        None,
+        description="How the issue is decided (DECISIONS SCN-8); default: the scenario's "
+        "veto_players, else collective.",
     )
 
     @field_validator("scale")
@@ -82,14 +97,29 @@ class Issue(BaseModel):
 
 
 class Stance(BaseModel):
-    """An actor's position on an issue, how much it cares (salience), and optionally an
-    issue-specific capability that overrides the actor's general capability."""
+    """An actor's position on an issue, how much it cares (salience), and optionally its
+    clout: its leverage over this issue's outcome, in the unit of the actors' general
+    capabilities, which it replaces on this issue (Bueno de Mesquita 1994, 2009; DECISIONS
+    SCN-7)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     position: OnScale
     salience: Salience
-    capability: Capability | None = None
+    clout: Capability | None = Field(
+        None, description="Leverage over this issue's outcome; default: the actor's capability."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _renamed(cls, data: object) -> object:
+        # DECISIONS SCN-7: a stance's issue-specific 'capability' became 'clout'
+        if isinstance(data, dict) and "capability" in data:
+            raise ValueError(
+                "a stance's 'capability' is now 'clout' (the actor's leverage on this issue, "
+                "DECISIONS SCN-7); rename the key"
+            )
+        return data
 
 
 class Actor(BaseModel):
@@ -119,10 +149,11 @@ class Scenario(BaseModel):
     sources: list[str] = Field(default_factory=list)
     issues: list[Issue]
     actors: list[Actor]
-    # DECISIONS SCN-6: veto players must gain (Nash model); the other models ignore them
+    # DECISIONS SCN-6: the decision rule of every issue that declares none
     veto_players: list[str] = Field(
         default_factory=list,
-        description="Actors whose consent any deal needs (in a war: the belligerents).",
+        description="Actors whose consent any deal needs (in a war: the belligerents): the "
+        "decision rule of every issue without its own 'decision'.",
     )
     campaign: Campaign | None = Field(
         None, description="The war-termination model's campaign (docs/war_model.md)."
@@ -167,6 +198,9 @@ class Scenario(BaseModel):
                 except ValueError as exc:
                     where = f"actor {actor.name!r}, issue {issue_name!r}: position"
                     raise ValueError(f"{where}: {exc}") from None
+        for item in self.issues:
+            if item.decision is not None:
+                _check_rule(item, item.decision, self.actors)
         for issue in self.issues:
             if not any(issue.name in a.stances for a in self.actors):
                 raise ValueError(
@@ -189,6 +223,16 @@ class Scenario(BaseModel):
                 return issue
         raise KeyError(name)
 
+    def decision_rule(self, issue: str) -> DecisionRule:
+        """The issue's own ``decision``; else veto by the scenario's ``veto_players`` (those
+        with a stance on the issue); else collective (DECISIONS SCN-6, SCN-8)."""
+        own = self.issue(issue).decision
+        if own is not None:
+            return own
+        present = [a.name for a in self.actors if issue in a.stances]
+        vetoes = [name for name in self.veto_players if name in present]
+        return DecisionRule(rule="veto", veto_players=vetoes) if vetoes else COLLECTIVE
+
     def arrays(self) -> ScenarioArrays:
         """The scenario as numpy arrays (actors × issues), the form models compute on."""
         n_a, n_i = len(self.actors), len(self.issues)
@@ -203,8 +247,8 @@ class Scenario(BaseModel):
                     continue
                 position[a, i] = stance.position.value
                 salience[a, i] = stance.salience.value
-                if stance.capability is not None:
-                    capability[a, i] = stance.capability.value
+                if stance.clout is not None:
+                    capability[a, i] = stance.clout.value
         status_quo = np.array(
             [np.nan if i.status_quo is None else i.status_quo.value for i in self.issues]
         )
@@ -224,7 +268,9 @@ class Scenario(BaseModel):
 class ScenarioArrays:
     """A scenario as arrays. ``position`` is NaN where an actor takes no stance on an issue.
 
-    Shapes: ``position``, ``salience``, ``capability``: (actors, issues);
+    ``capability`` is each actor's clout on the issue where it has one, else its general
+    capability (DECISIONS SCN-7). Shapes: ``position``, ``salience``, ``capability``: (actors,
+    issues);
     ``status_quo``: (issues,), NaN where unknown; ``scale``: (issues, 2).
     """
 
@@ -235,6 +281,33 @@ class ScenarioArrays:
     capability: np.ndarray
     status_quo: np.ndarray
     scale: np.ndarray
+
+
+def _check_rule(issue: Issue, rule: DecisionRule, actors: list[Actor]) -> None:
+    """Every actor the issue's rule names exists; every veto player takes a stance on it."""
+    where = f"issue {issue.name!r}, decision"
+    names = {a.name for a in actors}
+    for field, named in (("veto_players", rule.veto_players), ("weights", rule.weights or {})):
+        for name in named:
+            if name not in names:
+                raise ValueError(
+                    f"{where}: {field} names unknown actor {name!r}; use one of: "
+                    + ", ".join(sorted(names))
+                )
+    present = {a.name for a in actors if issue.name in a.stances}
+    for name in rule.veto_players:
+        if name not in present:
+            raise ValueError(
+                f"{where}: veto player {name!r} takes no stance on {issue.name!r}; "
+                "give it a position and salience there, or drop it"
+            )
+    if rule.weights is not None and not any(
+        w > 0 and name in present for name, w in rule.weights.items()
+    ):
+        raise ValueError(
+            f"{where}: no voter with a weight above zero takes a stance on {issue.name!r}; "
+            "give a weight to an actor that takes part"
+        )
 
 
 def _require_unique(names: list[str], kind: str) -> None:

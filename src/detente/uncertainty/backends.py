@@ -17,10 +17,10 @@ import multiprocessing
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -30,6 +30,9 @@ from detente.spec.scenario import Scenario
 from detente.uncertainty.allocator import keep_freed_memory
 from detente.uncertainty.evaluators import Evaluator, Outputs
 from detente.uncertainty.sampling import from_unit
+
+if TYPE_CHECKING:  # concurrent.futures.process loads when a pool starts: a faster CLI start
+    from concurrent.futures import ProcessPoolExecutor
 
 BackendName = Literal["inline", "process", "ray"]
 BACKENDS: tuple[str, ...] = ("inline", "process", "ray")
@@ -174,6 +177,8 @@ def worker_pool(workers: int) -> ProcessPoolExecutor:
     """The one kind of local process pool of detente, for sweeps and lever search alike:
     forkserver workers (never inheriting the parent's open database or threads; DECISIONS
     UNC-12), with detente preloaded and one BLAS thread each."""
+    from concurrent.futures import ProcessPoolExecutor
+
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["detente.uncertainty.backends"])
     return ProcessPoolExecutor(workers, mp_context=ctx, initializer=_limit_threads)

@@ -2,7 +2,7 @@
 
 :func:`uncertain_numbers` lists the scenario's uncertain numbers in a fixed order (issues'
 status quo, then per actor its capability and, issue by issue, position, salience and
-issue-specific capability). A draw maps a row of uniform numbers ``u`` in [0, 1), one per
+clout on the issue). A draw maps a row of uniform numbers ``u`` in [0, 1), one per
 uncertain number, through each distribution's quantile function (:func:`from_unit`); Monte
 Carlo draws take ``u`` from a seeded :class:`numpy.random.Generator` (:func:`draw`), Sobol'
 analysis from SALib's Saltelli design. Draws are vectorised: one array axis, no Python loop
@@ -30,6 +30,10 @@ from detente.spec.paths import CAMPAIGN, Path, PathError, walk
 from detente.spec.scenario import Scenario
 
 Field = Literal["position", "salience", "capability", "status_quo", "campaign"]
+STANCE_FIELDS: tuple[tuple[str, Field], ...] = (
+    ("position", "position"), ("salience", "salience"), ("clout", "capability"),
+)  # fmt: skip
+"""A stance's numbers and the array each one fills (a clout fills the capability's)."""
 
 CAMPAIGN_PREFIX = "campaign."
 
@@ -143,7 +147,7 @@ def uncertain_numbers(scenario: Scenario) -> list[UncertainNumber]:
         general = [
             (a, i)
             for i, name in enumerate(issues)
-            if actor.stances.get(name) is None or actor.stances[name].capability is None
+            if actor.stances.get(name) is None or actor.stances[name].clout is None
         ]
         add(f"{actor.name}.capability", "capability", actor.capability,
             Path.of("actors", actor.name, "capability"), general)  # fmt: skip
@@ -152,9 +156,9 @@ def uncertain_numbers(scenario: Scenario) -> list[UncertainNumber]:
             if st is None:
                 continue
             prefix = f"{actor.name}.{issue.name}"
-            for fld in ("position", "salience", "capability"):
+            for fld, kind in STANCE_FIELDS:
                 path = Path.of("actors", actor.name, "stances", issue.name, fld)
-                add(f"{prefix}.{fld}", fld, getattr(st, fld), path, [(a, i)])
+                add(f"{prefix}.{fld}", kind, getattr(st, fld), path, [(a, i)])
     return out
 
 
@@ -304,8 +308,8 @@ def with_default_spread(
     position: float = DEFAULT_SPREAD["position"],
     capability: float = DEFAULT_SPREAD["capability"],
 ) -> Scenario:
-    """``scenario`` with a uniform band on every position, salience and capability that has
-    no distribution of its own (see :data:`DEFAULT_SPREAD`), clipped to the number's bounds
+    """``scenario`` with a uniform band on every position, salience, capability and clout that
+    has no distribution of its own (see :data:`DEFAULT_SPREAD`), clipped to the number's bounds
     (:meth:`~detente.spec.paths.Path.bounds`); values stay where they were."""
     data = scenario.model_dump(mode="python")
     for path, number in walk(scenario):
@@ -319,7 +323,7 @@ def with_default_spread(
         elif kind == "position":
             width = position * (bounds.hi - bounds.lo)
             lo, hi = x - width, x + width
-        elif kind == "capability":
+        elif kind in ("capability", "clout"):
             lo, hi = x * (1 - capability), x * (1 + capability)
         else:
             continue
