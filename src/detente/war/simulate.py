@@ -222,7 +222,7 @@ def simulate(solution: Solution, draws: int, rng: np.random.Generator) -> Paths:
             made = alive & (who < 2) & (frame >= 0)
             took = made & (solution.proposal_accept[t, dtype, g, flag, m, regime, k] > 0.5)
             if private:  # a rejection tells the attacker which types reject
-                yes = solution.proposal_accept[t, :, g, flag, m, regime, k]  # (D, P)
+                yes = solution.proposal_accept[t, :, g, flag, m, regime, k].T  # (D, P)
                 mu = np.where(made & ~took, _after_rejection(mu, yes), mu)
                 m = np.rint(mu * top).astype(np.int64)
             agreed |= took

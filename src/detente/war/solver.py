@@ -638,45 +638,42 @@ def respond(
     the piecewise-linear value; else both reject and the belief stays.
     """
     shape = np.broadcast_shapes(u.shape, rd.shape[1:-1] + (n_m,))
-    u = np.broadcast_to(u, shape)
-    m = np.broadcast_to(np.arange(shape[-1]), shape)
-    if rd.shape[0] == 1:
-        here = np.take_along_axis(np.broadcast_to(rd[0], shape[:-1] + rd.shape[-1:]), m, -1)
-        return (u >= here)[None].astype(np.float64), m.astype(np.int64), np.zeros(shape)
+    m = np.arange(n_m)
+    if rd.shape[0] == 1:  # the belief point of the state is the value's own point
+        accept = (u >= rd[0])[None].astype(np.float64)
+        return np.broadcast_to(accept, (1, *shape)), np.broadcast_to(m, shape), np.zeros(shape)
     top = n_m - 1
-    full = np.broadcast_to(rd, (2, *shape[:-1], rd.shape[-1]))
     off = np.where(m > 0, top, 0)
-    r_off = np.take_along_axis(full, np.broadcast_to(off, (2, *shape)), -1)
-    here = np.take_along_axis(full[0], m, -1)
+    r_off = rd[..., off]  # fighting on believed resolute (or weary at μ = 0)
+    here = rd[0]
     weary_takes = u >= r_off[0]
     pool = weary_takes & (u >= r_off[1])
     mix = ~weary_takes & (u >= here)
     lo = np.where(weary_takes, off, m).astype(np.int64)
+    lo = np.broadcast_to(lo, shape).copy()
     frac = np.zeros(shape)
     found = ~mix
     for n in range(top):  # the first crossing of R_D,weary(μ') = u above the belief
-        a, b = full[0, ..., n : n + 1], full[0, ..., n + 1 : n + 2]
+        a, b = rd[0, ..., n : n + 1], rd[0, ..., n + 1 : n + 2]
         cross = ~found & (m <= n) & (a <= u) & (u < b)
         with np.errstate(divide="ignore", invalid="ignore"):
             frac = np.where(cross, (u - a) / (b - a), frac)
-        lo = np.where(cross, n, lo)
+        lo[cross] = n
         found |= cross
     mu = m / max(top, 1)
     star = (lo + frac) / max(top, 1)
     with np.errstate(divide="ignore", invalid="ignore"):
         q = np.where(mix, mu * (1.0 - star) / (star * (1.0 - mu)), 0.0)
     weary = np.where(weary_takes, 1.0, np.where(mix, 1.0 - np.clip(q, 0.0, 1.0), 0.0))
-    return np.stack([weary, pool.astype(np.float64)]), lo, frac
+    return np.stack(np.broadcast_arrays(weary, pool.astype(np.float64))), lo, frac
 
 
 def _at_belief(values: FloatArray, lo: IntArray, frac: FloatArray) -> FloatArray:
     """``values`` (D, ..., M') read at ``(1 - frac) μ[lo] + frac μ[lo + 1]`` (D, ..., M)."""
-    top = values.shape[-1] - 1
-    full = np.broadcast_to(values, (values.shape[0], *lo.shape[:-1], values.shape[-1]))
-    idx = np.broadcast_to(lo, (values.shape[0], *lo.shape))
-    low = np.take_along_axis(full, idx, -1)
-    high = np.take_along_axis(full, np.minimum(idx + 1, top), -1)
-    out: FloatArray = low + frac * (high - low)
+    out = np.zeros((values.shape[0], *np.broadcast_shapes(values.shape[1:-1] + (1,), lo.shape)))
+    for n in range(values.shape[-1]):
+        w = np.where(lo == n, 1.0 - frac, 0.0) + np.where(lo + 1 == n, frac, 0.0)
+        out += w * values[..., n : n + 1]
     return out
 
 
@@ -749,12 +746,11 @@ def _step(
     ]
     riposte_cost = (grid.points @ arr.riposte_size)[None, :] * c_f[:, None]  # (C, G)
     reject[..., 0, :] -= riposte_cost[:, :, None, None, None, None]
-    votes, offered = _votes(game, reject, fixed)
     shape = (n_c, n_t + 1, n_g, n_d, n_m, n_r, 2, n_k)
     if game.buffer is None or game.buffer.shape != shape:
         game.buffer = np.empty(shape)
     branch_value = game.buffer  # reused: a fresh 30 MB array a week costs page faults
-    branch_value[:, 1:] = offered
+    votes = _votes(game, reject, fixed, branch_value[:, 1:])
     branch_value[:, 0] = reject  # no offer from the mediator
     rows = branch_value.reshape(-1, n_d * n_m * n_r * 2 * n_k)
     w_value = np.empty((N_INTENSITIES, n_p, n_g, n_d, n_m, n_r, 2, n_k))
@@ -799,14 +795,13 @@ def _step(
     return picked, Decisions(votes=votes, proposals=proposals, posture=posture, intensity=choice)
 
 
-def _votes(
-    game: _Game, reject: FloatArray, fixed: Decisions | None
-) -> tuple[Votes, FloatArray]:
+def _votes(game: _Game, reject: FloatArray, fixed: Decisions | None, out: FloatArray) -> Votes:
     """The votes on the mediator's offers and each branch's value after them: from the
     values of fighting on ``reject`` (C, G, D, M, R, J, K) to the values with the type-θ
-    offer on the table (C, Θ, G, D, M, R, J, K). With one defender type both vote at once
-    (each vote weakly dominant); with private resolve the attacker answers first, weighing
-    the defender's answer (:func:`respond`). A deal keeps the line."""
+    offer on the table, written to ``out`` (C, Θ, G, D, M, R, J, K). With one defender
+    type both vote at once (each vote weakly dominant); with private resolve the attacker
+    answers first, weighing the defender's answer (:func:`respond`). A deal keeps the
+    line."""
     arr = game.arrays
     n_t, n_m = arr.n_types, arr.resolve_points
     deal = game.deal[:, :n_t]  # (C, Θ, J, K)
@@ -816,30 +811,35 @@ def _votes(
     u_j = np.moveaxis(u, 2, -1)[None]  # (1, C, Θ, 1, 1, K, 1, J)
     if arr.n_defender_types == 1:  # one defender type: both vote at once, nothing is learnt
         if fixed is None:
-            ok = u_j >= rej
-            attacker, accept = ok[0, ..., 0], ok[..., 1].astype(np.float64)
+            ok = deal[:, :, None, None] >= reject[:, None, :, 0, 0]  # (C, Θ, G, R, J, K)
+            attacker, accept = ok[..., 0, :, None], ok[None, ..., 1, :, None]  # (…, K, M=1)
             lo = frac = np.zeros((1,) * attacker.ndim)
+            accept = accept.astype(np.float64)
         else:
             attacker, accept = fixed.votes.attacker, fixed.votes.accept
             lo, frac = fixed.votes.lo, fixed.votes.frac
-        value = np.where((attacker[None] & (accept > 0.0))[..., None], u_j, rej)
+        out[:] = reject[:, None]
+        agreed = (attacker & (accept[0] > 0.0))[..., 0]  # (C, Θ, G, R, K)
+        np.copyto(
+            out,
+            deal[:, :, None, None, None, None],
+            where=agreed[:, :, :, None, None, :, None, :],
+        )
+        return Votes(attacker=attacker, accept=accept, lo=lo, frac=frac)
+    if fixed is None:
+        accept, lo, frac = respond(u[:, :, 1], rej[..., 1], n_m)
     else:
-        if fixed is None:
-            accept, lo, frac = respond(u[:, :, 1], rej[..., 1], n_m)
-        else:
-            accept, lo, frac = fixed.votes.accept, fixed.votes.lo, fixed.votes.frac
-        after = np.stack([_at_belief(rej[..., j], lo, frac) for j in (0, 1)], axis=-1)
-        taken = accept[..., None] * u_j + (1.0 - accept[..., None]) * after
-        if fixed is None:
-            w = arr.type_weights().T[:, None, None, None, None, None, :]  # (D, 1, ..., M)
-            attacker = (w * taken[..., 0]).sum(axis=0) >= (w * rej[..., 0]).sum(axis=0)
-        else:
-            attacker = fixed.votes.attacker
-        value = np.where(attacker[None, ..., None], taken, rej)  # (D, C, Θ, G, R, K, M, J)
-    return (
-        Votes(attacker=attacker, accept=accept, lo=lo, frac=frac),
-        value.transpose(1, 2, 3, 0, 6, 4, 7, 5),
-    )
+        accept, lo, frac = fixed.votes.accept, fixed.votes.lo, fixed.votes.frac
+    after = np.stack([_at_belief(rej[..., j], lo, frac) for j in (0, 1)], axis=-1)
+    taken = accept[..., None] * u_j + (1.0 - accept[..., None]) * after
+    if fixed is None:
+        w = arr.type_weights().T[:, None, None, None, None, None, :]  # (D, 1, ..., M)
+        attacker = (w * taken[..., 0]).sum(axis=0) >= (w * rej[..., 0]).sum(axis=0)
+    else:
+        attacker = fixed.votes.attacker
+    value = np.where(attacker[None, ..., None], taken, rej)  # (D, C, Θ, G, R, K, M, J)
+    out[:] = value.transpose(1, 2, 3, 0, 6, 4, 7, 5)
+    return Votes(attacker=attacker, accept=accept, lo=lo, frac=frac)
 
 
 def _combos(arrays: CampaignArrays) -> IntArray:
