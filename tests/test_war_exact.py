@@ -408,7 +408,8 @@ def policy_agreement(solution: Solution, brute: BruteForce) -> tuple[list[str], 
                         )
                 choices = [
                     (f"intensity t={t} g={g} h={h} r={r} k={k}",
-                     brute.intensity_scores(t, b, h, r, k), int(solution.intensity[t, g, h, 0, r, k]),
+                     brute.intensity_scores(t, b, h, r, k),
+                     int(solution.intensity[t, g, h, 0, r, k]),
                      brute.intensity(t, b, h, r, k))
                     for h in (0, 1)
                 ] + [

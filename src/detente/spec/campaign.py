@@ -806,8 +806,10 @@ class Campaign(_Frozen):
             menu_relief=np.array([m.sanctions_relief.value for m in self.proposals.menu]),
             menu_guarantees=np.array([m.guarantees.value for m in self.proposals.menu]),
             menu_territory=np.array(
-                [x0 if m.territory_km2 is None else m.territory_km2.value
-                 for m in self.proposals.menu]
+                [
+                    x0 if m.territory_km2 is None else m.territory_km2.value
+                    for m in self.proposals.menu
+                ]
             ),
             menu_snapback=np.array([m.snapback for m in self.proposals.menu], dtype=bool),
             commitment=None
@@ -868,9 +870,7 @@ class Campaign(_Frozen):
             "replicate_sd": np.repeat(
                 np.array([r.sds for r in reps]).reshape(-1, n_r, 1), n_s, axis=2
             ),
-            "replicate_chain": np.array([r.transition for r in reps]).reshape(
-                -1, n_s, n_r, n_r
-            ),
+            "replicate_chain": np.array([r.transition for r in reps]).reshape(-1, n_s, n_r, n_r),
         }
 
 

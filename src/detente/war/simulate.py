@@ -342,7 +342,9 @@ def _vote(
     accept, lo, frac = respond(deal[:, 1:2], rd, reject.shape[2])  # (D, n, M), (n, M)
     accept, lo, frac = accept[:, n, m], lo[n, m], frac[n, m]
     a = reject[..., 0]  # (n, D, M')
-    after = a[n, :, lo] + frac[:, None] * (a[n, :, np.minimum(lo + 1, a.shape[2] - 1)] - a[n, :, lo])
+    after = a[n, :, lo] + frac[:, None] * (
+        a[n, :, np.minimum(lo + 1, a.shape[2] - 1)] - a[n, :, lo]
+    )
     w = weights[m]  # (n, D)
     taken = (w * (accept.T * deal[:, :1] + (1.0 - accept.T) * after)).sum(axis=1)
     stay = (w * a[n, :, m]).sum(axis=1)

@@ -557,12 +557,11 @@ def _screening(
             rej = np.zeros((1, *shape, 2))
             rej[..., 1] = after[e, ..., 1]
             r, both, inner = propose(base, slope, nominal, rej, 0)
-            accept = both[None, ..., 1] >= after[:, None, ..., 1] - tol[:, None]  # (D, F, …)
+            takes = both[None, ..., 1] >= after[:, None, ..., 1] - tol[:, None]  # (D, F, …)
             score = (
-                weights[:, None]
-                * np.where(accept, both[None, ..., 0], after[:, None, ..., 0])
+                weights[:, None] * np.where(takes, both[None, ..., 0], after[:, None, ..., 0])
             ).sum(axis=0)
-            score = np.where(accept[0] & np.isfinite(both[..., 0]), score, -np.inf)
+            score = np.where(takes[0] & np.isfinite(both[..., 0]), score, -np.inf)
             f = np.argmax(score, axis=0)
             top_score = np.take_along_axis(score, f[None], 0)[0]
             better = (top_score > best) & (top_score >= stay_a)
@@ -581,9 +580,9 @@ def _screening(
     rej[..., 1] = np.take_along_axis(after[..., 1], pivot[None], 0)[0]
     _, both, _ = propose(base, slope, nominal, rej, 0, interior, relief)
     chosen = np.take_along_axis(both, pick[None, ..., None], 0)[0]  # (G, H, M, R, K, J)
+    accept: FloatArray
     if fixed is None:
-        accept = (chosen[None, ..., 1] >= after[..., 1] - tol).astype(np.float64)
-        accept *= frame >= 0
+        accept = ((chosen[None, ..., 1] >= after[..., 1] - tol) & (frame >= 0)).astype(np.float64)
     else:
         accept = fixed.proposals.accept.reshape(n_d, *shape)
     taken = accept[..., None] * chosen[None] + (1.0 - accept[..., None]) * after
@@ -604,9 +603,7 @@ def _screening(
     )
 
 
-def respond(
-    u: FloatArray, rd: FloatArray, n_m: int
-) -> tuple[FloatArray, IntArray, FloatArray]:
+def respond(u: FloatArray, rd: FloatArray, n_m: int) -> tuple[FloatArray, IntArray, FloatArray]:
     """The defender's answer to terms worth ``u`` to it, by its type (DECISIONS WAR-30).
 
     Parameters
@@ -637,7 +634,7 @@ def respond(
     that makes it indifferent, ``R_D,weary(μ*) = u`` with ``μ* = μ / (μ + (1 - μ) q)`` on
     the piecewise-linear value; else both reject and the belief stays.
     """
-    shape = np.broadcast_shapes(u.shape, rd.shape[1:-1] + (n_m,))
+    shape = np.broadcast_shapes(u.shape, (*rd.shape[1:-1], n_m))
     m = np.arange(n_m)
     if rd.shape[0] == 1:  # the belief point of the state is the value's own point
         accept = (u >= rd[0])[None].astype(np.float64)
@@ -670,7 +667,7 @@ def respond(
 
 def _at_belief(values: FloatArray, lo: IntArray, frac: FloatArray) -> FloatArray:
     """``values`` (D, ..., M') read at ``(1 - frac) μ[lo] + frac μ[lo + 1]`` (D, ..., M)."""
-    out = np.zeros((values.shape[0], *np.broadcast_shapes(values.shape[1:-1] + (1,), lo.shape)))
+    out = np.zeros((values.shape[0], *np.broadcast_shapes((*values.shape[1:-1], 1), lo.shape)))
     for n in range(values.shape[-1]):
         w = np.where(lo == n, 1.0 - frac, 0.0) + np.where(lo + 1 == n, frac, 0.0)
         out += w * values[..., n : n + 1]
@@ -741,9 +738,9 @@ def _step(
     qc = qc.transpose(0, 3, 1, 4, 2, 5, 6).reshape(n_c, n_d, n_r * n_m, n_g * 2 * n_k)
     reject = np.matmul(move, qc).reshape(n_c, n_d, n_r, n_m, n_g, 2, n_k)
     reject = reject.transpose(0, 4, 1, 3, 2, 5, 6)  # (C, G, D, M, R, J, K)
-    reject += game.flow[None, None, None, None] - arr.lever_cost[c_a][
-        :, None, None, None, None, :, None
-    ]
+    reject += (
+        game.flow[None, None, None, None] - arr.lever_cost[c_a][:, None, None, None, None, :, None]
+    )
     riposte_cost = (grid.points @ arr.riposte_size)[None, :] * c_f[:, None]  # (C, G)
     reject[..., 0, :] -= riposte_cost[:, :, None, None, None, None]
     shape = (n_c, n_t + 1, n_g, n_d, n_m, n_r, 2, n_k)
@@ -809,12 +806,16 @@ def _votes(game: _Game, reject: FloatArray, fixed: Decisions | None, out: FloatA
     rej = reject.transpose(2, 0, 1, 4, 6, 3, 5)[:, :, None]  # (D, C, 1, G, R, K, M, J)
     u = deal[:, :, :, None, None, :, None]  # (C, Θ, J, 1, 1, K, 1)
     u_j = np.moveaxis(u, 2, -1)[None]  # (1, C, Θ, 1, 1, K, 1, J)
+    attacker: BoolArray
+    accept: FloatArray
+    lo: IntArray
+    frac: FloatArray
     if arr.n_defender_types == 1:  # one defender type: both vote at once, nothing is learnt
         if fixed is None:
             ok = deal[:, :, None, None] >= reject[:, None, :, 0, 0]  # (C, Θ, G, R, J, K)
-            attacker, accept = ok[..., 0, :, None], ok[None, ..., 1, :, None]  # (…, K, M=1)
-            lo = frac = np.zeros((1,) * attacker.ndim)
-            accept = accept.astype(np.float64)
+            attacker = ok[..., 0, :, None]  # (C, Θ, G, R, K, M = 1)
+            accept = ok[None, ..., 1, :, None].astype(np.float64)
+            lo, frac = np.zeros((1,) * attacker.ndim, dtype=np.int64), np.zeros(1)
         else:
             attacker, accept = fixed.votes.attacker, fixed.votes.accept
             lo, frac = fixed.votes.lo, fixed.votes.frac
