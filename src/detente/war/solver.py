@@ -141,8 +141,8 @@ NO_PROPOSALS = Proposals(
 
 @dataclass(frozen=True)
 class Votes:
-    """The votes on the mediator's offers of one week, over (C, Θ, G, R, K, M) (branch,
-    offering type, belief about the mediator, regime, bin, belief about the defender).
+    """The votes on the mediator's offers of one week, over (C, Θ, G, M, R, K) (branch,
+    offering type, belief about the mediator, belief about the defender, regime, bin).
 
     The attacker answers first (``attacker``), then the defender by its type: ``accept``
     (D, ...) the probability that each defender type accepts, and the attacker's belief
@@ -603,24 +603,29 @@ def _screening(
     )
 
 
-def respond(u: FloatArray, rd: FloatArray, n_m: int) -> tuple[FloatArray, IntArray, FloatArray]:
+def respond(
+    u: FloatArray, rd: FloatArray, n_m: int, axis: int = -1
+) -> tuple[FloatArray, IntArray, FloatArray]:
     """The defender's answer to terms worth ``u`` to it, by its type (DECISIONS WAR-30).
 
     Parameters
     ----------
     u:
-        (..., M) the terms' value to the defender in each state, the attacker's belief
-        point ``m`` on the last axis.
+        The terms' value to the defender in each state, the attacker's belief point ``m``
+        along ``axis`` (size 1 or M).
     rd:
-        (D, ..., M') each defender type's value of fighting on when the attacker's belief is
-        at each point of the resolve grid (its leading axes broadcast against ``u``'s).
+        (D, ...) each defender type's value of fighting on when the attacker's belief is at
+        each point of the resolve grid, that point along ``axis`` too (its other axes
+        broadcast against ``u``'s).
     n_m:
         Points of the resolve grid, ``μ_m = m / (M - 1)``.
+    axis:
+        The belief axis, counted from the end (negative).
 
     Returns
     -------
     accept, lo, frac:
-        (D, ..., M) the probability that each type accepts, and the attacker's belief after
+        (D, ...) the probability that each type accepts, and the attacker's belief after
         a rejection, ``(1 - frac) μ[lo] + frac μ[lo + 1]``.
 
     Without private resolve (D = 1) the defender accepts iff ``u ≥ R_D`` and a rejection
@@ -634,24 +639,26 @@ def respond(u: FloatArray, rd: FloatArray, n_m: int) -> tuple[FloatArray, IntArr
     that makes it indifferent, ``R_D,weary(μ*) = u`` with ``μ* = μ / (μ + (1 - μ) q)`` on
     the piecewise-linear value; else both reject and the belief stays.
     """
-    shape = np.broadcast_shapes(u.shape, (*rd.shape[1:-1], n_m))
-    m = np.arange(n_m)
+    shape = np.broadcast_shapes(u.shape, rd.shape[1:])
+    along = (n_m,) + (1,) * (-axis - 1)
+    m = np.arange(n_m).reshape(along)
     if rd.shape[0] == 1:  # the belief point of the state is the value's own point
         accept = (u >= rd[0])[None].astype(np.float64)
         return np.broadcast_to(accept, (1, *shape)), np.broadcast_to(m, shape), np.zeros(shape)
     top = n_m - 1
-    off = np.where(m > 0, top, 0)
-    r_off = rd[..., off]  # fighting on believed resolute (or weary at μ = 0)
+    off = np.where(np.arange(n_m) > 0, top, 0)
+    r_off = np.take(rd, off, axis=axis)  # fighting on believed resolute (or weary at μ = 0)
     here = rd[0]
     weary_takes = u >= r_off[0]
     pool = weary_takes & (u >= r_off[1])
     mix = ~weary_takes & (u >= here)
-    lo = np.where(weary_takes, off, m).astype(np.int64)
+    lo = np.where(weary_takes, off.reshape(along), m).astype(np.int64)
     lo = np.broadcast_to(lo, shape).copy()
     frac = np.zeros(shape)
     found = ~mix
     for n in range(top):  # the first crossing of R_D,weary(μ') = u above the belief
-        a, b = rd[0, ..., n : n + 1], rd[0, ..., n + 1 : n + 2]
+        a = np.take(rd[0], [n], axis=axis)
+        b = np.take(rd[0], [n + 1], axis=axis)
         cross = ~found & (m <= n) & (a <= u) & (u < b)
         with np.errstate(divide="ignore", invalid="ignore"):
             frac = np.where(cross, (u - a) / (b - a), frac)
@@ -665,12 +672,13 @@ def respond(u: FloatArray, rd: FloatArray, n_m: int) -> tuple[FloatArray, IntArr
     return np.stack(np.broadcast_arrays(weary, pool.astype(np.float64))), lo, frac
 
 
-def _at_belief(values: FloatArray, lo: IntArray, frac: FloatArray) -> FloatArray:
-    """``values`` (D, ..., M') read at ``(1 - frac) μ[lo] + frac μ[lo + 1]`` (D, ..., M)."""
-    out = np.zeros((values.shape[0], *np.broadcast_shapes((*values.shape[1:-1], 1), lo.shape)))
-    for n in range(values.shape[-1]):
+def _at_belief(values: FloatArray, lo: IntArray, frac: FloatArray, axis: int = -1) -> FloatArray:
+    """``values`` (D, ...) read at ``(1 - frac) μ[lo] + frac μ[lo + 1]`` of the belief
+    axis ``axis`` (negative)."""
+    out = np.zeros(np.broadcast_shapes(values.shape, (values.shape[0], *lo.shape)))
+    for n in range(values.shape[axis]):
         w = np.where(lo == n, 1.0 - frac, 0.0) + np.where(lo + 1 == n, frac, 0.0)
-        out += w * values[..., n : n + 1]
+        out += w * np.take(values, [n], axis=axis)
     return out
 
 
@@ -802,10 +810,6 @@ def _votes(game: _Game, reject: FloatArray, fixed: Decisions | None, out: FloatA
     arr = game.arrays
     n_t, n_m = arr.n_types, arr.resolve_points
     deal = game.deal[:, :n_t]  # (C, Θ, J, K)
-    # States (C, Θ, G, R, K, M): the attacker's belief point last.
-    rej = reject.transpose(2, 0, 1, 4, 6, 3, 5)[:, :, None]  # (D, C, 1, G, R, K, M, J)
-    u = deal[:, :, :, None, None, :, None]  # (C, Θ, J, 1, 1, K, 1)
-    u_j = np.moveaxis(u, 2, -1)[None]  # (1, C, Θ, 1, 1, K, 1, J)
     attacker: BoolArray
     accept: FloatArray
     lo: IntArray
@@ -813,33 +817,38 @@ def _votes(game: _Game, reject: FloatArray, fixed: Decisions | None, out: FloatA
     if arr.n_defender_types == 1:  # one defender type: both vote at once, nothing is learnt
         if fixed is None:
             ok = deal[:, :, None, None] >= reject[:, None, :, 0, 0]  # (C, Θ, G, R, J, K)
-            attacker = ok[..., 0, :, None]  # (C, Θ, G, R, K, M = 1)
-            accept = ok[None, ..., 1, :, None].astype(np.float64)
+            attacker = ok[..., 0, :][:, :, :, None]  # (C, Θ, G, M = 1, R, K)
+            accept = ok[None, ..., 1, :][:, :, :, :, None].astype(np.float64)
             lo, frac = np.zeros((1,) * attacker.ndim, dtype=np.int64), np.zeros(1)
         else:
             attacker, accept = fixed.votes.attacker, fixed.votes.accept
             lo, frac = fixed.votes.lo, fixed.votes.frac
         out[:] = reject[:, None]
-        agreed = (attacker & (accept[0] > 0.0))[..., 0]  # (C, Θ, G, R, K)
+        agreed = (attacker & (accept[0] > 0.0))[:, :, :, 0]  # (C, Θ, G, R, K)
         np.copyto(
             out,
             deal[:, :, None, None, None, None],
             where=agreed[:, :, :, None, None, :, None, :],
         )
         return Votes(attacker=attacker, accept=accept, lo=lo, frac=frac)
+    # States (C, Θ, G, M, R, K), the belief about the defender on axis -3, as in ``out``.
+    rej = [
+        np.moveaxis(reject[:, None, :, :, :, :, j], 3, 0) for j in (0, 1)
+    ]  # (D, C, 1, G, M, R, K)
+    u = [deal[:, :, j, None, None, None, :] for j in (0, 1)]  # (C, Θ, 1, 1, 1, K)
     if fixed is None:
-        accept, lo, frac = respond(u[:, :, 1], rej[..., 1], n_m)
+        accept, lo, frac = respond(u[1], rej[1], n_m, axis=-3)
     else:
         accept, lo, frac = fixed.votes.accept, fixed.votes.lo, fixed.votes.frac
-    after = np.stack([_at_belief(rej[..., j], lo, frac) for j in (0, 1)], axis=-1)
-    taken = accept[..., None] * u_j + (1.0 - accept[..., None]) * after
+    taken = [accept * u[j] + (1.0 - accept) * _at_belief(rej[j], lo, frac, -3) for j in (0, 1)]
     if fixed is None:
-        w = arr.type_weights().T[:, None, None, None, None, None, :]  # (D, 1, ..., M)
-        attacker = (w * taken[..., 0]).sum(axis=0) >= (w * rej[..., 0]).sum(axis=0)
+        w = arr.type_weights().T[:, None, None, None, :, None, None]  # (D, 1, 1, 1, M, 1, 1)
+        attacker = (w * taken[0]).sum(axis=0) >= (w * rej[0]).sum(axis=0)
     else:
         attacker = fixed.votes.attacker
-    value = np.where(attacker[None, ..., None], taken, rej)  # (D, C, Θ, G, R, K, M, J)
-    out[:] = value.transpose(1, 2, 3, 0, 6, 4, 7, 5)
+    for d in range(arr.n_defender_types):
+        for j in (0, 1):
+            out[:, :, :, d, :, :, j, :] = np.where(attacker, taken[j][d], rej[j][d])
     return Votes(attacker=attacker, accept=accept, lo=lo, frac=frac)
 
 
