@@ -3,8 +3,10 @@
 Targets (issue 14, 2-core machine): the policy solve ≤ 2 s; 10,000 simulated paths ≤ 2 s;
 peak memory ≤ 2 GiB. Prints the best of ``--repeat`` runs of each, the process's peak
 resident memory, and with ``--scaling`` how the solve grows with the mediator's types, the
-weeks and the territory bins (one factor doubled at a time).
-Run: ``.venv/bin/python benchmarks/bench_war.py [--scaling]``.
+weeks and the territory bins (one factor doubled at a time); with ``--resolve``, how it grows
+with the points of the attacker's belief about a defender of private resolve (DECISIONS
+WAR-30; the built-in case does not carry it).
+Run: ``.venv/bin/python benchmarks/bench_war.py [--scaling] [--resolve]``.
 """
 
 from __future__ import annotations
@@ -53,11 +55,39 @@ def _scaling(campaign: Campaign, repeat: int) -> None:
         print(f"  {label}: {t:.2f} s ({t / base:.2f}x)")
 
 
+RESOLVE_POINTS = (2, 3, 5)
+
+
+def with_resolve(campaign: Campaign, points: int) -> Campaign:
+    """``campaign`` with a defender of private resolve (even prior, holds 0.2, half the
+    costs when resolute) and no defender proposals (which private resolve refuses)."""
+    data = campaign.model_dump(mode="json")
+    data["proposals"]["defender"] = {"value": 0.0}
+    data["resolve"] = {
+        "prior_resolute": {"value": 0.5},
+        "holds": {"value": 0.2},
+        "cost_multiplier": {"value": 0.5},
+        "belief_points": points,
+    }
+    return Campaign.model_validate(data)
+
+
+def _resolve_scaling(campaign: Campaign) -> None:
+    """The solve time (one run each) with private resolve on a growing belief grid."""
+    print("private resolve (solve, one run each):")
+    for points in RESOLVE_POINTS:
+        t, solution = _best_solve(with_resolve(campaign, points), 1)
+        tail = solution.tail
+        rounds = "" if tail is None else f", tail {tail.rounds} steps"
+        print(f"  {points} belief points x 2 types: {t:.1f} s{rounds}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--draws", type=int, default=10_000)
     parser.add_argument("--scaling", action="store_true")
+    parser.add_argument("--resolve", action="store_true")
     args = parser.parse_args()
     campaign = load_scenario("ukraine-2024").campaign
     if campaign is None:
@@ -83,6 +113,8 @@ def main() -> None:
     print(f"peak resident memory: {peak_gib:.2f} GiB (target {MEMORY_TARGET_GIB} GiB)")
     if args.scaling:
         _scaling(campaign, args.repeat)
+    if args.resolve:
+        _resolve_scaling(campaign)
 
 
 if __name__ == "__main__":

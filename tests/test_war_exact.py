@@ -364,7 +364,7 @@ def max_value_difference(solution: Solution, brute: BruteForce) -> float:
         exact = [g for g, b in enumerate(beliefs) if brute.grid_exact(t, b)]
         assert g0 in exact
         expected = brute.table(t, [beliefs[g] for g in exact])
-        worst = max(worst, float(np.abs(solution.value[t][exact] - expected).max()))
+        worst = max(worst, float(np.abs(solution.value[t][exact][:, :, 0, 0] - expected).max()))
     return worst
 
 
@@ -396,8 +396,8 @@ def policy_agreement(solution: Solution, brute: BruteForce) -> tuple[list[str], 
                         ties += 1
                         continue
                     compared += 1
-                    frame = int(solution.proposal[t, who, g, h, r, k])
-                    relief = float(solution.proposal_relief[t, who, g, h, r, k])
+                    frame = int(solution.proposal[t, who, g, h, 0, r, k])
+                    relief = float(solution.proposal_relief[t, who, g, h, 0, r, k])
                     if (prop.frame is None and frame >= 0) or (
                         prop.frame is not None
                         and (frame != prop.frame or abs(relief - prop.relief) > ATOL)
@@ -408,12 +408,13 @@ def policy_agreement(solution: Solution, brute: BruteForce) -> tuple[list[str], 
                         )
                 choices = [
                     (f"intensity t={t} g={g} h={h} r={r} k={k}",
-                     brute.intensity_scores(t, b, h, r, k), int(solution.intensity[t, g, h, r, k]),
+                     brute.intensity_scores(t, b, h, r, k),
+                     int(solution.intensity[t, g, h, 0, r, k]),
                      brute.intensity(t, b, h, r, k))
                     for h in (0, 1)
                 ] + [
                     (f"posture t={t} i={i} g={g} r={r} k={k}",
-                     brute.posture_scores(t, i, b, r, k), int(solution.posture[t, i, g, r, k]),
+                     brute.posture_scores(t, i, b, r, k), int(solution.posture[t, i, g, 0, r, k]),
                      brute.posture(t, i, b, r, k))
                     for i in range(3)
                 ]  # fmt: skip

@@ -115,7 +115,7 @@ def _policy_at_start(solution: Solution) -> np.ndarray:
     k0 = int(solution.territory_bin(np.array([arr.x0]))[0])
     g0 = int(solution.beliefs.nearest(arr.prior))
     r0 = int(np.argmax(arr.initial_regime))
-    return solution.intensity[:, g0, 0, r0, k0].astype(int)
+    return solution.intensity[:, g0, 0, 0, r0, k0].astype(int)
 
 
 def _before_after(solution: Solution) -> tuple[np.ndarray, np.ndarray]:

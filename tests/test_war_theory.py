@@ -123,7 +123,7 @@ def test_fearon_complete_information_means_a_deal_in_the_first_week() -> None:
     war = _campaign(
         settlement="fixed_terms", mediator=campaign.model_dump()["mediator"], proposals={}
     )
-    fight = solve_campaign(war).value[0][0, 0, 1, :, k0]  # no one can settle: war's value
+    fight = solve_campaign(war).value[0][0, 0, 0, 0, 1, :, k0]  # no one can settle: war's value
     assert (worth[:, 0] > fight[0]).all() and (worth[:, 1] > fight[1]).all()
 
 

@@ -330,6 +330,26 @@ def _print_diagnostics(doc: dict[str, Any]) -> None:
     for span, row in shares.items():
         fought.add_row(span.replace("_", " "), *(_pct(row[n]) for n in names))
     out.print(fought)
+    learnt = doc.get("resolve")
+    if learnt:
+        table = Table(
+            title="What the attacker learns: the defender's resolve is private "
+            f"(prior resolute {_pct(learnt['prior_resolute'])})",
+            title_justify="left",
+        )
+        table.add_column("defender")
+        for when in learnt["dates"].values():
+            table.add_column(f"P(deal) by {when}", justify="right")
+        for when in learnt["dates"].values():
+            table.add_column(f"belief resolute {when}", justify="right")
+        for name in ("weary", "resolute"):
+            row = learnt[name]
+            table.add_row(
+                f"{name} ({_pct(row['share'])})",
+                *(_pct(row["p_deal_by"][k]) for k in learnt["dates"]),
+                *(_pct(row["belief_resolute"][k]) for k in learnt["dates"]),
+            )
+        out.print(table)
 
 
 def _print_what_if(overrides: list[str], before: dict[str, Any], after: dict[str, Any]) -> None:

@@ -52,6 +52,7 @@ POSTURE_NAMES = ("defend", COUNTER)
 """The defender's postures: ``counter`` steers the battlefield to its counter-offensive regime."""
 BEYOND_HORIZON = ("stationary", "terminal")
 MAX_TYPES = 5
+MAX_RESOLVE_POINTS = 21
 MAX_MENU = 12
 MAX_BELIEF_POINTS = 2000
 MAX_TERRITORY_BINS = 400
@@ -441,6 +442,25 @@ class Commitment(_Frozen):
     ] = Field(default_factory=lambda: Sourced(value=1.0))
 
 
+class Resolve(_Frozen):
+    """The defender's resolve, known to the defender only (DECISIONS WAR-30): it is
+    resolute with prior probability ``prior_resolute``, else weary. Against a resolute
+    defender a week's push falls one tempo short with probability ``holds`` (the regime is
+    steered to the next lower intensity), so the battlefield tells the types apart; its weekly
+    costs of fighting are ``cost_multiplier`` times the weary type's. The attacker's belief
+    lives on ``belief_points`` equally spaced points of [0, 1]."""
+
+    prior_resolute: Probability
+    holds: Probability
+    cost_multiplier: NonNegative = Field(default_factory=lambda: Sourced(value=1.0))
+    belief_points: int = 5
+
+    @field_validator("belief_points")
+    @classmethod
+    def _points(cls, v: int) -> int:
+        return _count_in(v, 2, MAX_RESOLVE_POINTS, "points")
+
+
 class Grid(_Frozen):
     """The solver's territory grid around the start line, and the belief-grid resolution."""
 
@@ -505,6 +525,7 @@ class Campaign(_Frozen):
     resumption: ResumptionSpec
     proposals: Proposals = Field(default_factory=Proposals)
     commitment: Commitment | None = None
+    resolve: Resolve | None = None
     beyond_horizon: Literal["stationary", "terminal"] = "stationary"
 
     @field_validator("horizon_weeks")
@@ -540,6 +561,17 @@ class Campaign(_Frozen):
                 "battlefield.calibration"
             )
         self._check_counteroffensive()
+        if self.resolve is not None and self.counteroffensive is not None:
+            raise ValueError(
+                "resolve with a counteroffensive: the defender's posture would signal its "
+                "type, which the solver does not model; drop one of them (DECISIONS WAR-30)"
+            )
+        if self.resolve is not None and self.proposals.defender.value > 0.0:
+            raise ValueError(
+                "resolve with proposals.defender above 0: an informed proposer signals its "
+                "type, which the solver does not model; set proposals.defender to 0 "
+                "(DECISIONS WAR-30)"
+            )
         for j, item in enumerate(self.proposals.menu):
             if self.settlement == "fixed_terms" and item.territory_km2 is None:
                 raise ValueError(
@@ -774,8 +806,10 @@ class Campaign(_Frozen):
             menu_relief=np.array([m.sanctions_relief.value for m in self.proposals.menu]),
             menu_guarantees=np.array([m.guarantees.value for m in self.proposals.menu]),
             menu_territory=np.array(
-                [x0 if m.territory_km2 is None else m.territory_km2.value
-                 for m in self.proposals.menu]
+                [
+                    x0 if m.territory_km2 is None else m.territory_km2.value
+                    for m in self.proposals.menu
+                ]
             ),
             menu_snapback=np.array([m.snapback for m in self.proposals.menu], dtype=bool),
             commitment=None
@@ -789,6 +823,16 @@ class Campaign(_Frozen):
                 ]
             ),
             stationary_tail=self.beyond_horizon == "stationary" and self.discount.value < 1.0,
+            resolve=None
+            if self.resolve is None
+            else np.array(
+                [
+                    self.resolve.prior_resolute.value,
+                    self.resolve.holds.value,
+                    self.resolve.cost_multiplier.value,
+                ]
+            ),
+            resolve_points=1 if self.resolve is None else self.resolve.belief_points,
         )
 
     def _chain(self) -> dict[str, Any]:
@@ -826,9 +870,7 @@ class Campaign(_Frozen):
             "replicate_sd": np.repeat(
                 np.array([r.sds for r in reps]).reshape(-1, n_r, 1), n_s, axis=2
             ),
-            "replicate_chain": np.array([r.transition for r in reps]).reshape(
-                -1, n_s, n_r, n_r
-            ),
+            "replicate_chain": np.array([r.transition for r in reps]).reshape(-1, n_s, n_r, n_r),
         }
 
 
@@ -853,7 +895,9 @@ class CampaignArrays:
     ``proposer``: (2,) weekly recognition probabilities; ``menu_*``: (M,) the proposals'
     terms; ``commitment``: resumed gain (km²), the two war costs and the hazard ratio, or
     ``None``; ``stationary_tail``: whether the value beyond the horizon is the stationary
-    one (else the terminal lump).
+    one (else the terminal lump); ``resolve``: the defender's private resolve (prior of the
+    resolute type, the chance it holds a push, its cost multiplier) or ``None``, and
+    ``resolve_points`` the attacker's belief grid over it (1 without).
     """
 
     dates: list[date]
@@ -903,6 +947,45 @@ class CampaignArrays:
     menu_snapback: npt.NDArray[np.bool_]
     commitment: FloatArray | None
     stationary_tail: bool
+    resolve: FloatArray | None = None
+    resolve_points: int = 1
+
+    @property
+    def n_defender_types(self) -> int:
+        """The defender's types: weary then resolute with private resolve, else one."""
+        return 1 if self.resolve is None else 2
+
+    def resolve_grid(self) -> FloatArray:
+        """(M,) the attacker's beliefs that the defender is resolute: [0] without resolve."""
+        out: FloatArray = np.linspace(0.0, 1.0, self.resolve_points) * (self.resolve is not None)
+        return out
+
+    def typed_transitions(self, trans: FloatArray) -> FloatArray:
+        """(D, …, τ, R, R') transitions ``trans`` (…, τ, R, R') against each defender type:
+        a resolute defender holds a push to the next lower intensity with probability
+        ``holds``, ``(1 - ε_d) T_τ + ε_d T_{τ-1}`` (DECISIONS WAR-30)."""
+        if self.resolve is None:
+            out: FloatArray = trans[None]
+            return out
+        lower = np.maximum(np.arange(trans.shape[-3]) - 1, 0)
+        held = trans[..., lower, :, :]
+        eps = float(self.resolve[1])
+        out = np.stack([trans, (1.0 - eps) * trans + eps * held])
+        return out
+
+    def defender_cost_scale(self) -> FloatArray:
+        """(D,) the multiplier of the defender's weekly war costs by its type."""
+        if self.resolve is None:
+            return np.ones(1)
+        return np.array([1.0, float(self.resolve[2])])
+
+    def type_weights(self) -> FloatArray:
+        """(M, D) the attacker's weights on the defender's types at each belief point."""
+        mu = self.resolve_grid()
+        if self.resolve is None:
+            return np.ones((1, 1))
+        out: FloatArray = np.stack([1.0 - mu, mu], axis=1)
+        return out
 
     @property
     def n_regimes(self) -> int:

@@ -6,7 +6,9 @@
   (each mediator type, the attacker, the defender);
 * **how the war is fought:** the share of path-weeks at war at each intensity, in each
   posture and in each battlefield regime, before and from the deadline ("P(escalation)" of
-  version 1 is the share of paths with at least one week at the top intensity).
+  version 1 is the share of paths with at least one week at the top intensity);
+* **what the attacker learns** (with the defender's resolve private): P(deal by date) and
+  the attacker's mean belief that the defender is resolute, by the defender's true type.
 
 Every number is a plain share of paths or path-weeks; none needs the solver.
 """
@@ -111,6 +113,34 @@ def sources(campaign: Campaign, paths: Paths) -> dict[str, Any]:
         who = done & (paths.proposer == code)
         out[label] = {k: round(float((who & (paths.deal_week < w)).mean()), 4)
                       for k, w in cut.items()}  # fmt: skip
+    return out
+
+
+def resolve(campaign: Campaign, paths: Paths) -> dict[str, Any] | None:
+    """With private resolve: for each true type of the defender (weary, resolute) its share
+    of paths, P(deal by +6 months, +12 months and the horizon's end) and the attacker's
+    mean belief that the defender is resolute at those dates (paths at war or not: the
+    belief stops moving at the deal); ``None`` without private resolve."""
+    if campaign.resolve is None:
+        return None
+    horizon = paths.intensity.shape[1]
+    cut = {f"{m}_months": min(round(m * 52 / 12), horizon) for m in HORIZONS_MONTHS}
+    cut["horizon"] = horizon
+    done = paths.deal_week >= 0
+    out: dict[str, Any] = {
+        "dates": {k: _date(campaign.start, w) for k, w in cut.items()},
+        "prior_resolute": campaign.resolve.prior_resolute.value,
+    }
+    for label, among in (("weary", ~paths.resolute), ("resolute", paths.resolute)):
+        n = int(among.sum())
+        out[label] = {
+            "share": round(n / paths.n_paths, 4),
+            "p_deal_by": {k: _share(done & (paths.deal_week < w), among) for k, w in cut.items()},
+            "belief_resolute": {
+                k: None if n == 0 else round(float(paths.resolve_belief[among, w].mean()), 4)
+                for k, w in cut.items()
+            },
+        }
     return out
 
 

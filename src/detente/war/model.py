@@ -696,4 +696,5 @@ def document(run: WarRun) -> dict[str, Any]:
         "shares": diagnostics.shares(campaign, paths, stats.arrays.t_regime),
         "votes": diagnostics.votes(campaign, paths),
         "sources": diagnostics.sources(campaign, paths),
+        "resolve": diagnostics.resolve(campaign, paths),
     }

@@ -25,7 +25,7 @@ import numpy.typing as npt
 
 from detente.spec.campaign import ESCALATION, steered
 from detente.war.beliefs import bayes_update, cheap_talk_update
-from detente.war.solver import Solution, land_flow
+from detente.war.solver import Solution, land_flow, resolve_learning, respond
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -70,6 +70,11 @@ class Paths:
     relief:
         (P,) the deal's sanctions relief (a belligerent proposer sets it:
         :func:`detente.war.solver.propose`), NaN without a deal.
+    resolute:
+        (P,) whether the path's defender is resolute (all False without private resolve).
+    resolve_belief:
+        (P, T+1) the attacker's belief that the defender is resolute at the start of each
+        week (0 without private resolve).
     """
 
     territory: FloatArray
@@ -89,6 +94,8 @@ class Paths:
     proposer: IntArray
     kept_km2: FloatArray
     relief: FloatArray
+    resolute: BoolArray
+    resolve_belief: FloatArray
 
     @property
     def n_paths(self) -> int:
@@ -105,22 +112,22 @@ def reject_values(
     target: IntArray,
     lever: IntArray,
 ) -> FloatArray:
-    """(n, 2) each party's value of fighting on from week ``t`` (no deal), for paths at
-    posterior grid point ``g``, riposte flag ``h`` (this week's), last regime ``r``, bin
-    ``k``, steered regime ``target`` and lever: the solver's ``R_j`` (docs/war_model.md)."""
+    """(n, D, M, 2) each party's value of fighting on from week ``t`` (no deal), by the
+    defender's type and the attacker's belief point about it, for paths at posterior grid
+    point ``g``, riposte flag ``h`` (this week's), last regime ``r``, bin ``k``, steered
+    regime ``target`` and lever: the solver's ``R_j`` (docs/war_model.md)."""
     arr = solution.arrays
     s = int(arr.season[t])
     n_k = solution.territory.size
-    cols = np.clip(k[:, None] + solution.offsets[None, :], 0, n_k - 1)  # (n, D)
-    future = solution.value[t + 1][g[:, None, None], h[:, None, None], :, :, cols[:, None, :]]
-    # future: (n, 1, D, R', J) -> weight by kernel of (r', a) and transitions
-    future = future[:, 0]  # (n, D, R', J)
-    kern = solution.kernel[s][:, lever].transpose(1, 0, 2)  # (n, R', D)
-    trans = solution.transitions[s][target, r]  # (n, R')
-    cont = np.einsum("nr,nrd,ndrj->nj", trans, kern, future)
+    cols = np.clip(k[:, None] + solution.offsets[None, :], 0, n_k - 1)  # (n, O)
+    future = solution.value[t + 1][g[:, None], h[:, None], :, :, :, :, cols]  # (n, O, D, M, R', J)
+    kern = solution.kernel[s][:, lever].transpose(1, 0, 2)  # (n, R', O)
+    trans = solution.transitions[:, s]  # (D, τ, R, R')
+    learn = resolve_learning(arr, trans)[target, r]  # (n, R', M, M')
+    cont = np.einsum("dnr,nrmp,nro,nodprj->ndmj", trans[:, target, r], learn, kern, future)
     flow = land_flow(arr, solution.territory[k]).T  # (n, J)
-    out: FloatArray = arr.discount * cont + flow - arr.lever_cost[lever]
-    out[:, 0] -= h * (solution.beliefs.points[g] @ arr.riposte_size)
+    out: FloatArray = arr.discount * cont + (flow - arr.lever_cost[lever])[:, None, None]
+    out[..., 0] -= (h * (solution.beliefs.points[g] @ arr.riposte_size))[:, None, None]
     return out
 
 
@@ -150,8 +157,17 @@ def simulate(solution: Solution, draws: int, rng: np.random.Generator) -> Paths:
     else:
         means = np.broadcast_to(arr.gain_mean, (draws, *arr.gain_mean.shape))
         sds = np.broadcast_to(arr.gain_sd, (draws, *arr.gain_sd.shape))
-        chains = np.broadcast_to(solution.transitions, (draws, *solution.transitions.shape))
+        base = solution.transitions[0]  # the untyped chain (the weary type's)
+        chains = np.broadcast_to(base, (draws, *base.shape))
     regime = rng.choice(n_r, size=draws, p=arr.initial_regime / arr.initial_regime.sum())
+    private = arr.resolve is not None
+    top = arr.resolve_points - 1
+    mu = np.full(draws, float(arr.resolve[0]) if arr.resolve is not None else 0.0)
+    resolute = rng.random(draws) < mu if private else np.zeros(draws, dtype=bool)
+    dtype = resolute.astype(np.int64)
+    held = np.where(resolute, float(arr.resolve[1]) if arr.resolve is not None else 0.0, 0.0)
+    weights = arr.type_weights()  # (M, D)
+    mus = np.empty((draws, horizon + 1))
     x = np.full(draws, arr.x0)
     belief = np.broadcast_to(arr.prior, (draws, n_t)).copy()
     flag = np.zeros(draws, dtype=np.int64)
@@ -178,7 +194,7 @@ def simulate(solution: Solution, draws: int, rng: np.random.Generator) -> Paths:
     n_menu = arr.n_offers - n_t
 
     for t in range(horizon):  # weeks; all paths at once
-        territory[:, t], beliefs[:, t] = x, belief
+        territory[:, t], beliefs[:, t], mus[:, t] = x, belief, mu
         alive = deal_week < 0
         s, rho, talks = int(arr.season[t]), int(arr.regime[t]), bool(arr.offers_open[t])
         talk = int(arr.talk_week[t])
@@ -190,14 +206,32 @@ def simulate(solution: Solution, draws: int, rng: np.random.Generator) -> Paths:
             )
         k = solution.territory_bin(x)
         g = grid.nearest(belief)
-        i = solution.intensity[t, g, flag, regime, k].astype(np.int64)
-        p = solution.posture[t, i, g, regime, k].astype(np.int64)
-        target = np.where(p > 0, n_r - 1, i)
-        u = rng.random((5, draws))
+        m = np.rint(mu * top).astype(np.int64)  # the nearest point of the resolve grid
+        u = rng.random((6 if private else 5, draws))
         z = rng.standard_normal(draws)
         lever = np.minimum((u[0][:, None] >= lever_cdf[rho, theta]).sum(axis=1), arr.n_levers - 1)
         p_off = arr.offer_prob[rho] * float(talks)
         offer = u[1] < p_off[theta]
+        agreed = np.zeros(draws, dtype=bool)
+        chosen = np.full(draws, -1, dtype=np.int64)
+        # The proposal stage, at the start of the week (before any fighting).
+        who = np.searchsorted(proposer_cdf, u[3], side="right")  # 0 A, 1 D, 2 nobody
+        if talks and n_menu:
+            j = np.minimum(who, 1)
+            frame = solution.proposal[t, j, g, flag, m, regime, k].astype(np.int64)
+            made = alive & (who < 2) & (frame >= 0)
+            took = made & (solution.proposal_accept[t, dtype, g, flag, m, regime, k] > 0.5)
+            if private:  # a rejection tells the attacker which types reject
+                yes = solution.proposal_accept[t, :, g, flag, m, regime, k].T  # (D, P)
+                mu = np.where(made & ~took, _after_rejection(mu, yes), mu)
+                m = np.rint(mu * top).astype(np.int64)
+            agreed |= took
+            chosen[took] = n_t + frame[took]
+            relief[took] = solution.proposal_relief[t, j, g, flag, m, regime, k][took]
+            proposer_of[took] = who[took] + 1
+        i = solution.intensity[t, g, flag, m, regime, k].astype(np.int64)
+        p = solution.posture[t, i, g, m, regime, k].astype(np.int64)
+        target = np.where(p > 0, n_r - 1, i)
         p_rip = arr.riposte_prob[rho][None, :] * (i == ESCALATION)[:, None]  # (P, Θ)
         rip = u[2] < p_rip[rows, theta]
         own = np.arange(n_t)[None, :] == theta[:, None]
@@ -208,18 +242,6 @@ def simulate(solution: Solution, draws: int, rng: np.random.Generator) -> Paths:
         )
         posterior = bayes_update(belief, lik)
         f = rip.astype(np.int64)
-        agreed = np.zeros(draws, dtype=bool)
-        chosen = np.full(draws, -1, dtype=np.int64)
-        # The proposal stage, at the start of the week (before any fighting).
-        who = np.searchsorted(proposer_cdf, u[3], side="right")  # 0 A, 1 D, 2 nobody
-        if talks and n_menu:
-            j = np.minimum(who, 1)
-            frame = solution.proposal[t, j, g, flag, regime, k].astype(np.int64)
-            took = alive & (who < 2) & (frame >= 0)
-            agreed |= took
-            chosen[took] = n_t + frame[took]
-            relief[took] = solution.proposal_relief[t, j, g, flag, regime, k][took]
-            proposer_of[took] = who[took] + 1
         # The mediator's offer, voted on.
         voting = alive & ~agreed & offer
         if voting.any():
@@ -229,17 +251,27 @@ def simulate(solution: Solution, draws: int, rng: np.random.Generator) -> Paths:
             th = theta[n]
             deal = solution.deal_value[th, :, k[n]]  # (n, J)
             deal[:, 0] -= kappa * f[n]
-            ok = deal >= reject
             offered[n, t] = True
-            yes_a[n, t], yes_d[n, t] = ok[:, 0], ok[:, 1]
-            took = ok.all(axis=1)
+            if private:
+                attack, yes = _vote(deal, reject, weights, m[n])
+                took_d = u[5, n] < yes[dtype[n], np.arange(n.size)]
+                yes_a[n, t], yes_d[n, t] = attack, took_d
+                took = attack & took_d
+                mu[n] = np.where(attack & ~took_d, _after_rejection(mu[n], yes), mu[n])
+            else:
+                ok = deal >= reject[:, 0, 0]
+                yes_a[n, t], yes_d[n, t] = ok[:, 0], ok[:, 1]
+                took = ok.all(axis=1)
             agreed[n] |= took
             chosen[n[took]] = th[took]
             relief[n[took]] = arr.terms_relief[th[took]]
             proposer_of[n[took]] = MEDIATOR
         fighting = alive & ~agreed
         proposed = agreed & (proposer_of > MEDIATOR) & (deal_week < 0)
-        cdf = np.cumsum(chains[rows, s, target, regime], axis=1)
+        lower = np.maximum(target - 1, 0)
+        row = (1.0 - held)[:, None] * chains[rows, s, target, regime]
+        row += held[:, None] * chains[rows, s, lower, regime]
+        cdf = np.cumsum(row, axis=1)
         new_regime = np.minimum((u[4][:, None] >= cdf).sum(axis=1), n_r - 1)
         mult = arr.gain_multiplier[lever]
         gain = (means[rows, new_regime, s] + sds[rows, new_regime, s] * z) * mult
@@ -254,9 +286,12 @@ def simulate(solution: Solution, draws: int, rng: np.random.Generator) -> Paths:
         kept[agreed] = x[agreed] if arr.freeze_line else terms_km2[chosen[agreed]]
         x = np.where(fighting, np.clip(x + gain, lo, hi), x)
         belief = np.where(fought[:, None], posterior, belief)
+        if private:  # the attacker learns from the regime the week ran in
+            seen = solution.transitions[:, s, target, regime, new_regime]  # (D, P)
+            mu = np.where(fighting, _posterior(mu, seen), mu)
         flag = np.where(fighting, f, flag)
         regime = np.where(fighting, new_regime, regime)
-    territory[:, horizon], beliefs[:, horizon] = x, belief
+    territory[:, horizon], beliefs[:, horizon], mus[:, horizon] = x, belief, mu
     return Paths(
         territory=territory,
         intensity=intensity,
@@ -275,4 +310,42 @@ def simulate(solution: Solution, draws: int, rng: np.random.Generator) -> Paths:
         proposer=proposer_of,
         kept_km2=kept,
         relief=relief,
+        resolute=resolute,
+        resolve_belief=mus,
     )
+
+
+def _posterior(mu: FloatArray, likelihood: FloatArray) -> FloatArray:
+    """The belief that the defender is resolute after an observation of probability
+    ``likelihood`` (D, n) under each type, by Bayes' rule (unchanged where it has none)."""
+    joint = mu * likelihood[1]
+    total = joint + (1.0 - mu) * likelihood[0]
+    safe = np.where(total > 0.0, total, 1.0)
+    out: FloatArray = np.where(total > 0.0, joint / safe, mu)
+    return out
+
+
+def _after_rejection(mu: FloatArray, accept: FloatArray) -> FloatArray:
+    """The belief after the defender rejects terms each type takes with probability
+    ``accept`` (D, n)."""
+    return _posterior(mu, 1.0 - accept)
+
+
+def _vote(
+    deal: FloatArray, reject: FloatArray, weights: FloatArray, m: IntArray
+) -> tuple[BoolArray, FloatArray]:
+    """The votes on a mediator's offer with private resolve, as the solver casts them at
+    the belief point ``m``: the attacker's (n,) and each defender type's probability of
+    accepting (D, n) (:func:`detente.war.solver.respond`)."""
+    n = np.arange(m.size)
+    rd = reject[..., 1].transpose(1, 0, 2)  # (D, n, M')
+    accept, lo, frac = respond(deal[:, 1:2], rd, reject.shape[2])  # (D, n, M), (n, M)
+    accept, lo, frac = accept[:, n, m], lo[n, m], frac[n, m]
+    a = reject[..., 0]  # (n, D, M')
+    after = a[n, :, lo] + frac[:, None] * (
+        a[n, :, np.minimum(lo + 1, a.shape[2] - 1)] - a[n, :, lo]
+    )
+    w = weights[m]  # (n, D)
+    taken = (w * (accept.T * deal[:, :1] + (1.0 - accept.T) * after)).sum(axis=1)
+    stay = (w * a[n, :, m]).sum(axis=1)
+    return taken >= stay, accept

@@ -118,14 +118,19 @@ TAIL_TOL = 1e-8
 
 @dataclass(frozen=True)
 class Proposals:
-    """The belligerents' proposals at the start of one week, over the N = G·H·R·K states:
+    """The belligerents' proposals at the start of one week, over the N = G·H·M·R·K states:
     ``frame`` (2, N) the menu item each proposer (attacker, defender) puts forward,
     :data:`NO_PROPOSAL` for none; ``relief`` and ``interior`` (2, M, N) the relief in every
-    frame and whether it is the responder's indifference point (:func:`propose`)."""
+    frame and whether it is the responder's indifference point (:func:`propose`). With
+    private resolve (:func:`_screening`): ``pivot`` (N,) the defender type whose
+    indifference sets the attacker's relief and ``accept`` (D, N) whether each type takes it.
+    """
 
     frame: npt.NDArray[np.int8]
     relief: FloatArray
     interior: BoolArray
+    pivot: IntArray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    accept: FloatArray = field(default_factory=lambda: np.empty(0))
 
 
 NO_PROPOSALS = Proposals(
@@ -135,15 +140,40 @@ NO_PROPOSALS = Proposals(
 
 
 @dataclass(frozen=True)
-class Decisions:
-    """One week's choices (every array over belief ``G``, regime ``R`` and bin ``K``).
+class Votes:
+    """The votes on the mediator's offers of one week, over (C, Θ, G, M, R, K) (branch,
+    offering type, belief about the mediator, belief about the defender, regime, bin).
 
-    ``agreed``: (C, Θ, G, R, K) both accept the mediator's type-θ offer in branch ``c``;
-    ``proposals``: each proposer's frame and relief; ``posture``: (I, G, R, K)
-    the defender's answer to each intensity; ``intensity``: (G, H, R, K).
+    The attacker answers first (``attacker``), then the defender by its type: ``accept``
+    (D, ...) the probability that each defender type accepts, and the attacker's belief
+    after a rejection, at ``(1 - frac) μ[lo] + frac μ[lo + 1]`` of the resolve grid
+    (:func:`respond`, DECISIONS WAR-30). Without private resolve ``accept`` is 0 or 1 and
+    the belief does not move.
     """
 
-    agreed: BoolArray
+    attacker: BoolArray
+    accept: FloatArray
+    lo: IntArray
+    frac: FloatArray
+
+    @property
+    def agreed(self) -> BoolArray:
+        """Whether the offer is sure to be taken (by every defender type)."""
+        out: BoolArray = self.attacker & (self.accept >= 1.0).all(axis=0)
+        return out
+
+
+@dataclass(frozen=True)
+class Decisions:
+    """One week's choices (every array over belief ``G``, resolve belief ``M``, regime
+    ``R`` and bin ``K``).
+
+    ``votes``: the votes on the mediator's offers; ``proposals``: each proposer's frame and
+    relief; ``posture``: (I, G, M, R, K) the defender's answer to each intensity;
+    ``intensity``: (G, H, M, R, K).
+    """
+
+    votes: Votes
     proposals: Proposals
     posture: npt.NDArray[np.int8]
     intensity: npt.NDArray[np.int8]
@@ -172,17 +202,21 @@ class Solution:
     combo:
         (R, A, 2) index ``c`` of each branch (steered regime τ, lever, riposte).
     intensity:
-        (T, G, 2, R, K) the attacker's intensity by week, belief (after the week's cheap
-        talk), riposte flag, last regime and bin.
+        (T, G, 2, M, R, K) the attacker's intensity by week, belief (after the week's cheap
+        talk), riposte flag, belief point about the defender's resolve (one point without
+        private resolve), last regime and bin.
     posture:
-        (T, I, G, R, K) the defender's posture against each intensity.
+        (T, I, G, M, R, K) the defender's posture against each intensity.
     proposal, proposal_relief:
-        (T, 2, G, 2, R, K) the menu item each proposer (attacker, defender) puts forward at
-        the start of the week and the other accepts (:data:`NO_PROPOSAL` for none), and its
-        relief, by week, belief, riposte flag, regime and bin.
+        (T, 2, G, 2, M, R, K) the menu item each proposer (attacker, defender) puts forward
+        at the start of the week (:data:`NO_PROPOSAL` for none), and its relief, by week,
+        belief, riposte flag, resolve belief, regime and bin.
+    proposal_accept:
+        (T, D, G, 2, M, R, K) whether each defender type takes the attacker's proposal.
     value:
-        (T+1, G, 2, R, 2, K) values at the start of each week (by the belief before the
-        week's cheap talk) and beyond the horizon, by belief, riposte flag, regime, party and
+        (T+1, G, 2, D, M, R, 2, K) values at the start of each week (by the belief before
+        the week's cheap talk) and beyond the horizon, by belief, riposte flag, the
+        defender's type (one without private resolve), resolve belief, regime, party and
         bin; the simulator recomputes the votes from them
         (:func:`detente.war.simulate.reject_values`).
     deal_value, relief_slope:
@@ -191,7 +225,8 @@ class Solution:
     kernel:
         (S, R, A, D) probability of moving ``offsets[d]`` bins in a week of regime ``r``.
     transitions:
-        (S, τ, R, R) regime transitions steered to ``τ``.
+        (D, S, τ, R, R) regime transitions steered to ``τ``, against each defender type
+        (:meth:`~detente.spec.campaign.CampaignArrays.typed_transitions`).
     tail:
         The stationary tail (``None`` with the terminal lump).
     seconds:
@@ -206,6 +241,7 @@ class Solution:
     posture: npt.NDArray[np.int8]
     proposal: npt.NDArray[np.int8]
     proposal_relief: FloatArray
+    proposal_accept: FloatArray
     value: FloatArray
     deal_value: FloatArray
     relief_slope: FloatArray
@@ -332,7 +368,7 @@ class _Game:
     grid: BeliefGrid
     kernel: FloatArray  # (S, R, A, D)
     offsets: IntArray
-    trans: FloatArray  # (S, τ, R, R)
+    trans: FloatArray  # (D, S, τ, R, R): against each defender type
     deal_value: FloatArray  # (Ω, 2, K)
     combo: IntArray  # (R, A, 2), -1 where the branch cannot occur
     slope: FloatArray  # (Ω, 2, K): d U_j / d relief
@@ -448,6 +484,7 @@ def _proposals(
     ``κ h`` for yielding right after a riposte. Computed over the N = G·H·R·K states in a
     row (menu frames M, parties J last)."""
     arr = game.arrays
+    war = war[:, :, 0, 0]  # one defender type, no belief about it
     n_g, _, n_r, _, n_k = war.shape
     base, slope = game.menu_arrays(n_r, n_k)  # (M, N, J) each
     rej = np.moveaxis(war, 3, -1).reshape(1, -1, 2)  # (1, N, J)
@@ -474,8 +511,197 @@ def _proposals(
         pick = frame[j].astype(np.int64)
         chosen = both[np.maximum(pick, 0), states]  # (N, J)
         value += arr.proposer[j] * np.where(pick[:, None] >= 0, chosen, rej[0])
-    value = np.moveaxis(value.reshape(n_g, 2, n_r, n_k, 2), -1, 3)
+    value = np.moveaxis(value.reshape(n_g, 2, n_r, n_k, 2), -1, 3)[:, :, None, None]
     return np.ascontiguousarray(value), Proposals(frame=frame, relief=relief, interior=interior)
+
+
+def _screening(
+    game: _Game,
+    war: FloatArray,
+    fixed: Decisions | None,
+) -> tuple[FloatArray, Proposals]:
+    """The attacker's proposals to a defender of private resolve (DECISIONS WAR-30): from
+    the value of the week without a proposal, ``war`` (G, H, D, M, R, J, K), to the week's
+    value, and the attacker's choice.
+
+    The attacker screens (Fearon 1995's risk-return trade-off): in each frame of the menu it
+    sets the relief where one type is indifferent to fighting on believed resolute (the
+    belief a rejection earns, :func:`respond`) and weighs the chance that the other type
+    rejects; it offers the frame and pivot type best for it in expectation over its belief,
+    or nothing. Offers that only the resolute type would take are left out (a weary
+    rejection would then not be read as resolute). The defender does not propose."""
+    arr = game.arrays
+    n_g, _, n_d, n_m, n_r, _, n_k = war.shape
+    top = n_m - 1
+    off = np.where(np.arange(n_m) > 0, top, 0)
+    base, slope = game.menu_arrays(n_r, n_k)  # (F, G·H·R·K, J)
+    n_f = base.shape[0]
+    base = base.reshape(n_f, n_g, 2, 1, n_r, n_k, 2)
+    slope = slope.reshape(base.shape)
+    nominal = arr.menu_relief[:, None, None, None, None, None]
+    typed = war.transpose(2, 0, 1, 3, 4, 6, 5)  # (D, G, H, M, R, K, J)
+    after = typed[:, :, :, off]  # fighting on believed resolute (μ' = 1, or 0 at μ = 0)
+    weights = arr.type_weights().T[:, None, None, :, None, None]  # (D, 1, 1, M, 1, 1)
+    stay_a = (weights * typed[..., 0]).sum(axis=0)  # (G, H, M, R, K)
+    tol = 1e-9 * np.maximum(1.0, np.abs(after[..., 1]))
+    shape = (n_g, 2, n_m, n_r, n_k)
+    n = int(np.prod(shape))
+    rho_a = float(arr.proposer[0])
+    if fixed is None:
+        best = np.full(shape, -np.inf)
+        frame = np.full(shape, NO_PROPOSAL, dtype=np.int8)
+        pivot = np.zeros(shape, dtype=np.int64)
+        relief = np.zeros((n_f, *shape))
+        interior = np.zeros((n_f, *shape), dtype=bool)
+        for e in range(n_d):
+            rej = np.zeros((1, *shape, 2))
+            rej[..., 1] = after[e, ..., 1]
+            r, both, inner = propose(base, slope, nominal, rej, 0)
+            takes = both[None, ..., 1] >= after[:, None, ..., 1] - tol[:, None]  # (D, F, …)
+            score = (
+                weights[:, None] * np.where(takes, both[None, ..., 0], after[:, None, ..., 0])
+            ).sum(axis=0)
+            score = np.where(takes[0] & np.isfinite(both[..., 0]), score, -np.inf)
+            f = np.argmax(score, axis=0)
+            top_score = np.take_along_axis(score, f[None], 0)[0]
+            better = (top_score > best) & (top_score >= stay_a)
+            best = np.where(better, top_score, best)
+            frame = np.where(better, f, frame).astype(np.int8)
+            pivot = np.where(better, e, pivot)
+            relief = np.where(better[None], r, relief)
+            interior = np.where(better[None], inner, interior)
+    else:
+        frame = fixed.proposals.frame[0].reshape(shape)
+        pivot = fixed.proposals.pivot.reshape(shape)
+        relief = fixed.proposals.relief[0].reshape(n_f, *shape)
+        interior = fixed.proposals.interior[0].reshape(n_f, *shape)
+    pick = np.maximum(frame, 0).astype(np.int64)
+    rej = np.zeros((1, *shape, 2))
+    rej[..., 1] = np.take_along_axis(after[..., 1], pivot[None], 0)[0]
+    _, both, _ = propose(base, slope, nominal, rej, 0, interior, relief)
+    chosen = np.take_along_axis(both, pick[None, ..., None], 0)[0]  # (G, H, M, R, K, J)
+    accept: FloatArray
+    if fixed is None:
+        accept = ((chosen[None, ..., 1] >= after[..., 1] - tol) & (frame >= 0)).astype(np.float64)
+    else:
+        accept = fixed.proposals.accept.reshape(n_d, *shape)
+    taken = accept[..., None] * chosen[None] + (1.0 - accept[..., None]) * after
+    proposed = np.where((frame >= 0)[None, ..., None], taken, typed)
+    value = (1.0 - rho_a) * typed + rho_a * proposed  # (D, G, H, M, R, K, J)
+    frames = np.full((2, n), NO_PROPOSAL, dtype=np.int8)
+    frames[0] = frame.ravel()
+    reliefs = np.zeros((2, n_f, n))
+    reliefs[0] = relief.reshape(n_f, n)
+    inner = np.zeros((2, n_f, n), dtype=bool)
+    inner[0] = interior.reshape(n_f, n)
+    return np.ascontiguousarray(value.transpose(1, 2, 0, 3, 4, 6, 5)), Proposals(
+        frame=frames,
+        relief=reliefs,
+        interior=inner,
+        pivot=pivot.ravel(),
+        accept=accept.reshape(n_d, n),
+    )
+
+
+def respond(
+    u: FloatArray, rd: FloatArray, n_m: int, axis: int = -1
+) -> tuple[FloatArray, IntArray, FloatArray]:
+    """The defender's answer to terms worth ``u`` to it, by its type (DECISIONS WAR-30).
+
+    Parameters
+    ----------
+    u:
+        The terms' value to the defender in each state, the attacker's belief point ``m``
+        along ``axis`` (size 1 or M).
+    rd:
+        (D, ...) each defender type's value of fighting on when the attacker's belief is at
+        each point of the resolve grid, that point along ``axis`` too (its other axes
+        broadcast against ``u``'s).
+    n_m:
+        Points of the resolve grid, ``μ_m = m / (M - 1)``.
+    axis:
+        The belief axis, counted from the end (negative).
+
+    Returns
+    -------
+    accept, lo, frac:
+        (D, ...) the probability that each type accepts, and the attacker's belief after
+        a rejection, ``(1 - frac) μ[lo] + frac μ[lo + 1]``.
+
+    Without private resolve (D = 1) the defender accepts iff ``u ≥ R_D`` and a rejection
+    moves nothing. With it, types weary (0) and resolute (1) answer in the perfect Bayesian
+    equilibrium of the response in which a rejection that only a resolute defender would
+    make is read as resolute (μ' = 1 off the path, as the D1 criterion asks; a belief of 0
+    or 1 stays put): both accept when each prefers the terms to fighting on as a known
+    resolute; the weary alone accepts when only it does (the rejection then reveals the
+    resolute type); when the weary type prefers the terms to fighting on at the present
+    belief but not to fighting on believed resolute, it rejects with the probability ``q``
+    that makes it indifferent, ``R_D,weary(μ*) = u`` with ``μ* = μ / (μ + (1 - μ) q)`` on
+    the piecewise-linear value; else both reject and the belief stays.
+    """
+    shape = np.broadcast_shapes(u.shape, rd.shape[1:])
+    along = (n_m,) + (1,) * (-axis - 1)
+    m = np.arange(n_m).reshape(along)
+    if rd.shape[0] == 1:  # the belief point of the state is the value's own point
+        accept = (u >= rd[0])[None].astype(np.float64)
+        return np.broadcast_to(accept, (1, *shape)), np.broadcast_to(m, shape), np.zeros(shape)
+    top = n_m - 1
+    off = np.where(np.arange(n_m) > 0, top, 0)
+    r_off = np.take(rd, off, axis=axis)  # fighting on believed resolute (or weary at μ = 0)
+    here = rd[0]
+    weary_takes = u >= r_off[0]
+    pool = weary_takes & (u >= r_off[1])
+    mix = ~weary_takes & (u >= here)
+    lo = np.where(weary_takes, off.reshape(along), m).astype(np.int64)
+    lo = np.broadcast_to(lo, shape).copy()
+    frac = np.zeros(shape)
+    found = ~mix
+    for n in range(top):  # the first crossing of R_D,weary(μ') = u above the belief
+        a = np.take(rd[0], [n], axis=axis)
+        b = np.take(rd[0], [n + 1], axis=axis)
+        cross = ~found & (m <= n) & (a <= u) & (u < b)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            frac = np.where(cross, (u - a) / (b - a), frac)
+        lo[cross] = n
+        found |= cross
+    mu = m / max(top, 1)
+    star = (lo + frac) / max(top, 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        q = np.where(mix, mu * (1.0 - star) / (star * (1.0 - mu)), 0.0)
+    weary = np.where(weary_takes, 1.0, np.where(mix, 1.0 - np.clip(q, 0.0, 1.0), 0.0))
+    return np.stack(np.broadcast_arrays(weary, pool.astype(np.float64))), lo, frac
+
+
+def _at_belief(values: FloatArray, lo: IntArray, frac: FloatArray, axis: int = -1) -> FloatArray:
+    """``values`` (D, ...) read at ``(1 - frac) μ[lo] + frac μ[lo + 1]`` of the belief
+    axis ``axis`` (negative)."""
+    out = np.zeros(np.broadcast_shapes(values.shape, (values.shape[0], *lo.shape)))
+    for n in range(values.shape[axis]):
+        w = np.where(lo == n, 1.0 - frac, 0.0) + np.where(lo + 1 == n, frac, 0.0)
+        out += w * np.take(values, [n], axis=axis)
+    return out
+
+
+def resolve_learning(arrays: CampaignArrays, trans: FloatArray) -> FloatArray:
+    """(τ, R, R', M, M') the attacker's belief about the defender's resolve after seeing
+    the regime move ``r → r'`` under choices steered to ``τ``, as linear-interpolation
+    weights on the resolve grid (Bayes' rule on the typed transitions ``trans`` (D, τ, R,
+    R'); the identity without private resolve)."""
+    n_m = arrays.resolve_points
+    mu = arrays.resolve_grid()
+    if trans.shape[0] == 1:
+        return np.broadcast_to(np.eye(n_m), (*trans.shape[1:], n_m, n_m))
+    joint1 = mu * trans[1][..., None]
+    total = joint1 + (1.0 - mu) * trans[0][..., None]  # (τ, R, R', M)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        post = np.where(total > 0.0, joint1 / total, mu)
+    pos = post * (n_m - 1)
+    lo = np.minimum(np.floor(pos).astype(np.int64), n_m - 2)
+    frac = pos - lo
+    out = np.zeros((*post.shape, n_m))
+    np.put_along_axis(out, lo[..., None], (1.0 - frac)[..., None], -1)
+    np.put_along_axis(out, lo[..., None] + 1, frac[..., None], -1)
+    return out
 
 
 def _step(
@@ -486,7 +712,8 @@ def _step(
     talks: bool,
     fixed: Decisions | None = None,
 ) -> tuple[FloatArray, Decisions]:
-    """One week: from next week's values (G, H, R, J, K) to this week's, and the choices.
+    """One week: from next week's values (G, H, D, M, R, J, K) to this week's, and the
+    choices.
 
     ``season`` is a (S,) weight over seasons (one-hot for a calendar week, the calendar
     mix in the tail). With ``fixed``, the choices are taken from it (the step is then
@@ -495,78 +722,134 @@ def _step(
     arr, grid = game.arrays, game.grid
     n_g, n_r, n_k = grid.size, arr.n_regimes, value.shape[-1]
     n_a, n_t, n_p = arr.n_levers, arr.n_types, arr.n_postures
+    n_d, n_m = arr.n_defender_types, arr.resolve_points
     delta, kappa = arr.discount, arr.reputation_cost
     c_t, c_a, c_f = game.c_t, game.c_a, game.c_f
+    n_c = c_f.size
     kern = np.einsum("s,srad->rad", season, game.kernel)
-    trans = np.einsum("s,stru->tru", season, game.trans)
-    # E over the gain, per next regime r' and lever: (R', A, G, H, J, K)
+    trans = np.einsum("s,dstru->dtru", season, game.trans)  # (D, τ, R, R')
+    learn = resolve_learning(arr, trans)  # (τ, R, R', M, M')
+    # E over the gain, per next regime r' and lever: (R', A, G, H, D, M, J, K)
     q1 = np.stack(
         [
-            _expect(kern[r], game.offsets, value[:, :, r].reshape(-1, n_k)).reshape(
-                n_a, n_g, 2, 2, n_k
+            _expect(kern[r], game.offsets, value[:, :, :, :, r].reshape(-1, n_k)).reshape(
+                n_a, n_g, 2, n_d, n_m, 2, n_k
             )
             for r in range(n_r)
         ]
     )
-    # Reject values per branch c = (τ, a, f), E over the regime steered to τ: (C, G, R, J, K)
-    reject = np.einsum("cru,cugjk->cgrjk", delta * trans[c_t], q1[:, c_a, :, c_f], optimize=True)
-    reject += game.flow[None, None, None] - arr.lever_cost[c_a][:, None, None, :, None]
+    # Reject values per branch c = (τ, a, f), E over the regime steered to τ and the
+    # attacker's belief after it: (C, G, D, M, R, J, K)
+    move = delta * trans[:, c_t][..., None, None] * learn[c_t][None]  # (D, C, R, R', M, M')
+    move = move.transpose(1, 0, 2, 4, 3, 5).reshape(n_c, n_d, n_r * n_m, n_r * n_m)
+    qc = q1[:, c_a, :, c_f]  # (C, R', G, D, M', J, K)
+    qc = qc.transpose(0, 3, 1, 4, 2, 5, 6).reshape(n_c, n_d, n_r * n_m, n_g * 2 * n_k)
+    reject = np.matmul(move, qc).reshape(n_c, n_d, n_r, n_m, n_g, 2, n_k)
+    reject = reject.transpose(0, 4, 1, 3, 2, 5, 6)  # (C, G, D, M, R, J, K)
+    reject += (
+        game.flow[None, None, None, None] - arr.lever_cost[c_a][:, None, None, None, None, :, None]
+    )
     riposte_cost = (grid.points @ arr.riposte_size)[None, :] * c_f[:, None]  # (C, G)
-    reject[:, :, :, 0] -= riposte_cost[:, :, None, None]
-    # Mediator offers (the types' terms): (C, Θ, G, R, K)
-    deal = game.deal[:, :n_t, :, None, None, :]  # (C, Θ, J, 1, 1, K)
-    if fixed is None:
-        flat = (c_f.size, 1, n_g * n_r, n_k)
-        agreed = game.deal[:, :n_t, 0, None] >= reject[:, :, :, 0].reshape(flat)
-        agreed &= game.deal[:, :n_t, 1, None] >= reject[:, :, :, 1].reshape(flat)
-        agreed = agreed.reshape(c_f.size, n_t, n_g, n_r, n_k)
-    else:
-        agreed = fixed.agreed
-    shape = (c_f.size, n_t + 1, n_g, n_r, 2, n_k)
+    reject[..., 0, :] -= riposte_cost[:, :, None, None, None, None]
+    shape = (n_c, n_t + 1, n_g, n_d, n_m, n_r, 2, n_k)
     if game.buffer is None or game.buffer.shape != shape:
         game.buffer = np.empty(shape)
     branch_value = game.buffer  # reused: a fresh 30 MB array a week costs page faults
-    branch_value[:, 1:] = reject[:, None]
-    np.copyto(
-        branch_value[:, 1:],
-        deal.transpose(0, 1, 3, 4, 2, 5),
-        where=agreed[:, :, :, :, None, :],
-    )
+    votes = _votes(game, reject, fixed, branch_value[:, 1:])
     branch_value[:, 0] = reject  # no offer from the mediator
-    rows = branch_value.reshape(-1, n_r * 2 * n_k)
-    w_value = np.empty((N_INTENSITIES, n_p, n_g, n_r, 2, n_k))
+    rows = branch_value.reshape(-1, n_d * n_m * n_r * 2 * n_k)
+    w_value = np.empty((N_INTENSITIES, n_p, n_g, n_d, n_m, n_r, 2, n_k))
     for i in range(N_INTENSITIES):
         for p in range(n_p):
-            w_value[i, p] = (game.branch(rho, talks, i, p) @ rows).reshape(n_g, n_r, 2, n_k)
-    w_value -= arr.intensity_cost[:, None, None, None, :, None]
-    w_value -= arr.posture_cost[None, :, None, None, :, None]
-    if fixed is None:
-        posture = np.argmax(w_value[:, :, :, :, 1], axis=1).astype(np.int8)  # (I, G, R, K)
+            w_value[i, p] = (game.branch(rho, talks, i, p) @ rows).reshape(w_value.shape[2:])
+    cost = arr.intensity_cost[:, None, :] * np.stack(
+        [np.ones(n_d), arr.defender_cost_scale()], axis=-1
+    )  # (I, D, J)
+    w_value -= cost[:, None, None, :, None, None, :, None]
+    w_value -= arr.posture_cost[None, :, None, None, None, None, :, None]
+    if fixed is None:  # (I, G, M, R, K): only one defender type can choose a posture
+        posture = np.argmax(w_value[:, :, :, 0, :, :, 1], axis=1).astype(np.int8)
     else:
         posture = fixed.posture
-    w_i = np.take_along_axis(w_value, posture[:, None, :, :, None, :].astype(np.int64), axis=1)[
-        :, 0
-    ]  # (I, G, R, J, K)
+    w_i = np.take_along_axis(
+        w_value, posture[:, None, :, None, :, :, None, :].astype(np.int64), axis=1
+    )[:, 0]  # (I, G, D, M, R, J, K)
     hold_penalty = kappa * (np.arange(N_INTENSITIES) == HOLD)
-    if fixed is None:
+    if fixed is None:  # the attacker weighs the defender's types by its belief
+        expected = np.einsum("igdmrk,md->igmrk", w_i[:, :, :, :, :, 0], arr.type_weights())
         choice = np.stack(
             [
-                np.argmax(w_i[:, :, :, 0] - h * hold_penalty[:, None, None, None], axis=0)
+                np.argmax(expected - h * hold_penalty[:, None, None, None, None], axis=0)
                 for h in (0, 1)
             ],
             axis=1,
-        ).astype(np.int8)  # (G, H, R, K)
+        ).astype(np.int8)  # (G, H, M, R, K)
     else:
         choice = fixed.intensity
     picked = np.take_along_axis(
-        w_i[:, :, None], choice[None, :, :, :, None, :].astype(np.int64), axis=0
-    )[0]  # (G, H, R, J, K)
-    picked[:, :, :, 0] -= kappa * np.arange(2)[None, :, None, None] * (choice == HOLD)
+        w_i[:, :, None], choice[None, :, :, None, :, :, None, :].astype(np.int64), axis=0
+    )[0]  # (G, H, D, M, R, J, K)
+    picked[..., 0, :] -= (
+        kappa * np.arange(2)[None, :, None, None, None, None] * (choice == HOLD)[:, :, None]
+    )
     if talks and arr.proposer.sum() > 0:
-        picked, proposals = _proposals(game, picked, fixed)
+        propose_stage = _proposals if n_d == 1 else _screening
+        picked, proposals = propose_stage(game, picked, fixed)
     else:
         proposals = NO_PROPOSALS
-    return picked, Decisions(agreed=agreed, proposals=proposals, posture=posture, intensity=choice)
+    return picked, Decisions(votes=votes, proposals=proposals, posture=posture, intensity=choice)
+
+
+def _votes(game: _Game, reject: FloatArray, fixed: Decisions | None, out: FloatArray) -> Votes:
+    """The votes on the mediator's offers and each branch's value after them: from the
+    values of fighting on ``reject`` (C, G, D, M, R, J, K) to the values with the type-θ
+    offer on the table, written to ``out`` (C, Θ, G, D, M, R, J, K). With one defender
+    type both vote at once (each vote weakly dominant); with private resolve the attacker
+    answers first, weighing the defender's answer (:func:`respond`). A deal keeps the
+    line."""
+    arr = game.arrays
+    n_t, n_m = arr.n_types, arr.resolve_points
+    deal = game.deal[:, :n_t]  # (C, Θ, J, K)
+    attacker: BoolArray
+    accept: FloatArray
+    lo: IntArray
+    frac: FloatArray
+    if arr.n_defender_types == 1:  # one defender type: both vote at once, nothing is learnt
+        if fixed is None:
+            ok = deal[:, :, None, None] >= reject[:, None, :, 0, 0]  # (C, Θ, G, R, J, K)
+            attacker = ok[..., 0, :][:, :, :, None]  # (C, Θ, G, M = 1, R, K)
+            accept = ok[None, ..., 1, :][:, :, :, :, None].astype(np.float64)
+            lo, frac = np.zeros((1,) * attacker.ndim, dtype=np.int64), np.zeros(1)
+        else:
+            attacker, accept = fixed.votes.attacker, fixed.votes.accept
+            lo, frac = fixed.votes.lo, fixed.votes.frac
+        out[:] = reject[:, None]
+        agreed = (attacker & (accept[0] > 0.0))[:, :, :, 0]  # (C, Θ, G, R, K)
+        np.copyto(
+            out,
+            deal[:, :, None, None, None, None],
+            where=agreed[:, :, :, None, None, :, None, :],
+        )
+        return Votes(attacker=attacker, accept=accept, lo=lo, frac=frac)
+    # States (C, Θ, G, M, R, K), the belief about the defender on axis -3, as in ``out``.
+    rej = [
+        np.moveaxis(reject[:, None, :, :, :, :, j], 3, 0) for j in (0, 1)
+    ]  # (D, C, 1, G, M, R, K)
+    u = [deal[:, :, j, None, None, None, :] for j in (0, 1)]  # (C, Θ, 1, 1, 1, K)
+    if fixed is None:
+        accept, lo, frac = respond(u[1], rej[1], n_m, axis=-3)
+    else:
+        accept, lo, frac = fixed.votes.accept, fixed.votes.lo, fixed.votes.frac
+    taken = [accept * u[j] + (1.0 - accept) * _at_belief(rej[j], lo, frac, -3) for j in (0, 1)]
+    if fixed is None:
+        w = arr.type_weights().T[:, None, None, None, :, None, None]  # (D, 1, 1, 1, M, 1, 1)
+        attacker = (w * taken[0]).sum(axis=0) >= (w * rej[0]).sum(axis=0)
+    else:
+        attacker = fixed.votes.attacker
+    for d in range(arr.n_defender_types):
+        for j in (0, 1):
+            out[:, :, :, d, :, :, j, :] = np.where(attacker, taken[j][d], rej[j][d])
+    return Votes(attacker=attacker, accept=accept, lo=lo, frac=frac)
 
 
 def _combos(arrays: CampaignArrays) -> IntArray:
@@ -612,7 +895,7 @@ def _tail(game: _Game, n_k: int) -> Tail:
     talks = bool(arr.offers_open[-1])
     season = _season_mix(arr)
     n_g, n_r = game.grid.size, arr.n_regimes
-    shape = (n_g, 2, n_r, 2, n_k)
+    shape = (n_g, 2, arr.n_defender_types, arr.resolve_points, n_r, 2, n_k)
     territory = arr.territory_grid()
     land = arr.values[:, 0:1] * (territory - arr.x0) / 1000.0  # (J, K)
     value = np.broadcast_to(land[None, None, None], shape).copy()
@@ -691,8 +974,12 @@ def _cesaro(
 
 def _same(a: Decisions, b: Decisions) -> bool:
     return bool(
-        np.array_equal(a.agreed, b.agreed)
+        np.array_equal(a.votes.attacker, b.votes.attacker)
+        and np.array_equal(a.votes.accept, b.votes.accept)
+        and np.array_equal(a.votes.lo, b.votes.lo)
         and np.array_equal(a.proposals.frame, b.proposals.frame)
+        and np.array_equal(a.proposals.pivot, b.proposals.pivot)
+        and np.array_equal(a.proposals.accept, b.proposals.accept)
         and np.array_equal(a.proposals.interior, b.proposals.interior)
         and np.array_equal(a.posture, b.posture)
         and np.array_equal(a.intensity, b.intensity)
@@ -774,31 +1061,34 @@ def solve(arrays: CampaignArrays, deals: Deals | None = None) -> Solution:
     horizon = arrays.horizon
     kernel, offsets = gain_kernel(arrays)
     trans = arrays.transitions()
+    typed = arrays.typed_transitions(trans)
+    n_d, n_m = arrays.n_defender_types, arrays.resolve_points
     combo = _combos(arrays)
     if deals is None:
         deals = lump_deals(arrays, territory)
     deal_value = deals.value
-    game = _Game(arrays, grid, kernel, offsets, trans, deal_value, combo, deals.slope)
+    game = _Game(arrays, grid, kernel, offsets, typed, deal_value, combo, deals.slope)
 
     tail: Tail | None = None
     if arrays.stationary_tail:
         vertices = BeliefGrid(arrays.n_types, 1)
         tail = _tail(
-            _Game(arrays, vertices, kernel, offsets, trans, deal_value, combo, deals.slope), n_k
+            _Game(arrays, vertices, kernel, offsets, typed, deal_value, combo, deals.slope), n_k
         )
-        end = np.einsum("gv,vhrjk->ghrjk", grid.points, tail.value)
+        end = np.einsum("gv,v...->g...", grid.points, tail.value)
     else:
         terminal = (
             arrays.values[:, 0:1] * (territory - arrays.x0)[None, :] / 1000.0
             + arrays.values[:, 3:4]
         )  # (J, K)
-        end = np.broadcast_to(terminal, (n_g, 2, n_r, 2, n_k)).copy()
-    values = np.empty((horizon + 1, n_g, 2, n_r, 2, n_k))
+        end = np.broadcast_to(terminal, (n_g, 2, n_d, n_m, n_r, 2, n_k)).copy()
+    values = np.empty((horizon + 1, n_g, 2, n_d, n_m, n_r, 2, n_k))
     values[horizon] = end
-    intensity = np.zeros((horizon, n_g, 2, n_r, n_k), dtype=np.int8)
-    posture = np.zeros((horizon, N_INTENSITIES, n_g, n_r, n_k), dtype=np.int8)
-    frame = np.full((horizon, 2, n_g, 2, n_r, n_k), NO_PROPOSAL, dtype=np.int8)
-    relief = np.zeros((horizon, 2, n_g, 2, n_r, n_k))
+    intensity = np.zeros((horizon, n_g, 2, n_m, n_r, n_k), dtype=np.int8)
+    posture = np.zeros((horizon, N_INTENSITIES, n_g, n_m, n_r, n_k), dtype=np.int8)
+    frame = np.full((horizon, 2, n_g, 2, n_m, n_r, n_k), NO_PROPOSAL, dtype=np.int8)
+    relief = np.zeros((horizon, 2, n_g, 2, n_m, n_r, n_k))
+    accept = np.ones((horizon, n_d, n_g, 2, n_m, n_r, n_k))
     value = end
     if tail is not None:  # the buffer: the tail's game, learning on, before the horizon
         season = _season_mix(arrays)
@@ -816,13 +1106,15 @@ def solve(arrays: CampaignArrays, deals: Deals | None = None) -> Solution:
             pick = np.maximum(decisions.proposals.frame, 0).astype(np.int64)[:, None]
             chosen = np.take_along_axis(decisions.proposals.relief, pick, axis=1)[:, 0]
             relief[t] = chosen.reshape(relief.shape[1:])
+            if decisions.proposals.accept.size:
+                accept[t] = decisions.proposals.accept.reshape(accept.shape[1:])
         talk = int(arrays.talk_week[t])
         if talk >= 0:
             moved = cheap_talk_update(
                 grid.points, arrays.talk_likelihood[talk], arrays.cheap_talk_weight
             )
             idx, w = grid.locate(moved)
-            value = np.einsum("gvhrjk,gv->ghrjk", value[idx], w)
+            value = np.einsum("gv...,gv->g...", value[idx], w)
         values[t] = value
 
     return Solution(
@@ -834,12 +1126,13 @@ def solve(arrays: CampaignArrays, deals: Deals | None = None) -> Solution:
         posture=posture,
         proposal=frame,
         proposal_relief=relief,
+        proposal_accept=accept,
         value=values,
         deal_value=deal_value,
         relief_slope=deals.slope,
         kernel=kernel,
         offsets=offsets,
-        transitions=trans,
+        transitions=typed,
         tail=tail,
         seconds=time.perf_counter() - started,
     )
