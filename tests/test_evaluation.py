@@ -21,10 +21,20 @@ from detente.evaluation import (
     forecast_at,
     quantile_samples,
 )
-from detente.evaluation.forecasters import Detente
+from detente.evaluation.campaign import at_war_draws, origin_campaign, scenario_campaign
+from detente.evaluation.forecasters import Detente, Forecaster, RegimeForecaster, War, _fit
 from detente.evaluation.rolling import weekly_area
 
 FAST = {"n_samples": 200, "bootstrap": 2}
+
+
+def _fast(cls: type[Forecaster], n: int = 100) -> Forecaster:
+    """A quick instance: few bootstrap replicates in a refit, few war paths."""
+    if cls is War:
+        return War(n_samples=n, bootstrap=2, paths=400, bin_km2=800.0)
+    if issubclass(cls, RegimeForecaster):
+        return cls(n_samples=n, bootstrap=2)  # type: ignore[call-arg]
+    return cls(n_samples=n)
 
 
 def _series(days: int = 480, seed: int = 3) -> pd.Series:
@@ -62,11 +72,77 @@ def test_no_leakage_every_model() -> None:
     changed = s.copy()
     changed[later] = changed[later].to_numpy()[::-1] + 5_000.0
     for name, cls in FORECASTERS.items():
-        f = Detente(n_samples=100, bootstrap=2) if name == "detente" else cls(n_samples=100)
+        f = _fast(cls)
         a = forecast_at(s, origin, f, [1, 4, 13], seed=7)
+        _fit.cache_clear()  # the refit is memoised: make the second forecast refit too
         b = forecast_at(changed, origin, f, [1, 4, 13], seed=7)
         assert a.shape == (3, 100), name
         assert np.array_equal(a, b), name
+
+
+def test_war_no_leakage_campaign_moved_to_the_origin() -> None:
+    """The war forecaster reads nothing after the origin (its refit, campaign, solve and
+    paths), and its campaign is the scenario's moved to start there, on the origin's line."""
+    s = _series()
+    origin = pd.Timestamp("2023-01-15")
+    later = s.index > origin
+    changed = s.copy()
+    changed[later] = changed[later].to_numpy() * 1.5 - 40_000.0
+    war = _fast(War)
+    _fit.cache_clear()
+    a = forecast_at(s, origin, war, [1, 4, 13, 26], seed=11)
+    _fit.cache_clear()
+    b = forecast_at(changed, origin, war, [1, 4, 13, 26], seed=11)
+    assert a.shape == (4, 100)
+    assert np.array_equal(a, b)
+
+    history = weekly_area(s.loc[:origin])
+    assert isinstance(war, War)
+    cal = war.refit(history, np.random.default_rng(0))
+    base = scenario_campaign("ukraine-2024")
+    c = origin_campaign(base, cal, origin.date(), float(history.iloc[-1]), bin_km2=800.0)
+    assert c.start == origin.date()
+    assert c.regime_change - c.start == base.regime_change - base.start
+    assert c.negotiation_opens - c.start == base.negotiation_opens - base.start
+    assert c.start_territory_km2.value == float(history.iloc[-1])
+    assert c.battlefield is not None and c.battlefield.resolved is not None
+    assert c.battlefield.regimes == {"hold": "press1", "press": "press2", "surge": "surge"}
+    assert c.battlefield.control == base.battlefield.control  # type: ignore[union-attr]
+    press2 = cal.regime_index("press2")
+    gain = c.gains["press"]["summer"]
+    assert gain.mean.value == pytest.approx(cal.means[press2] + cal.season_shift[2])
+    assert c.horizon_weeks == base.horizon_weeks and c.values == base.values
+
+
+def test_at_war_draws_keep_only_paths_still_fighting() -> None:
+    """Horizon h keeps the paths with no deal in weeks 0 .. h-1 (deal_week -1 or >= h)."""
+    from types import SimpleNamespace
+
+    territory = np.array([
+        [0.0, 10.0, 20.0], [0.0, 0.0, 0.0], [0.0, 30.0, 30.0], [0.0, 50.0, 90.0],
+    ])  # fmt: skip
+    paths = SimpleNamespace(territory=territory, deal_week=np.array([-1, 0, 1, 2]))
+    got = at_war_draws(paths, [1, 2], 4)  # type: ignore[arg-type]
+    p = (np.arange(4) + 0.5) / 4
+    assert np.allclose(got[0], np.quantile([10.0, 30.0, 50.0], p))
+    assert np.allclose(got[1], np.quantile([20.0, 90.0], p))
+
+
+def test_war_policy_steers_the_refitted_chain(shared_data: Path) -> None:
+    """``war`` and ``detente`` refit the same calibration at an origin (one stream, one fit)
+    and differ only in how they walk it: the attacker's solved policy steers the regime
+    chain, so the forecasts differ well beyond the Monte Carlo noise of two seeds."""
+    s = read_territory_series(shared_data / "ukraine_occupied_area_deepstate.csv")
+    origin = pd.Timestamp("2024-06-02")
+    _fit.cache_clear()
+    war = War(n_samples=400, bootstrap=5, paths=2000, bin_km2=600.0)
+    chain = Detente(n_samples=400, bootstrap=5)
+    w = forecast_at(s, origin, war, [13], seed=0)[0]
+    d = forecast_at(s, origin, chain, [13], seed=0)[0]
+    assert _fit.cache_info().hits == 1  # the second forecaster reused the first one's refit
+    d2 = forecast_at(s, origin, chain, [13], seed=1)[0]
+    noise = abs(float(np.median(d2) - np.median(d)))
+    assert abs(float(np.median(w) - np.median(d))) > 3 * noise + 50.0
 
 
 def test_crps_tiny_ensemble_by_hand() -> None:
@@ -156,6 +232,7 @@ def test_cli_json_and_plot(area_file: Path, tmp_path: Path) -> None:
         (["--origins-to", "2019-01-01"], "outside the data"),
         (["--every", "0"], "--every"),
         (["--min-history", "2"], "--min-history"),
+        (["--models", "detente,nope"], "--models"),
     ],
 )
 def test_cli_bad_options_one_line_exit_2(area_file: Path, args: list[str], needle: str) -> None:

@@ -11,6 +11,7 @@ kind                models                                           paper / che
 outcome (scenario)  compromise, median, nash, bdm                    :mod:`detente.models`
 war (campaign)      war                                              :mod:`detente.war.model`
 durability          cox, weibull, lognormal                          :mod:`detente.durability`
+outlook (campaign)  outlook                                          :mod:`detente.outlook`
 calibration         territory                                        :mod:`detente.calibration`
 ==================  ===============================================  =========================
 """
@@ -24,6 +25,7 @@ from detente.contract import InputKind
 from detente.durability.fit import MODELS as SURVIVAL_MODELS
 from detente.errors import DetenteError
 from detente.models import MODELS as OUTCOME_MODELS
+from detente.outlook.model import OutlookModel
 from detente.war.model import WarModel
 
 REGISTRY: dict[str, type[Any]] = {
@@ -31,6 +33,7 @@ REGISTRY: dict[str, type[Any]] = {
     WarModel.name: WarModel,
     **SURVIVAL_MODELS,
     TerritoryModel.name: TerritoryModel,
+    OutlookModel.name: OutlookModel,
 }
 """Name -> model class, outcome models first (the order of tables and reports)."""
 

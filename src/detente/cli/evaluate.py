@@ -64,14 +64,23 @@ def territory(
     seed: Annotated[int, typer.Option(help="Seed of every random step.")] = 0,
     samples: Annotated[int, typer.Option(help="Draws per forecast.")] = 1000,
     bootstrap: Annotated[
-        int, typer.Option(help="Bootstrap replicates of the detente refit per origin.")
+        int, typer.Option(help="Bootstrap replicates of the detente/war refit per origin.")
     ] = 20,
     season: Annotated[
         str,
         typer.Option(
-            help="Season effect of the detente refit: auto (by BIC), none, mean or probs."
+            help="Season effect of the detente/war refit: auto (by BIC), none, mean or probs."
         ),
     ] = "auto",
+    regimes: Annotated[
+        int, typer.Option(help="Regimes of the detente/war refit (fewer on a short history).")
+    ] = 4,
+    models: Annotated[
+        str | None,
+        typer.Option(
+            help="Models to score, comma-separated (default: all), e.g. detente,war,arima."
+        ),
+    ] = None,
     fmt: Annotated[TableJsonCsv, typer.Option("--format", "-f")] = TableJsonCsv.table,
     plot: Annotated[
         Path | None, typer.Option(help="Write CRPS by horizon and forecast fans to FILE.")
@@ -89,7 +98,8 @@ def territory(
         result = evaluate_territory(
             series, horizons=steps, origins_from=origins_from, origins_to=origins_to,
             every=every, min_history=min_history, seed=seed, n_samples=samples,
-            bootstrap=bootstrap, season=season,
+            bootstrap=bootstrap, season=season, regimes=regimes,
+            models=None if models is None else [m.strip() for m in models.split(",") if m.strip()],
             progress=lambda done, total: bar.update(task, completed=done, total=total),
         )  # fmt: skip
     if plot is not None:

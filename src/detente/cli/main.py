@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     "evaluate": "detente.cli.evaluate:evaluate_app",
     "profile": "detente.cli.profile:profile_app",
     "durability": "detente.cli.durability:durability_app",
+    "outlook": "detente.cli.outlook:outlook_app",
     "simulate": "detente.cli.simulate:simulate_command",
     "advise": "detente.cli.advise:advise",
     "report": "detente.cli.report:report",

@@ -330,6 +330,31 @@ def _print_diagnostics(doc: dict[str, Any]) -> None:
     for span, row in shares.items():
         fought.add_row(span.replace("_", " "), *(_pct(row[n]) for n in names))
     out.print(fought)
+    view = doc.get("outside")
+    if view:
+        table = Table(
+            title=f"Inside and outside view: P(deal by date); the reference class is "
+            f"{view['reference_episodes']} UCDP war episodes, {view['lasted_as_long']} of them "
+            f"lasting {view['years_so_far']:g} years or more ({view['described']})",
+            title_justify="left",
+        )
+        for col in ("by", "war model", "outside view", "base rate", "pooled", "gap"):
+            table.add_column(col, justify="left" if col == "by" else "right")
+        for row in view["dates"].values():
+            table.add_row(
+                row["date"],
+                _pct(row["war_model"]),
+                _pct(row["outside_view"]),
+                _pct(row["base_rate"]),
+                _pct(row["pooled"]),
+                f"{100 * row['gap']:+.0f} pts",
+            )
+        out.print(table)
+        out.print(
+            f"outside view: settlement or ceasefire (cause-specific Cox, docs/outlook.md); "
+            f"pooled: logarithmic pool, war model weight {view['pool_weight']:g}; nearest: "
+            + "; ".join(view["nearest"][:3])
+        )
     learnt = doc.get("resolve")
     if learnt:
         table = Table(

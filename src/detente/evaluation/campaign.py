@@ -112,9 +112,7 @@ def origin_campaign(
         regimes=intensity_regimes(cal),
         control=base.battlefield.control if control is None else control,
     )
-    battlefield = battlefield.model_copy(
-        update={"resolved": calibrated_gains(battlefield, cal)}
-    )
+    battlefield = battlefield.model_copy(update={"resolved": calibrated_gains(battlefield, cal)})
     note = f"the area on the forecast origin {origin.isoformat()}"
     changes: dict[str, Any] = {
         "start": origin.isoformat(),

@@ -8,16 +8,19 @@ each week up to the forecast origin (a :class:`pandas.Series` on a weekly
 each horizon. :data:`FORECASTERS` lists them by name for :mod:`detente.evaluation.rolling`
 and the CLI.
 
-``detente`` is the battlefield model as the war model uses it: the Markov-switching
-calibration (:func:`detente.calibration.territory.fit_territory`; Hamilton 1989) refitted on
-the history, simulated forward week by week with regime persistence, season shifts and
-parameter uncertainty, conditional on the fighting going on. The baselines come from
+``detente`` is the battlefield model alone: the Markov-switching calibration
+(:func:`detente.calibration.territory.fit_territory`; Hamilton 1989) refitted on the history
+and run forward by its own regime chain, with season shifts and parameter uncertainty.
+``war`` is the war model's battlefield forecast on the same refit: the ``ukraine-2024``
+campaign moved to the origin, solved, and simulated under the attacker's solved intensity
+policy, conditional on the fighting going on. The baselines come from
 statsforecast (Garza et al. 2022, Nixtla) with the library's own prediction intervals, turned
 into samples by :func:`quantile_samples`.
 """
 
 from __future__ import annotations
 
+import functools
 import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
@@ -95,6 +98,9 @@ class Forecaster(Params, ABC):
 
     name: ClassVar[str] = ""
     label: ClassVar[str] = ""
+    #: The name of its random stream (:func:`~detente.evaluation.rolling.forecast_at`);
+    #: empty: its own ``name``.
+    stream: ClassVar[str] = ""
     #: Fewest weeks of history (area values) the forecaster needs.
     min_weeks: ClassVar[int] = 3
 
@@ -249,14 +255,22 @@ class RegimeForecaster(Forecaster):
     the weekly gains of ``history`` fitted by
     :func:`~detente.calibration.territory.fit_territory` (``regimes`` regimes, the season
     effect ``season``: chosen by BIC with ``auto``, ``n_starts`` EM starts, ``bootstrap``
-    block-bootstrap replicates)."""
+    block-bootstrap replicates).
+
+    They share one random stream, so at an origin they refit the same calibration (computed
+    once: :func:`_fit` is memoised) and differ only in what they do with it (DECISIONS
+    EVA-5).
+    """
 
     min_weeks = 13
+    stream = "battlefield"
+    #: Fewest regimes a refit may fall back to on a short history.
+    min_regimes: ClassVar[int] = 1
 
     def __init__(
         self,
         n_samples: int = 1000,
-        regimes: int = 3,
+        regimes: int = 4,
         bootstrap: int = 20,
         n_starts: int = 10,
         season: str = "auto",
@@ -267,27 +281,49 @@ class RegimeForecaster(Forecaster):
         self.n_starts = n_starts
         self.season = season
 
-    #: Fewest regimes a refit may fall back to on a short history.
-    min_regimes: ClassVar[int] = 1
-
     def needs(self) -> int:
         """8 weeks of gains for each of :attr:`min_regimes` regimes (:func:`fit_territory`'s
         rule), and at least :attr:`min_weeks` weeks."""
         return max(self.min_weeks, 8 * self.min_regimes + 1)
 
     def refit(self, history: pd.Series, rng: np.random.Generator) -> TerritoryCalibration:
-        """The calibration fitted on the weekly gains of ``history`` (its random starts and
-        bootstrap drawn from ``rng``), with ``regimes`` regimes or, on a history shorter than
-        8 weeks of gains a regime, as many as it allows."""
-        import pandas as pd
+        """The calibration fitted on the weekly gains of ``history``, with ``regimes`` regimes
+        or, on a history shorter than 8 weeks of gains a regime, as many as it allows; its
+        random starts and bootstrap are seeded by one integer drawn from ``rng``."""
+        if self.regimes < self.min_regimes:
+            raise DetenteError(
+                f"{self.name} needs at least {self.min_regimes} regimes, got {self.regimes}",
+                where="--regimes",
+            )
+        seed = int(rng.integers(2**63))
+        gains = np.diff(np.asarray(history.to_numpy(), dtype=np.float64))
+        k = max(self.min_regimes, min(self.regimes, gains.size // 8))
+        weeks = tuple(str(d.date()) for d in history.index[1:])
+        return _fit(
+            tuple(gains.tolist()), weeks, k, self.bootstrap, self.n_starts, self.season, seed
+        )
 
-        gains = history.diff().iloc[1:]
-        gains.index = pd.DatetimeIndex(history.index[1:])
-        k = max(self.min_regimes, min(self.regimes, len(gains) // 8))
-        return fit_territory(
-            gains, regimes=k, bootstrap=self.bootstrap, n_starts=self.n_starts,
-            seed=rng, source="<history>", season=self.season,  # type: ignore[arg-type]
-        )  # fmt: skip
+
+@functools.lru_cache(maxsize=16)
+def _fit(
+    gains: tuple[float, ...],
+    weeks: tuple[str, ...],
+    regimes: int,
+    bootstrap: int,
+    n_starts: int,
+    season: str,
+    seed: int,
+) -> TerritoryCalibration:
+    """:func:`fit_territory` on weekly ``gains`` ending on ``weeks``, memoised: a pure
+    function of its arguments (the calibration is frozen), so a cached answer is the one
+    a fresh fit gives."""
+    import pandas as pd
+
+    series = pd.Series(gains, index=pd.DatetimeIndex(weeks))
+    return fit_territory(
+        series, regimes=regimes, bootstrap=bootstrap, n_starts=n_starts, seed=seed,
+        source="<history>", season=season,  # type: ignore[arg-type]
+    )  # fmt: skip
 
 
 class Detente(RegimeForecaster):
@@ -365,7 +401,7 @@ class War(RegimeForecaster):
     def __init__(
         self,
         n_samples: int = 1000,
-        regimes: int = 3,
+        regimes: int = 4,
         bootstrap: int = 20,
         n_starts: int = 10,
         season: str = "auto",

@@ -195,10 +195,11 @@ class EvaluationResult:
         }
 
 
-def _rng(seed: int, origin: pd.Timestamp, model: str) -> np.random.Generator:
-    """The generator of one model at one origin: fixed by the seed, the origin and the model,
-    so a forecast does not depend on which other origins or models run (DECISIONS EVA-3)."""
-    return np.random.default_rng([seed, origin.toordinal(), zlib.crc32(model.encode())])
+def _rng(seed: int, origin: pd.Timestamp, stream: str) -> np.random.Generator:
+    """The generator of one model at one origin: fixed by the seed, the origin and the model's
+    stream (its name, or one shared by the forecasters of one refit: DECISIONS EVA-5), so a
+    forecast does not depend on which other origins or models run (DECISIONS EVA-3)."""
+    return np.random.default_rng([seed, origin.toordinal(), zlib.crc32(stream.encode())])
 
 
 def forecast_at(
@@ -211,7 +212,8 @@ def forecast_at(
     """The draws of ``forecaster`` at ``origin``, from the daily ``series`` cut at the origin
     (nothing after it is read)."""
     history = weekly_area(series.loc[:origin])
-    return forecaster.forecast(history, horizons, _rng(seed, origin, forecaster.name))
+    stream = forecaster.stream or forecaster.name
+    return forecaster.forecast(history, horizons, _rng(seed, origin, stream))
 
 
 def evaluate_territory(
@@ -227,6 +229,7 @@ def evaluate_territory(
     n_samples: int = 1000,
     bootstrap: int = 20,
     season: str = "auto",
+    regimes: int = 4,
     progress: Callable[[int, int], None] | None = None,
 ) -> EvaluationResult:
     """Rolling-origin backtest of every forecaster in ``models`` (default: all of
@@ -247,7 +250,12 @@ def evaluate_territory(
     n_samples:
         Draws per forecast.
     bootstrap:
-        Block-bootstrap replicates of the ``detente`` refit at each origin (0: point estimate).
+        Block-bootstrap replicates of the regime refit at each origin (0: point estimate),
+        for ``detente`` and ``war``.
+    season:
+        Season effect of that refit: ``auto`` (by BIC), ``none``, ``mean`` or ``probs``.
+    regimes:
+        Regimes of that refit (fewer on a history shorter than 8 weeks of gains a regime).
     progress:
         Called with (origins done, origins in all) after each origin.
 
@@ -276,7 +284,9 @@ def evaluate_territory(
     for name in names:
         cls = FORECASTERS[name]
         if issubclass(cls, RegimeForecaster):
-            built.append(cls(n_samples=n_samples, bootstrap=bootstrap, season=season))
+            built.append(
+                cls(n_samples=n_samples, bootstrap=bootstrap, season=season, regimes=regimes)
+            )
         else:
             built.append(cls(n_samples=n_samples))
     truth = weekly_area(series)
@@ -316,6 +326,7 @@ def evaluate_territory(
         "origins_from": None if origins_from is None else str(origins_from),
         "origins_to": None if origins_to is None else str(origins_to),
         "seed": seed, "n_samples": n_samples, "detente_bootstrap": bootstrap,
+        "detente_regimes": regimes, "detente_season": season,
     }  # fmt: skip
     return EvaluationResult(
         source=source,

@@ -526,6 +526,10 @@ class Campaign(_Frozen):
     proposals: Proposals = Field(default_factory=Proposals)
     commitment: Commitment | None = None
     resolve: Resolve | None = None
+    reference_war: str | None = None
+    """A described war of the outside view (:data:`detente.outlook.view.PRESETS`): with it,
+    ``simulate`` sets the war model's P(deal by date) beside the reference class's
+    (DECISIONS WAR-31)."""
     beyond_horizon: Literal["stationary", "terminal"] = "stationary"
 
     @field_validator("horizon_weeks")

@@ -37,6 +37,7 @@ __all__ = [
     "ScenarioArrays",
     "Sourced",
     "Stance",
+    "StatedGap",
 ]
 
 SALIENCE_MAX = 100.0
@@ -100,7 +101,13 @@ class Stance(BaseModel):
     """An actor's position on an issue, how much it cares (salience), and optionally its
     clout: its leverage over this issue's outcome, in the unit of the actors' general
     capabilities, which it replaces on this issue (Bueno de Mesquita 1994, 2009; DECISIONS
-    SCN-7)."""
+    SCN-7).
+
+    ``position`` is the *operative* position, the one every model uses: the outcome the actor
+    presses for as the evidence shows it. Where the actor's publicly *stated* position differs
+    (a maximal opening demand, a principle it does not act on), ``stated`` records it, with its
+    source; it is reported beside the position (``detente show``), never modelled (DECISIONS
+    SCN-10)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -109,6 +116,21 @@ class Stance(BaseModel):
     clout: Capability | None = Field(
         None, description="Leverage over this issue's outcome; default: the actor's capability."
     )
+    stated: OnScale | None = Field(
+        None,
+        description="The publicly stated position where it differs from the operative "
+        "'position' the models use (DECISIONS SCN-10); reported, not modelled.",
+    )
+
+    @field_validator("stated")
+    @classmethod
+    def _stated_is_fixed(cls, v: Sourced | None) -> Sourced | None:
+        if v is not None and v.distribution is not None:
+            raise ValueError(
+                "is reported, not modelled, so it takes no distribution; give its value and "
+                "note, and put the uncertainty on the position"
+            )
+        return v
 
     @model_validator(mode="before")
     @classmethod
@@ -198,6 +220,12 @@ class Scenario(BaseModel):
                 except ValueError as exc:
                     where = f"actor {actor.name!r}, issue {issue_name!r}: position"
                     raise ValueError(f"{where}: {exc}") from None
+                if stance.stated is not None and not issue.on_scale(stance.stated.value):
+                    raise ValueError(
+                        f"actor {actor.name!r}, issue {issue_name!r}: stated position "
+                        f"{stance.stated.value:g} is off the scale "
+                        f"[{issue.scale[0]:g}, {issue.scale[1]:g}]; put it inside the scale"
+                    )
         for item in self.issues:
             if item.decision is not None:
                 _check_rule(item, item.decision, self.actors)
@@ -233,6 +261,21 @@ class Scenario(BaseModel):
         vetoes = [name for name in self.veto_players if name in present]
         return DecisionRule(rule="veto", veto_players=vetoes) if vetoes else COLLECTIVE
 
+    def stated_gaps(self) -> list[StatedGap]:
+        """Every stance whose stated position is given, in actor then issue order: the stated
+        and the operative position and the gap between them (DECISIONS SCN-10)."""
+        return [
+            StatedGap(
+                actor=actor.name,
+                issue=issue.name,
+                stated=stance.stated.value,
+                operative=stance.position.value,
+            )
+            for actor in self.actors
+            for issue in self.issues
+            if (stance := actor.stances.get(issue.name)) is not None and stance.stated is not None
+        ]
+
     def arrays(self) -> ScenarioArrays:
         """The scenario as numpy arrays (actors × issues), the form models compute on."""
         n_a, n_i = len(self.actors), len(self.issues)
@@ -262,6 +305,24 @@ class Scenario(BaseModel):
             status_quo=status_quo,
             scale=scale,
         )
+
+
+@dataclass(frozen=True)
+class StatedGap:
+    """An actor's stated and operative position on an issue (DECISIONS SCN-10).
+
+    ``gap`` is operative minus stated, in the issue's scale units: how far the position the
+    models use lies from the public one, and on which side.
+    """
+
+    actor: str
+    issue: str
+    stated: float
+    operative: float
+
+    @property
+    def gap(self) -> float:
+        return self.operative - self.stated
 
 
 @dataclass(frozen=True)

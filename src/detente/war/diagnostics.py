@@ -144,6 +144,54 @@ def resolve(campaign: Campaign, paths: Paths) -> dict[str, Any] | None:
     return out
 
 
+OUTSIDE_WEIGHT = 0.5
+"""The weight of the war model in the logarithmic pool with the outside view (DECISIONS
+WAR-31: documented, not fitted; there is no out-of-sample record of the war model yet)."""
+
+
+def outside(campaign: Campaign, paths: Paths, seed: int) -> dict[str, Any] | None:
+    """The outside view beside the war model (DECISIONS WAR-31), ``None`` without a
+    ``reference_war``: at +6 months, +12 months and the horizon's end, the war model's
+    P(deal by then), the reference class's P(settlement or ceasefire by then) (its model and
+    its base rate, :func:`detente.outlook.view.outside_view`, conditional on the war having
+    lasted to the campaign's start), their logarithmic pool and the gap."""
+    if campaign.reference_war is None:
+        return None
+    from detente.outlook.view import outside_view, pool_log  # lazy: pandas, lifelines
+
+    horizon = paths.intensity.shape[1]
+    cut = {f"{m}_months": min(round(m * 52 / 12), horizon) for m in HORIZONS_MONTHS}
+    cut["horizon"] = horizon
+    dates = [campaign.start + timedelta(weeks=w) for w in cut.values()]
+    view = outside_view(campaign.reference_war, dates, as_of=campaign.start, seed=seed)
+    done = paths.deal_week >= 0
+    rows = {}
+    for k, (key, w) in enumerate(cut.items()):
+        inside = float((done & (paths.deal_week < w)).mean())
+        out = float(view.p[0, k] + view.p[1, k])  # settlement + ceasefire
+        rows[key] = {
+            "date": dates[k].isoformat(),
+            "war_model": round(inside, 4),
+            "outside_view": round(out, 4),
+            "base_rate": round(float(view.base[0, k] + view.base[1, k]), 4),
+            "pooled": round(pool_log(inside, out, OUTSIDE_WEIGHT), 4),
+            "gap": round(inside - out, 4),
+        }
+    return {
+        "war": campaign.reference_war,
+        "described": view.war.name,
+        "years_so_far": round(view.years_so_far, 2),
+        "reference_episodes": view.n_reference,
+        "lasted_as_long": view.n_lasted,
+        "pool_weight": OUTSIDE_WEIGHT,
+        "dates": rows,
+        "nearest": [
+            f"{row.name} ({row.years:g} years, {row.ended_by})"
+            for row in view.nearest.itertuples(index=False)
+        ],
+    }
+
+
 def _date(start: date, weeks: int) -> str:
     return (start + timedelta(weeks=weeks)).isoformat()
 
