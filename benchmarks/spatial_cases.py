@@ -39,7 +39,8 @@ def main() -> None:
     cases = load_spatial_cases(path)
     scores = score_spatial(cases, models())
     print(
-        "| case | model | forecast | error near term (coded) | error long run (coded) | in range (near / long) |"
+        "| case | model | forecast | error near term (coded) | error long run (coded) "
+        "| in range (near / long) |"
     )
     print("|---|---|---|---|---|---|")
     for (case, model), rows in scores.groupby(["case", "model"], sort=False):

@@ -17,22 +17,23 @@ import numpy as np
 import yaml
 
 from detente.durability.data import read_agreements
-from detente.durability.fit import CoxModel
-from detente.durability.hazard import PACKAGED_COX, CoxParameters
+from detente.durability.hazard import PACKAGED_COX, CoxParameters, default_model
 
 TARGET = Path(__file__).resolve().parents[1] / "src" / "detente" / "durability" / PACKAGED_COX
 HEADER = (
     "# Cox proportional-hazards fit of peace-agreement failure on the UCDP Peace Agreement\n"
-    "# Dataset v22.1, development split (docs/durability.md). Written by\n"
+    "# Dataset v22.1, development split (docs/durability.md); ridge penalty chosen by grouped\n"
+    "# CV, protective provisions signed by theory (DECISIONS DUR-13). Written by\n"
     "# scripts/fit_ucdp_cox.py; do not edit by hand. S(t | x) = exp(-H0(t) exp((x - centre)\n"
     "# . coef)), H0 linearly interpolated between the baseline times (years).\n"
 )
 
 
 def refit() -> CoxParameters:
-    """Fit the default Cox model on the shared development split."""
+    """Fit the packaged model (:func:`detente.durability.hazard.default_model`: Cox, ridge
+    penalty by grouped CV, theory-signed provisions) on the shared development split."""
     data = read_agreements()
-    model = CoxModel().fit(data.frame)
+    model = default_model().fit(data.frame)
     return CoxParameters.from_model(
         model, source="UCDP Peace Agreement Dataset v22.1, development split"
     )

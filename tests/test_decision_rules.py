@@ -218,14 +218,31 @@ def test_the_forecast_reports_the_flag_and_the_constrained_answer() -> None:
     assert bool(frame["flagged"].iloc[0]) and frame["constrained"].iloc[0] == 20.0
 
 
-def test_ukraine_belligerents_veto_every_issue() -> None:
+def test_ukraine_rules_follow_who_can_block() -> None:
     sc = load_scenario("ukraine-2024")
-    for issue in sc.issues:
-        assert sc.decision_rule(issue.name).veto_players == ["Russia", "Ukraine"]
-        # they stand on opposite sides of every status quo: only the status quo passes
-        f = MODELS["compromise"]().predict(sc)[issue.name]
-        sq = issue.status_quo.value if issue.status_quo else None
-        assert f.winset == (sq, sq) and f.constrained == sq
+    rule = {i.name: sc.decision_rule(i.name) for i in sc.issues}
+    # the belligerents decide the line and what Ukraine signs
+    for name in ("territory", "recognition"):
+        assert rule[name].rule == "veto" and rule[name].veto_players == ["Russia", "Ukraine"]
+    # the US president decides the US regime, the EU members by unanimity the EU's
+    assert rule["sanctions_us"].veto_players == ["US incoming administration (Trump)"]
+    assert rule["sanctions_eu"].rule == "unanimity" and rule["sanctions_eu"].weights == {
+        "EU core": 1.0, "Poland, Baltic and Nordic states": 1.0, "Hungary": 1.0
+    }
+    # guarantees: both belligerents, and every NATO ally (both US actors: the Senate ratifies)
+    assert rule["guarantees"].rule == "unanimity"
+    assert rule["guarantees"].veto_players == ["Russia", "Ukraine"]
+    assert {"US incoming administration (Trump)", "US national-security establishment", "Hungary",
+            "Turkey"} <= set(rule["guarantees"].weights or {})  # fmt: skip
+    f = MODELS["compromise"]().predict(sc)
+    # the belligerents stand on either side of the line, the recognition and the guarantees,
+    # and the EU's hawks and Hungary on either side of its regime: only the status quo passes
+    for name, sq in (("territory", 81.0), ("recognition", 0.0), ("sanctions_eu", 10.0),
+                     ("guarantees", 50.0)):  # fmt: skip
+        assert f[name].winset == (sq, sq) and f[name].constrained == sq
+    # the president (at 50) accepts any US relief up to his mirror image of the status quo
+    assert f["sanctions_us"].winset == (10.0, 90.0)
+    assert not f["sanctions_us"].flagged and 10 < f["sanctions_us"].outcome < 90
 
 
 # -- clout ---------------------------------------------------------------------------------------

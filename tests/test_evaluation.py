@@ -26,6 +26,9 @@ from detente.evaluation.forecasters import Detente, Forecaster, RegimeForecaster
 from detente.evaluation.rolling import weekly_area
 
 FAST = {"n_samples": 200, "bootstrap": 2}
+#: Every model but ``war`` (its solves are slow); the war model's determinism and leakage
+#: are tested on their own, and the CLI tests run every model.
+QUICK = [m for m in FORECASTERS if m != "war"]
 
 
 def _fast(cls: type[Forecaster], n: int = 100) -> Forecaster:
@@ -59,7 +62,7 @@ def area_file(tmp_path: Path) -> Path:
 
 def _run(**kwargs: object) -> pd.DataFrame:
     return evaluate_territory(
-        _series(), horizons=(2, 6), origins_from="2022-09-01", every=8, seed=5,
+        _series(), horizons=(2, 6), origins_from="2022-09-01", every=8, seed=5, models=QUICK,
         **FAST, **kwargs,  # type: ignore[arg-type]
     ).to_frame()  # fmt: skip
 
@@ -131,7 +134,11 @@ def test_at_war_draws_keep_only_paths_still_fighting() -> None:
 def test_war_policy_steers_the_refitted_chain(shared_data: Path) -> None:
     """``war`` and ``detente`` refit the same calibration at an origin (one stream, one fit)
     and differ only in how they walk it: the attacker's solved policy steers the regime
-    chain, so the forecasts differ well beyond the Monte Carlo noise of two seeds."""
+    chain, so the forecasts differ well beyond the noise between two seeds of one of them
+    (Kolmogorov-Smirnov distance of the draws 13 weeks on: 0.43 against 0.13 when written).
+    """
+    from scipy.stats import ks_2samp
+
     s = read_territory_series(shared_data / "ukraine_occupied_area_deepstate.csv")
     origin = pd.Timestamp("2024-06-02")
     _fit.cache_clear()
@@ -141,8 +148,8 @@ def test_war_policy_steers_the_refitted_chain(shared_data: Path) -> None:
     d = forecast_at(s, origin, chain, [13], seed=0)[0]
     assert _fit.cache_info().hits == 1  # the second forecaster reused the first one's refit
     d2 = forecast_at(s, origin, chain, [13], seed=1)[0]
-    noise = abs(float(np.median(d2) - np.median(d)))
-    assert abs(float(np.median(w) - np.median(d))) > 3 * noise + 50.0
+    steered, noise = ks_2samp(w, d).statistic, ks_2samp(d, d2).statistic
+    assert steered > 0.3 and steered > 2 * noise
 
 
 def test_crps_tiny_ensemble_by_hand() -> None:
@@ -189,8 +196,9 @@ def test_same_seed_same_result_other_seed_differs() -> None:
     a, b = _run(), _run()
     pd.testing.assert_frame_equal(a, b)
     c = evaluate_territory(
-        _series(), horizons=(2, 6), origins_from="2022-09-01", every=8, seed=6, **FAST
-    ).to_frame()
+        _series(), horizons=(2, 6), origins_from="2022-09-01", every=8, seed=6, models=QUICK,
+        **FAST,
+    ).to_frame()  # fmt: skip
     det = a["model"] == "detente"
     assert not np.array_equal(a.loc[det, "crps"], c.loc[det, "crps"])
 

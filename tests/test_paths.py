@@ -102,8 +102,8 @@ def test_scenario_path_means_the_same_number_everywhere(ukraine: Scenario) -> No
     changed, applied = apply_to_scenario(ukraine, _profile(position_shift=5.0))
     russia = "actors.Russia.stances.territory.position"
     assert russia in applied[0].paths
-    assert Path.parse(russia).number(changed).value == 95
-    assert Path.parse(russia).number(apply_overrides(ukraine, [(russia, 95)])).value == 95
+    assert Path.parse(russia).number(changed).value == 81 - 5  # 5 towards Ukraine, from 81
+    assert Path.parse(russia).number(apply_overrides(ukraine, [(russia, 76)])).value == 76
     assert ukraine.campaign is not None
     moved, applied = apply_to_campaign(ukraine.campaign, _profile(cheap_talk_weight=0.25))
     weight = Path.parse(applied[0].paths[0])
@@ -163,8 +163,8 @@ def test_an_edit_keeps_the_shape_and_notes_what_it_was(ukraine: Scenario) -> Non
     path = "actors.Russia.stances.territory.salience"
     changed = edit(ukraine, [(path, 60)])
     assert Path.parse(path).number(changed) == Sourced(value=60.0, note="what-if: was 95")
-    unset = edit(ukraine, {"actors.Russia.stances.territory.clout": 0.5})
-    assert unset.actors[0].stances["territory"].clout == Sourced(
+    unset = edit(ukraine, {"actors.Russia.stances.sanctions_us.clout": 0.5})
+    assert unset.actors[0].stances["sanctions_us"].clout == Sourced(
         value=0.5, note="what-if: was unset"
     )
     assert edit(ukraine, []) is ukraine
@@ -229,7 +229,8 @@ def test_walk_lists_every_number_with_the_bounds_validation_accepts(ukraine: Sce
         "issues.territory.status_quo",
         "actors.Russia.capability",
         f"actors.{US}.stances.territory.salience",
-        f"actors.{US}.stances.sanctions.clout",
+        f"actors.{US}.stances.sanctions_us.clout",
+        "actors.Russia.stances.territory.stated",
         RIPOSTE,
         "campaign.discount",
         "campaign.resumption.territory_claim_km2",
@@ -265,6 +266,7 @@ def test_bounds_are_declared_once(ukraine: Scenario) -> None:
     assert interval("actors.Russia.stances.territory.salience") == (0, 100)
     assert interval("actors.Russia.capability") == (0, math.inf)
     assert interval("issues.territory.status_quo") == (0, 100)
+    assert interval("actors.Russia.stances.territory.stated") == (0, 100)  # on the scale
     assert interval("campaign.discount") == (0, 1)
     assert Path.parse("campaign.discount").bounds(ukraine).open_low
     assert interval("campaign.start_territory_km2") == (-1e12, 1e12)
@@ -298,7 +300,8 @@ actors:
         ("actors.Nobody.capability", "actors has no 'Nobody'; use one of: Russia, ", "Nobody", US),
         (
             "actors.Russia.stances.land.position",
-            "actors.Russia.stances has no 'land'; use one of: territory, sanctions, guarantees",
+            "actors.Russia.stances has no 'land'; use one of: territory, recognition, "
+            "sanctions_us, sanctions_eu, guarantees",
             "land",
             "territory",
         ),
@@ -359,8 +362,9 @@ TERRITORY = "actors.Russia.stances.territory.position"
 
 
 def test_a_profiled_number_keeps_its_distribution(ukraine: Scenario) -> None:
+    at_claim = edit(ukraine, [Change(Path.parse(TERRITORY), 100.0)])  # Russia's stated 100
     uncertain = _with_distribution(
-        ukraine, TERRITORY, {"kind": "triangular", "params": [90, 100, 100]}
+        at_claim, TERRITORY, {"kind": "triangular", "params": [90, 100, 100]}
     )
     changed, applied = apply_to_scenario(uncertain, _profile(position_shift=5.0))
     number = Path.parse(TERRITORY).number(changed)

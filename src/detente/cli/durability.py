@@ -17,9 +17,13 @@ from rich.table import Table
 
 from detente.cli.common import TableOrJson, err, out
 from detente.durability.data import AgreementData, read_agreements
-from detente.durability.evaluate import holdout_concordance
+from detente.durability.evaluate import holdout_scores
 from detente.durability.fit import MODELS, get_model
-from detente.durability.hazard import DurabilityForecast, FittedResumptionHazard
+from detente.durability.hazard import (
+    DurabilityForecast,
+    FittedResumptionHazard,
+    default_model,
+)
 from detente.durability.mapping import check_deal, load_mapping, parse_deal
 from detente.scenario import load_scenario
 
@@ -29,9 +33,16 @@ durability_app = typer.Typer(
 )
 
 
-# DECISIONS DUR-6: the commands default to "cox"
+# DECISIONS DUR-6, DUR-13: the commands default to the packaged model (cox_cv on the ten
+# covariates the mapping sets)
 ModelOption = Annotated[
-    str, typer.Option("--model", "-m", help=f"Survival model: {', '.join(MODELS)}.")
+    str | None,
+    typer.Option(
+        "--model",
+        "-m",
+        help=f"Survival model: {', '.join(MODELS)}; default: the packaged model (cox_cv on "
+        "the ten mapped covariates, theory-signed).",
+    ),
 ]
 
 
@@ -57,7 +68,7 @@ def predict(
         Path | None,
         typer.Option(help="UCDP peace-agreement CSV to fit on; default: the shared copy."),
     ] = None,
-    model: ModelOption = "cox",
+    model: ModelOption = None,
     level: Annotated[float, typer.Option(help="Level of the interval.")] = 0.9,
     draws: Annotated[int, typer.Option(help="Draws of the model's parameters.")] = 1000,
     seed: Annotated[int, typer.Option(help="Seed of the draws.")] = 0,
@@ -69,7 +80,8 @@ def predict(
     terms = parse_deal(deal)
     deal_mapping = load_mapping(mapping)
     check_deal(terms, deal_mapping, sc)
-    get_model(model)  # an unknown name fails before the data are read
+    if model is not None:
+        get_model(model)  # an unknown name fails before the data are read
     hazard = FittedResumptionHazard.from_data(data, model=model, mapping=deal_mapping)
     result = hazard.forecast(terms, level=level, n_draws=draws, seed=seed)
     if fmt is TableOrJson.json:
@@ -109,7 +121,7 @@ def _print_forecast(name: str, result: DurabilityForecast) -> None:
 def evaluate(
     train: Annotated[Path, typer.Option(help="UCDP peace-agreement CSV to fit on.")],
     test: Annotated[Path, typer.Option(help="CSV with the same columns to score on.")],
-    model: ModelOption = "cox",
+    model: ModelOption = None,
     fmt: Annotated[TableOrJson, typer.Option("--format", "-f")] = TableOrJson.table,
     strict: Annotated[
         bool,
@@ -120,17 +132,29 @@ def evaluate(
         ),
     ] = False,
 ) -> None:
-    """Fit on one file and print the concordance (Harrell's C) on the other."""
-    estimator = get_model(model)
+    """Fit on one file and score the other: Harrell's and Uno's C (5 years) and the
+    integrated Brier score (one month to 5 years)."""
+    estimator = default_model() if model is None else get_model(model)
     train_frame = _read(train, strict).frame
     test_frame = _read(test, strict).frame
-    c_index, n_test = holdout_concordance(estimator, train_frame, test_frame)
+    scores = holdout_scores(estimator, train_frame, test_frame)
+    n_test = int(scores["n_test"])
     if fmt is TableOrJson.json:
-        print(json.dumps({"c_index": round(c_index, 4), "n_test": n_test}))
+        print(
+            json.dumps(
+                {
+                    "c_index": round(scores["c_index"], 4),
+                    "n_test": n_test,
+                    "c_index_uno": round(scores["c_index_uno"], 4),
+                    "ibs": round(scores["ibs"], 4),
+                }
+            )
+        )
     else:
         out.print(
             f"{estimator.label}: fitted on {len(train_frame)} agreements ({train}), "
-            f"concordance on {n_test} ({test}): C = {c_index:.3f}"
+            f"scored on {n_test} ({test}): Harrell's C = {scores['c_index']:.3f}, Uno's C = "
+            f"{scores['c_index_uno']:.3f}, integrated Brier score = {scores['ibs']:.3f}"
         )
 
 

@@ -11,6 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from detente import __version__
+from detente.cli.stated import stated_table
 from detente.models import Convergence, Forecast
 from detente.registry import REGISTRY
 from detente.spec.scenario import Scenario, Sourced
@@ -259,6 +260,9 @@ def scenario_tables(scenario: Scenario, notes: bool = False) -> list[Table]:
             cells.append("-" if s is None else f"{_num(s.position)} / {_num(s.salience)}{clout}")
         actors.add_row(actor.name, _num(actor.capability, ".4g"), *cells)
     tables = [issues, actors]
+    gaps = stated_table(scenario)  # DECISIONS SCN-10
+    if gaps is not None:
+        tables.append(gaps)
     if notes:
         sources = Table(title="Sources and rationale", title_justify="left", show_lines=True)
         sources.add_column("actor")
@@ -271,7 +275,7 @@ def scenario_tables(scenario: Scenario, notes: bool = False) -> list[Table]:
             if actor.capability.note:
                 sources.add_row(actor.name, "capability", actor.capability.note)
             for issue_name, s in actor.stances.items():
-                for field_name in ("position", "salience", "clout"):
+                for field_name in ("position", "stated", "salience", "clout"):
                     value = getattr(s, field_name)
                     if value is not None and value.note:
                         sources.add_row(actor.name, f"{issue_name}.{field_name}", value.note)

@@ -59,6 +59,66 @@ COVARIATES: dict[str, str] = {
     "interstate": "the conflict is interstate (UCDP termination file `type_of_conflict` = 2)",
 }
 
+#: Provision dummies of UCDP PA v22.1 beyond :data:`COVARIATES`, each 0/1 as coded
+#: (codebook v22.1, section "Provisions"); with ``cease`` and ``pko`` they are the provisions
+#: Fortna (2003, 2004), Hartzell & Hoddie (2003) and Mattes & Savun (2009) study.
+PROVISIONS: dict[str, str] = {
+    "intarmy": "integration of rebels into the army (`intarmy`)",
+    "ddr": "disarmament, demobilisation and reintegration (`ddr`)",
+    "withd": "withdrawal of foreign forces (`withd`)",
+    "pp": "integration of rebels as a political party (`pp`)",
+    "intgov": "rebels in an interim or permanent government (`intgov`)",
+    "intciv": "rebels in the civil service (`intciv`)",
+    "elections": "elections (`elections`)",
+    "interim": "an interim government (`interim`)",
+    "natalks": "a national dialogue (`natalks`)",
+    "shagov": "power sharing in the government (`shagov`)",
+    "aut": "regional autonomy (`aut`)",
+    "fed": "federalism (`fed`)",
+    "ind": "independence for a region (`ind`)",
+    "ref": "a referendum on a region's status (`ref`)",
+    "shaloc": "power sharing in a regional government (`shaloc`)",
+    "regdev": "regional development (`regdev`)",
+    "cul": "cultural freedoms (`cul`)",
+    "demarcation": "a border demarcation (`demarcation`)",
+    "locgov": "local government (`locgov`)",
+    "amn": "amnesty (`amn`)",
+    "pris": "release of prisoners (`pris`)",
+    "recon": "reconciliation (`recon`)",
+    "return": "return of refugees (`return`)",
+    "reaffirm": "reaffirms an earlier agreement (`reaffirm`)",
+    "outlin": "outlines a future agreement (`outlin`)",
+    "gender": "gender provisions (`gender`)",
+    "co_impl": "a commission to implement the agreement (`co_impl`)",
+}
+
+#: Context of the agreement: who signed, over what, where, and the war episode it ends
+#: (UCDP termination file, Kreutz 2010). All in [0, 1].
+CONTEXT: dict[str, str] = {
+    "inclusive": "every active dyad of the conflict signed (`inclusive` = 1)",
+    "inc_territory": "incompatibility over territory (`incompatibility` = 1)",
+    "inc_both": "incompatibility over territory and government (`incompatibility` = 3)",
+    "europe": "region Europe (`region` = 1; Africa, 4, is the reference)",
+    "middle_east": "region Middle East (`region` = 2)",
+    "asia": "region Asia (`region` = 3)",
+    "americas": "region Americas (`region` = 5)",
+    "internationalized": "internationalized internal conflict in the episode (termination "
+    "file `type_of_conflict` = 4)",
+    "war": "the episode reached war intensity, 1,000 battle deaths a year (`intensity_level` = 2)",
+    "episode_years": "the episode's length at signing, log(1 + active years) / log(41), "
+    "capped at 1 (40 years)",
+}
+
+#: Every column of the survival frame a model may use: :data:`COVARIATES` (the packaged
+#: ten) followed by :data:`PROVISIONS` and :data:`CONTEXT` (DECISIONS DUR-12).
+ALL_COVARIATES: dict[str, str] = COVARIATES | PROVISIONS | CONTEXT
+
+#: The extended set of DECISIONS DUR-12: the provision dummies rather than their four
+#: aggregates (``terr_prov`` ... ``justice_prov`` are unions of them), and the context.
+EXTENDED: tuple[str, ...] = tuple(
+    c for c in ALL_COVARIATES if c not in ("terr_prov", "mil_prov", "pol_prov", "justice_prov")
+)
+
 REQUIRED_COLUMNS = (
     "paid",
     "conflict_id",
@@ -75,6 +135,8 @@ REQUIRED_COLUMNS = (
     "justice_prov",
 )
 _BINARY = ("pko", "cease", "terr_prov", "mil_prov", "pol_prov", "justice_prov")
+#: Columns read when the file has them (an older extract without them gives 0).
+_OPTIONAL_BINARY = tuple(PROVISIONS)
 _TRUE = {"true", "1", "1.0", "yes"}
 _FALSE = {"false", "0", "0.0", "no", ""}
 
@@ -224,10 +286,33 @@ def read_agreements(
     frame["third_party"] = raw["pa_3rd"].fillna("").astype(str).str.strip().ne("").astype(int)
     frame["comprehensive"] = (pa_type == 1).astype(int)
     frame["process"] = (pa_type == 3).astype(int)
-    frame["interstate"] = _interstate(frame["group"], termination)
+    for col in _OPTIONAL_BINARY:
+        frame[col] = _binary(raw[col], src, col) if col in raw.columns else 0
+    frame["inclusive"] = (
+        _first_code(raw, "inclusive", src, {-1, 1, 2}).eq(1).astype(int)
+        if "inclusive" in raw.columns
+        else 0
+    )
+    incompatibility = (
+        _first_code(raw, "incompatibility", src, {1, 2, 3})
+        if "incompatibility" in raw.columns
+        else pd.Series(2, index=raw.index)
+    )
+    frame["inc_territory"] = incompatibility.eq(1).astype(int)
+    frame["inc_both"] = incompatibility.eq(3).astype(int)
+    region = (
+        _first_code(raw, "region", src, {1, 2, 3, 4, 5})
+        if "region" in raw.columns
+        else pd.Series(4, index=raw.index)
+    )
+    for code, name in ((1, "europe"), (2, "middle_east"), (3, "asia"), (5, "americas")):
+        frame[name] = region.eq(code).astype(int)
+    episodes = _episodes(frame["group"], signed, termination)
+    for col in ("interstate", "internationalized", "war", "episode_years"):
+        frame[col] = episodes[col].to_numpy()
 
     frame = frame.loc[~no_date.to_numpy()].reset_index(drop=True)
-    frame = frame[["paid", "group", "years", "failed", *COVARIATES]]
+    frame = frame[["paid", "group", "years", "failed", *ALL_COVARIATES]]
     return AgreementData(frame=frame, source=src, end_of_data=censor_at, dropped=dropped)
 
 
@@ -339,25 +424,72 @@ def _end_of_data(raw: pd.DataFrame, src: str, end_of_data: str | None) -> pd.Tim
     return pd.Timestamp(stamp)
 
 
-def _interstate(group: pd.Series, termination: str | Path | bool | None) -> pd.Series:
+def _first_code(raw: pd.DataFrame, name: str, src: str, allowed: set[int]) -> pd.Series:
+    """An integer code; a multi-valued cell (``"2, 1"``) gives its first code."""
+    first = raw[name].fillna("").astype(str).str.split(",").str[0].str.strip()
+    return _integers(first, src, name, allowed=allowed)
+
+
+EPISODE_CAP_YEARS = 40.0
+"""Episode lengths are scaled by log(1 + 40) and capped at 1 (the longest in the file: 53)."""
+
+
+def _episodes(
+    group: pd.Series, signed: pd.Series, termination: str | Path | bool | None
+) -> pd.DataFrame:
+    """Per agreement, from the UCDP conflict termination (dyad-year) file: ``interstate``
+    (the conflict was ever interstate, ``type_of_conflict`` = 2), and, for the episode the
+    agreement ends (the run of consecutive active years of the conflict up to the signing
+    year), ``internationalized`` (``type_of_conflict`` = 4 in it), ``war``
+    (``intensity_level`` = 2 in it) and ``episode_years`` (its length, scaled; DECISIONS
+    DUR-12). A conflict the file does not hold gives 0 everywhere."""
+    zeros = pd.DataFrame(
+        0.0, index=group.index,
+        columns=["interstate", "internationalized", "war", "episode_years"],
+    )  # fmt: skip
     if termination is False:
-        return pd.Series(0, index=group.index)
+        return zeros
     if termination is None or termination is True:
         try:
             path = default_termination_path()
         except DetenteError:
-            return pd.Series(0, index=group.index)
+            return zeros
         if not path.is_file():
-            return pd.Series(0, index=group.index)
+            return zeros
     else:
         path = Path(termination)
     table = _read_csv(path)
-    for col in ("conflict_id", "type_of_conflict"):
+    for col in ("conflict_id", "type_of_conflict", "year", "intensity_level"):
         if col not in table.columns:
             raise DetenteError(
                 f"missing column {col}; give the UCDP conflict termination (dyad) CSV",
                 source=str(path),
             )
+    conflict = table["conflict_id"].astype(str).str.strip()
     kind = pd.to_numeric(table["type_of_conflict"], errors="coerce")
-    interstate = (kind == 2).groupby(table["conflict_id"].astype(str).str.strip()).max().astype(int)
-    return group.map(interstate).fillna(0).astype(int)
+    year = pd.to_numeric(table["year"], errors="coerce")
+    intensity = pd.to_numeric(table["intensity_level"], errors="coerce")
+    interstate = (kind == 2).groupby(conflict).max()
+    by_conflict = {
+        str(c): (year[idx].to_numpy(), kind[idx].to_numpy(), intensity[idx].to_numpy())
+        for c, idx in conflict.groupby(conflict).groups.items()
+    }
+    out = zeros.copy()
+    for i, (g, when) in enumerate(zip(group, signed, strict=True)):
+        if g not in by_conflict:
+            continue
+        out.iloc[i, 0] = float(bool(interstate.get(g, False)))
+        years, kinds, levels = by_conflict[g]
+        active = set(years[years <= when.year].tolist())
+        if not active:
+            continue
+        last = max(active)
+        first = last
+        while first - 1 in active:
+            first -= 1
+        episode = (years >= first) & (years <= last)
+        out.iloc[i, 1] = float((kinds[episode] == 4).any())
+        out.iloc[i, 2] = float((levels[episode] == 2).any())
+        length = last - first + 1
+        out.iloc[i, 3] = min(np.log1p(length) / np.log1p(EPISODE_CAP_YEARS), 1.0)
+    return out

@@ -14,6 +14,14 @@ developing models, evaluating assumptions and adequacy, and measuring and reduci
 
 Kaplan, E. L. & Meier, P. (1958). Nonparametric estimation from incomplete observations.
 *Journal of the American Statistical Association* 53(282), 457-481.
+
+Uno, H., Cai, T., Pencina, M. J., D'Agostino, R. B. & Wei, L. J. (2011). On the C-statistics
+for evaluating overall adequacy of risk prediction procedures with censored survival data.
+*Statistics in Medicine* 30(10), 1105-1117.
+
+Graf, E., Schmoor, C., Sauerbrei, W. & Schumacher, M. (1999). Assessment and comparison of
+prognostic classification schemes for survival data. *Statistics in Medicine* 18(17-18),
+2529-2545.
 """
 
 from __future__ import annotations
@@ -28,6 +36,10 @@ from detente.durability.fit import DURATION, EVENT, GROUP, SurvivalModel
 from detente.errors import DetenteError
 
 HORIZONS: tuple[float, ...] = (1.0, 3.0, 5.0)
+TAU = 5.0
+"""Uno's C and the integrated Brier score look at the first 5 years (DECISIONS DUR-14)."""
+IBS_START = 1.0 / 12.0
+IBS_POINTS = 60
 
 
 def group_folds(groups: Sequence[str] | np.ndarray, k: int, seed: int) -> list[np.ndarray]:
@@ -56,6 +68,125 @@ def group_folds(groups: Sequence[str] | np.ndarray, k: int, seed: int) -> list[n
     return [np.flatnonzero(assigned == f) for f in range(k)]
 
 
+def _censoring_survival(
+    train_years: np.ndarray, train_failed: np.ndarray, times: np.ndarray
+) -> np.ndarray:
+    """G(t) = P(not yet censored at t), the Kaplan–Meier estimate of the censoring times of
+    the training data (failures count as censored), right-continuous at ``times``."""
+    years = np.asarray(train_years, dtype=float)
+    censored = 1 - np.asarray(train_failed, dtype=int)
+    return kaplan_meier(years, censored, [float(t) for t in np.asarray(times).ravel()])
+
+
+def uno_concordance(
+    train_years: np.ndarray,
+    train_failed: np.ndarray,
+    years: np.ndarray,
+    failed: np.ndarray,
+    risk: np.ndarray,
+    tau: float = TAU,
+) -> float:
+    """Uno's C truncated at ``tau`` (Uno et al. 2011, eq. 6): the share of pairs (i, j) with
+    i failed, T_i < T_j and T_i < tau in which i has the higher risk, each pair weighted by
+    1 / G(T_i)^2, G the censoring survival of the training data; ties in risk count 1/2.
+    Unlike Harrell's C it does not depend on the test data's censoring."""
+    years = np.asarray(years, dtype=float)
+    failed = np.asarray(failed, dtype=bool)
+    risk = np.asarray(risk, dtype=float)
+    cases = np.flatnonzero(failed & (years < tau))
+    g = _censoring_survival(train_years, train_failed, years[cases])
+    if len(cases) == 0 or np.any(g <= 0):
+        raise DetenteError(
+            "has no failure before the horizon that the training data can weight; Uno's C "
+            "needs one",
+            where="test data",
+        )
+    w = 1.0 / g**2
+    later = years[None, :] > years[cases][:, None]  # (cases, rows)
+    diff = risk[cases][:, None] - risk[None, :]
+    score = np.where(np.abs(diff) <= 1e-8, 0.5, (diff > 0).astype(float))
+    num = float(np.sum(w[:, None] * later * score))
+    den = float(np.sum(w[:, None] * later))
+    if den == 0:
+        raise DetenteError("has no comparable pair for Uno's C", where="test data")
+    return num / den
+
+
+def brier_scores(
+    train_years: np.ndarray,
+    train_failed: np.ndarray,
+    years: np.ndarray,
+    failed: np.ndarray,
+    survival: np.ndarray,
+    times: np.ndarray,
+) -> np.ndarray:
+    """The inverse-probability-of-censoring weighted Brier score at each of ``times``
+    (Graf et al. 1999, eq. 6): the mean over rows of S(t|x)^2 / G(T) for agreements that failed
+    by t and (1 - S(t|x))^2 / G(t) for those still in force at t; ``survival`` has shape
+    (rows, times)."""
+    years = np.asarray(years, dtype=float)
+    failed = np.asarray(failed, dtype=bool)
+    times = np.asarray(times, dtype=float)
+    g_t = _censoring_survival(train_years, train_failed, times)
+    g_y = _censoring_survival(train_years, train_failed, years)
+    with np.errstate(divide="ignore"):
+        inv_y = np.where(g_y > 0, 1.0 / np.maximum(g_y, 1e-300), 0.0)
+        inv_t = np.where(g_t > 0, 1.0 / np.maximum(g_t, 1e-300), 0.0)
+    died = (years[:, None] <= times[None, :]) & failed[:, None]
+    alive = years[:, None] > times[None, :]
+    terms = survival**2 * died * inv_y[:, None] + (1 - survival) ** 2 * alive * inv_t[None, :]
+    return np.asarray(terms.mean(axis=0), dtype=float)
+
+
+def ibs_grid(tau: float = TAU) -> np.ndarray:
+    """The times (years) the integrated Brier score averages over: one month to ``tau``."""
+    return np.linspace(IBS_START, tau, IBS_POINTS)
+
+
+def integrated_brier(
+    train_years: np.ndarray,
+    train_failed: np.ndarray,
+    years: np.ndarray,
+    failed: np.ndarray,
+    survival: np.ndarray,
+    times: np.ndarray,
+) -> float:
+    """The Brier score of :func:`brier_scores` averaged over ``times`` by the trapezoid rule
+    (Graf et al. 1999, eq. 7): 0 is perfect, 0.25 is a coin flip."""
+    bs = brier_scores(train_years, train_failed, years, failed, survival, times)
+    from scipy.integrate import trapezoid
+
+    return float(trapezoid(bs, times) / (times[-1] - times[0]))
+
+
+def holdout_scores(
+    model: SurvivalModel, train: pd.DataFrame, test: pd.DataFrame, tau: float = TAU
+) -> dict[str, float]:
+    """Fit on ``train`` and score ``test``: Harrell's C (``c_index``), Uno's C at ``tau``
+    (``c_index_uno``), the integrated Brier score over one month to ``tau`` (``ibs``) and the
+    rows (``n_test``)."""
+    if int(test[EVENT].sum()) == 0:
+        raise DetenteError(
+            "has no failed agreement; concordance needs at least one failure to compare",
+            where="test data",
+        )
+    fitted = model.clone().fit(train)
+    return _scores(fitted, train, test, tau) | {"n_test": len(test)}
+
+
+def _scores(
+    fitted: SurvivalModel, train: pd.DataFrame, test: pd.DataFrame, tau: float
+) -> dict[str, float]:
+    ty, tf = train[DURATION].to_numpy(float), train[EVENT].to_numpy(int)
+    y, f = test[DURATION].to_numpy(float), test[EVENT].to_numpy(int)
+    grid = ibs_grid(tau)
+    return {
+        "c_index": fitted.concordance(test),
+        "c_index_uno": uno_concordance(ty, tf, y, f, fitted.risk(test), tau),
+        "ibs": integrated_brier(ty, tf, y, f, fitted.survival(test, list(grid)), grid),
+    }
+
+
 @dataclass(frozen=True)
 class CrossValidation:
     """Out-of-fold results.
@@ -76,6 +207,24 @@ class CrossValidation:
     predicted_failure: np.ndarray
     horizons: tuple[float, ...]
     folds: list[np.ndarray]
+    c_index_uno: np.ndarray | None = None
+    ibs: np.ndarray | None = None
+
+    def interval(self, score: str = "c_index", level: float = 0.95) -> tuple[float, float, float]:
+        """(mean, lower, upper) of a per-fold score: mean ± t quantile · sd / sqrt(folds)
+        (DECISIONS DUR-14; fold scores are not independent, so the interval is optimistic:
+        Bengio & Grandvalet 2004)."""
+        from scipy.stats import t as student
+
+        values = getattr(self, score)
+        if values is None:
+            raise DetenteError(f"no {score} in this cross-validation", where="score")
+        v = np.asarray(values, dtype=float)
+        m = float(np.mean(v))
+        if len(v) < 2:
+            return m, m, m
+        half = float(student.ppf(0.5 + level / 2, len(v) - 1) * np.std(v, ddof=1) / np.sqrt(len(v)))
+        return m, m - half, m + half
 
     @property
     def mean(self) -> float:
@@ -93,15 +242,20 @@ def cross_validate(
     k: int = 5,
     seed: int = 0,
     horizons: Sequence[float] = HORIZONS,
+    scores_all: bool = False,
+    tau: float = TAU,
 ) -> CrossValidation:
     """K-fold cross-validation grouped by conflict (``group`` column).
 
     Each fold's model is a fresh :meth:`~detente.contract.Params.clone` fitted on the other
-    folds only, then scored on the fold.
+    folds only, then scored on the fold: Harrell's C, and with ``scores_all`` also Uno's C
+    and the integrated Brier score up to ``tau`` (censoring weights from the training folds).
     """
     groups = frame[GROUP].to_numpy() if GROUP in frame.columns else np.arange(len(frame))
     folds = group_folds(groups, k, seed)
     scores = np.empty(k)
+    uno = np.full(k, np.nan)
+    ibs = np.full(k, np.nan)
     predicted = np.full((len(frame), len(horizons)), np.nan)
     for f, test in enumerate(folds):
         train = np.setdiff1d(np.arange(len(frame)), test)
@@ -112,10 +266,19 @@ def cross_validate(
             fold_model.robust = False
         fitted = fold_model.fit(frame.iloc[train].reset_index(drop=True))
         held_out = frame.iloc[test].reset_index(drop=True)
-        scores[f] = fitted.concordance(held_out)
+        if scores_all:
+            s = _scores(fitted, frame.iloc[train], held_out, tau)
+            scores[f], uno[f], ibs[f] = s["c_index"], s["c_index_uno"], s["ibs"]
+        else:
+            scores[f] = fitted.concordance(held_out)
         predicted[test] = 1.0 - fitted.survival(held_out, horizons)
     return CrossValidation(
-        c_index=scores, predicted_failure=predicted, horizons=tuple(horizons), folds=folds
+        c_index=scores,
+        predicted_failure=predicted,
+        horizons=tuple(horizons),
+        folds=folds,
+        c_index_uno=uno if scores_all else None,
+        ibs=ibs if scores_all else None,
     )
 
 

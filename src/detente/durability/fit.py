@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from detente.contract import Output, Params, Tags
-from detente.durability.data import COVARIATES
+from detente.durability.data import COVARIATES, EXTENDED
 from detente.errors import DetenteError
 
 DURATION = "years"
@@ -44,6 +44,27 @@ GROUP = "group"
 
 HOLD_YEARS = (1, 3, 5)
 """The horizons of the P(holds) outputs, in years."""
+
+PROTECTIVE: tuple[str, ...] = (
+    "third_party",  # third-party guarantees: Walter 2002; Fortna 2003 (table 3)
+    "pko",  # peacekeeping: Fortna 2004 (ch. 5), Fortna 2008
+    "withd",  # withdrawal of forces / demilitarisation: Fortna 2003 (table 3)
+    "ddr",  # disarmament, demobilisation: Fortna 2003; Mattes & Savun 2009 (cost-increasing)
+    "intarmy",  # military power sharing: Hartzell & Hoddie 2003 (table 2)
+    "shagov",  # political power sharing: Hartzell & Hoddie 2003; Mattes & Savun 2009
+    "intgov",  # rebels in government (political power sharing): Hartzell & Hoddie 2003
+    "aut",  # territorial power sharing (autonomy): Hartzell & Hoddie 2003
+    "fed",  # territorial power sharing (federalism): Hartzell & Hoddie 2003
+    "mil_prov",  # the aggregates of the packaged ten: military power sharing and
+    "pol_prov",  # demilitarisation, political and territorial power sharing
+    "terr_prov",  # (Hartzell & Hoddie 2003, table 2)
+)
+"""Provisions whose hazard ratio is constrained to at most 1 by the theory-constrained Cox
+model (:class:`PenalizedCoxModel`): cost-increasing provisions, peacekeeping and power
+sharing, where the published effects are (DECISIONS DUR-13)."""
+
+PENALIZERS: tuple[float, ...] = (0.01, 0.03, 0.1, 0.3, 1.0)
+"""The ridge penalties :class:`PenalizedCoxModel` chooses from by grouped CV."""
 
 
 class SurvivalModel(Params, ABC):
@@ -271,6 +292,187 @@ class CoxModel(SurvivalModel):
         return table
 
 
+class PenalizedCoxModel(CoxModel):
+    """Ridge-penalised Cox on the extended covariates (DECISIONS DUR-12), the penalty chosen
+    by grouped cross-validation, and theory-signed protective provisions (DECISIONS DUR-13).
+
+    The penalised partial likelihood is l(b) - penalizer * ||b||^2 / 2 (Verweij & van
+    Houwelingen 1994, eq. 2; lifelines' ``penalizer``), on centred covariates. ``penalizer``
+    ``None`` chooses it from ``penalizers`` by the mean Harrell's C of a ``folds``-fold
+    cross-validation grouped by conflict on the training data only (seeded by ``seed``), the
+    larger penalty winning ties. A covariate in ``protective`` may lower the hazard but not
+    raise it: b_j <= 0. The constrained maximum is found by an active set: while a protective
+    coefficient is positive, the largest is fixed at 0 and the model refitted (Lawson & Hanson
+    1974, ch. 23, for the same scheme in least squares); fixed covariates are ``pinned_`` and
+    reported with coefficient 0.
+
+    Parameters
+    ----------
+    covariates:
+        Default: :data:`detente.durability.data.EXTENDED`.
+    penalizer:
+        A fixed ridge penalty; default ``None``: chosen by grouped CV (``penalty_``).
+    protective:
+        Covariates constrained to hazard ratio <= 1; default :data:`PROTECTIVE`.
+    penalizers, folds, seed:
+        The grid, the number of folds and the seed of the choice.
+    """
+
+    name = "cox_cv"
+    label = "Cox, ridge penalty by grouped CV, theory-signed provisions"
+    reference = "Verweij & van Houwelingen 1994; Fortna 2003; Hartzell & Hoddie 2003"
+
+    def __init__(
+        self,
+        covariates: Sequence[str] | None = None,
+        penalizer: float | None = None,
+        alpha: float = 0.05,
+        protective: Sequence[str] | None = None,
+        penalizers: Sequence[float] = PENALIZERS,
+        folds: int = 5,
+        seed: int = 0,
+    ) -> None:
+        super().__init__(covariates=covariates, penalizer=penalizer, alpha=alpha)
+        self.protective = protective
+        self.penalizers = penalizers
+        self.folds = folds
+        self.seed = seed
+
+    @property
+    def covariates_in(self) -> list[str]:
+        return list(self.covariates) if self.covariates is not None else list(EXTENDED)
+
+    @property
+    def penalizer_value(self) -> float:
+        return getattr(self, "penalty_", self.penalizer if self.penalizer is not None else 0.1)
+
+    def _fit(self, frame: pd.DataFrame, covariates: list[str]) -> None:
+        if self.penalizer is None:
+            self.penalty_ = self._choose_penalty(frame, covariates)
+            self.cv_scores_ = dict(self._scores)
+        else:
+            self.penalty_ = float(self.penalizer)
+        protective = set(PROTECTIVE if self.protective is None else self.protective)
+        free = list(covariates)
+        self.pinned_: list[str] = []
+        while True:
+            super()._fit(frame, free)
+            params = self.fitter_.params_
+            wrong = {c: float(params[c]) for c in free if c in protective and params[c] > 0}
+            if not wrong:
+                break
+            worst = max(wrong, key=lambda c: wrong[c])
+            if len(free) == 1:
+                raise DetenteError(
+                    f"every covariate is a protective provision with a positive coefficient "
+                    f"({worst}); give a covariate that is not protective",
+                    where="training data",
+                )
+            free.remove(worst)
+            self.pinned_.append(worst)
+        self.used_ = free
+
+    def _choose_penalty(self, frame: pd.DataFrame, covariates: list[str]) -> float:
+        from detente.durability.evaluate import group_folds
+
+        groups = frame[GROUP].to_numpy() if GROUP in frame.columns else np.arange(len(frame))
+        k = min(self.folds, len(np.unique(groups)))
+        folds = group_folds(groups, k, self.seed)
+        self._scores: dict[float, float] = {}
+        for pen in sorted(self.penalizers):
+            model = self.clone(covariates=covariates, penalizer=float(pen))
+            scores = []
+            for test in folds:
+                train = np.setdiff1d(np.arange(len(frame)), test)
+                fitted = model.clone().fit(frame.iloc[train].reset_index(drop=True))
+                held_out = frame.iloc[test].reset_index(drop=True)
+                if held_out[EVENT].sum() > 0:
+                    scores.append(fitted.concordance(held_out))
+            self._scores[float(pen)] = float(np.mean(scores)) if scores else 0.5
+        best = max(self._scores.values())
+        return max(p for p, c in self._scores.items() if c >= best - 1e-12)
+
+    def coefficients(self) -> pd.DataFrame:
+        table = super().coefficients()
+        pinned = getattr(self, "pinned_", [])
+        if pinned:
+            zero = pd.DataFrame(
+                {"coef": 0.0, "lower": 0.0, "upper": 0.0, "p": np.nan, "hazard_ratio": 1.0,
+                 "hr_lower": 1.0, "hr_upper": 1.0, "direction": 0},
+                index=pd.Index(pinned, name="covariate"),
+            )  # fmt: skip
+            table = pd.concat([table, zero])
+        return table
+
+
+class KaplanMeierModel(SurvivalModel):
+    """No covariates: every agreement gets the Kaplan–Meier curve of the training data
+    (Kaplan & Meier 1958), the baseline a model must beat. Its risk is constant (C = 0.5);
+    intervals: seeded bootstrap of conflicts (whole groups), Efron & Tibshirani 1993, ch. 6."""
+
+    name = "km"
+    label = "Kaplan–Meier (no covariates)"
+    reference = "Kaplan & Meier 1958"
+
+    @property
+    def covariates_in(self) -> list[str]:
+        return list(self.covariates) if self.covariates is not None else []
+
+    def fit(self, frame: pd.DataFrame) -> Self:
+        _check_frame(frame, [])
+        if int(frame[EVENT].sum()) < 2:
+            raise DetenteError(
+                f"only {int(frame[EVENT].sum())} failed agreement(s); a survival model needs "
+                "at least 2 failures to fit",
+                where="training data",
+            )
+        self.used_: list[str] = []
+        self.dropped_: list[str] = []
+        self.train_ = frame[[c for c in (DURATION, EVENT, GROUP) if c in frame.columns]].copy()
+        return self
+
+    def _fit(self, frame: pd.DataFrame, covariates: list[str]) -> None:  # pragma: no cover
+        raise NotImplementedError
+
+    def _curve(self, train: pd.DataFrame, times: Sequence[float]) -> np.ndarray:
+        from detente.durability.evaluate import kaplan_meier
+
+        return kaplan_meier(
+            train[DURATION].to_numpy(dtype=float), train[EVENT].to_numpy(dtype=int), times
+        )
+
+    def survival(self, x: pd.DataFrame, times: Sequence[float]) -> np.ndarray:
+        self._check_fitted()
+        return np.tile(self._curve(self.train_, times), (len(x), 1))
+
+    def risk(self, x: pd.DataFrame) -> np.ndarray:
+        self._check_fitted()
+        return np.zeros(len(x))
+
+    def survival_draws(
+        self, x: pd.DataFrame, times: Sequence[float], n_draws: int, rng: np.random.Generator
+    ) -> np.ndarray:
+        self._check_fitted()
+        train = self.train_
+        groups = train[GROUP].to_numpy() if GROUP in train.columns else np.arange(len(train))
+        unique = np.unique(groups)
+        rows = {g: np.flatnonzero(groups == g) for g in unique}
+        draws = np.empty((n_draws, len(x), len(times)))
+        for b in range(n_draws):
+            pick = rng.choice(unique, size=len(unique), replace=True)
+            sample = train.iloc[np.concatenate([rows[g] for g in pick])]
+            draws[b] = self._curve(sample, times)[None, :]
+        return draws
+
+    def coefficients(self) -> pd.DataFrame:
+        self._check_fitted()
+        return pd.DataFrame(
+            columns=["coef", "lower", "upper", "p", "hazard_ratio", "hr_lower", "hr_upper",
+                     "direction"],
+            index=pd.Index([], name="covariate"),
+        )  # fmt: skip
+
+
 class _AFTModel(SurvivalModel):
     """An accelerated failure time model, log T = b0 + x'b + sigma W: a coefficient b
     multiplies the time in force by exp(b) (the time ratio). Robust (sandwich) standard
@@ -416,7 +618,7 @@ class LogNormalModel(_AFTModel):
 
 
 MODELS: dict[str, type[SurvivalModel]] = {
-    m.name: m for m in (CoxModel, WeibullModel, LogNormalModel)
+    m.name: m for m in (CoxModel, PenalizedCoxModel, WeibullModel, LogNormalModel, KaplanMeierModel)
 }
 
 

@@ -33,14 +33,21 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from detente.durability.data import COVARIATES, read_agreements
+from detente.durability.data import ALL_COVARIATES, COVARIATES, read_agreements
 from detente.durability.evaluate import HORIZONS
-from detente.durability.fit import CoxModel, SurvivalModel, get_model
+from detente.durability.fit import CoxModel, PenalizedCoxModel, SurvivalModel, get_model
 from detente.durability.mapping import DealMapping, load_mapping, packaged_document
 from detente.errors import DetenteError
 
 PACKAGED_COX = "ucdp_cox.yaml"
 """The packaged Cox fit (UCDP development split), next to this module."""
+
+
+def default_model() -> PenalizedCoxModel:
+    """The model of ``ucdp_cox.yaml``, of :meth:`FittedResumptionHazard.from_data` and of
+    ``detente durability predict``: Cox on the ten covariates the mapping sets, the ridge
+    penalty chosen by grouped CV, protective provisions signed by theory (DECISIONS DUR-13)."""
+    return PenalizedCoxModel(covariates=list(COVARIATES))
 
 
 @dataclass(frozen=True)
@@ -100,6 +107,7 @@ class CoxParameters:
             n_agreements=len(train),
             n_failed=int(train["failed"].sum()),
             penalizer=model.penalizer_value,
+            name=model.name,
         )
 
     def survival(self, x: pd.DataFrame, times: Sequence[float]) -> np.ndarray:
@@ -157,6 +165,7 @@ class CoxParameters:
                 n_agreements=int(doc["n_agreements"]),
                 n_failed=int(doc["n_failed"]),
                 penalizer=float(doc["penalizer"]),
+                name=str(doc.get("model", "cox")),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise DetenteError(
@@ -276,13 +285,15 @@ class FittedResumptionHazard:
         cls,
         data: str | Path | None = None,
         *,
-        model: str = "cox",
+        model: str | None = None,
         mapping: str | Path | DealMapping | None = None,
     ) -> FittedResumptionHazard:
-        """Fit ``model`` on a UCDP peace-agreement file (default: the shared development
-        split) and pair it with a mapping (a file, a loaded mapping, or the built-in one)."""
+        """Fit ``model`` (default: :func:`default_model`, the packaged one) on a UCDP
+        peace-agreement file (default: the shared development split) and pair it with a
+        mapping (a file, a loaded mapping, or the built-in one)."""
         frame = read_agreements(data).frame
-        fitted = get_model(model).fit(frame)
+        estimator = default_model() if model is None else get_model(model)
+        fitted = estimator.fit(frame)
         loaded = mapping if isinstance(mapping, DealMapping) else load_mapping(mapping)
         return cls(fitted, loaded)
 
@@ -323,7 +334,7 @@ class FittedResumptionHazard:
         return np.asarray(self.model.survival(self._batch_rows(values, n), [years])[:, 0])
 
     def _batch_rows(self, values: Mapping[str, np.ndarray], n: int) -> pd.DataFrame:
-        rows = {c: np.full(n, 0.0) for c in COVARIATES} | {
+        rows = {c: np.full(n, 0.0) for c in ALL_COVARIATES} | {
             c: np.full(n, v) for c, v in self.mapping.context.items()
         }
         set_by_terms: dict[str, np.ndarray] = {}

@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 import yaml
 
-from detente.durability.data import COVARIATES
+from detente.durability.data import ALL_COVARIATES
 from detente.errors import DetenteError
 from detente.spec.scenario import Scenario
 
@@ -52,6 +52,7 @@ class TermMap:
     scale: tuple[float, float]
     points: dict[str, tuple[tuple[float, float], ...]]
     suggest: bool = True
+    reference: str = ""
 
     def covariates(self, value: float) -> dict[str, float]:
         """The covariate values this term gives at ``value``."""
@@ -87,7 +88,7 @@ class DealMapping:
         DetenteError
             An unknown term, or a value off the term's scale.
         """
-        row = {c: 0.0 for c in COVARIATES} | dict(self.context)
+        row = {c: 0.0 for c in ALL_COVARIATES} | dict(self.context)
         set_by_terms: dict[str, float] = {}
         for name, value in terms.items():
             term = self.term(name)
@@ -237,6 +238,7 @@ def _term(name: str, doc: Any, source: str) -> TermMap:
         scale=(lo, hi),
         points=points,
         suggest=bool(doc.get("suggest", True)),
+        reference=" ".join(str(doc.get("reference", "")).split()),
     )
 
 
@@ -253,9 +255,9 @@ def _unit(x: Any, source: str, where: str) -> float:
 
 
 def _covariate(name: Any, source: str, where: str) -> str:
-    if name not in COVARIATES:
+    if name not in ALL_COVARIATES:
         raise DetenteError(
-            f"unknown covariate {name!r}; use one of {', '.join(COVARIATES)}",
+            f"unknown covariate {name!r}; use one of {', '.join(ALL_COVARIATES)}",
             source=source,
             where=where,
         )

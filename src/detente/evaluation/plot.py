@@ -14,7 +14,10 @@ if TYPE_CHECKING:
 
 
 def evaluation_figure(
-    result: EvaluationResult, *, n_fans: int = 3, fan_models: tuple[str, ...] = ("detente", "arima")
+    result: EvaluationResult,
+    *,
+    n_fans: int = 3,
+    fan_models: tuple[str, ...] = ("detente", "war", "arima"),
 ) -> Figure:
     """Top: mean CRPS (km²) by horizon, one line per model. Bottom: the observed week-end
     area and, at ``n_fans`` origins spread over the run, the 50 % and 90 % central intervals

@@ -32,7 +32,7 @@ def source_notes(scenario: Scenario) -> list[tuple[str, str, str]]:
         if actor.capability.note:
             notes.append((actor.name, "capability", actor.capability.note))
         for issue_name, stance in actor.stances.items():
-            for field_name in ("position", "salience", "clout"):
+            for field_name in ("position", "stated", "salience", "clout"):
                 value = getattr(stance, field_name)
                 if value is not None and value.note:
                     notes.append((actor.name, f"{issue_name}.{field_name}", value.note))
@@ -81,6 +81,22 @@ def scenario_section(ctx: ReportContext) -> Section:
             cells.append("-" if s is None else f"{s.position.value:g} / {s.salience.value:g}")
         rows.append(cells)
     parts.append(table(["actor", "capability", *sc.issue_names], rows))
+    gaps = sc.stated_gaps()
+    if gaps:  # DECISIONS SCN-10
+        parts.append("<h3>Stated and operative positions</h3>")
+        parts.append(
+            '<p class="small">The models use the operative position; the stated one is the '
+            "actor's public position where it differs. Gap = operative - stated.</p>"
+        )
+        parts.append(
+            table(
+                ["actor", "issue", "stated", "operative", "gap"],
+                [
+                    [g.actor, g.issue, f"{g.stated:g}", f"{g.operative:g}", f"{g.gap:+g}"]
+                    for g in gaps
+                ],
+            )
+        )
     descriptions = [(a.name, a.description) for a in sc.actors if a.description]
     for name, text in descriptions:
         parts.append(f'<p class="small"><b>{esc(name)}</b>: {esc(text)}</p>')
