@@ -227,7 +227,9 @@ def test_ukraine_rules_follow_who_can_block() -> None:
     # the US president decides the US regime, the EU members by unanimity the EU's
     assert rule["sanctions_us"].veto_players == ["US incoming administration (Trump)"]
     assert rule["sanctions_eu"].rule == "unanimity" and rule["sanctions_eu"].weights == {
-        "EU core": 1.0, "Poland, Baltic and Nordic states": 1.0, "Hungary": 1.0
+        "EU core": 1.0,
+        "Poland, Baltic and Nordic states": 1.0,
+        "Hungary": 1.0,
     }
     # guarantees: both belligerents, and every NATO ally (both US actors: the Senate ratifies)
     assert rule["guarantees"].rule == "unanimity"

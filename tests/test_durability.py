@@ -35,6 +35,7 @@ from detente.durability.fit import PROTECTIVE, CoxModel, PenalizedCoxModel, Weib
 from detente.durability.hazard import default_model
 from detente.durability.mapping import parse_mapping
 from detente.errors import DetenteError
+from tests.conftest import require_module
 
 runner = CliRunner()
 UCDP = Path("validation") / "conflict" / "ucdp_peace_agreements_v22.1.csv"
@@ -404,7 +405,7 @@ def test_uno_c_and_ibs_match_closed_forms_and_scikit_survival() -> None:
     grid = np.linspace(0.1, 2.0, 20)
     perfect = (years[:, None] > grid[None, :]).astype(float)
     assert integrated_brier(y[tr], full, years, np.ones(3), perfect, grid) == pytest.approx(0)
-    sksurv = pytest.importorskip("sksurv.metrics")  # GPL: a test-time oracle only
+    sksurv = require_module("sksurv.metrics", "pip install -e '.[dev]'")  # GPL: tests only
     from sksurv.util import Surv
 
     risk = x[te] + np.random.default_rng(1).normal(0, 0.5, 100)

@@ -102,7 +102,7 @@ def test_slider_changes_the_forecast(server: str, tmp_path: Path) -> None:
             page.on("pageerror", lambda e: errors.append(str(e)))
             page.goto(server + "/", wait_until="load")
             cell = page.locator("#out-compromise-0")
-            sync_api.expect(cell).to_have_text("44.2", timeout=30_000)
+            sync_api.expect(cell).to_have_text("61.2", timeout=30_000)
             page.wait_for_selector("#chart-stakeholders .main-svg", timeout=30_000)
 
             page.select_option("#whatif-issue", "territory")
@@ -110,9 +110,9 @@ def test_slider_changes_the_forecast(server: str, tmp_path: Path) -> None:
             slider = page.locator("#slider-salience")
             slider.focus()
             slider.fill("5")  # sets the range input's value and fires input/change
-            sync_api.expect(cell).not_to_have_text("44.2", timeout=30_000)
+            sync_api.expect(cell).not_to_have_text("61.2", timeout=30_000)
             after = float(cell.inner_text())
-            assert after < 44.2 - 1
+            assert after < 61.2 - 1
             sync_api.expect(page.locator("#override-list")).to_contain_text(
                 "actors.Russia.stances.territory.salience = 5"
             )

@@ -302,7 +302,7 @@ def test_forecast_seal(tmp_path: Path) -> None:
     doc = json.loads(result.stdout)
     with Ledger(path) as ledger:
         sealed = {e.question_id: e.data for e in ledger.entries()}
-    issues = ["territory", "sanctions", "guarantees"]
+    issues = ["territory", "recognition", "sanctions_us", "sanctions_eu", "guarantees"]
     assert sorted(sealed) == sorted(f"ukraine-2024:issue:{i}:2100-01-01" for i in issues)
     outcome = {
         (f["model"], i["issue"]): i["outcome"] for f in doc["forecasts"] for i in f["issues"]

@@ -67,6 +67,11 @@ def test_report_holds_every_actor_issue_note_and_forecast(
         assert issue.name in text
     notes = source_notes(ukraine)
     assert len(notes) > 30
+    assert ("Russia", "territory.stated") in {(w, f) for w, f, _ in notes}
+    # the stated positions and their gaps (DECISIONS SCN-10): Russia says 100, works for 81
+    assert "Stated and operative positions" in text
+    row = ["Russia", "territory", "100", "81", "-19"]
+    assert "".join(f"<td>{cell}</td>" for cell in row) in ukraine_html
     for _, _, note in notes:
         assert " ".join(note.split()) in text
     for source in ukraine.sources:
@@ -179,14 +184,11 @@ def test_forecasts_are_computed_once_per_report(
 def test_plots(ukraine: Scenario) -> None:
     forecasts = {name: model().predict(ukraine) for name, model in MODELS.items()}
     figs = plots.all_plots(ukraine, forecasts)
+    issues = ("territory", "recognition", "sanctions_us", "sanctions_eu", "guarantees")
     assert set(figs) == {
-        "stakeholders_territory",
-        "stakeholders_sanctions",
-        "stakeholders_guarantees",
         "models",
-        "bdm_rounds_territory",
-        "bdm_rounds_sanctions",
-        "bdm_rounds_guarantees",
+        *(f"stakeholders_{i}" for i in issues),
+        *(f"bdm_rounds_{i}" for i in issues),
     }
     ax = figs["stakeholders_territory"].axes[0]
     assert "territory" in ax.get_title(loc="left")

@@ -5,6 +5,7 @@ BDM-12)."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +24,29 @@ from detente.uncertainty.sweep import sweep
 from tests.conftest import TWO_ISSUES
 
 runner = CliRunner()
+
+# The EC car-emissions example of Bueno de Mesquita (1994), Scholz et al. (2011) Table 1: the
+# expected-utility model does not converge in 10 rounds (tests/test_bdm.py).
+EMISSIONS = """
+name: emissions
+issues: [{name: emissions, scale: [0, 10]}]
+actors:
+""" + "".join(
+    f"  - {{name: {n}, capability: {c}, "
+    f"stances: {{emissions: {{position: {x}, salience: {s}}}}}}}\n"
+    for n, c, x, s in (
+        ("Netherlands", 0.08, 4, 80),
+        ("Belgium", 0.08, 7, 40),
+        ("Luxembourg", 0.03, 4, 20),
+        ("Germany", 0.16, 4, 80),
+        ("France", 0.16, 10, 60),
+        ("Italy", 0.16, 10, 60),
+        ("UK", 0.16, 10, 90),
+        ("Ireland", 0.05, 7, 10),
+        ("Denmark", 0.05, 4, 100),
+        ("Greece", 0.08, 7, 70),
+    )
+)
 
 # b and c trade places every round under the expected-utility model (tests/test_bdm.py)
 CYCLING = """
@@ -95,21 +119,45 @@ def test_no_draws_is_an_error() -> None:
 
 
 @pytest.fixture()
+def emissions_file(tmp_path: Path) -> Path:
+    path = tmp_path / "emissions.yaml"
+    path.write_text(EMISSIONS, encoding="utf-8")
+    return path
+
+
+@pytest.fixture()
 def cycling_file(tmp_path: Path) -> Path:
     path = tmp_path / "loop.yaml"
     path.write_text(CYCLING, encoding="utf-8")
     return path
 
 
-def test_table_shows_bands_marks_and_legend() -> None:
-    result = runner.invoke(app, ["forecast", "ukraine-2024", "--all", "--no-store"])
+def test_table_shows_bands_marks_and_legend(emissions_file: Path) -> None:
+    result = runner.invoke(app, ["forecast", str(emissions_file), "--all", "--no-store"])
     assert result.exit_code == 0, result.output
     text = result.stdout
-    assert "[40–52]" in text  # compromise on territory: 44.2 [40–52]
-    assert "x [a–b]: forecast x and its 5–95 % band over 200 draws" in " ".join(text.split())
-    assert " ! " in text and "fragile: the band is wider than 20 % of the scale" in text
-    # ukraine-2024's territory run stops at the round limit: marked, with its range
-    assert "~ bdm, territory: not converged in 10 rounds; the outcome ranged 0.0–46.8" in text
+    sc = parse_yaml(EMISSIONS, source="emissions")
+    names = ["compromise", "median", "nash", "bdm"]
+    bands = stability_bands(sc, [get_model(n) for n in names])
+    for name in names:  # on a 0-10 scale the band ends get one decimal
+        band = bands[name, "emissions"]
+        cell = f"{get_model(name).predict(sc).outcome('emissions'):.1f} "
+        cell += f"[{band.p05:.1f}–{band.p95:.1f}]" + (" !" if band.fragile else "")
+        assert cell in text, (cell, text)
+    flat = " ".join(text.split())
+    assert "x [a–b]: forecast x and its 5–95 % band over 200 draws" in flat
+    assert "! fragile: the band is wider than 20 % of the scale" in flat
+    # the EC example stops at the round limit, its median wandering 7.0 -> 9.96 -> 7.0
+    assert re.search(r"7\.0 \[[\d.]+–[\d.]+\]( !)? ~", text)
+    assert "~ bdm, emissions: not converged in 10 rounds; the outcome ranged 7.0–10.0" in flat
+
+
+def test_the_builtin_case_has_a_band_in_every_cell() -> None:
+    result = runner.invoke(app, ["forecast", "ukraine-2024", "--all", "--no-store"])
+    assert result.exit_code == 0, result.output
+    sc = load_scenario("ukraine-2024")
+    assert result.stdout.count("–") >= 4 * len(sc.issues)  # a band per model and issue
+    assert "5–95 % band over 200 draws" in " ".join(result.stdout.split())
 
 
 def test_a_cycle_is_marked_in_table_and_json(cycling_file: Path) -> None:
@@ -144,7 +192,7 @@ def test_no_bands_and_draws_options(cycling_file: Path) -> None:
     few = json.loads(runner.invoke(app, [*args, "--draws", "40", "--seed", "2"]).stdout)
     assert (few["bands"]["draws"], few["bands"]["seed"]) == (40, 2)
     table = runner.invoke(app, ["forecast", "ukraine-2024", "--no-bands", "--no-store"])
-    assert "[40–52]" not in table.stdout and "5–95 %" not in table.stdout
+    assert "5–95 %" not in table.stdout and "] " not in table.stdout
     bad = runner.invoke(app, [*args, "--draws", "0"])
     assert bad.exit_code == 2 and "--draws" in bad.stderr
 

@@ -95,7 +95,7 @@ def test_interrupted_sweep_resumes_to_identical_results(tmp_path: Path, sig: int
         runs = st.list_runs()
         assert len(runs) == 1 and runs["status"][0] == "complete"
         n_rows = st.con.execute("SELECT count(*) FROM outcomes").fetchone()
-        assert n_rows == (6000 * 6,)
+        assert n_rows == (6000 * 2 * 5,)  # draws x models x issues
 
 
 def test_store_schema_forecast_and_export_round_trip(tmp_path: Path) -> None:
@@ -122,11 +122,11 @@ def test_store_schema_forecast_and_export_round_trip(tmp_path: Path) -> None:
         ] == scenario_hash(sc)
         assert st.column(fid, "compromise", "territory")[0] == forecasts[0].outcome("territory")
         target = tmp_path / "out" / "draws.parquet"
-        assert st.export(result.run_id, target) == 250 * 3
-        values = st.column(result.run_id, "median", "sanctions")
+        assert st.export(result.run_id, target) == 250 * len(sc.issues)  # 5 issues
+        values = st.column(result.run_id, "median", "sanctions_us")
     con = duckdb.connect()
     back = con.execute(
-        f"SELECT value FROM read_parquet('{target}') WHERE output = 'sanctions' ORDER BY draw"
+        f"SELECT value FROM read_parquet('{target}') WHERE output = 'sanctions_us' ORDER BY draw"
     ).fetchnumpy()["value"]
     assert np.array_equal(back, values)
     cols = [
@@ -160,7 +160,8 @@ def test_runs_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert shown.exit_code == 0 and json.loads(shown.stdout)["run_id"] == run_id
     target = tmp_path / "e.parquet"
     exported = runner.invoke(app, ["runs", "export", run_id, "--to", str(target)])
-    assert exported.exit_code == 0 and target.is_file() and "150 rows" in exported.stdout
+    # 50 draws x 5 issues
+    assert exported.exit_code == 0 and target.is_file() and "250 rows" in exported.stdout
     missing = runner.invoke(app, ["runs", "show", "abcdef"])
     assert missing.exit_code == 2 and "no run 'abcdef'" in missing.stderr
     bad = runner.invoke(app, ["runs", "export", run_id, "--to", str(tmp_path / "e.csv")])

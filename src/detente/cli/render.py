@@ -124,12 +124,18 @@ def stability_legend(
 def _ended(c: Convergence) -> str:
     """How a run that did not converge ended, in words."""
     shown = f"shown: round {c.rounds}"
+    steady = c.high - c.low < 0.05  # the same to the table's one decimal
     if c.status == "cycle":
+        if steady:
+            return (
+                f"a cycle of {c.period} rounds (the positions repeat), but the outcome stays "
+                f"at {_fmt(c.low)} round the cycle"
+            )
         return (
             f"a cycle of {c.period} rounds (the positions repeat); the outcome goes round "
             f"{_fmt(c.low)}–{_fmt(c.high)} ({shown})"
         )
-    if c.high - c.low < 0.05:
+    if steady:
         return (
             f"not converged in {c.rounds} rounds (positions still moving), but the outcome "
             f"stayed at {_fmt(c.low)} over rounds 1–{c.rounds}"

@@ -35,6 +35,7 @@ import pandas as pd
 
 from detente.contract import Output, Params, Tags
 from detente.durability.data import COVARIATES, EXTENDED
+from detente.durability.folds import group_folds, kaplan_meier
 from detente.errors import DetenteError
 
 DURATION = "years"
@@ -373,8 +374,6 @@ class PenalizedCoxModel(CoxModel):
         self.used_ = free
 
     def _choose_penalty(self, frame: pd.DataFrame, covariates: list[str]) -> float:
-        from detente.durability.evaluate import group_folds
-
         groups = frame[GROUP].to_numpy() if GROUP in frame.columns else np.arange(len(frame))
         k = min(self.folds, len(np.unique(groups)))
         folds = group_folds(groups, k, self.seed)
@@ -435,8 +434,6 @@ class KaplanMeierModel(SurvivalModel):
         raise NotImplementedError
 
     def _curve(self, train: pd.DataFrame, times: Sequence[float]) -> np.ndarray:
-        from detente.durability.evaluate import kaplan_meier
-
         return kaplan_meier(
             train[DURATION].to_numpy(dtype=float), train[EVENT].to_numpy(dtype=int), times
         )
