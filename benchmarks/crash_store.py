@@ -68,7 +68,7 @@ from tests.test_store import N_CHUNKS, SWEEP, _chunks, _cli, _reference  # noqa:
 from detente.store import RunStore  # noqa: E402
 from detente.war.model import PATH_OUTPUTS, SWEEP_OUTPUTS  # noqa: E402
 
-OUTPUTS = 6  # 2 models x 3 issues
+OUTPUTS = 10  # 2 models x 5 issues (ukraine-2024)
 _PROGRESS = re.compile(r"^sweep: (\d+)/(\d+) chunks in the store", re.MULTILINE)
 TARGETS = ("sweep", "war-sweep", "simulate")
 

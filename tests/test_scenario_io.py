@@ -97,6 +97,17 @@ BAD_YAML = [
     (_swap("{position: 80, salience: 60}", "{position: 80}"), ["salience", "missing"]),
     (_swap("position: 80", "position: 180"), ["off the scale", "'X'"]),
     (_swap("name: Y", "name: X"), ["duplicate actor 'X'"]),
+    (
+        _swap("{position: 80, salience: 60}", "{position: 80, salience: 60, stated: 130}"),
+        ["actor 'X', issue 'a': stated position 130 is off the scale [0, 100]"],
+    ),
+    (
+        _swap(
+            "{position: 80, salience: 60}",
+            "{position: 80, salience: 60, stated: {uniform: [0, 10]}}",
+        ),
+        ["actors[0].stances.a.stated", "takes no distribution"],
+    ),
     (_swap("      b: {position: 60", "      c: {position: 60"), ["unknown issue 'c'"]),
     (
         _swap("capability: 1\n", "capability: lots\n"),
@@ -206,3 +217,41 @@ def test_unreadable_csv_is_one_line(tmp_path: Path) -> None:
     path.write_text("Actor,Capability,Position,Salience\nA,1,2," + "9" * 200_000 + "\n")
     with pytest.raises(DetenteError, match=r"line 2: not a readable CSV"):
         load_scenario(path)
+
+
+# --- stated and operative positions (DECISIONS SCN-10) ----------------------------------------
+STATED = _swap(
+    "{position: 80, salience: 60}",
+    '{position: 80, salience: 60, stated: {value: 100, note: "the opening demand"}}',
+)
+
+
+def test_stated_positions_are_reported_never_modelled(toy: Scenario) -> None:
+    from detente.models import MODELS
+
+    sc = parse_yaml(STATED, source="stated.yaml")
+    (gap,) = sc.stated_gaps()
+    assert (gap.actor, gap.issue, gap.stated, gap.operative, gap.gap) == ("X", "a", 100, 80, -20)
+    assert sc.actors[0].stances["a"].stated is not None
+    assert sc.actors[0].stances["a"].stated.note == "the opening demand"
+    assert toy.stated_gaps() == []
+    assert parse_yaml(to_yaml(sc)) == sc  # kept by the YAML round trip
+    np.testing.assert_array_equal(sc.arrays().position, toy.arrays().position)
+    for name, model in MODELS.items():
+        assert model().predict(sc).values() == model().predict(toy).values(), name
+
+
+def test_show_prints_the_gaps(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from detente.cli.main import app
+
+    path = tmp_path / "stated.yaml"
+    path.write_text(STATED, encoding="utf-8")
+    shown = CliRunner().invoke(app, ["show", str(path)])
+    assert shown.exit_code == 0, shown.output
+    flat = " ".join(shown.stdout.split())
+    assert "Stated and operative positions" in flat and "X │ a │ 100 │ 80 │ -20" in flat
+    assert "a.stated" in flat and "the opening demand" in flat  # its note, with the others
+    plain = CliRunner().invoke(app, ["show", "ukraine-2024", "--no-notes"])
+    assert "Russia │ territory │ 100 │ 81 │ -19" in " ".join(plain.stdout.split())

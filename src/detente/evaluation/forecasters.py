@@ -387,11 +387,12 @@ class War(RegimeForecaster):
     dates shifted so that it starts there, the line at the origin's area, the gains and
     regime chain from :meth:`refit`; DECISIONS EVA-4) and solved by backward induction
     (:func:`~detente.war.model.solve_campaign`, on a territory grid of ``bin_km2`` bins).
-    ``n_samples`` paths are simulated (:func:`~detente.war.simulate.simulate`): the attacker's
-    solved intensity policy steers the fitted regime chain (its persistence kept; DECISIONS
-    WAR-25), the mediator pulls its levers, deals may be struck. The forecast at horizon *h*
-    is conditional on the fighting going on: the quantiles of the area over the paths with
-    no deal in the first *h* weeks (:func:`~detente.evaluation.campaign.at_war_draws`).
+    ``paths`` paths are simulated (:func:`~detente.war.simulate.simulate`): the attacker's
+    solved intensity policy steers the fitted regime chain (its persistence kept; how far:
+    ``control``, ``None`` for the scenario's; DECISIONS WAR-25), the mediator pulls its
+    levers, deals may be struck. The forecast at horizon *h* is conditional on the fighting
+    going on: ``n_samples`` quantiles of the area over the paths with no deal in the first
+    *h* weeks (:func:`~detente.evaluation.campaign.at_war_draws`).
     """
 
     name = "war"
