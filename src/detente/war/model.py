@@ -697,5 +697,5 @@ def document(run: WarRun) -> dict[str, Any]:
         "votes": diagnostics.votes(campaign, paths),
         "sources": diagnostics.sources(campaign, paths),
         "resolve": diagnostics.resolve(campaign, paths),
-        "outside": diagnostics.outside(campaign, paths, run.seed),
+        "outside": diagnostics.outside(campaign, paths, 0 if run.seed is None else run.seed),
     }
