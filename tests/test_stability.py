@@ -150,6 +150,9 @@ def test_table_shows_bands_marks_and_legend(emissions_file: Path) -> None:
     # the EC example stops at the round limit, its median wandering 7.0 -> 9.96 -> 7.0
     assert re.search(r"7\.0 \[[\d.]+–[\d.]+\]( !)? ~", text)
     assert "~ bdm, emissions: not converged in 10 rounds; the outcome ranged 7.0–10.0" in flat
+    # the scale runs 0-10: its ends are named by their values, not as 0 and 100
+    assert "high end means" in flat and "100 means" not in flat
+    assert re.search(r"│ 10\b", text), text
 
 
 def test_the_builtin_case_has_a_band_in_every_cell() -> None:

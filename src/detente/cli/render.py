@@ -61,8 +61,8 @@ def forecast_table(
         caption_justify="left",
     )
     table.add_column("issue")
-    table.add_column("0 means", overflow="fold", max_width=30)
-    table.add_column("100 means", overflow="fold", max_width=30)
+    table.add_column("low end means", overflow="fold", max_width=30)
+    table.add_column("high end means", overflow="fold", max_width=30)
     table.add_column("status quo", justify="right")
     for f in forecasts:
         table.add_column(f.model, justify="right")
@@ -70,12 +70,18 @@ def forecast_table(
         sq = None if issue.status_quo is None else issue.status_quo.value
         table.add_row(
             issue.name,
-            _short(issue.low_label),
-            _short(issue.high_label),
+            _end(issue.scale[0], issue.low_label),
+            _end(issue.scale[1], issue.high_label),
             _fmt(sq),
             *(_cell(f, issue.name, bands, issue.scale) for f in forecasts),
         )
     return table
+
+
+def _end(value: float, label: str) -> str:
+    """A scale end's label, led by the end's value (``0: Russia keeps nothing``): the scale
+    need not run from 0 to 100."""
+    return f"{value:g}: {_short(label)}" if label else f"{value:g}"
 
 
 def _cell(forecast: Forecast, issue: str, bands: Bands | None, scale: tuple[float, float]) -> str:
