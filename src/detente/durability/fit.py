@@ -93,6 +93,8 @@ class SurvivalModel(Params, ABC):
     tags: ClassVar[Tags] = Tags(input="agreements")
     varies: ClassVar[tuple[str, ...]] = ()
     default_penalizer: ClassVar[float] = 0.01
+    needs_covariates: ClassVar[bool] = True
+    """Whether fitting needs a covariate that varies (not the Kaplan–Meier baseline)."""
 
     def __init__(
         self,
@@ -141,7 +143,7 @@ class SurvivalModel(Params, ABC):
                 where="training data",
             )
         varying = [c for c in self.covariates_in if frame[c].nunique() > 1]
-        if not varying:
+        if self.needs_covariates and not varying:
             raise DetenteError(
                 "no covariate varies in the training data; give agreements that differ in "
                 "their provisions",
@@ -412,26 +414,14 @@ class KaplanMeierModel(SurvivalModel):
     name = "km"
     label = "Kaplan–Meier (no covariates)"
     reference = "Kaplan & Meier 1958"
+    needs_covariates = False
 
     @property
     def covariates_in(self) -> list[str]:
-        return list(self.covariates) if self.covariates is not None else []
+        return []
 
-    def fit(self, frame: pd.DataFrame) -> Self:
-        _check_frame(frame, [])
-        if int(frame[EVENT].sum()) < 2:
-            raise DetenteError(
-                f"only {int(frame[EVENT].sum())} failed agreement(s); a survival model needs "
-                "at least 2 failures to fit",
-                where="training data",
-            )
-        self.used_: list[str] = []
-        self.dropped_: list[str] = []
+    def _fit(self, frame: pd.DataFrame, covariates: list[str]) -> None:
         self.train_ = frame[[c for c in (DURATION, EVENT, GROUP) if c in frame.columns]].copy()
-        return self
-
-    def _fit(self, frame: pd.DataFrame, covariates: list[str]) -> None:  # pragma: no cover
-        raise NotImplementedError
 
     def _curve(self, train: pd.DataFrame, times: Sequence[float]) -> np.ndarray:
         return kaplan_meier(

@@ -29,6 +29,7 @@ Davidson-Pilon, C. (2019). lifelines: survival analysis in Python. *JOSS* 4(40),
 from __future__ import annotations
 
 import warnings
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import ClassVar, Self
 
@@ -105,18 +106,18 @@ def cumulative_incidence(
     return out
 
 
-class _CompetingRisks(Params):
+class _CompetingRisks(Params, ABC):
     """What both models share: hazard jumps on event times, and the cumulative incidence."""
 
     name: ClassVar[str]
 
+    @abstractmethod
     def _jumps(self, x: pd.DataFrame) -> np.ndarray:
         """Hazard jumps (rows of ``x``, K, T)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def fit(self, frame: pd.DataFrame) -> Self:
         """Fit on an episode frame (``years``, ``cause`` and the covariates)."""
-        raise NotImplementedError
 
     def cif(self, x: pd.DataFrame, at: Sequence[float], since: float = 0.0) -> np.ndarray:
         """P(ends by each cause within each horizon ``at`` | still going at ``since``),
