@@ -17,6 +17,17 @@ err = Console(stderr=True)
 """Progress and notes (stderr), so that JSON on stdout stays clean."""
 
 
+def warn_dropped(path: object, dropped: dict[str, int], noun: str) -> None:
+    """One warning line on stderr per kind of row a reader left out of ``path``."""
+    for reason, n in dropped.items():
+        err.print(
+            f"warning: {path}: left out {n} {noun}{'s' if n != 1 else ''}: {reason} "
+            "(--strict refuses the file instead)",
+            highlight=False,
+            soft_wrap=True,
+        )
+
+
 class TableOrJson(StrEnum):
     """``--format`` of commands that print a table or a JSON document."""
 

@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from detente.cli.common import TableOrJson, err, out
+from detente.cli.common import TableOrJson, out, warn_dropped
 from detente.durability.data import AgreementData, read_agreements
 from detente.durability.evaluate import holdout_scores
 from detente.durability.fit import MODELS, get_model
@@ -161,11 +161,5 @@ def evaluate(
 def _read(path: Path, strict: bool) -> AgreementData:
     """The agreements of ``path``; each kind of row left out is one warning line on stderr."""
     data = read_agreements(path, strict=strict)
-    for reason, n in data.dropped.items():
-        err.print(
-            f"warning: {path}: left out {n} row{'s' if n != 1 else ''}: {reason} "
-            "(--strict refuses the file instead)",
-            highlight=False,
-            soft_wrap=True,
-        )
+    warn_dropped(path, data.dropped, "row")
     return data

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from detente.cli.common import TableOrJson, err, out
+from detente.cli.common import TableOrJson, out, warn_dropped
 from detente.errors import DetenteError
 from detente.outlook.data import DAYS_PER_YEAR, load_reference, read_episodes
 from detente.outlook.evaluate import calibration_table, cross_validate, plot_calibration
@@ -181,13 +181,7 @@ def evaluate(
         frame = load_reference()
     else:
         episodes = read_episodes(data, strict=strict)
-        for reason, n in episodes.dropped.items():
-            err.print(
-                f"warning: {data}: left out {n} episode{'s' if n != 1 else ''}: {reason} "
-                "(--strict refuses the file instead)",
-                highlight=False,
-                soft_wrap=True,
-            )
+        warn_dropped(data, episodes.dropped, "episode")
         frame = episodes.frame
     cv = cross_validate(frame, folds=folds, seed=seed)
     if plot is not None:
