@@ -153,19 +153,19 @@ def simulate(solution: Solution, draws: int, rng: np.random.Generator) -> Paths:
     rep = rng.integers(n_rep, size=draws) if n_rep else np.full(draws, -1, dtype=np.int64)
     if n_rep:
         means, sds = arr.replicate_mean[rep], arr.replicate_sd[rep]  # (P, R, S)
-        chains = steered(arr.replicate_chain, arr.control)[rep]  # (P, S, τ, R, R)
+        # (D, P, S, τ, R, R): each replicate's chain against each defender type
+        chains = arr.typed_transitions(steered(arr.replicate_chain, arr.control)[rep])
     else:
         means = np.broadcast_to(arr.gain_mean, (draws, *arr.gain_mean.shape))
         sds = np.broadcast_to(arr.gain_sd, (draws, *arr.gain_sd.shape))
-        base = solution.transitions[0]  # the untyped chain (the weary type's)
-        chains = np.broadcast_to(base, (draws, *base.shape))
+        typed = solution.transitions[:, None]
+        chains = np.broadcast_to(typed, (typed.shape[0], draws, *typed.shape[2:]))
     regime = rng.choice(n_r, size=draws, p=arr.initial_regime / arr.initial_regime.sum())
     private = arr.resolve is not None
     top = arr.resolve_points - 1
     mu = np.full(draws, float(arr.resolve[0]) if arr.resolve is not None else 0.0)
     resolute = rng.random(draws) < mu if private else np.zeros(draws, dtype=bool)
     dtype = resolute.astype(np.int64)
-    held = np.where(resolute, float(arr.resolve[1]) if arr.resolve is not None else 0.0, 0.0)
     weights = arr.type_weights()  # (M, D)
     mus = np.empty((draws, horizon + 1))
     x = np.full(draws, arr.x0)
@@ -268,10 +268,7 @@ def simulate(solution: Solution, draws: int, rng: np.random.Generator) -> Paths:
             proposer_of[n[took]] = MEDIATOR
         fighting = alive & ~agreed
         proposed = agreed & (proposer_of > MEDIATOR) & (deal_week < 0)
-        lower = np.maximum(target - 1, 0)
-        row = (1.0 - held)[:, None] * chains[rows, s, target, regime]
-        row += held[:, None] * chains[rows, s, lower, regime]
-        cdf = np.cumsum(row, axis=1)
+        cdf = np.cumsum(chains[dtype, rows, s, target, regime], axis=1)
         new_regime = np.minimum((u[4][:, None] >= cdf).sum(axis=1), n_r - 1)
         mult = arr.gain_multiplier[lever]
         gain = (means[rows, new_regime, s] + sds[rows, new_regime, s] * z) * mult

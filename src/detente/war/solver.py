@@ -156,12 +156,6 @@ class Votes:
     lo: IntArray
     frac: FloatArray
 
-    @property
-    def agreed(self) -> BoolArray:
-        """Whether the offer is sure to be taken (by every defender type)."""
-        out: BoolArray = self.attacker & (self.accept >= 1.0).all(axis=0)
-        return out
-
 
 @dataclass(frozen=True)
 class Decisions:
@@ -606,7 +600,9 @@ def _screening(
 def respond(
     u: FloatArray, rd: FloatArray, n_m: int, axis: int = -1
 ) -> tuple[FloatArray, IntArray, FloatArray]:
-    """The defender's answer to terms worth ``u`` to it, by its type (DECISIONS WAR-30).
+    """The answer of a defender of private resolve to terms worth ``u`` to it, by its type
+    (DECISIONS WAR-30; with one type :func:`_votes` needs no equilibrium: it accepts iff
+    ``u ≥ R_D``).
 
     Parameters
     ----------
@@ -614,7 +610,7 @@ def respond(
         The terms' value to the defender in each state, the attacker's belief point ``m``
         along ``axis`` (size 1 or M).
     rd:
-        (D, ...) each defender type's value of fighting on when the attacker's belief is at
+        (2, ...) each defender type's value of fighting on when the attacker's belief is at
         each point of the resolve grid, that point along ``axis`` too (its other axes
         broadcast against ``u``'s).
     n_m:
@@ -625,11 +621,10 @@ def respond(
     Returns
     -------
     accept, lo, frac:
-        (D, ...) the probability that each type accepts, and the attacker's belief after
+        (2, ...) the probability that each type accepts, and the attacker's belief after
         a rejection, ``(1 - frac) μ[lo] + frac μ[lo + 1]``.
 
-    Without private resolve (D = 1) the defender accepts iff ``u ≥ R_D`` and a rejection
-    moves nothing. With it, types weary (0) and resolute (1) answer in the perfect Bayesian
+    The types weary (0) and resolute (1) answer in the perfect Bayesian
     equilibrium of the response in which a rejection that only a resolute defender would
     make is read as resolute (μ' = 1 off the path, as the D1 criterion asks; a belief of 0
     or 1 stays put): both accept when each prefers the terms to fighting on as a known
@@ -642,9 +637,6 @@ def respond(
     shape = np.broadcast_shapes(u.shape, rd.shape[1:])
     along = (n_m,) + (1,) * (-axis - 1)
     m = np.arange(n_m).reshape(along)
-    if rd.shape[0] == 1:  # the belief point of the state is the value's own point
-        accept = (u >= rd[0])[None].astype(np.float64)
-        return np.broadcast_to(accept, (1, *shape)), np.broadcast_to(m, shape), np.zeros(shape)
     top = n_m - 1
     off = np.where(np.arange(n_m) > 0, top, 0)
     r_off = np.take(rd, off, axis=axis)  # fighting on believed resolute (or weary at μ = 0)
