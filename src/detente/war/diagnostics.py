@@ -96,11 +96,18 @@ def weekly_votes(paths: Paths) -> list[dict[str, float | None]]:
     return rows
 
 
-def sources(campaign: Campaign, paths: Paths) -> dict[str, Any]:
-    """P(deal by +6 months, +12 months and the horizon's end) split by who proposed it."""
+def _cuts(paths: Paths) -> dict[str, int]:
+    """The weeks of the dates these tables report: +6 months, +12 months (capped at the
+    horizon) and the horizon's end."""
     horizon = paths.intensity.shape[1]
     cut = {f"{m}_months": min(round(m * 52 / 12), horizon) for m in HORIZONS_MONTHS}
     cut["horizon"] = horizon
+    return cut
+
+
+def sources(campaign: Campaign, paths: Paths) -> dict[str, Any]:
+    """P(deal by +6 months, +12 months and the horizon's end) split by who proposed it."""
+    cut = _cuts(paths)
     names = {**{j: f"mediator:{n}" for j, n in enumerate(campaign.type_names)}}
     out: dict[str, Any] = {"dates": {k: _date(campaign.start, w) for k, w in cut.items()}}
     done = paths.deal_week >= 0
@@ -123,9 +130,7 @@ def resolve(campaign: Campaign, paths: Paths) -> dict[str, Any] | None:
     belief stops moving at the deal); ``None`` without private resolve."""
     if campaign.resolve is None:
         return None
-    horizon = paths.intensity.shape[1]
-    cut = {f"{m}_months": min(round(m * 52 / 12), horizon) for m in HORIZONS_MONTHS}
-    cut["horizon"] = horizon
+    cut = _cuts(paths)
     done = paths.deal_week >= 0
     out: dict[str, Any] = {
         "dates": {k: _date(campaign.start, w) for k, w in cut.items()},
@@ -159,9 +164,7 @@ def outside(campaign: Campaign, paths: Paths, seed: int) -> dict[str, Any] | Non
         return None
     from detente.outlook.view import outside_view, pool_log  # lazy: pandas, lifelines
 
-    horizon = paths.intensity.shape[1]
-    cut = {f"{m}_months": min(round(m * 52 / 12), horizon) for m in HORIZONS_MONTHS}
-    cut["horizon"] = horizon
+    cut = _cuts(paths)
     dates = [campaign.start + timedelta(weeks=w) for w in cut.values()]
     view = outside_view(campaign.reference_war, dates, as_of=campaign.start, seed=seed)
     done = paths.deal_week >= 0
