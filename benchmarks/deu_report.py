@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from detente.backtest.baselines import BASELINES
+from detente.backtest.compare import compare_models
 from detente.backtest.deu import (
     DeuCase,
     backtest,
@@ -29,6 +30,7 @@ from detente.models.base import IssueProblem, IssueSolution, OutcomeModel
 from detente.models.compromise import weighted_mean
 from detente.models.nash import LOSERS, POWERS, UTILITIES, NashBargaining
 from detente.models.procedural import ProceduralCompromise
+from detente.registry import outcome_models
 
 
 class _SelectNash(OutcomeModel):
@@ -167,6 +169,18 @@ def main(argv: list[str] | None = None) -> None:
             }
         )
         print(md(pd.DataFrame(table)))
+
+    for cap in ("equal", "votes"):
+        cases = load_deu(args.data, cap)
+        registered = {name: cls() for name, cls in outcome_models().items()}
+        compared, weights = compare_models(cases, registered, n_splits=args.folds, seed=0)
+        print(
+            f"\n### Every registered model and the stacked ensemble, {args.folds}-fold CV by "
+            f"proposal, paired bootstrap vs compromise (2000 draws, seed 0), capability={cap}\n"
+        )
+        print(md(compared))
+        print(f"\nStacked ensemble weights per fold (fitted on the training folds), {cap}:\n")
+        print(md(weights.reset_index()))
 
     print("\n### Sensitivity of capability=votes to the institutions' weights\n")
     sens = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -428,6 +429,7 @@ def test_prefix_sum_paths_are_bit_identical(rows: int, monkeypatch: pytest.Monke
     """support_matrix sums voters by cumsum on narrow rows and by a loop on wide rows."""
     from detente.models import bdm
 
+    monkeypatch.setattr(bdm, "_SMALL_N", 0)  # one run too goes through support_matrix
     x, s, c = _random_batch(np.random.default_rng(41), rows, 10, grid=True)
     runs = []
     for width in (0, 10**9):  # always the loop, always cumsum
@@ -435,6 +437,47 @@ def test_prefix_sum_paths_are_bit_identical(rows: int, monkeypatch: pytest.Monke
         runs.append(simulate(x, s, c))
     np.testing.assert_array_equal(runs[0].trajectory, runs[1].trajectory)
     np.testing.assert_array_equal(runs[0].risk, runs[1].risk)
+
+
+@pytest.mark.parametrize("rule", ["scholz", "bdm"])
+@pytest.mark.parametrize("compromise", ["scholz", "nearest"])
+@pytest.mark.parametrize(("q", "capitulation"), [(1.0, False), (0.6, True)])
+@pytest.mark.parametrize("grid", [True, False])
+def test_small_run_matches_the_batched_rounds(
+    rule: str, compromise: str, q: float, capitulation: bool, grid: bool,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """One run of a few actors takes the vote-tensor rounds (BDM-13); the prefix-sum rounds
+    must give the same run: positions, risks, convergence and period."""
+    from detente.models import bdm
+
+    calls: list[int] = []
+    small_round = bdm._small_round
+
+    def counted(*args: Any) -> Any:
+        calls.append(1)
+        return small_round(*args)
+
+    monkeypatch.setattr(bdm, "_small_round", counted)
+    rng = np.random.default_rng(43)
+    options = {"q": q, "probability": rule, "compromise": compromise, "capitulation": capitulation}
+    for n in (1, 2, 5, 10, 17, 32):
+        x, s, c = _random_batch(rng, 1, n, grid)
+        runs = []
+        for small in (32, 0):
+            monkeypatch.setattr(bdm, "_SMALL_N", small)
+            runs.append(simulate(x[0], s[0], c[0], rounds=10, **options))  # type: ignore[arg-type]
+        fast, kernel = runs
+        assert fast.trajectory.shape == kernel.trajectory.shape
+        np.testing.assert_allclose(fast.trajectory, kernel.trajectory, rtol=0, atol=1e-9)
+        np.testing.assert_allclose(fast.risk, kernel.risk, rtol=0, atol=1e-9)
+        assert bool(fast.converged) == bool(kernel.converged)
+        assert int(fast.period) == int(kernel.period)
+    assert calls  # the small path ran
+    calls.clear()
+    monkeypatch.setattr(bdm, "_SMALL_N", 32)
+    simulate(x, s, c, rounds=2)  # a batch of one row (1, n) is one run too
+    assert calls
 
 
 def test_deterministic() -> None:

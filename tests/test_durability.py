@@ -309,11 +309,20 @@ def _split(ucdp: Path, tmp_path: Path) -> tuple[Path, Path]:
 
 def test_evaluate_json_has_exactly_the_keys(ucdp: Path, tmp_path: Path) -> None:
     train, test = _split(ucdp, tmp_path)
-    args = ["durability", "evaluate", "--train", str(train), "--test", str(test)]
+    args = ["durability", "evaluate", "--train", str(train), "--test", str(test), "--boot", "50"]
     result = runner.invoke(_app(), [*args, "--format", "json"])
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
-    assert set(doc) == {"c_index", "n_test", "c_index_uno", "ibs"}
+    # the keys other tools read stay numbers at the top level; intervals come beside them
+    assert {"c_index", "n_test", "c_index_uno", "ibs"} <= set(doc)
+    assert set(doc) == {"c_index", "n_test", "c_index_uno", "ibs", "model", "level", "boot",
+                        "seed", "intervals", "calibration"}  # fmt: skip
+    for key in ("c_index", "c_index_uno", "ibs"):
+        lo, hi = doc["intervals"][key]
+        assert lo <= doc[key] <= hi
+    assert {(r["group"], r["horizon"]) for r in doc["calibration"]} == {
+        (g, t) for g in ("all", "low", "middle", "high") for t in (1.0, 3.0, 5.0)
+    }
     assert 0.0 <= doc["c_index"] <= 1.0 and 0.0 <= doc["c_index_uno"] <= 1.0
     assert 0.0 < doc["ibs"] < 0.25
     assert doc["n_test"] == len(read_agreements(test).frame)

@@ -95,11 +95,14 @@ BAD_YAML = [
     ),
     (_swap("salience: 60", "salience: .nan"), ["line 14", "finite"]),
     (_swap("{position: 80, salience: 60}", "{position: 80}"), ["salience", "missing"]),
-    (_swap("position: 80", "position: 180"), ["off the scale", "'X'"]),
-    (_swap("name: Y", "name: X"), ["duplicate actor 'X'"]),
+    (
+        _swap("position: 80", "position: 180"),
+        ["line 14", "actors[0].stances.a.position", "off the scale", "'X'"],
+    ),
+    (_swap("name: Y", "name: X"), ["line 16", "actors[1].name", "duplicate actor 'X'"]),
     (
         _swap("{position: 80, salience: 60}", "{position: 80, salience: 60, stated: 130}"),
-        ["actor 'X', issue 'a': stated position 130 is off the scale [0, 100]"],
+        ["line 14", "actor 'X', issue 'a': stated position 130 is off the scale [0, 100]"],
     ),
     (
         _swap(
@@ -108,12 +111,20 @@ BAD_YAML = [
         ),
         ["actors[0].stances.a.stated", "takes no distribution"],
     ),
-    (_swap("      b: {position: 60", "      c: {position: 60"), ["unknown issue 'c'"]),
+    (
+        _swap("      b: {position: 60", "      c: {position: 60"),
+        ["line 20", "actors[1].stances.c", "unknown issue 'c'"],
+    ),
     (
         _swap("capability: 1\n", "capability: lots\n"),
         ["line 17", "actors[1].capability", "not a number"],
     ),
-    (_swap("capability: 1\n", "capabilty: 1\n"), ["capabilty", "not a known field"]),
+    (
+        _swap("capability: 1\n", "capabilty: 1\n"),
+        ["line 17", "capabilty", "not a known field; did you mean 'capability'?"],
+    ),
+    (_swap("name: toy", "nmae: toy"), ["nmae", "did you mean 'name'?"]),
+    (_swap("high_label", "colour"), ["colour", "not a known field; remove it"]),
     ("name: x\nissues: []\nactors: []\n", ["no issues"]),
     ("", ["empty"]),
     ("name: [unclosed\n", ["not valid YAML", "line"]),

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -139,7 +140,17 @@ def test_store_schema_forecast_and_export_round_trip(tmp_path: Path) -> None:
 
 def test_default_store_path_and_lock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("DETENTE_STORE", raising=False)
-    assert default_store_path() == Path.home() / ".detente" / "runs.duckdb"
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    new = tmp_path / "data" / "detente" / "runs.duckdb"
+    legacy = tmp_path / "home" / ".detente" / "runs.duckdb"
+    assert default_store_path() == new  # the platform's user data folder
+    legacy.parent.mkdir(parents=True)
+    legacy.touch()
+    assert default_store_path() == legacy  # an existing store in the old place is still read
+    new.parent.mkdir(parents=True)
+    new.touch()
+    assert default_store_path() == new
     monkeypatch.setenv("DETENTE_STORE", str(tmp_path / "x.duckdb"))
     assert default_store_path() == tmp_path / "x.duckdb"
 
@@ -151,17 +162,23 @@ def test_runs_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     runner = CliRunner()
     app = build_app()
     done = runner.invoke(app, ["sweep", "ukraine-2024", "-m", "compromise", "--draws", "50",
-                               "--format", "json"])  # fmt: skip
+                               "--spread", "--format", "json"])  # fmt: skip
     assert done.exit_code == 0, done.output
     run_id = json.loads(done.stdout)["run_id"]
     listed = runner.invoke(app, ["runs", "list"])
     assert listed.exit_code == 0 and run_id in listed.stdout and "complete" in listed.stdout
+    as_json = runner.invoke(app, ["runs", "list", "--format", "json"])
+    assert as_json.exit_code == 0, as_json.output
+    (row,) = [r for r in json.loads(as_json.stdout) if r["run_id"] == run_id]
+    assert row["kind"] == "sweep" and row["models"] == ["compromise"] and row["status"] == "complete"
     shown = runner.invoke(app, ["runs", "show", run_id])
     assert shown.exit_code == 0 and json.loads(shown.stdout)["run_id"] == run_id
     target = tmp_path / "e.parquet"
     exported = runner.invoke(app, ["runs", "export", run_id, "--to", str(target)])
     # 50 draws x 5 issues
     assert exported.exit_code == 0 and target.is_file() and "250 rows" in exported.stdout
+    frame = pd.read_parquet(target)  # pandas reads it in the default install (pyarrow)
+    assert len(frame) == 250 and set(frame["model"]) == {"compromise"}
     missing = runner.invoke(app, ["runs", "show", "abcdef"])
     assert missing.exit_code == 2 and "no run 'abcdef'" in missing.stderr
     bad = runner.invoke(app, ["runs", "export", run_id, "--to", str(tmp_path / "e.csv")])
@@ -201,3 +218,17 @@ def test_nan_outcomes_read_back_as_nan(tmp_path: Path) -> None:
         back = st.column(run_id, "war", "kept_km2")
     assert back.dtype == np.float64 and not isinstance(back, np.ma.MaskedArray)
     assert np.array_equal(back, values, equal_nan=True)
+
+
+def test_a_sweep_with_nothing_to_vary_runs_once(tmp_path: Path) -> None:
+    from detente.cli.sweep import build_app
+
+    runner = CliRunner()
+    args = ["sweep", "ukraine-2024", "-m", "compromise", "--draws", "500", "--no-store"]
+    done = runner.invoke(build_app(), [*args, "--format", "json"])
+    assert done.exit_code == 0, done.output
+    assert "nothing varies" in done.stderr and "--spread" in done.stderr
+    assert json.loads(done.stdout)["n_draws"] == 1
+    spread = runner.invoke(build_app(), [*args, "--spread", "--format", "json"])
+    assert spread.exit_code == 0 and "nothing varies" not in spread.stderr
+    assert json.loads(spread.stdout)["n_draws"] == 500

@@ -18,11 +18,11 @@ class DetenteError(Exception):
 
     Parameters
     ----------
-    message:
+    message : str
         What is wrong and the fix, as one line.
-    source:
+    source : str or None
         The file (or ``"<scenario>"`` for an in-memory object) the problem is in.
-    where:
+    where : str or None
         The line, column or field inside ``source``, e.g. ``"line 12, actors[2].salience"``.
     """
 
@@ -38,5 +38,13 @@ class DetenteError(Exception):
         return ": ".join([*parts, self.message])
 
     def located(self, source: str | None = None, where: str | None = None) -> DetenteError:
-        """A copy with the source and/or location filled in where they were missing."""
+        """A copy with the source and/or location filled in where they were missing.
+
+        Parameters
+        ----------
+        source : str or None
+            The file to name when the error does not name one yet.
+        where : str or None
+            The line or field to name when the error does not name one yet.
+        """
         return DetenteError(self.message, source=self.source or source, where=self.where or where)

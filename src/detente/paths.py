@@ -31,3 +31,38 @@ def shared_data_dir() -> Path:
         f"cannot find the shared data folder; set {SHARED_DATA_ENV} to its path or pass --data",
         source="shared data",
     )
+
+
+def user_file(name: str) -> Path:
+    """A file of detente's own in the platform's user data folder (platformdirs: e.g.
+    ``~/.local/share/detente`` on Linux), or in the legacy ``~/.detente`` when the file is
+    there and not in the new place (an existing store keeps being used; DECISIONS DESK-20)."""
+    from platformdirs import user_data_path
+
+    new = user_data_path("detente", appauthor=False) / name
+    old = Path.home() / ".detente" / name  # where stores and ledgers lived before
+    return old if old.exists() and not new.exists() else new
+
+
+DOCS_URL = "https://detente.readthedocs.io/en/latest/"
+"""Where the documentation site (``mkdocs.yml``, built from ``docs/``) is published; messages
+cite its pages through :func:`docs_page`, since a pip install has no ``docs/`` folder
+(DECISIONS DOC-4). The site is built, offline and strictly, by the tests (DECISIONS DOC-1)."""
+
+
+def docs_page(page: str, section: str | None = None) -> str:
+    """The address of a documentation page, for messages and help texts.
+
+    Parameters
+    ----------
+    page : str
+        The page's path in ``docs/`` without ``.md``, e.g. ``"war_model"``.
+    section : str or None
+        The anchor of a section of the page (its heading, lower case, words joined by ``-``).
+
+    Returns
+    -------
+    str
+        ``DOCS_URL`` + ``page/`` (+ ``#section``).
+    """
+    return f"{DOCS_URL}{page}/" + (f"#{section}" if section else "")

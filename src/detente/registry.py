@@ -44,7 +44,22 @@ def select(
     needs_campaign: bool | None = None,
     batchable: bool | None = None,
 ) -> dict[str, type[Any]]:
-    """The registered models whose tags match every given value, in registry order."""
+    """The registered models whose tags match every given value, in registry order.
+
+    Parameters
+    ----------
+    input : {"scenario", "agreements", "series"} or None
+        The input kind the model takes (its ``tags.input``); None matches any.
+    needs_campaign : bool or None
+        Whether the model needs the scenario's campaign; None matches either.
+    batchable : bool or None
+        Whether the model evaluates a batch of draws at once; None matches either.
+
+    Returns
+    -------
+    dict of str to type
+        The matching model classes by name.
+    """
     wanted = {"input": input, "needs_campaign": needs_campaign, "batchable": batchable}
     return {
         name: cls
@@ -60,6 +75,18 @@ def outcome_models() -> dict[str, type[Any]]:
 
 def get(name: str, **params: Any) -> Any:
     """A registered model by name, built with ``params``.
+
+    Parameters
+    ----------
+    name : str
+        The model's registry name, e.g. ``"bdm"`` or ``"war"``.
+    **params : Any
+        The model's constructor arguments.
+
+    Returns
+    -------
+    Any
+        The model instance.
 
     Raises
     ------

@@ -18,7 +18,6 @@ Decides*. Cambridge UP.
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +29,7 @@ import pandas as pd
 from detente.errors import DetenteError
 from detente.models.base import IssueProblem, OutcomeModel, respect_rule
 from detente.models.rules import IssueRule
+from detente.paths import shared_data_dir
 
 LONG_FILE = "deu3_tidy_long.csv"
 VOTES_FILE = "council_vote_weights.csv"
@@ -58,7 +58,7 @@ VOTES_COLUMNS = (
     "regime_total_votes",
     "qmv_threshold_votes",
 )
-CAPABILITIES = ("equal", "votes")
+CAPABILITIES = ("equal", "votes", "shapley", "banzhaf")
 INSTITUTION_WEIGHTS = ("max", "mean")
 INSTITUTIONS = ("com", "ep")
 SCORE_COLUMNS = [
@@ -69,11 +69,9 @@ SCALE = (0.0, 100.0)
 
 
 def default_deu_dir() -> Path:
-    """``$DETENTE_SHARED_DATA/validation/deu``, else ``shared/data/validation/deu`` next to
-    the repository."""
-    env = os.environ.get("DETENTE_SHARED_DATA")
-    root = Path(env) if env else Path(__file__).resolve().parents[4] / "shared" / "data"
-    return root / "validation" / "deu"
+    """``validation/deu`` in the shared data folder (:func:`detente.paths.shared_data_dir`:
+    ``$DETENTE_SHARED_DATA``, else ``shared/data`` near the working directory or checkout)."""
+    return shared_data_dir() / "validation" / "deu"
 
 
 @dataclass(frozen=True)
@@ -89,8 +87,8 @@ class DeuCase:
 def _read(path: Path, columns: Sequence[str]) -> pd.DataFrame:
     if not path.is_file():
         raise DetenteError(
-            f"file not found; point the data folder at a copy laid out like "
-            f"shared/data/validation/deu (it needs {path.name})",
+            f"file not found; pass --data FOLDER (laid out like shared/data/validation/deu, "
+            f"with {path.name}) or set DETENTE_SHARED_DATA to the shared data folder",
             source=str(path),
         )
     frame = pd.read_csv(path)
@@ -152,6 +150,26 @@ def _member_votes(regimes: list[_Regime], regime: _Regime, actor: str) -> float:
     return float(np.mean(list(regime.votes.values())))
 
 
+def _member_power(
+    regimes: list[_Regime], regime: _Regime, actor: str, index: str, unanimity: bool
+) -> float:
+    """``actor``'s voting power in ``regime``'s Council: its Shapley–Shubik or normalized
+    Banzhaf index in the QMV game ``[threshold; votes]`` of all the regime's members, or
+    ``1/n`` under unanimity (every member a veto player: both indices are equal). A state
+    that joined later gets its index in the first later regime that lists it (DECISIONS
+    POW-2)."""
+    from detente.models.power import power_index
+
+    for r in (regime, *[r for r in regimes if r.start > regime.start]):
+        if actor in r.votes:
+            if unanimity:
+                return 1.0 / len(r.votes)
+            names = tuple(r.votes)
+            p = power_index(index, [r.votes[a] for a in names], r.threshold)
+            return float(p[names.index(actor)])
+    return 1.0 / len(regime.votes)
+
+
 def load_deu(
     data_dir: Path,
     capability: str = "equal",
@@ -172,6 +190,10 @@ def load_deu(
         the regime's total); the Commission and the EP the largest (``institutions="max"``)
         or the average (``"mean"``) member-state weight of that regime, the EP times
         ``ep_consultation`` under consultation (CNS) (DECISIONS DEU-2, DEU-3).
+        ``"shapley"`` / ``"banzhaf"``: each member state its Shapley–Shubik / normalized
+        Banzhaf index in the regime's QMV game (``1/n`` where the Council votes by
+        unanimity), the institutions as under ``"votes"`` but from the indices
+        (:mod:`detente.models.power`, DECISIONS POW-2, POW-3; no better than votes: POW-4).
     institutions:
         ``"max"`` or ``"mean"``, see above (only for ``capability="votes"``).
     ep_consultation:
@@ -230,9 +252,22 @@ def load_deu(
         if capability == "equal":
             cap = np.ones(len(actors))
         else:
-            all_votes = np.array(list(regime.votes.values()))
+            all_votes, member = np.array(list(regime.votes.values())), votes
+            if capability in ("shapley", "banzhaf"):
+                unan = str(first["council_voting_rule"]).lower().startswith("unan")
+                all_votes = np.array(
+                    [_member_power(regimes, regime, a, capability, unan) for a in regime.votes]
+                )
+                member = np.array(
+                    [
+                        _member_power(regimes, regime, a, capability, unan)
+                        if t == "member_state"
+                        else 0.0
+                        for a, t in zip(actors, types, strict=True)
+                    ]
+                )
             inst = float(all_votes.max() if institutions == "max" else all_votes.mean())
-            cap = votes.copy()
+            cap = member.copy()
             for k, a in enumerate(actors):
                 if a in INSTITUTIONS:
                     factor = ep_consultation if (a == "ep" and procedure == "CNS") else 1.0
@@ -315,18 +350,32 @@ def backtest(cases: Iterable[DeuCase], models: Mapping[str, OutcomeModel]) -> pd
     or unanimity, the EP under codecision: :func:`council_rule`) by the rule every model's
     forecast meets (:func:`detente.models.base.respect_rule`, DECISIONS SCN-9). A prediction
     or outcome may be NaN (a baseline with nothing to say, an issue without a recorded
-    outcome); :func:`score` skips those rows.
+    outcome); :func:`score` skips those rows. The issues of one proposal are solved together
+    (:meth:`~detente.models.base.OutcomeModel.solve_issues`: the exchange model trades across
+    them; DECISIONS EXC-5), so pass every issue of a proposal, scored or not.
     """
-    rows: list[tuple[str, str, str, str, str, float, bool, float, float]] = []
-    for case in cases:
-        ctx = case.problem.context
-        for name, model in models.items():
+    cases = list(cases)
+    by_proposal: dict[str, list[int]] = {}
+    for k, case in enumerate(cases):
+        by_proposal.setdefault(case.proposal_id, []).append(k)
+    predicted: dict[str, list[float]] = {}
+    for name, model in models.items():
+        preds = [float("nan")] * len(cases)
+        for proposal, members in by_proposal.items():
             try:
-                pred = float(model.solve_issue(case.problem).outcome)
+                solutions = model.solve_issues([cases[k].problem for k in members])
             except DetenteError:
                 raise
             except Exception as exc:
-                raise RuntimeError(f"model {name!r} failed on DEU issue {case.issue_id}") from exc
+                raise RuntimeError(f"model {name!r} failed on DEU proposal {proposal}") from exc
+            for k, solution in zip(members, solutions, strict=True):
+                preds[k] = float(solution.outcome)
+        predicted[name] = preds
+    rows: list[tuple[str, str, str, str, str, float, bool, float, float]] = []
+    for k, case in enumerate(cases):
+        ctx = case.problem.context
+        for name in models:
+            pred = predicted[name][k]
             checked = respect_rule(case.problem, pred)
             rows.append(
                 (

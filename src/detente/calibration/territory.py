@@ -44,6 +44,7 @@ import numpy.typing as npt
 
 from detente.contract import Output, Params, Tags
 from detente.errors import DetenteError
+from detente.paths import docs_page
 from detente.textfiles import parse_number, read_text
 
 if TYPE_CHECKING:  # pandas loads when a series is read or fitted, not with a scenario
@@ -1246,7 +1247,7 @@ class TerritoryModel(Params):
 
     name: ClassVar[str] = "territory"
     label: ClassVar[str] = "Battlefield calibration (Markov-switching weekly gains)"
-    reference: ClassVar[str] = "Hamilton 1989; Künsch 1989 (docs/calibration.md)"
+    reference: ClassVar[str] = f"Hamilton 1989; Künsch 1989 ({docs_page('calibration')})"
     tags: ClassVar[Tags] = Tags(input="series", stochastic=True)
     varies: ClassVar[tuple[str, ...]] = ()
 

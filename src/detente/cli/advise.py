@@ -20,6 +20,7 @@ from detente.levers.result import Advice, Option
 from detente.levers.search import advise as run_advise
 from detente.levers.tornado import save_tornado
 from detente.levers.war import DEFAULT_MAX_EVALS, default_workers
+from detente.paths import docs_page
 from detente.scenario import load_scenario
 
 out = Console(soft_wrap=False, width=int(os.environ.get("COLUMNS", "140")))
@@ -40,7 +41,7 @@ def advise(
             "--goal",
             "-g",
             help="e.g. territory<=40, closest:territory, p_deal_by:2025-06-30>=0.5, "
-            "p_holds:5>=0.7, territory_km2<=115000, p_escalation<=0.5 (docs/levers.md).",
+            f"p_holds:5>=0.7, territory_km2<=115000, p_escalation<=0.5 ({docs_page('levers')}).",
         ),
     ],
     model: Annotated[

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -26,6 +28,33 @@ def warn_dropped(path: object, dropped: dict[str, int], noun: str) -> None:
             highlight=False,
             soft_wrap=True,
         )
+
+
+def outcome_models() -> dict[str, type[Any]]:
+    """:func:`detente.registry.outcome_models` without importing the registry, which loads
+    every model's dependencies (pandas, scipy) at a cost of most of a second; the test suite
+    checks that both give the same models (DECISIONS PERF-1)."""
+    from detente.models import MODELS
+
+    return {
+        name: cls
+        for name, cls in MODELS.items()
+        if cls.tags.input == "scenario" and not cls.tags.needs_campaign
+    }
+
+
+StoreOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--store",
+        envvar="DETENTE_STORE",
+        help="The run store (DuckDB file); default runs.duckdb in the user data folder "
+        "(~/.local/share/detente on Linux).",
+    ),
+]
+NoStoreOpt = Annotated[
+    bool, typer.Option("--no-store", help="Keep the run in memory only (nothing recorded).")
+]
 
 
 class TableOrJson(StrEnum):

@@ -2,7 +2,7 @@
 
 A Typer sub-app, mounted by :mod:`detente.cli.main`, with two commands:
 ``detente durability predict SCENARIO --deal 'territory=81,guarantees=60'`` and
-``detente durability evaluate --train FILE --test FILE``. The library raises
+``detente durability evaluate --train FILE [--test FILE]``. The library raises
 :class:`~detente.errors.DetenteError`; the main app turns it into one line and exit 2.
 """
 
@@ -17,7 +17,7 @@ from rich.table import Table
 
 from detente.cli.common import TableOrJson, out, warn_dropped
 from detente.durability.data import AgreementData, read_agreements
-from detente.durability.evaluate import holdout_scores
+from detente.durability.evaluate import Evaluation, evaluate_cv, evaluate_holdout
 from detente.durability.fit import MODELS, get_model
 from detente.durability.hazard import (
     DurabilityForecast,
@@ -25,6 +25,7 @@ from detente.durability.hazard import (
     default_model,
 )
 from detente.durability.mapping import check_deal, load_mapping, parse_deal
+from detente.errors import DetenteError
 from detente.scenario import load_scenario
 
 durability_app = typer.Typer(
@@ -120,8 +121,23 @@ def _print_forecast(name: str, result: DurabilityForecast) -> None:
 @durability_app.command("evaluate")
 def evaluate(
     train: Annotated[Path, typer.Option(help="UCDP peace-agreement CSV to fit on.")],
-    test: Annotated[Path, typer.Option(help="CSV with the same columns to score on.")],
+    test: Annotated[
+        Path | None,
+        typer.Option(
+            help="CSV with the same columns to score on; without it, k-fold cross-validation "
+            "grouped by conflict on --train."
+        ),
+    ] = None,
     model: ModelOption = None,
+    folds: Annotated[int, typer.Option(help="Folds of the cross-validation (no --test).")] = 5,
+    boot: Annotated[
+        int, typer.Option(help="Resamples of whole conflicts for the intervals (0: none).")
+    ] = 1000,
+    level: Annotated[float, typer.Option(help="Level of the intervals.")] = 0.95,
+    groups: Annotated[
+        int, typer.Option(help="Risk groups of the calibration table (3: tertiles).")
+    ] = 3,
+    seed: Annotated[int, typer.Option(help="Seed of the folds and the resamples.")] = 0,
     fmt: Annotated[TableOrJson, typer.Option("--format", "-f")] = TableOrJson.table,
     strict: Annotated[
         bool,
@@ -132,30 +148,55 @@ def evaluate(
         ),
     ] = False,
 ) -> None:
-    """Fit on one file and score the other: Harrell's and Uno's C (5 years) and the
-    integrated Brier score (one month to 5 years)."""
+    """Score a model out of sample: Harrell's and Uno's C (5 years), the integrated Brier
+    score (one month to 5 years) and calibration at 1, 3 and 5 years (predicted vs
+    Kaplan–Meier observed share failed by risk group), with grouped bootstrap intervals."""
     estimator = default_model() if model is None else get_model(model)
+    if groups < 1:
+        raise DetenteError(f"{groups} risk groups; use 1 or more", where="--groups")
     train_frame = _read(train, strict).frame
-    test_frame = _read(test, strict).frame
-    scores = holdout_scores(estimator, train_frame, test_frame)
-    n_test = int(scores["n_test"])
-    if fmt is TableOrJson.json:
-        print(
-            json.dumps(
-                {
-                    "c_index": round(scores["c_index"], 4),
-                    "n_test": n_test,
-                    "c_index_uno": round(scores["c_index_uno"], 4),
-                    "ibs": round(scores["ibs"], 4),
-                }
-            )
+    if test is None:
+        result = evaluate_cv(
+            estimator, train_frame, k=folds, seed=seed, boot=boot, level=level, n_groups=groups
         )
+        scored = f"{folds}-fold CV grouped by conflict on {len(train_frame)} agreements ({train})"
     else:
-        out.print(
-            f"{estimator.label}: fitted on {len(train_frame)} agreements ({train}), "
-            f"scored on {n_test} ({test}): Harrell's C = {scores['c_index']:.3f}, Uno's C = "
-            f"{scores['c_index_uno']:.3f}, integrated Brier score = {scores['ibs']:.3f}"
+        test_frame = _read(test, strict).frame
+        result = evaluate_holdout(
+            estimator, train_frame, test_frame, seed=seed, boot=boot, level=level,
+            n_groups=groups,
+        )  # fmt: skip
+        scored = (
+            f"fitted on {len(train_frame)} agreements ({train}), scored on {result.n_test} ({test})"
         )
+    if fmt is TableOrJson.json:
+        print(json.dumps({"model": estimator.name, **result.to_dict()}))
+    else:
+        _print_evaluation(estimator.label, scored, result)
+
+
+def _print_evaluation(label: str, scored: str, result: Evaluation) -> None:
+    out.print(f"{label}: {scored}; {result.level:.0%} intervals, {result.boot} resamples of "
+              f"conflicts (seed {result.seed})")  # fmt: skip
+    table = Table()
+    for col in ("score", "estimate", "interval"):
+        table.add_column(col, justify="right" if col != "score" else "left")
+    names = {"c_index": "Harrell's C", "c_index_uno": "Uno's C (5 y)", "ibs": "IBS (1 m-5 y)"}
+    for key, name in names.items():
+        lo, hi = result.intervals[key]
+        table.add_row(name, f"{result.scores[key]:.3f}", f"{lo:.3f}–{hi:.3f}")
+    out.print(table)
+    cal = Table(title="share failed by t: predicted vs observed (1 − Kaplan–Meier)")
+    for col in ("group", "n", "years", "predicted", "observed", "observed − predicted"):
+        cal.add_column(col, justify="left" if col == "group" else "right")
+    for r in result.calibration.itertuples():
+        cal.add_row(
+            str(r.group), str(r.n), f"{r.horizon:g}",
+            f"{r.predicted:.2f} ({r.predicted_lower:.2f}–{r.predicted_upper:.2f})",
+            f"{r.observed:.2f} ({r.observed_lower:.2f}–{r.observed_upper:.2f})",
+            f"{r.gap:+.2f} ({r.gap_lower:+.2f}–{r.gap_upper:+.2f})",
+        )  # fmt: skip
+    out.print(cal)
 
 
 def _read(path: Path, strict: bool) -> AgreementData:

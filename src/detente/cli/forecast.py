@@ -17,18 +17,11 @@ from rich.console import Console
 from rich.table import Table
 
 from detente.cli import render
-from detente.cli.common import TableJsonCsv, err, out
+from detente.cli.common import NoStoreOpt, StoreOpt, TableJsonCsv, err, out, outcome_models
 from detente.cli.ledger import LedgerOpt, SealOpt, seal_forecasts
-from detente.cli.sweep import NoStoreOpt, StoreOpt
 from detente.errors import DetenteError
 from detente.models import get_model
-from detente.profiles.apply import (
-    SCENARIO_PARAMETERS,
-    apply_to_scenario,
-    read_profile_input,
-    unused,
-)
-from detente.registry import outcome_models
+from detente.paths import docs_page
 from detente.scenario import Scenario, builtin_names, load_scenario, to_yaml
 from detente.uncertainty.stability import DEFAULT_DRAWS, FRAGILE_SHARE, stability_bands
 
@@ -41,7 +34,7 @@ ForecastProfileOpt = Annotated[
     typer.Option(
         "--profile",
         help="A saved profile (detente profile events ... --save FILE); moves the profiled "
-        "actor's positions by its position_shift towards the target's (docs/profiles.md).",
+        f"actor's positions by its position_shift towards the target's ({docs_page('profiles')}).",
     ),
 ]
 ProfileActorOpt = Annotated[
@@ -61,6 +54,13 @@ def profiled_scenario(
     it set is printed on stderr (stdout stays the forecast in any format)."""
     if profile is None:
         return scenario
+    from detente.profiles.apply import (
+        SCENARIO_PARAMETERS,
+        apply_to_scenario,
+        read_profile_input,
+        unused,
+    )
+
     read = read_profile_input(profile)
     changed, applied = apply_to_scenario(scenario, read, actor=actor, target=target)
     applied += unused(read, SCENARIO_PARAMETERS)

@@ -18,10 +18,11 @@ from detente import __version__
 from detente.cli.common import TableOrJson, out
 from detente.errors import DetenteError
 from detente.ledger import Forecast, Forecaster, Quantile, Question, Sealed
+from detente.paths import docs_page
 
 ledger_app = typer.Typer(
     help="Seal forecasts in a hash-chained ledger, verify it, grade them when the truth "
-    "arrives (docs/ledger.md).",
+    f"arrives ({docs_page('ledger')}).",
     no_args_is_help=True,
 )
 
@@ -30,7 +31,7 @@ LedgerOpt = Annotated[
     typer.Option(
         "--ledger",
         help="The ledger file (default $DETENTE_LEDGER, else ledger.duckdb next to the run "
-        "store, else ~/.detente/ledger.duckdb).",
+        "store, else the user data folder, ~/.local/share/detente on Linux).",
     ),
 ]
 
@@ -68,7 +69,9 @@ def _samples(text: str) -> tuple[float, ...]:
 
 SealOpt = Annotated[
     bool,
-    typer.Option("--seal", help="Seal the headline forecasts in the ledger (docs/ledger.md)."),
+    typer.Option(
+        "--seal", help=f"Seal the headline forecasts in the ledger ({docs_page('ledger')})."
+    ),
 ]
 
 

@@ -13,7 +13,6 @@ from rich.table import Table
 from detente import __version__
 from detente.cli.stated import stated_table
 from detente.models import Convergence, Forecast
-from detente.registry import REGISTRY
 from detente.spec.scenario import Scenario, Sourced
 
 if TYPE_CHECKING:  # pandas and the sweep machinery load only when used: a faster start
@@ -38,6 +37,19 @@ def _fmt(x: float | None, digits: int = 1) -> str:
     return f"{x:.{digits}f}"
 
 
+def _model_class(name: str) -> Any:
+    """The registered class of model ``name`` (None if unregistered); the registry, which
+    loads every model (pandas, scipy), is imported only for a name that is not an outcome
+    model."""
+    from detente.models import MODELS
+
+    if name in MODELS:
+        return MODELS[name]
+    from detente.registry import REGISTRY
+
+    return REGISTRY.get(name)
+
+
 def forecast_table(
     scenario: Scenario, forecasts: Sequence[Forecast], bands: Bands | None = None
 ) -> Table:
@@ -48,9 +60,9 @@ def forecast_table(
     (DECISIONS UNC-25); ``~`` or ``↻`` marks a model whose rounds did not converge or went
     round a cycle, explained below the table (DECISIONS BDM-12)."""
     captions = [
-        f"{f.model}: {REGISTRY[f.model].label} ({REGISTRY[f.model].reference})"
+        f"{f.model}: {cls.label} ({cls.reference})"
         for f in forecasts
-        if f.model in REGISTRY
+        if (cls := _model_class(f.model)) is not None
     ]
     captions += rule_legend(scenario, forecasts)
     captions += [escape(line) for line in stability_legend(scenario, forecasts, bands)]

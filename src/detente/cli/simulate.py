@@ -20,10 +20,10 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from detente.cli.common import TableOrJson, err, out
+from detente.cli.common import NoStoreOpt, StoreOpt, TableOrJson, err, out
 from detente.cli.ledger import LedgerOpt, SealOpt, seal_forecasts
-from detente.cli.sweep import NoStoreOpt, StoreOpt
 from detente.errors import DetenteError
+from detente.paths import docs_page
 from detente.profiles.apply import (
     CAMPAIGN_PARAMETERS,
     Applied,
@@ -101,7 +101,8 @@ def simulate_command(
     sc = load_scenario(scenario)
     if sc.campaign is None:
         raise DetenteError(
-            "has no campaign; add a 'campaign:' section (see docs/war_model.md)", source=scenario
+            f"has no campaign; add a 'campaign:' section (see {docs_page('war_model')})",
+            source=scenario,
         )
     campaign = sc.campaign
     applied: list[Applied] = []
@@ -213,7 +214,7 @@ def _print_sensitivity(table: dict[str, Any]) -> None:
 
 
 def _print_profile(path: str, applied: list[Applied]) -> None:
-    table = Table(title=f"Set by profile {path} (docs/profiles.md)", title_justify="left")
+    table = Table(title=f"Set by profile {path} ({docs_page('profiles')})", title_justify="left")
     for col in ("parameter", "value", "sets", "before", "after"):
         table.add_column(col, justify="right" if col == "value" else "left")
     for a in applied:
@@ -351,7 +352,7 @@ def _print_diagnostics(doc: dict[str, Any]) -> None:
             )
         out.print(table)
         out.print(
-            f"outside view: settlement or ceasefire (cause-specific Cox, docs/outlook.md); "
+            f"outside view: settlement or ceasefire (cause-specific Cox, {docs_page('outlook')}); "
             f"pooled: logarithmic pool, war model weight {view['pool_weight']:g}; nearest: "
             + "; ".join(view["nearest"][:3])
         )

@@ -24,8 +24,9 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from detente.cli.common import OneLineErrors, TableOrJson, err, out
+from detente.cli.common import NoStoreOpt, OneLineErrors, StoreOpt, TableOrJson, err, out
 from detente.errors import DetenteError
+from detente.paths import docs_page
 from detente.registry import outcome_models
 from detente.scenario import load_scenario
 from detente.spec.scenario import Scenario
@@ -101,17 +102,6 @@ AddressOpt = Annotated[
 ]
 WorkersOpt = Annotated[
     int | None, typer.Option(help="Worker processes / Ray CPUs (default: all cores).")
-]
-StoreOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--store",
-        envvar="DETENTE_STORE",
-        help="The run store (DuckDB file); default ~/.detente/runs.duckdb.",
-    ),
-]
-NoStoreOpt = Annotated[
-    bool, typer.Option("--no-store", help="Keep the run in memory only (nothing recorded).")
 ]
 ChunkOpt = Annotated[
     int | None,
@@ -198,7 +188,7 @@ def sweep(
         bool,
         typer.Option(
             help="Give every position, salience and capability without a distribution the "
-            "default band (docs/uncertainty.md)."
+            f"default band ({docs_page('uncertainty')})."
         ),
     ] = False,
     chunk_size: ChunkOpt = None,
@@ -219,7 +209,7 @@ def sweep(
     by date), P(escalation), territory at the horizon, gain per day before/after the
     deadline)."""
     from detente.store.recorded import stored_sweep
-    from detente.uncertainty.sampling import with_default_spread
+    from detente.uncertainty.sampling import uncertain_numbers, with_default_spread
 
     sc = load_scenario(scenario)
     war = _war(sc, model, vary, paths=paths, seed=seed, deal_by=deal_by, policy=policy)
@@ -228,6 +218,13 @@ def sweep(
                            where="--model war")  # fmt: skip
     if spread:
         sc = with_default_spread(sc)
+    elif war is None and not uncertain_numbers(sc) and draws > 1:
+        err.print(
+            f"nothing varies: {sc.name} gives no distributions and --spread is off, so every "
+            "draw would be the same; running the central values once (add distributions or "
+            "pass --spread)"
+        )
+        draws = 1
     bands = [Band.parse(b) for b in band or []]
     for b in bands:
         if b.output not in sc.issue_names:
@@ -398,10 +395,15 @@ runs_app = typer.Typer(help="The run store: list, show and export recorded runs.
 def runs_list(
     store: StoreOpt = None,
     limit: Annotated[int, typer.Option(help="Most recent runs to show.")] = 50,
+    fmt: Annotated[TableOrJson, typer.Option("--format", "-f")] = TableOrJson.table,
 ) -> None:
     """The most recent runs."""
     with _open_store(store, False) as st:
         frame = st.list_runs(limit)
+    if fmt is TableOrJson.json:
+        rows = frame.assign(models=[json.loads(str(m)) for m in frame["models"]])
+        print(rows.to_json(orient="records", date_format="iso", indent=2))
+        return
     table = Table(title=f"Runs in {st.path}", title_justify="left")
     for col in ("id", "kind", "status", "scenario", "models", "seed", "draws", "chunks",
                 "backend", "created (UTC)", "elapsed s"):  # fmt: skip

@@ -26,6 +26,7 @@ prognostic classification schemes for survival data. *Statistics in Medicine* 18
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -35,6 +36,7 @@ import pandas as pd
 from detente.durability.fit import DURATION, EVENT, GROUP, SurvivalModel
 from detente.durability.folds import group_folds, kaplan_meier
 from detente.errors import DetenteError
+from detente.spec.display import Display, fmt
 
 HORIZONS: tuple[float, ...] = (1.0, 3.0, 5.0)
 TAU = 5.0
@@ -162,8 +164,8 @@ def _scores(
     }
 
 
-@dataclass(frozen=True)
-class CrossValidation:
+@dataclass(frozen=True, repr=False)
+class CrossValidation(Display):
     """Out-of-fold results.
 
     Attributes
@@ -204,6 +206,37 @@ class CrossValidation:
     @property
     def mean(self) -> float:
         return float(np.mean(self.c_index))
+
+    def _display(self) -> tuple[str, list[tuple[str, object]]]:
+        facts: list[tuple[str, object]] = [
+            ("folds", len(self.folds)),
+            ("rows", int(sum(len(f) for f in self.folds))),
+        ]
+        for score in ("c_index", "c_index_uno", "ibs"):
+            if getattr(self, score) is not None:
+                m = float(np.mean(getattr(self, score)))
+                facts.append((score, f"{fmt(m)} (sd over folds {fmt(self._sd(score))})"))
+        facts.append(("horizons (years)", ", ".join(fmt(h) for h in self.horizons)))
+        return "CrossValidation", facts
+
+    def _sd(self, score: str) -> float:
+        v = np.asarray(getattr(self, score), dtype=float)
+        return float(np.std(v, ddof=1)) if len(v) > 1 else 0.0
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per fold: columns ``fold, n_test, c_index, c_index_uno, ibs`` (NaN for a
+        score not computed; DECISIONS DESK-2)."""
+        n = len(self.folds)
+        nan = np.full(n, np.nan)
+        return pd.DataFrame(
+            {
+                "fold": np.arange(n),
+                "n_test": [len(f) for f in self.folds],
+                "c_index": np.asarray(self.c_index, dtype=float),
+                "c_index_uno": nan if self.c_index_uno is None else self.c_index_uno,
+                "ibs": nan if self.ibs is None else self.ibs,
+            }
+        )
 
     @property
     def sd(self) -> float:
@@ -316,3 +349,283 @@ def holdout_concordance(
             where="test data",
         )
     return fitted.concordance(test), len(test)
+
+
+# -- grouped bootstrap intervals (DECISIONS DUR-16) -----------------------------------------
+
+
+@dataclass(frozen=True)
+class FoldPrediction:
+    """What one fitted model said about the agreements it was not fitted on.
+
+    Attributes
+    ----------
+    test:
+        Row positions of the scored frame.
+    risk:
+        :meth:`~detente.durability.fit.SurvivalModel.risk` of those rows.
+    survival_grid:
+        P(holds) on :func:`ibs_grid`, shape (rows, grid points).
+    survival_horizons:
+        P(holds) at the horizons, shape (rows, horizons).
+    g_years, g_grid:
+        The training data's censoring survival G at the rows' times and on the grid.
+    """
+
+    test: np.ndarray
+    risk: np.ndarray
+    survival_grid: np.ndarray
+    survival_horizons: np.ndarray
+    g_years: np.ndarray
+    g_grid: np.ndarray
+
+
+def predict_fold(
+    fitted: SurvivalModel,
+    train: pd.DataFrame,
+    test: pd.DataFrame,
+    rows: np.ndarray,
+    horizons: Sequence[float] = HORIZONS,
+    tau: float = TAU,
+) -> FoldPrediction:
+    """The held-out predictions of ``fitted`` (fitted on ``train``) for ``test``, whose rows
+    are ``rows`` of the scored frame."""
+    ty, tf = train[DURATION].to_numpy(float), train[EVENT].to_numpy(int)
+    grid = ibs_grid(tau)
+    return FoldPrediction(
+        test=np.asarray(rows),
+        risk=fitted.risk(test),
+        survival_grid=fitted.survival(test, list(grid)),
+        survival_horizons=fitted.survival(test, list(horizons)),
+        g_years=_censoring_survival(ty, tf, test[DURATION].to_numpy(float)),
+        g_grid=_censoring_survival(ty, tf, grid),
+    )
+
+
+def _fold_scores(
+    years: np.ndarray, failed: np.ndarray, p: FoldPrediction, pick: np.ndarray, tau: float
+) -> tuple[float, float, float]:
+    """Harrell's C, Uno's C and the IBS of one fold on its rows ``pick`` (positions within
+    the fold, repeats allowed); NaN where a score is undefined on the sample."""
+    from lifelines.utils import concordance_index
+    from scipy.integrate import trapezoid
+
+    y, f, r = years[pick], failed[pick].astype(bool), p.risk[pick]
+    try:
+        harrell = float(concordance_index(y, -r, f))
+    except ZeroDivisionError:
+        harrell = float("nan")
+    cases = np.flatnonzero(f & (y < tau))
+    g = p.g_years[pick]
+    uno = float("nan")
+    if len(cases) and np.all(g[cases] > 0):
+        w = 1.0 / g[cases] ** 2
+        later = y[None, :] > y[cases][:, None]
+        diff = r[cases][:, None] - r[None, :]
+        score = np.where(np.abs(diff) <= 1e-8, 0.5, (diff > 0).astype(float))
+        den = float(np.sum(w[:, None] * later))
+        if den > 0:
+            uno = float(np.sum(w[:, None] * later * score)) / den
+    grid = ibs_grid(tau)
+    with np.errstate(divide="ignore"):
+        inv_y = np.where(g > 0, 1.0 / np.maximum(g, 1e-300), 0.0)
+        inv_t = np.where(p.g_grid > 0, 1.0 / np.maximum(p.g_grid, 1e-300), 0.0)
+    s = p.survival_grid[pick]
+    died = (y[:, None] <= grid[None, :]) & f[:, None]
+    alive = y[:, None] > grid[None, :]
+    bs = (s**2 * died * inv_y[:, None] + (1 - s) ** 2 * alive * inv_t[None, :]).mean(axis=0)
+    ibs = float(trapezoid(bs, grid) / (grid[-1] - grid[0]))
+    return harrell, uno, ibs
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Out-of-sample scores with grouped bootstrap intervals.
+
+    Attributes
+    ----------
+    scores:
+        ``c_index``, ``c_index_uno``, ``ibs``: the mean over folds of each fold's score
+        (one fold for a held-out file).
+    intervals:
+        (lower, upper) of each score: percentiles of ``boot`` resamples of whole conflicts.
+    calibration:
+        :func:`calibration_table` of the pooled held-out predictions, with percentile
+        intervals ``predicted_lower``/``predicted_upper``, ``observed_lower``/
+        ``observed_upper`` and of ``observed - predicted`` (``gap_lower``/``gap_upper``).
+    n_test, level, boot, seed:
+        The rows scored, the interval level, the resamples and their seed.
+    """
+
+    scores: dict[str, float]
+    intervals: dict[str, tuple[float, float]]
+    calibration: pd.DataFrame
+    n_test: int
+    level: float
+    boot: int
+    seed: int
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready: the scores at the top level (``c_index``, ``n_test``, ``c_index_uno``,
+        ``ibs``), then the intervals and the calibration rows."""
+        cal = [
+            {k: (round(float(v), 4) if isinstance(v, float) else v) for k, v in row.items()}
+            for row in self.calibration.to_dict(orient="records")
+        ]
+        return {
+            **{k: round(v, 4) for k, v in self.scores.items()},
+            "n_test": self.n_test,
+            "level": self.level,
+            "boot": self.boot,
+            "seed": self.seed,
+            "intervals": {
+                k: [round(lo, 4), round(hi, 4)] for k, (lo, hi) in self.intervals.items()
+            },
+            "calibration": cal,
+        }
+
+
+SCORES = ("c_index", "c_index_uno", "ibs")
+
+
+def bootstrap_evaluation(
+    frame: pd.DataFrame,
+    folds: Sequence[FoldPrediction],
+    *,
+    boot: int = 1000,
+    seed: int = 0,
+    level: float = 0.95,
+    n_groups: int = 3,
+    horizons: Sequence[float] = HORIZONS,
+    tau: float = TAU,
+) -> Evaluation:
+    """Scores of held-out predictions and their grouped bootstrap intervals.
+
+    Each of ``boot`` resamples draws whole conflicts (``group``) of ``frame`` with
+    replacement (Efron & Tibshirani 1993, ch. 6; Field & Welsh 2007 for cluster resampling)
+    and recomputes every score on the drawn rows, the fitted models held fixed: each fold's
+    Harrell's C, Uno's C and IBS (averaged over folds) and the calibration table (risk groups
+    re-cut in the resample). Intervals are the (1 - level)/2 and (1 + level)/2 percentiles.
+    They reflect which agreements were scored, not a refit on other training data.
+    """
+    if boot < 0:
+        raise DetenteError(f"{boot} resamples; use 0 or more", where="--boot")
+    if not 0 < level < 1:
+        raise DetenteError(f"level {level}; use a number between 0 and 1", where="--level")
+    years = frame[DURATION].to_numpy(float)
+    failed = frame[EVENT].to_numpy(int)
+    fold_of = np.full(len(frame), -1)
+    pos_of = np.zeros(len(frame), dtype=int)
+    for k, p in enumerate(folds):
+        fold_of[p.test] = k
+        pos_of[p.test] = np.arange(len(p.test))
+    scored = np.flatnonzero(fold_of >= 0)
+    predicted = np.full((len(frame), len(horizons)), np.nan)
+    for p in folds:
+        predicted[p.test] = 1.0 - p.survival_horizons
+
+    def evaluate(rows: np.ndarray) -> tuple[np.ndarray, pd.DataFrame]:
+        per_fold = []
+        for k, p in enumerate(folds):
+            pick = pos_of[rows[fold_of[rows] == k]]
+            if len(pick):
+                per_fold.append(_fold_scores(years[p.test], failed[p.test], p, pick, tau))
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            values = np.nanmean(np.array(per_fold, dtype=float), axis=0)
+        sub = frame.iloc[rows]
+        return values, calibration_table(sub, predicted[rows], horizons, n_groups)
+
+    point, cal = evaluate(scored)
+    groups = frame[GROUP].to_numpy() if GROUP in frame.columns else np.arange(len(frame))
+    groups = groups[scored]
+    unique = np.unique(groups)
+    members = [scored[groups == g] for g in unique]
+    rng = np.random.default_rng(seed)
+    draws = np.full((boot, len(SCORES)), np.nan)
+    cal_pred = np.full((boot, len(cal)), np.nan)
+    cal_obs = np.full((boot, len(cal)), np.nan)
+    for b in range(boot):
+        pick = rng.integers(0, len(unique), size=len(unique))
+        rows = np.concatenate([members[i] for i in pick])
+        draws[b], c = evaluate(rows)
+        cal_pred[b], cal_obs[b] = c["predicted"].to_numpy(), c["observed"].to_numpy()
+    q = (100 * (1 - level) / 2, 100 * (1 + level) / 2)
+
+    def interval(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if boot == 0:
+            return np.full(values.shape[1:], np.nan), np.full(values.shape[1:], np.nan)
+        lo, hi = np.nanpercentile(values, q, axis=0)
+        return lo, hi
+
+    lo, hi = interval(draws)
+    cal = cal.copy()
+    cal["predicted_lower"], cal["predicted_upper"] = interval(cal_pred)
+    cal["observed_lower"], cal["observed_upper"] = interval(cal_obs)
+    cal["gap"] = cal["observed"] - cal["predicted"]
+    cal["gap_lower"], cal["gap_upper"] = interval(cal_obs - cal_pred)
+    return Evaluation(
+        scores={s: float(v) for s, v in zip(SCORES, point, strict=True)},
+        intervals={s: (float(a), float(z)) for s, a, z in zip(SCORES, lo, hi, strict=True)},
+        calibration=cal,
+        n_test=len(scored),
+        level=level,
+        boot=boot,
+        seed=seed,
+    )
+
+
+def evaluate_cv(
+    model: SurvivalModel,
+    frame: pd.DataFrame,
+    *,
+    k: int = 5,
+    seed: int = 0,
+    boot: int = 1000,
+    level: float = 0.95,
+    n_groups: int = 3,
+    horizons: Sequence[float] = HORIZONS,
+    tau: float = TAU,
+) -> Evaluation:
+    """K-fold cross-validation grouped by conflict (folds as :func:`cross_validate`, same
+    ``seed``) scored with grouped bootstrap intervals (:func:`bootstrap_evaluation`, seeded
+    by ``seed``)."""
+    groups = frame[GROUP].to_numpy() if GROUP in frame.columns else np.arange(len(frame))
+    preds = []
+    for test in group_folds(groups, k, seed):
+        train = frame.iloc[np.setdiff1d(np.arange(len(frame)), test)].reset_index(drop=True)
+        fitted = model.clone().fit(train)
+        held_out = frame.iloc[test].reset_index(drop=True)
+        preds.append(predict_fold(fitted, train, held_out, test, horizons, tau))
+    return bootstrap_evaluation(
+        frame, preds, boot=boot, seed=seed, level=level, n_groups=n_groups,
+        horizons=horizons, tau=tau,
+    )  # fmt: skip
+
+
+def evaluate_holdout(
+    model: SurvivalModel,
+    train: pd.DataFrame,
+    test: pd.DataFrame,
+    *,
+    seed: int = 0,
+    boot: int = 1000,
+    level: float = 0.95,
+    n_groups: int = 3,
+    horizons: Sequence[float] = HORIZONS,
+    tau: float = TAU,
+) -> Evaluation:
+    """Fit on ``train``, score ``test`` with grouped bootstrap intervals over the test
+    conflicts (:func:`bootstrap_evaluation`)."""
+    if int(test[EVENT].sum()) == 0:
+        raise DetenteError(
+            "has no failed agreement; concordance needs at least one failure to compare",
+            where="test data",
+        )
+    fitted = model.clone().fit(train)
+    test = test.reset_index(drop=True)
+    pred = predict_fold(fitted, train, test, np.arange(len(test)), horizons, tau)
+    return bootstrap_evaluation(
+        test, [pred], boot=boot, seed=seed, level=level, n_groups=n_groups,
+        horizons=horizons, tau=tau,
+    )  # fmt: skip

@@ -37,6 +37,8 @@ from detente.contract import Output, Params, Tags
 from detente.durability.data import COVARIATES, EXTENDED
 from detente.durability.folds import group_folds, kaplan_meier
 from detente.errors import DetenteError
+from detente.spec.display import Display
+from detente.wording import plural
 
 DURATION = "years"
 EVENT = "failed"
@@ -112,7 +114,7 @@ class SurvivalModel(Params, ABC):
             Output("concordance", "C-index", 1e-9, "Harrell's C on the training frame"),
             *(
                 Output(f"p_holds_{y}y", "probability", 1e-9,
-                       f"mean P(an agreement of the frame holds {y} years)")
+                       f"mean P(an agreement of the frame holds {plural(y, 'year')})")
                 for y in HOLD_YEARS
             ),
         ]  # fmt: skip
@@ -619,8 +621,8 @@ def get_model(name: str, **params: Any) -> SurvivalModel:
     return MODELS[name](**params)
 
 
-@dataclass(frozen=True)
-class SurvivalFit:
+@dataclass(frozen=True, repr=False)
+class SurvivalFit(Display):
     """A fitted survival model and the frame it was fitted on: the result of
     :meth:`SurvivalModel.run`."""
 
@@ -632,6 +634,18 @@ class SurvivalFit:
         return {"concordance": self.model.concordance(self.frame)} | {
             f"p_holds_{y}y": float(p) for y, p in zip(HOLD_YEARS, survival, strict=True)
         }
+
+    def _display(self) -> tuple[str, list[tuple[str, object]]]:
+        return f"SurvivalFit {self.model.name!r}", [("agreements", len(self.frame))] + [
+            (k, v) for k, v in self.values().items()
+        ]
+
+    def to_frame(self) -> pd.DataFrame:
+        """The fitted coefficients, one row per covariate (the model's own columns, e.g.
+        ``coef``, ``lower``, ``upper``, ``p``; DECISIONS DESK-2)."""
+        frame = self.model.coefficients().copy()
+        frame.index.name = "covariate"
+        return frame.reset_index()
 
     def to_dict(self) -> dict[str, Any]:
         coefficients = self.model.coefficients()

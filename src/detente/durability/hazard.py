@@ -38,6 +38,7 @@ from detente.durability.evaluate import HORIZONS
 from detente.durability.fit import CoxModel, PenalizedCoxModel, SurvivalModel, get_model
 from detente.durability.mapping import DealMapping, load_mapping, packaged_document
 from detente.errors import DetenteError
+from detente.spec.display import Display, fmt
 
 PACKAGED_COX = "ucdp_cox.yaml"
 """The packaged Cox fit (UCDP development split), next to this module."""
@@ -200,8 +201,8 @@ class BestTerm:
     gain: float
 
 
-@dataclass(frozen=True)
-class DurabilityForecast:
+@dataclass(frozen=True, repr=False)
+class DurabilityForecast(Display):
     """P(the deal holds) at each horizon with an interval, and the best single change."""
 
     deal: dict[str, float]
@@ -216,6 +217,34 @@ class DurabilityForecast:
     seed: int
     best: BestTerm | None
     no_counterpart: list[str] = field(default_factory=list)
+
+    def _display(self) -> tuple[str, list[tuple[str, object]]]:
+        facts: list[tuple[str, object]] = [
+            ("deal", ", ".join(f"{k}={fmt(v)}" for k, v in self.deal.items()) or "-")
+        ]
+        facts += [
+            (f"P(holds {fmt(t)} y)", f"{fmt(p)} ({fmt(lo)} to {fmt(hi)})")
+            for t, p, lo, hi in zip(self.horizons, self.p_holds, self.lower, self.upper,
+                                    strict=True)
+        ]  # fmt: skip
+        if self.best is not None:
+            facts.append(("best change", f"{self.best.term} -> {fmt(self.best.value)} "
+                          f"(+{fmt(self.best.gain)})"))  # fmt: skip
+        return f"DurabilityForecast by {self.model!r}", facts
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per horizon: columns ``model, years, p_holds, lower, upper, level``
+        (DECISIONS DESK-2)."""
+        return pd.DataFrame(
+            {
+                "model": self.model,
+                "years": list(self.horizons),
+                "p_holds": np.asarray(self.p_holds, dtype=float),
+                "lower": np.asarray(self.lower, dtype=float),
+                "upper": np.asarray(self.upper, dtype=float),
+                "level": self.level,
+            }
+        )
 
     def to_dict(self) -> dict[str, object]:
         return {

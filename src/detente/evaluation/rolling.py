@@ -21,6 +21,7 @@ import numpy as np
 from detente.calibration.territory import weekly_gains
 from detente.errors import DetenteError
 from detente.evaluation.forecasters import FORECASTERS, Forecaster, RegimeForecaster
+from detente.spec.display import Display, fmt, listed
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -139,8 +140,8 @@ def choose_origins(
     return candidates[::every]
 
 
-@dataclasses.dataclass(frozen=True)
-class EvaluationResult:
+@dataclasses.dataclass(frozen=True, repr=False)
+class EvaluationResult(Display):
     """What :func:`evaluate_territory` returns.
 
     ``forecasts`` has one row per origin, model and horizon with the truth, the predictive
@@ -172,6 +173,19 @@ class EvaluationResult:
                     "coverage_90": float(g["in_90"].mean()) if n else float("nan"),
                 })  # fmt: skip
         return pd.DataFrame(rows, columns=list(SCORE_COLUMNS))
+
+    def _display(self) -> tuple[str, list[tuple[str, object]]]:
+        scores = self.to_frame()
+        facts: list[tuple[str, object]] = [
+            ("origins", len(self.origins)),
+            ("models", listed(self.settings.get("models", []))),
+            ("horizons (weeks)", listed(self.settings.get("horizons", []))),
+        ]
+        for h, part in scores.dropna(subset=["crps"]).groupby("horizon_weeks"):
+            k = int(np.argmin(part["crps"].to_numpy(float)))
+            model, crps = part["model"].iloc[k], float(part["crps"].iloc[k])
+            facts.append((f"best CRPS at {h} weeks", f"{model} ({fmt(crps)})"))
+        return f"EvaluationResult on {self.source!r}", facts[:10]
 
     def to_dict(self) -> dict[str, Any]:
         """The settings, the scores and every forecast, JSON-ready (NaN as ``None``)."""

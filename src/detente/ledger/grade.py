@@ -5,18 +5,22 @@ report shows: each forecaster's mean scores, head to head on shared questions.""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from detente.errors import DetenteError
 from detente.ledger.scoring import score
 from detente.ledger.store import Entry, Ledger
 from detente.textfiles import parse_number, read_text
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 MAX_BYTES = 5_000_000
 COLUMNS = ["question_id", "outcome", "resolved_on"]
@@ -142,6 +146,15 @@ def graded(ledger: Ledger) -> list[Graded]:
                               ps.get(s["forecast_seq"]), float(data["outcome"]), s["brier"],
                               s["log"], s["crps"]))  # fmt: skip
     return out
+
+
+def graded_frame(ledger: Ledger) -> pd.DataFrame:
+    """:func:`graded` as a table, one row per graded forecast: columns ``question_id, kind,
+    forecaster, p, outcome, brier, log, crps`` (DECISIONS DESK-2)."""
+    import pandas as pd
+
+    columns = [f.name for f in dataclasses.fields(Graded)]
+    return pd.DataFrame([dataclasses.astuple(g) for g in graded(ledger)], columns=columns)
 
 
 def _mean(values: Sequence[float | None]) -> float | None:

@@ -10,6 +10,7 @@ from typing import Any
 
 from detente.ledger.entry import Forecast, Forecaster, Quantile, Question, Sealed
 from detente.models.base import Forecast as ModelForecast
+from detente.paths import docs_page
 from detente.spec.scenario import Scenario
 from detente.war.model import QUANTILES
 
@@ -37,7 +38,7 @@ def war_questions(doc: Mapping[str, Any], *, scenario_hash: str, version: str) -
                 id=f"{name}:deal-by:{when}", kind="binary", resolves_on=date.fromisoformat(when),
                 text=f"{name}: a negotiated deal ending the war is in force by {when}",
                 criteria="Yes if a ceasefire or settlement agreed by both sides is in force on "
-                f"{when} (the campaign's 'deal'; docs/war_model.md), per public reporting",
+                f"{when} (the campaign's 'deal'; {docs_page('war_model')}), per public reporting",
             ),
             forecast=Forecast(p=float(p_by[when])),
             forecaster=me, scenario_hash=scenario_hash, detente_version=version, seed=seed,
@@ -51,7 +52,8 @@ def war_questions(doc: Mapping[str, Any], *, scenario_hash: str, version: str) -
                 resolves_on=date.fromisoformat(when),
                 text=f"{name}: area held by the attacker on {when}, km²",
                 criteria=f"The area held on {when} (or the nearest report within 7 days) by the "
-                "source the campaign's territory series is calibrated on (docs/war_model.md)",
+                "source the campaign's territory series is calibrated on "
+                f"({docs_page('war_model')})",
             ),
             forecast=Forecast(quantiles=quantiles),
             forecaster=me, scenario_hash=scenario_hash, detente_version=version, seed=seed,

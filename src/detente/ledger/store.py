@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
@@ -37,7 +37,12 @@ from detente.ledger.entry import (
     canonical_json,
     entry_hash,
 )
+from detente.paths import user_file
+from detente.spec.display import Display
 from detente.textfiles import write_atomic
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SCHEMA_VERSION = 1
 ENV_VAR = "DETENTE_LEDGER"
@@ -50,13 +55,15 @@ _DDL = [
 
 def default_ledger_path() -> Path:
     """``$DETENTE_LEDGER``; else ``ledger.duckdb`` in the folder of ``$DETENTE_STORE`` (the
-    run store); else ``~/.detente/ledger.duckdb``."""
+    run store); else ``ledger.duckdb`` in the user data folder (:func:`detente.paths.user_file`,
+    the legacy ``~/.detente/ledger.duckdb`` if it exists)."""
     env = os.environ.get(ENV_VAR)
     if env:
         return Path(env).expanduser()
     store = os.environ.get("DETENTE_STORE")
-    folder = Path(store).expanduser().parent if store else Path.home() / ".detente"
-    return folder / "ledger.duckdb"
+    return (
+        Path(store).expanduser().parent / "ledger.duckdb" if store else user_file("ledger.duckdb")
+    )
 
 
 def now_iso() -> str:
@@ -80,8 +87,11 @@ class Entry:
         return loaded
 
 
-class Ledger:
+class Ledger(Display):
     """An open ledger file (created whole if missing). One process at a time (DuckDB's lock).
+
+    Prints as its path and entry counts (:class:`~detente.spec.display.Display`);
+    :meth:`to_frame` lists the entries.
 
     Parameters
     ----------
@@ -177,6 +187,34 @@ class Ledger:
         for seq, hash_, type_, qid, body in rows:
             yield Entry(int(seq), str(hash_), str(type_), str(qid), str(body))
 
+    def _display(self) -> tuple[str, list[tuple[str, object]]]:
+        counts = self.con.execute(
+            "SELECT type, count(*), count(DISTINCT question_id) FROM ledger GROUP BY type "
+            "ORDER BY type"
+        ).fetchall()
+        facts: list[tuple[str, object]] = [("path", self.path)]
+        facts += [(f"{t} entries", f"{int(n)} on {int(q)} questions") for t, n, q in counts]
+        return "Ledger", facts
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per entry, in order: columns ``seq, type, question_id, sealed_at,
+        forecaster, hash`` (``forecaster`` empty for grades; DECISIONS DESK-2). Graded
+        scores: :func:`detente.ledger.grade.graded_frame`."""
+        import pandas as pd
+
+        rows = []
+        for e in self.entries():
+            data = e.data
+            forecaster = data.get("forecaster")
+            rows.append({
+                "seq": e.seq, "type": e.type, "question_id": e.question_id,
+                "sealed_at": data.get("sealed_at"),
+                "forecaster": forecaster.get("name") if isinstance(forecaster, dict) else None,
+                "hash": e.hash,
+            })  # fmt: skip
+        columns = ["seq", "type", "question_id", "sealed_at", "forecaster", "hash"]
+        return pd.DataFrame(rows, columns=columns)
+
     def verify(self) -> tuple[int, str]:
         """Check every entry's hash, its canonical form and the chain; return the number of
         entries and the head hash (the last entry's, to publish). Raises a DetenteError
@@ -225,5 +263,3 @@ def _create_tables(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(ddl)
     con.execute("INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT DO NOTHING",
                 [str(SCHEMA_VERSION)])  # fmt: skip
-
-

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from detente.levers.goals import Goal
 from detente.levers.tornado import TornadoBar
+from detente.spec.display import Display, fmt, listed
 from detente.spec.levers import ResolvedLever
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SCHEMA_VERSION = 1
 Status = Literal["already_met", "reached", "unreachable"]
@@ -58,8 +62,8 @@ def rank(options: list[Option]) -> list[Option]:
     return out
 
 
-@dataclass(frozen=True)
-class Advice:
+@dataclass(frozen=True, repr=False)
+class Advice(Display):
     """The answer to "which of my levers reach the goal, and at what cost".
 
     ``status``: ``already_met`` (the scenario as written meets it), ``reached`` (``best`` is
@@ -84,6 +88,45 @@ class Advice:
     evaluations: int
     seconds: float
     notes: list[str] = field(default_factory=list)
+
+    def _display(self) -> tuple[str, list[tuple[str, object]]]:
+        def said(o: Option | None) -> str:
+            if o is None:
+                return "-"
+            moves = ", ".join(f"{k} -> {fmt(v)}" for k, v in o.changes.items()) or "no change"
+            return f"{moves} (cost {fmt(o.cost)}, value {fmt(o.value)})"
+
+        return f"Advice for {self.actor!r} on {self.scenario!r}", [
+            ("goal", self.goal.describe()),
+            ("model", self.model),
+            ("status", self.status),
+            ("best", said(self.best)),
+            ("closest", said(self.closest)),
+            ("options", len(self.options)),
+            ("levers", listed(lv.name for lv in self.levers)),
+        ]
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per ranked option and lever moved (DECISIONS DESK-2): columns ``option``
+        (rank, 0 = baseline), ``lever``, ``setting``, ``cost``, ``value``, ``meets``,
+        ``shortfall``, ``p_reach``, ``method``; an option that moves no lever has one row with
+        ``lever`` empty."""
+        import pandas as pd
+
+        rows = []
+        for k, o in enumerate([self.baseline, *self.options]):
+            moved: list[tuple[str | None, float]] = list(o.changes.items())
+            for lever, setting in moved or [(None, math.nan)]:
+                rows.append({
+                    "option": k, "lever": lever, "setting": setting, "cost": o.cost,
+                    "value": math.nan if o.value is None else o.value, "meets": o.meets,
+                    "shortfall": o.shortfall,
+                    "p_reach": math.nan if o.p_reach is None else o.p_reach,
+                    "method": o.method,
+                })  # fmt: skip
+        columns = ["option", "lever", "setting", "cost", "value", "meets", "shortfall",
+                   "p_reach", "method"]  # fmt: skip
+        return pd.DataFrame(rows, columns=columns)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -20,6 +20,7 @@ from detente.levers.result import Advice, rank, verdict
 from detente.levers.tornado import TornadoBar, sort_bars
 from detente.levers.war import DEFAULT_MAX_EVALS, CampaignLevers
 from detente.models import get_model
+from detente.paths import docs_page
 from detente.spec.levers import ResolvedLever, lever_baseline
 from detente.spec.scenario import Scenario
 
@@ -159,7 +160,7 @@ def actor_levers(scenario: Scenario, actor: str) -> list[ResolvedLever]:
         fix = (
             f"pick one of: {', '.join(with_levers)}"
             if with_levers
-            else "declare some under 'levers:' in the scenario (docs/levers.md)"
+            else f"declare some under 'levers:' in the scenario ({docs_page('levers')})"
         )
         raise DetenteError(f"actor {actor!r} has no levers in the scenario; {fix}", where="--actor")
     return [ResolvedLever(lv, lever_baseline(lv, scenario)) for lv in mine]

@@ -18,16 +18,39 @@ from detente.models.base import (
 )
 from detente.models.bdm import ExpectedUtility
 from detente.models.compromise import Compromise
+from detente.models.exchange import ExchangeModel
+from detente.models.kalai import KalaiSmorodinsky
 from detente.models.median import WeightedMedian
 from detente.models.nash import NashBargaining
+from detente.models.pce import ProbabilisticCondorcet
 
 MODELS: dict[str, type[OutcomeModel]] = {
-    cls.name: cls for cls in (Compromise, WeightedMedian, NashBargaining, ExpectedUtility)
+    cls.name: cls
+    for cls in (
+        Compromise,
+        WeightedMedian,
+        NashBargaining,
+        ExpectedUtility,
+        ProbabilisticCondorcet,
+        ExchangeModel,
+        KalaiSmorodinsky,
+    )
 }
 
 
 def get_model(name: str) -> OutcomeModel:
-    """A model with default parameters, by registry name."""
+    """A model with default parameters, by registry name.
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`MODELS`, e.g. ``"compromise"``.
+
+    Raises
+    ------
+    DetenteError
+        An unknown name (the message lists the known ones).
+    """
     try:
         return MODELS[name]()
     except KeyError:
@@ -40,14 +63,17 @@ __all__ = [
     "MODELS",
     "Compromise",
     "Convergence",
+    "ExchangeModel",
     "ExpectedUtility",
     "Forecast",
     "IssueDraws",
     "IssueForecast",
     "IssueProblem",
     "IssueSolution",
+    "KalaiSmorodinsky",
     "NashBargaining",
     "OutcomeModel",
+    "ProbabilisticCondorcet",
     "WeightedMedian",
     "get_model",
 ]

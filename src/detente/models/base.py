@@ -5,8 +5,9 @@ and whose :meth:`OutcomeModel.predict` (= :meth:`~OutcomeModel.run`) maps a
 :class:`~detente.spec.scenario.Scenario` to a :class:`Forecast`. The outcome models of the
 field treat issues one at a time, so each model implements :meth:`OutcomeModel.solve_issue`
 on an :class:`IssueProblem` (plain arrays) and the base class loops over the scenario's
-issues; the DEU backtest calls ``solve_issue`` directly. A model that can solve many draws of
-an issue at once overrides :meth:`OutcomeModel.solve_draws` and sets ``tags.batchable``.
+issues (:meth:`OutcomeModel.solve_issues`, which the DEU backtest calls once per proposal; a
+model that links issues, like the exchange model, overrides it). A model that can solve many
+draws of an issue at once overrides :meth:`OutcomeModel.solve_draws` and sets ``tags.batchable``.
 :meth:`OutcomeModel.predict` checks every model's answer against the issue's decision rule
 (:func:`detente.models.rules.check_rule`, DECISIONS SCN-9).
 """
@@ -14,6 +15,7 @@ an issue at once overrides :meth:`OutcomeModel.solve_draws` and sets ``tags.batc
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -21,7 +23,9 @@ import numpy as np
 
 from detente.contract import Draws, Output, Params, Tags
 from detente.models.rules import COLLECTIVE, IssueRule, RuleCheck, check_rule
+from detente.spec.display import Display, fmt, listed
 from detente.spec.scenario import Scenario
+from detente.wording import plural
 
 if TYPE_CHECKING:  # pandas is imported where a frame is built, so the CLI starts faster
     import pandas as pd
@@ -79,7 +83,13 @@ class IssueDraws:
         return int(self.position.shape[0])
 
     def version(self, d: int) -> IssueProblem:
-        """Draw ``d`` as a problem of its own."""
+        """Draw ``d`` as a problem of its own.
+
+        Parameters
+        ----------
+        d : int
+            The draw's index, ``0 <= d < n``.
+        """
         return replace(
             self.problem,
             position=self.position[d],
@@ -134,8 +144,15 @@ class Convergence:
 
     @classmethod
     def of_run(cls, outcome_path: np.ndarray, period: int) -> Convergence:
-        """From the outcome after each round (row 0 the start) and the period of the last
-        positions: 1 a fixed point, ``p >= 2`` a loop of ``p`` rounds, 0 neither."""
+        """From the outcome after each round and the period of the last positions.
+
+        Parameters
+        ----------
+        outcome_path : numpy.ndarray
+            The outcome after each round, shape (rounds + 1,); row 0 is the start.
+        period : int
+            1 a fixed point, ``p >= 2`` a loop of ``p`` rounds, 0 neither (DECISIONS BDM-12).
+        """
         path = np.asarray(outcome_path, dtype=float)
         rounds = len(path) - 1
         if period >= 1:
@@ -156,8 +173,8 @@ class Convergence:
         }
 
 
-@dataclass(frozen=True)
-class IssueForecast:
+@dataclass(frozen=True, repr=False)
+class IssueForecast(Display):
     """The forecast on one issue of a scenario.
 
     ``outcome`` is the model's answer; ``flagged`` says the issue's decision rule would block
@@ -176,6 +193,17 @@ class IssueForecast:
     winset: tuple[float, float] | None = None
     convergence: Convergence | None = None
     """How the rounds ended, for models that proceed in rounds (DECISIONS BDM-12)."""
+
+    def _display(self) -> tuple[str, list[tuple[str, object]]]:
+        facts: list[tuple[str, object]] = [("outcome", self.outcome), ("rule", self.rule)]
+        if self.flagged:
+            facts += [("flagged", True), ("constrained", self.constrained)]
+        facts += [(plural(len(self.actors), "actor"), listed(self.actors))]
+        if self.trajectory is not None:
+            facts += [("rounds", int(self.trajectory.shape[0] - 1))]
+        if self.convergence is not None:
+            facts += [("convergence", self.convergence.status)]
+        return f"IssueForecast {self.issue!r}", facts
 
     def trajectory_frame(self) -> pd.DataFrame | None:
         """Positions by round (rows) and actor (columns), or None for one-shot models."""
@@ -211,9 +239,13 @@ class IssueForecast:
         return out
 
 
-@dataclass(frozen=True)
-class Forecast:
-    """A model's forecast for a whole scenario: one :class:`IssueForecast` per issue."""
+@dataclass(frozen=True, repr=False)
+class Forecast(Display):
+    """A model's forecast for a whole scenario: one :class:`IssueForecast` per issue.
+
+    Prints as the outcome per issue (:class:`~detente.spec.display.Display`);
+    :meth:`to_frame` gives the table, :meth:`to_dict` everything.
+    """
 
     model: str
     scenario: str
@@ -221,7 +253,23 @@ class Forecast:
     params: dict[str, Any] = field(default_factory=dict)
 
     def outcome(self, issue: str) -> float:
+        """The predicted outcome on one issue.
+
+        Parameters
+        ----------
+        issue : str
+            The issue's name.
+        """
         return self[issue].outcome
+
+    def _display(self) -> tuple[str, list[tuple[str, object]]]:
+        facts: list[tuple[str, object]] = [("scenario", self.scenario)]
+        for f in self.issues[:12]:
+            flag = f" (flagged; passes: {fmt(f.constrained)})" if f.flagged else ""
+            facts.append((f.issue, fmt(f.outcome) + flag))
+        if len(self.issues) > 12:
+            facts.append(("more issues", len(self.issues) - 12))
+        return f"Forecast by {self.model!r}", facts
 
     def values(self) -> dict[str, float]:
         """The outcome of every issue, by issue name (the model's declared outputs)."""
@@ -290,6 +338,28 @@ def issue_problems(scenario: Scenario) -> list[tuple[str, IssueProblem]]:
     return problems
 
 
+def issue_draws(scenario: Scenario, draws: Draws) -> list[tuple[str, IssueDraws]]:
+    """``draws`` of ``scenario`` split into one :class:`IssueDraws` per issue, over the
+    actors with a stance on it (as :func:`issue_problems`)."""
+    index = {name: k for k, name in enumerate(scenario.actor_names)}
+    out = []
+    for i, (issue, problem) in enumerate(issue_problems(scenario)):
+        idx = np.array([index[a] for a in problem.actors], dtype=int)
+        out.append(
+            (
+                issue,
+                IssueDraws(
+                    problem,
+                    draws.position[:, idx, i],
+                    draws.salience[:, idx, i],
+                    draws.capability[:, idx, i],
+                    draws.status_quo[:, i],
+                ),
+            )
+        )
+    return out
+
+
 def issue_rule(scenario: Scenario, issue: str, actors: tuple[str, ...]) -> IssueRule:
     """The issue's decision rule as arrays over ``actors`` (those with a stance on it): the
     voters not among them are not counted (DECISIONS SCN-8)."""
@@ -323,7 +393,13 @@ class OutcomeModel(Params, ABC):
     """Positions, saliences, capabilities and status quo: the numbers a sweep may vary."""
 
     def outputs(self, inputs: Scenario) -> list[Output]:
-        """One outcome per issue, on the issue's scale."""
+        """One outcome per issue, on the issue's scale.
+
+        Parameters
+        ----------
+        inputs : Scenario
+            The scenario whose issues the model forecasts.
+        """
         return [
             Output(
                 name=issue.name,
@@ -335,39 +411,68 @@ class OutcomeModel(Params, ABC):
         ]
 
     def run(self, inputs: Scenario, seed: int | np.random.Generator = 0) -> Forecast:
-        """:meth:`predict` (outcome models draw no random numbers; ``seed`` is unused)."""
+        """:meth:`predict`, behind the model contract (:mod:`detente.contract`).
+
+        Parameters
+        ----------
+        inputs : Scenario
+            The scenario to forecast.
+        seed : int or numpy.random.Generator
+            Unused: outcome models draw no random numbers.
+        """
         return self.predict(inputs)
 
     def evaluate(
         self, inputs: Scenario, draws: Draws, seed: int | np.random.Generator = 0
     ) -> dict[str, np.ndarray]:
-        """The outcome of every issue on each of ``draws.n`` draws of ``inputs``."""
-        index = {name: k for k, name in enumerate(inputs.actor_names)}
-        out: dict[str, np.ndarray] = {}
-        for i, (issue, problem) in enumerate(issue_problems(inputs)):
-            idx = np.array([index[a] for a in problem.actors], dtype=int)
-            out[issue] = self.solve_draws(
-                IssueDraws(
-                    problem,
-                    draws.position[:, idx, i],
-                    draws.salience[:, idx, i],
-                    draws.capability[:, idx, i],
-                    draws.status_quo[:, i],
-                )
-            )
-        return out
+        """The outcome of every issue on each of ``draws.n`` draws of ``inputs``.
+
+        Parameters
+        ----------
+        inputs : Scenario
+            The scenario at its central values.
+        draws : Draws
+            The drawn inputs (:mod:`detente.uncertainty.sampling`).
+        seed : int or numpy.random.Generator
+            Unused: outcome models draw no random numbers.
+
+        Returns
+        -------
+        dict of str to numpy.ndarray
+            Per issue, the outcome on each draw, shape (n,).
+        """
+        return {issue: self.solve_draws(d) for issue, d in issue_draws(inputs, draws)}
 
     def solve_draws(self, draws: IssueDraws) -> np.ndarray:
         """The outcome on each of ``draws.n`` versions of the issue, shape (n,). This
-        default solves draw by draw; batchable models override it (DECISIONS UNC-5)."""
+        default solves draw by draw; batchable models override it (DECISIONS UNC-5).
+
+        Parameters
+        ----------
+        draws : IssueDraws
+            One issue's problem and its drawn positions, saliences and capabilities.
+        """
         return np.array([self.solve_issue(draws.version(d)).outcome for d in range(draws.n)])
 
     def predict(self, scenario: Scenario) -> Forecast:
         """Forecast the outcome of every issue of ``scenario``, each checked against the
-        issue's decision rule (:func:`respect_rule`, DECISIONS SCN-9)."""
+        issue's decision rule (:func:`respect_rule`, DECISIONS SCN-9).
+
+        Parameters
+        ----------
+        scenario : Scenario
+            The validated scenario (:func:`detente.scenario.load_scenario`).
+
+        Returns
+        -------
+        Forecast
+            Per issue the outcome, the decision rule's verdict and, for models with rounds,
+            the trajectory.
+        """
         issues = []
-        for issue_name, problem in issue_problems(scenario):
-            solution = self.solve_issue(problem)
+        named = issue_problems(scenario)
+        solutions = self.solve_issues([problem for _, problem in named])
+        for (issue_name, problem), solution in zip(named, solutions, strict=True):
             checked = respect_rule(problem, float(solution.outcome))
             issues.append(
                 IssueForecast(
@@ -389,7 +494,27 @@ class OutcomeModel(Params, ABC):
 
     @abstractmethod
     def solve_issue(self, problem: IssueProblem) -> IssueSolution:
-        """The predicted outcome on one issue."""
+        """The predicted outcome on one issue. A model documents the contract's parameters
+        here once; its own ``solve_issue`` need not repeat them (DECISIONS DOC-2).
+
+        Parameters
+        ----------
+        problem : IssueProblem
+            The issue's actors, positions, saliences, capabilities, status quo and scale.
+        """
+
+    def solve_issues(self, problems: Sequence[IssueProblem]) -> list[IssueSolution]:
+        """The predicted outcome on each of several issues decided together (one scenario,
+        one DEU proposal). The models of the field treat issues one at a time, so this
+        default solves them one by one; a model that links issues (the exchange model)
+        overrides it, and :meth:`predict` and the DEU backtest call it.
+
+        Parameters
+        ----------
+        problems : sequence of IssueProblem
+            The issues, in scenario order.
+        """
+        return [self.solve_issue(problem) for problem in problems]
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())

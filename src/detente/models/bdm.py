@@ -72,6 +72,10 @@ _COUNT_BLOCK = 1 << 22
 """Largest boolean block (elements) when counting voters left of the midpoints."""
 _CUMSUM_WIDTH = 256
 """Below this many (pair, draw) columns, prefix sums use one cumsum call (see support_matrix)."""
+_SMALL_N = 32
+"""Up to this many actors, a single run (no batch) takes :func:`_small_round` (BDM-13)."""
+_SLAB_SCALE = np.array([1.0, -0.5, 0.5])[:, None, None]
+_SLAB_SHIFT = np.array([0.0, 0.5, 0.5])[:, None, None]
 
 
 def _safe_divide(num: np.ndarray, den: np.ndarray) -> np.ndarray:
@@ -449,13 +453,15 @@ class BdmPath:
         rounds earlier (a cycle: a round's positions fix the next round's, so the run would
         go round those ``p`` rounds for ever), else 0 (DECISIONS BDM-12)."""
         rounds = self.trajectory.shape[-2] - 1
-        last = self.trajectory[..., -1, :]
         period = np.where(self.converged, 1, 0)
-        for p in range(2, rounds + 1):
-            back = self.trajectory[..., rounds - p, :]
-            repeats = np.abs(last - back).max(axis=-1, initial=0.0) <= self.tol
-            period = np.where((period == 0) & repeats, p, period)
-        return period
+        if rounds < 2:
+            return period
+        # earlier[..., m, :] is the row p = m + 2 rounds before the last
+        earlier = self.trajectory[..., rounds - 2 :: -1, :]
+        gap = np.abs(self.trajectory[..., -1:, :] - earlier).max(axis=-1, initial=0.0)
+        repeats = gap <= self.tol
+        smallest = np.where(repeats.any(axis=-1), repeats.argmax(axis=-1) + 2, 0)
+        return np.where(period == 0, smallest, period)
 
     @cached_property
     def median(self) -> np.ndarray:
@@ -543,6 +549,14 @@ def simulate(
     path = [xt]
     risks: list[np.ndarray] = []
     active = np.ones(span.shape, dtype=bool)
+    if xt.shape[1] == 1 and n <= _SMALL_N:  # one run of a few actors: DECISIONS BDM-13
+        path, risks, moved = _small_run(
+            xt[:, 0], st[:, 0], wt[:, 0], float(inverse_span[0]), rounds, q, tol,
+            (probability, compromise, capitulation),
+        )  # fmt: skip
+        xt = path[-1]
+        active[:] = moved
+        rounds = 0
     for _ in range(rounds):
         distance = _distance(xt, inverse_span)
         split = VoterSplit.of(xt)
@@ -568,6 +582,125 @@ def simulate(
         share=share,
         tol=tol,
     )
+
+
+def _small_run(
+    x: np.ndarray,
+    s: np.ndarray,
+    w: np.ndarray,
+    inverse_span: float,
+    rounds: int,
+    q: float,
+    tol: float,
+    rules: tuple[ProbabilityRule, CompromiseChoice, bool],
+) -> tuple[list[np.ndarray], list[np.ndarray], bool]:
+    """:func:`simulate`'s rounds for one run of (n,) arrays: the (n, 1) positions and risk
+    exponents after each round that moved someone, and whether the last round still moved
+    someone (not converged). Same equations, same results as the batched rounds up to
+    rounding (DECISIONS BDM-13)."""
+    rows = np.arange(x.shape[0]) * x.shape[0]  # flat index of (i, 0)
+    w = w[:, None]
+    path, risks = [x[:, None]], []
+    moving = True
+    with np.errstate(divide="ignore", invalid="ignore"):  # log(0) = -inf; see _small_round
+        for _ in range(rounds):
+            new, risk = _small_round(x, s, w, inverse_span, q, rules, rows)
+            if not float(np.abs(new - x).max()) > tol:
+                moving = False
+                break
+            x = new
+            path.append(x[:, None])
+            risks.append(risk[:, None])
+    return path, risks, moving
+
+
+def _small_support(u: np.ndarray, rule: ProbabilityRule) -> np.ndarray:
+    """``P_ij`` (E2) from ``u[k, j] = w_k d_kj^{r_k}`` through the (n, n, n) vote tensor
+    ``max(0, v_k(i, j))`` (E1), summed over the voters in index order."""
+    votes = u[:, None, :] - u[:, :, None]  # votes[k, i, j] = F_kj - F_ki
+    np.maximum(votes, 0.0, out=votes)
+    support: np.ndarray = np.add.reduce(votes, 0)
+    if rule == "scholz":
+        total = 2.0 * float(np.add.reduce(support, None))
+        return support * (1.0 / total) if total != 0 else support * 0.0
+    if rule == "bdm":
+        return _safe_divide(support, support + support.T)
+    raise ValueError(f"unknown probability rule {rule!r}; use one of {_PROBABILITY_RULES}")
+
+
+def _small_round(
+    x: np.ndarray,
+    s: np.ndarray,
+    w: np.ndarray,
+    inverse_span: float,
+    q: float,
+    rules: tuple[ProbabilityRule, CompromiseChoice, bool],
+    rows: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """One round (E1-E9 and the offers of :func:`best_offers`) on (n,) arrays: the new
+    positions and the round's risk exponents.
+
+    The batched functions spend a single run's time in numpy's per-call overhead (~150 calls
+    a round on 10 actors). Here the vote sums use the n^3 tensor (1,000 elements at n = 10)
+    instead of prefix sums, the three powers ``d^r``, ``(0.5 -+ d/2)^r`` are one
+    ``exp(r log(.))`` over a stacked array, and scalars stay Python floats: ~60 calls. A voter
+    exactly on a midpoint casts a zero vote, or a rounding error (~1e-17) that the prefix sums
+    drop (BDM-11). Call under ``np.errstate(divide="ignore", invalid="ignore")``.
+    """
+    probability, compromise, capitulation = rules
+    step = x[None, :] - x[:, None]  # step[i, j] = x_j - x_i
+    move = np.abs(step)
+    d = move * inverse_span
+    np.minimum(d, 1.0, out=d)
+    # E8-E9 at r = 1 (see risk_exponents)
+    p1 = _small_support(d * w, probability)
+    reach = d.sum(axis=1)
+    held = reach - (d * p1.T).sum(axis=1)
+    danger = 2.0 * reach - 4.0 * s * held
+    listed = danger.tolist()
+    hi, lo = max(listed), min(listed)
+    risk = (2.0 * hi - lo - danger) / (hi - 2.0 * lo + danger) if hi > lo else np.ones_like(x)
+    # d^r, (0.5 - d/2)^r and (0.5 + d/2)^r, the rows raised to r_i, in one exp(r log(.))
+    slab = d * _SLAB_SCALE
+    slab += _SLAB_SHIFT
+    np.log(slab, out=slab)
+    slab *= risk[None, :, None]
+    np.exp(slab, out=slab)
+    powered, a, four_b_minus_a = slab
+    powered *= w
+    p = _small_support(powered, probability)
+    # E3-E7 as in challenge_utilities
+    four_b_minus_a -= a
+    four_b_minus_a *= 4.0
+    sure_win = a
+    sure_win *= -4.0
+    sure_win += (2.0 * (1.0 - q) + 4.0 * q * 0.5**risk)[:, None]
+    kept = 1.0 - p
+    kept *= s
+    own = sure_win - kept * four_b_minus_a
+    other = sure_win - kept.T * four_b_minus_a
+    # the offers, as in best_offers
+    is_confrontation = (own > 0.0) & (other > own)
+    is_compromise = (own < 0.0) & (other + own > 0.0)
+    fraction = -own / other
+    if compromise == "scholz":
+        compromise_key = step / (fraction + 1.0)
+    elif compromise == "nearest":
+        compromise_key = move * fraction
+    else:
+        raise ValueError(f"unknown compromise choice {compromise!r}; use {_COMPROMISE_CHOICES}")
+    fallback = is_compromise
+    if capitulation:
+        is_capitulation = (own < 0.0) & (other > 0.0) & (other + own < 0.0)
+        fallback = is_compromise | (is_capitulation & ~is_compromise.any(axis=1, keepdims=True))
+    use = is_confrontation | (fallback & ~is_confrontation.any(axis=1, keepdims=True))
+    key = np.where(use, np.where(is_compromise, compromise_key, move), np.inf)
+    proposer = key.argmin(axis=1)  # the first j at the minimum
+    pair = proposer + rows  # the flat index of (i, j)
+    target = np.where(
+        is_compromise.take(pair), x + step.take(pair) * fraction.take(pair), x.take(proposer)
+    )
+    return np.where(use.take(pair), target, x), risk
 
 
 class ExpectedUtility(OutcomeModel):
@@ -628,7 +761,13 @@ class ExpectedUtility(OutcomeModel):
         self.capitulation = capitulation
 
     def simulate(self, problem: IssueProblem) -> BdmPath:
-        """The full run on one issue."""
+        """The full run on one issue.
+
+        Parameters
+        ----------
+        problem : IssueProblem
+            The issue's actors, positions, saliences and capabilities.
+        """
         return self.run_arrays(problem.position, problem.salience, problem.capability)
 
     def run_arrays(
@@ -636,7 +775,17 @@ class ExpectedUtility(OutcomeModel):
     ) -> BdmPath:
         """The run on (..., n) arrays, saliences on the scenario's 0-100 scale (rescaled to
         0-1 here, capabilities used raw: DECISIONS BDM-9); leading axes are batch axes, e.g.
-        Monte Carlo draws."""
+        Monte Carlo draws.
+
+        Parameters
+        ----------
+        position : numpy.ndarray
+            Positions on the issue's scale, shape (..., n).
+        salience : numpy.ndarray
+            Saliences on 0-100, shape (..., n).
+        capability : numpy.ndarray
+            Capabilities (any non-negative unit), shape (..., n).
+        """
         return simulate(
             position,
             np.asarray(salience, dtype=float) / 100.0,

@@ -166,7 +166,13 @@ class NashBargaining(OutcomeModel):
                 )
 
     def bargaining_power(self, problem: IssueProblem) -> np.ndarray:
-        """The Nash exponents ``w_i`` (equal where they all are zero)."""
+        """The Nash exponents ``w_i`` (equal where they all are zero).
+
+        Parameters
+        ----------
+        problem : IssueProblem
+            The issue's capabilities and saliences.
+        """
         raw = problem.weight if self.power == "capability_salience" else problem.capability
         return effective_weights(raw)
 

@@ -13,7 +13,10 @@ out-of-fold predictions pooled:
   ``1 / G(t)``, one censored before ``t`` nothing; ``G`` is the Kaplan-Meier estimate of the
   censoring distribution on all episodes;
 * a calibration table: the predicted ``F_k(2 years)`` in quintile bins against the
-  Aalen-Johansen incidence of the bin's episodes.
+  Aalen-Johansen incidence of the bin's episodes;
+* the shrinkage weight ``w`` of the linear pool ``w F_cox + (1 - w) F_aj`` that minimises the
+  summed out-of-fold Brier score (all causes, 1 and 2 years), and the Brier score of that
+  pool with ``w`` chosen on the other folds only (DECISIONS OUT-14).
 
 References
 ----------
@@ -41,11 +44,14 @@ from detente.contract import rng_of
 from detente.errors import DetenteError
 from detente.outlook.data import CAUSES
 from detente.outlook.fit import AalenJohansen, CauseSpecificCox
+from detente.outlook.reference import get_reference
 
 HORIZONS = (1.0, 2.0)
 """The Brier horizons, in years."""
 C_HORIZON = 2.0
 """The horizon of the risk score the concordance ranks by."""
+WEIGHTS = tuple(round(0.1 * i, 1) for i in range(11))
+"""The grid of shrinkage weights (weight of the covariate model)."""
 
 
 def grouped_folds(groups: pd.Series, k: int, seed: int | np.random.Generator) -> np.ndarray:
@@ -95,10 +101,14 @@ def brier(years: np.ndarray, cause: np.ndarray, k: int, predicted: np.ndarray, t
 
 
 def concordance(years: np.ndarray, cause: np.ndarray, k: int, risk: np.ndarray) -> float:
-    """Harrell's C for cause ``k`` (other causes censored): higher risk, sooner end."""
+    """Harrell's C for cause ``k`` (other causes censored): higher risk, sooner end; NaN
+    where no pair can be ranked (no episode ended by ``k``)."""
     from lifelines.utils import concordance_index
 
-    return float(concordance_index(years, -risk, (cause == k).astype(int)))
+    try:
+        return float(concordance_index(years, -risk, (cause == k).astype(int)))
+    except ZeroDivisionError:
+        return float("nan")
 
 
 @dataclass(frozen=True)
@@ -111,19 +121,26 @@ class CrossValidation:
     """Per episode: years, cause, fold, and ``{model}_{cause}_{h}y`` for each horizon."""
     scores: dict[str, dict[str, dict[str, float]]]
     """model -> metric (``c_index``, ``brier_1y``, ``brier_2y``) -> cause -> value."""
+    reference: str = "ucdp"
+    shrinkage: dict[str, Any] | None = None
+    """The shrinkage weight chosen on the out-of-fold predictions (:func:`shrinkage`)."""
 
     def to_dict(self) -> dict[str, Any]:
         """The evaluation contract: ``n``, ``c_index`` and ``brier_1y`` (per cause, the
         model's), then ``brier_2y`` and the baseline's scores."""
         model = self.scores["cox"]
-        return {
+        out: dict[str, Any] = {
             "n": self.n,
+            "reference": self.reference,
             "folds": self.folds,
             "c_index": model["c_index"],
             "brier_1y": model["brier_1y"],
             "brier_2y": model["brier_2y"],
             "baseline": self.scores["aalen_johansen"],
         }
+        if self.shrinkage is not None:
+            out["shrinkage"] = self.shrinkage
+        return out
 
 
 def cross_validate(
@@ -132,14 +149,22 @@ def cross_validate(
     folds: int = 5,
     seed: int | np.random.Generator = 0,
     penalizer: float = 0.1,
+    reference: str = "ucdp",
+    covariates: list[str] | None = None,
 ) -> CrossValidation:
     """Grouped k-fold cross-validation of :class:`CauseSpecificCox` and the
-    :class:`AalenJohansen` base rate (DECISIONS OUT-8)."""
+    :class:`AalenJohansen` base rate (DECISIONS OUT-8) on a frame of the reference class
+    ``reference`` (its covariates, or ``covariates``), with the shrinkage weight (OUT-14)."""
+    ref = get_reference(reference)
     fold = grouped_folds(frame["group"], folds, seed)
     horizons = sorted({*HORIZONS, C_HORIZON})
     pred = frame[["years", "cause"]].copy()
     pred["fold"] = fold
-    models = {"cox": CauseSpecificCox(penalizer=penalizer), "aalen_johansen": AalenJohansen()}
+    cov = list(ref.covariates) if covariates is None else covariates
+    models = {
+        "cox": CauseSpecificCox(covariates=cov, penalizer=penalizer, standardize=ref.standardize),
+        "aalen_johansen": AalenJohansen(),
+    }
     for f in range(folds):
         train, test = frame[fold != f], frame[fold == f]
         for label, model in models.items():
@@ -162,13 +187,62 @@ def cross_validate(
                                                 risk[fold == f]))
                 for f in range(folds)
             ]  # fmt: skip
-            c = sum(n * v for n, v in per_fold) / sum(n for n, _ in per_fold)
-            s["c_index"][cause] = round(float(c), 4)
+            known = [(n, v) for n, v in per_fold if not np.isnan(v)]
+            c = sum(n * v for n, v in known) / sum(n for n, _ in known) if known else np.nan
+            # no ranked pair in any fold (a cause that never happens in the class): null
+            s["c_index"][cause] = round(float(c), 4) if known else None  # type: ignore[assignment]
             for h in HORIZONS:
                 p = pred[f"{label}_{cause}_{h:g}y"].to_numpy()
                 s[f"brier_{h:g}y"][cause] = round(brier(years, cause_arr, k, p, h), 4)
         scores[label] = s
-    return CrossValidation(n=len(frame), folds=folds, predictions=pred, scores=scores)
+    return CrossValidation(
+        n=len(frame), folds=folds, predictions=pred, scores=scores, reference=ref.name,
+        shrinkage=shrinkage(pred),
+    )  # fmt: skip
+
+
+def _pooled_brier(pred: pd.DataFrame, w: float) -> float:
+    """The Brier score of ``w F_cox + (1 - w) F_aj`` summed over causes and horizons."""
+    years = pred["years"].to_numpy(dtype=float)
+    cause = pred["cause"].to_numpy(dtype=int)
+    total = 0.0
+    for k, name in CAUSES.items():
+        for h in HORIZONS:
+            p = (
+                w * pred[f"cox_{name}_{h:g}y"].to_numpy()
+                + (1 - w) * pred[f"aalen_johansen_{name}_{h:g}y"].to_numpy()
+            )
+            total += brier(years, cause, k, p, h)
+    return total
+
+
+def shrinkage(pred: pd.DataFrame) -> dict[str, Any]:
+    """The weight of the covariate model in the linear pool with the base rate (DECISIONS
+    OUT-14): the grid weight with the least summed out-of-fold Brier score, that sum per
+    weight, and the honest score of the pool when each fold's weight is chosen on the other
+    folds' out-of-fold predictions only."""
+    by_weight = {w: _pooled_brier(pred, w) for w in WEIGHTS}
+    best = min(by_weight, key=lambda w: (round(by_weight[w], 12), -w))
+    fold = pred["fold"].to_numpy()
+    nested = pred.copy()
+    chosen = []
+    for f in np.unique(fold):
+        rest = pred[fold != f]
+        w_f = min(WEIGHTS, key=lambda w: (round(_pooled_brier(rest, w), 12), -w))
+        chosen.append(w_f)
+        for name in CAUSES.values():
+            for h in HORIZONS:
+                col = f"cox_{name}_{h:g}y"
+                nested.loc[fold == f, col] = (
+                    w_f * pred.loc[fold == f, col]
+                    + (1 - w_f) * (pred.loc[fold == f, f"aalen_johansen_{name}_{h:g}y"])
+                )
+    return {
+        "weight": best,
+        "brier_sum": {f"{w:g}": round(v, 5) for w, v in by_weight.items()},
+        "nested_weights": chosen,
+        "nested_brier_sum": round(_pooled_brier(nested, 1.0), 5),
+    }
 
 
 def calibration_table(cv: CrossValidation, bins: int = 5, horizon: float = 2.0) -> pd.DataFrame:
@@ -178,7 +252,11 @@ def calibration_table(cv: CrossValidation, bins: int = 5, horizon: float = 2.0) 
     pred = cv.predictions
     for k, cause in CAUSES.items():
         p = pred[f"cox_{cause}_{horizon:g}y"]
+        if not (pred["cause"] == k).any():
+            continue  # a cause no episode of the class ended by (CoW: low activity)
         edges = np.unique(np.quantile(p, np.linspace(0, 1, bins + 1)))
+        if len(edges) < 2:
+            edges = np.array([edges[0], edges[0]])
         which = np.clip(np.searchsorted(edges, p, side="right") - 1, 0, len(edges) - 2)
         for b in range(len(edges) - 1):
             part = pred[which == b]
@@ -200,6 +278,10 @@ def plot_calibration(table: pd.DataFrame, path: Path, horizon: float = 2.0) -> P
     axes = fig.subplots(2, 2)
     for ax, cause in zip(axes.flat, CAUSES.values(), strict=True):
         part = table[table["cause"] == cause]
+        if part.empty:
+            ax.set_title(f"{cause.replace('_', ' ')}: no episode ended so")
+            ax.set_axis_off()
+            continue
         top = max(0.05, float(part[["predicted", "observed"]].to_numpy().max()) * 1.15)
         ax.plot([0, top], [0, top], color="grey", lw=1, ls="--")
         ax.scatter(part["predicted"], part["observed"], s=part["n"] / 2, color="tab:blue")

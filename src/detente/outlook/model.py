@@ -51,6 +51,9 @@ class OutlookModel(Params):
         ``russia-ukraine-2022``.
     penalizer:
         lifelines' ridge penalty of each cause's Cox model (DECISIONS OUT-4).
+    reference_class:
+        The reference class, ``ucdp`` (default) or ``cow`` (CoW inter-state wars with NMC
+        capability ratios, DECISIONS OUT-9..OUT-12).
     """
 
     name: ClassVar[str] = "outlook"
@@ -62,9 +65,15 @@ class OutlookModel(Params):
     tags: ClassVar[Tags] = Tags(input="scenario", needs_campaign=True)
     varies: ClassVar[tuple[str, ...]] = ()
 
-    def __init__(self, war: str = "russia-ukraine-2022", penalizer: float = 0.1) -> None:
+    def __init__(
+        self,
+        war: str = "russia-ukraine-2022",
+        penalizer: float = 0.1,
+        reference_class: str = "ucdp",
+    ) -> None:
         self.war = war
         self.penalizer = penalizer
+        self.reference_class = reference_class
 
     def outputs(self, inputs: Any = None) -> list[Output]:
         out = []
@@ -90,5 +99,12 @@ class OutlookModel(Params):
         start: date = inputs.campaign.start
         dates = [start + timedelta(days=round(h * DAYS_PER_YEAR)) for h in HORIZON_YEARS]
         return OutlookResult(
-            outside_view(self.war, dates, as_of=start, seed=seed, penalizer=self.penalizer)
+            outside_view(
+                self.war,
+                dates,
+                as_of=start,
+                seed=seed,
+                penalizer=self.penalizer,
+                reference=self.reference_class,
+            )
         )

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from detente.paths import docs_page
 from detente.report import plots
 from detente.report.sections import Plot, ReportContext, Section, esc, register_section, table
 from detente.spec.scenario import Scenario
@@ -29,6 +30,7 @@ from detente.uncertainty.sensitivity import index_rows, sensitivity
 from detente.uncertainty.sweep import resolve_models, sweep
 from detente.war.model import WarModel
 from detente.war.report import p_deal_by_date
+from detente.wording import plural
 
 DEFAULT_DRAWS = 400
 DEFAULT_SOBOL_N = 64
@@ -168,10 +170,14 @@ def campaign_section(ctx: ReportContext) -> Section | None:
             "area held at the horizon, km² (median; 90% band)",
             f"{end['p50']:,.0f} ({end['p05']:,.0f}-{end['p95']:,.0f})",
         ],
-        *([f"P(deal holds {y} years | deal)", _pct(p)] for y, p in doc["p_holds"].items()),
+        *(
+            [f"P(deal holds {plural(int(y), 'year')} | deal)", _pct(p)]
+            for y, p in doc["p_holds"].items()
+        ),
     ]
     body = (
-        f"<p>The war-termination model (docs/war_model.md): policies solved by backward "
+        f'<p>The war-termination model (<a href="{docs_page("war_model")}">documentation</a>): '
+        f"policies solved by backward "
         f"induction from a stationary tail on {doc['solver']['territory_bins']} territory bins × "
         f"{doc['solver']['belief_points']} belief points, then {paths:,} paths (seed "
         f"{ctx.seed}). Settlement: {esc(campaign.settlement)}; deadline (the mediator's regime "

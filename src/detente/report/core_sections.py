@@ -16,6 +16,7 @@ from detente.report.sections import (
     table,
 )
 from detente.spec.scenario import Scenario, Sourced
+from detente.wording import plural
 
 
 def _num(x: Sourced | None) -> str:
@@ -47,7 +48,7 @@ def scenario_section(ctx: ReportContext) -> Section:
     meta = [f"<b>{esc(sc.name)}</b>"]
     if sc.as_of is not None:
         meta.append(f"as of {esc(sc.as_of.isoformat())}")
-    meta.append(f"{len(sc.actors)} actors, {len(sc.issues)} issues")
+    meta.append(f"{plural(len(sc.actors), 'actor')}, {plural(len(sc.issues), 'issue')}")
     if sc.veto_players:
         meta.append("veto players: " + esc(", ".join(sc.veto_players)))
     parts.append(f'<p class="meta">{" · ".join(meta)}</p>')

@@ -128,6 +128,17 @@ def edit_campaign(
     calibration, the resumption mapping) is read again by ``resolver`` (default: packaged
     names only); references left alone are kept as resolved.
 
+    Parameters
+    ----------
+    campaign : Campaign
+        The campaign to change.
+    changes : mapping or sequence of (path, value)
+        The changes: dotted paths into the campaign and their new values.
+    resolver : Resolver
+        Reads the files a changed reference names.
+    source : str or None
+        The name used in error messages.
+
     Raises
     ------
     DetenteError

@@ -6,14 +6,17 @@ fix, so that a user who wrote a scenario by hand can correct it without reading 
 
 from __future__ import annotations
 
+import difflib
+import typing
 from collections.abc import Sequence
+from functools import cache
 from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
 from detente.errors import DetenteError
-from detente.spec.scenario import Scenario
+from detente.spec.scenario import FieldError, Scenario
 
 _FIXES = {
     "missing": "is missing; add it",
@@ -94,12 +97,51 @@ def translate(
     errors = exc.errors()
     err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     loc = tuple(err["loc"])
+    cause = (err.get("ctx") or {}).get("error")
+    if isinstance(cause, FieldError):  # a cross-field check names the field it concerns
+        loc = (*loc, *cause.loc)
     path = field_path(loc)
     if prefix:
         path = f"{prefix}.{path}" if path else prefix
     line = _yaml_line(yaml_root, loc) if yaml_root is not None else None
     where = ", ".join(p for p in (f"line {line}" if line else "", path) if p) or None
-    return DetenteError(_message(dict(err)), source=source, where=where)
+    message = _message(dict(err))
+    if err["type"] == "extra_forbidden" and loc and isinstance(loc[-1], str):
+        close = difflib.get_close_matches(loc[-1], _field_names(exc.title), n=1, cutoff=0.75)
+        if close:
+            message = f"is not a known field; did you mean {close[0]!r}?"
+    return DetenteError(message, source=source, where=where)
+
+
+_MODELS: dict[str, type[BaseModel]] = {Scenario.__name__: Scenario}
+
+
+@cache
+def _field_names(title: str) -> tuple[str, ...]:
+    """Every field name (and alias) of the model ``title`` and the models it contains: the
+    vocabulary a misspelt key is matched against."""
+    root = _MODELS.get(title)
+    if root is None:
+        return ()
+    names: set[str] = set()
+    seen: set[type[BaseModel]] = set()
+    todo: list[type[BaseModel]] = [root]
+    while todo:
+        model = todo.pop()
+        if model in seen:
+            continue
+        seen.add(model)
+        for name, info in model.model_fields.items():
+            names.add(info.alias or name)
+            todo.extend(_submodels(info.annotation))
+    return tuple(sorted(names))
+
+
+def _submodels(annotation: Any) -> list[type[BaseModel]]:
+    """The pydantic models inside a field's type (through lists, unions, dicts, Annotated)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [m for a in typing.get_args(annotation) for m in _submodels(a)]
 
 
 M = TypeVar("M", bound=BaseModel)

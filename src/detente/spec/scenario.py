@@ -22,11 +22,14 @@ from pydantic import (
     model_validator,
 )
 
+from detente.paths import docs_page
 from detente.spec.campaign import Campaign
+from detente.spec.display import Display, listed
 from detente.spec.distributions import check_range
 from detente.spec.levers import Levers
 from detente.spec.numbers import ON_ISSUE_SCALE, Number, Range, Sourced
 from detente.spec.rules import COLLECTIVE, DecisionRule
+from detente.wording import plural
 
 __all__ = [
     "Actor",
@@ -94,6 +97,13 @@ class Issue(BaseModel):
         return self
 
     def on_scale(self, x: float) -> bool:
+        """Whether ``x`` lies on the issue's scale, ends included.
+
+        Parameters
+        ----------
+        x : float
+            A position or outcome.
+        """
         return self.scale[0] <= x <= self.scale[1]
 
 
@@ -157,8 +167,12 @@ class Actor(BaseModel):
     )
 
 
-class Scenario(BaseModel):
-    """A negotiation: who takes part, over what, and where each party stands."""
+class Scenario(Display, BaseModel):
+    """A negotiation: who takes part, over what, and where each party stands.
+
+    Prints as a short summary (name, title, actors, issues with their scales, campaign;
+    :class:`~detente.spec.display.Display`); ``model_dump()`` gives every field.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     path_label: ClassVar[str] = "the scenario"
@@ -178,11 +192,11 @@ class Scenario(BaseModel):
         "decision rule of every issue without its own 'decision'.",
     )
     campaign: Campaign | None = Field(
-        None, description="The war-termination model's campaign (docs/war_model.md)."
+        None, description=f"The war-termination model's campaign ({docs_page('war_model')})."
     )
     levers: Levers = Field(
         default_factory=list,
-        description="What each actor can change, with bounds and costs (docs/levers.md).",
+        description=f"What each actor can change, with bounds and costs ({docs_page('levers')}).",
     )
 
     @model_validator(mode="after")
@@ -191,51 +205,75 @@ class Scenario(BaseModel):
             raise ValueError("the scenario has no issues; add at least one under 'issues'")
         if not self.actors:
             raise ValueError("the scenario has no actors; add at least one under 'actors'")
-        _require_unique([i.name for i in self.issues], "issue")
-        _require_unique([a.name for a in self.actors], "actor")
+        _require_unique([i.name for i in self.issues], "issue", "issues")
+        _require_unique([a.name for a in self.actors], "actor", "actors")
         actor_names = {a.name for a in self.actors}
-        for name in self.veto_players:
+        for v, name in enumerate(self.veto_players):
             if name not in actor_names:
-                raise ValueError(
+                raise FieldError(
                     f"veto_players names unknown actor {name!r}; use one of: "
-                    + ", ".join(sorted(actor_names))
+                    + ", ".join(sorted(actor_names)),
+                    ("veto_players", v),
                 )
         issues = {i.name: i for i in self.issues}
-        for actor in self.actors:
+        for a, actor in enumerate(self.actors):
             for issue_name, stance in actor.stances.items():
+                at: tuple[int | str, ...] = ("actors", a, "stances", issue_name)
                 issue = issues.get(issue_name)
                 if issue is None:
-                    raise ValueError(
+                    raise FieldError(
                         f"actor {actor.name!r} has a stance on unknown issue {issue_name!r}; "
-                        f"use one of: {', '.join(issues)}"
+                        f"use one of: {', '.join(issues)}",
+                        at,
                     )
                 if not issue.on_scale(stance.position.value):
-                    raise ValueError(
+                    raise FieldError(
                         f"actor {actor.name!r}, issue {issue_name!r}: position "
                         f"{stance.position.value:g} is off the scale "
-                        f"[{issue.scale[0]:g}, {issue.scale[1]:g}]; put it inside the scale"
+                        f"[{issue.scale[0]:g}, {issue.scale[1]:g}]; put it inside the scale",
+                        (*at, "position"),
                     )
                 try:
                     check_range(stance.position.distribution, *issue.scale, "keep it on the scale")
                 except ValueError as exc:
                     where = f"actor {actor.name!r}, issue {issue_name!r}: position"
-                    raise ValueError(f"{where}: {exc}") from None
+                    raise FieldError(f"{where}: {exc}", (*at, "position")) from None
                 if stance.stated is not None and not issue.on_scale(stance.stated.value):
-                    raise ValueError(
+                    raise FieldError(
                         f"actor {actor.name!r}, issue {issue_name!r}: stated position "
                         f"{stance.stated.value:g} is off the scale "
-                        f"[{issue.scale[0]:g}, {issue.scale[1]:g}]; put it inside the scale"
+                        f"[{issue.scale[0]:g}, {issue.scale[1]:g}]; put it inside the scale",
+                        (*at, "stated"),
                     )
-        for item in self.issues:
+        for i, item in enumerate(self.issues):
             if item.decision is not None:
-                _check_rule(item, item.decision, self.actors)
-        for issue in self.issues:
+                try:
+                    _check_rule(item, item.decision, self.actors)
+                except ValueError as exc:
+                    raise FieldError(str(exc), ("issues", i, "decision")) from None
+        for i, issue in enumerate(self.issues):
             if not any(issue.name in a.stances for a in self.actors):
-                raise ValueError(
+                raise FieldError(
                     f"issue {issue.name!r} has no actor with a stance on it; "
-                    "give at least one actor a position and salience"
+                    "give at least one actor a position and salience",
+                    ("issues", i),
                 )
         return self
+
+    def _display(self) -> tuple[str, list[tuple[str, object]]]:
+        issues = [f"{i.name} [{i.scale[0]:g}, {i.scale[1]:g}]" for i in self.issues]
+        facts: list[tuple[str, object]] = [("title", self.title or "-")]
+        facts += [("as of", self.as_of)] if self.as_of is not None else []
+        facts += [
+            (plural(len(self.actors), "actor"), listed(self.actor_names)),
+            (plural(len(self.issues), "issue"), listed(issues)),
+            ("campaign", self.campaign is not None),
+            ("levers", len(self.levers)),
+        ]
+        return f"Scenario {self.name!r}", facts
+
+    def __str__(self) -> str:
+        return Display.__str__(self)
 
     @property
     def actor_names(self) -> list[str]:
@@ -246,6 +284,18 @@ class Scenario(BaseModel):
         return [i.name for i in self.issues]
 
     def issue(self, name: str) -> Issue:
+        """The issue called ``name``.
+
+        Parameters
+        ----------
+        name : str
+            The issue's name.
+
+        Raises
+        ------
+        KeyError
+            No issue has that name.
+        """
         for issue in self.issues:
             if issue.name == name:
                 return issue
@@ -253,7 +303,13 @@ class Scenario(BaseModel):
 
     def decision_rule(self, issue: str) -> DecisionRule:
         """The issue's own ``decision``; else veto by the scenario's ``veto_players`` (those
-        with a stance on the issue); else collective (DECISIONS SCN-6, SCN-8)."""
+        with a stance on the issue); else collective (DECISIONS SCN-6, SCN-8).
+
+        Parameters
+        ----------
+        issue : str
+            The issue's name.
+        """
         own = self.issue(issue).decision
         if own is not None:
             return own
@@ -371,9 +427,20 @@ def _check_rule(issue: Issue, rule: DecisionRule, actors: list[Actor]) -> None:
         )
 
 
-def _require_unique(names: list[str], kind: str) -> None:
+class FieldError(ValueError):
+    """A cross-field check's failure with the place it concerns (``loc``, a field path below
+    the model that raised it), so that the message can name the right YAML line."""
+
+    def __init__(self, message: str, loc: tuple[int | str, ...]) -> None:
+        super().__init__(message)
+        self.loc = loc
+
+
+def _require_unique(names: list[str], kind: str, field: str) -> None:
     seen: set[str] = set()
-    for name in names:
+    for i, name in enumerate(names):
         if name in seen:
-            raise ValueError(f"duplicate {kind} {name!r}; give each {kind} a unique name")
+            raise FieldError(
+                f"duplicate {kind} {name!r}; give each {kind} a unique name", (field, i, "name")
+            )
         seen.add(name)

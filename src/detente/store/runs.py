@@ -43,6 +43,7 @@ import pandas as pd
 from detente import __version__
 from detente.duckfiles import open_duckdb
 from detente.errors import DetenteError
+from detente.paths import user_file
 from detente.spec.scenario import Scenario
 from detente.uncertainty.backends import ChunkJob, ChunkResult
 
@@ -77,9 +78,10 @@ TABLES = ("outcomes", "indices", "chunks")
 
 
 def default_store_path() -> Path:
-    """``$DETENTE_STORE`` if set, else ``~/.detente/runs.duckdb``."""
+    """``$DETENTE_STORE`` if set, else ``runs.duckdb`` in the user data folder
+    (:func:`detente.paths.user_file`; the legacy ``~/.detente/runs.duckdb`` if it exists)."""
     env = os.environ.get(ENV_VAR)
-    return Path(env).expanduser() if env else Path.home() / ".detente" / "runs.duckdb"
+    return Path(env).expanduser() if env else user_file("runs.duckdb")
 
 
 def scenario_hash(scenario: Scenario) -> str:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -35,18 +35,10 @@ from detente.uncertainty.sampling import (
     uncertain_numbers,
     with_default_spread,
 )
-from detente.war.model import (
-    SWEEP_OUTPUTS,
-    Policy,
-    WarModel,
-    campaign_with,
-    default_deal_by,
-    evaluate_campaign,
-    evaluate_draws,
-    refuse_grid_changes,
-    weeks_until,
-)
-from detente.war.solver import Solution, solve
+
+if TYPE_CHECKING:  # the war model (scipy) loads when a campaign is evaluated (DECISIONS PERF-2)
+    from detente.war.model import Policy
+    from detente.war.solver import Solution
 
 Key = tuple[str, str]
 """One output of an evaluator: (series, output), e.g. ("bdm", "territory"), ("war", "p_deal")."""
@@ -163,9 +155,13 @@ class OutcomeModels:
 WAR = "war"
 """The series name of the war-termination model in sweeps, Sobol' analyses and the store."""
 
-CAMPAIGN_OUTPUTS = SWEEP_OUTPUTS
-"""The war model's outputs per draw: the ``sweep`` rows of :data:`detente.war.model.OUTPUTS`
-(path averages per draw: DECISIONS UNC-19)."""
+def __getattr__(name: str) -> Any:
+    """``CAMPAIGN_OUTPUTS``: the war model's outputs per draw, the ``sweep`` rows of
+    :data:`detente.war.model.OUTPUTS` (path averages per draw: DECISIONS UNC-19), looked up
+    when asked for, so that an outcome-model sweep does not load the war model (PERF-2)."""
+    if name == "CAMPAIGN_OUTPUTS":
+        return _war().SWEEP_OUTPUTS
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 DEFAULT_PATHS = 200
 
@@ -213,6 +209,9 @@ class CampaignModel:
         deal_by: date | None = None,
         policy: Policy = "solve",
     ) -> None:
+        from detente.war.model import WarModel, default_deal_by, refuse_grid_changes, weeks_until
+        from detente.war.solver import solve
+
         WarModel(paths=paths, deal_by=deal_by, policy=policy)._check()
         if path_seed < 0:
             raise DetenteError(f"--seed is {path_seed}; give a seed >= 0", where="--seed")
@@ -226,11 +225,12 @@ class CampaignModel:
         self._fixed: Solution | None = None
         if policy == "fixed":
             refuse_grid_changes(u.name for u in self.numbers)
-            self._fixed = solve(campaign_with(self.campaign, self.central_values()).arrays())
+            central = _war().campaign_with(self.campaign, self.central_values())
+            self._fixed = solve(central.arrays())
 
     def outputs(self) -> list[Key]:
         """The (series, output) keys, in the order of the results."""
-        return [(WAR, name) for name in CAMPAIGN_OUTPUTS]
+        return [(WAR, name) for name in _war().SWEEP_OUTPUTS]
 
     def get_params(self) -> dict[str, Any]:
         """What the outputs depend on besides the draws (recorded with a run)."""
@@ -265,7 +265,7 @@ class CampaignModel:
         """The model at the central values (one more solve; ``scenario`` is not needed: the
         evaluator holds its campaign)."""
         central = self.evaluate(self.central_values())
-        return {(WAR, name): central[name] for name in CAMPAIGN_OUTPUTS}
+        return {(WAR, name): central[name] for name in _war().SWEEP_OUTPUTS}
 
     def with_default_band(self, scenario: Scenario) -> tuple[Scenario, CampaignModel]:
         """Unchanged: the default band is on the actors' numbers, not the campaign's."""
@@ -277,15 +277,23 @@ class CampaignModel:
 
     def evaluate(self, values: dict[str, float]) -> dict[str, float]:
         """The outputs of one set of numbers (name -> value)."""
-        return evaluate_campaign(
-            campaign_with(self.campaign, values), self.paths, self.path_seed, self.weeks_by,
+        war = _war()
+        return war.evaluate_campaign(
+            war.campaign_with(self.campaign, values), self.paths, self.path_seed, self.weeks_by,
             self._fixed,
         )  # fmt: skip
 
     def __call__(self, draws: ScenarioDraws) -> Outputs:
         values = {u.name: draws.values[u.name] for u in self.numbers}
-        outputs = evaluate_draws(
+        outputs = _war().evaluate_draws(
             self.campaign, values, draws.n, self.paths, self.path_seed, self.weeks_by,
             self._fixed,
         )  # fmt: skip
         return {(WAR, name): column for name, column in outputs.items()}
+
+
+def _war() -> Any:
+    """:mod:`detente.war.model`, imported when first needed."""
+    from detente.war import model
+
+    return model

@@ -25,13 +25,15 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from detente import __version__
 from detente.errors import DetenteError
+from detente.progress import progress_bar
+from detente.spec.display import Display, fmt, listed
 from detente.spec.scenario import Scenario
 from detente.uncertainty.backends import ChunkJob
 from detente.uncertainty.evaluators import Evaluator, Key
@@ -61,8 +63,8 @@ def salib_seed(seed: int) -> int:
     return int(np.random.SeedSequence(seed).generate_state(1)[0]) | 1
 
 
-@dataclass(frozen=True)
-class SobolDesign:
+@dataclass(frozen=True, repr=False)
+class SobolDesign(Display):
     """The evaluator, the scenario it draws from and the Saltelli design on [0, 1)^P of its
     P numbers."""
 
@@ -79,6 +81,56 @@ class SobolDesign:
     @property
     def problem(self) -> dict[str, Any]:
         return _problem(self.numbers)
+
+    def _display(self) -> tuple[str, list[tuple[str, object]]]:
+        return f"SobolDesign on {self.scenario.name!r}", [
+            ("n", self.n),
+            ("evaluations", len(self.unit)),
+            (f"{len(self.numbers)} parameters", listed(u.name for u in self.numbers)),
+            ("default spread", self.default_spread),
+        ]
+
+
+class SensitivityResult(NamedTuple):
+    """What :func:`sensitivity` returns: the design, the outputs on its rows and the ranked
+    indices (:func:`analyze`). It unpacks as the tuple ``(design, outputs, indices)`` and
+    prints as each output's top drivers (:class:`~detente.spec.display.Display`)."""
+
+    design: SobolDesign
+    outputs: dict[Key, np.ndarray]
+    indices: pd.DataFrame
+
+    def to_frame(self) -> pd.DataFrame:
+        """The ranked indices, one row per (model, output, parameter): columns ``model,
+        output, parameter, rank, s1, s1_conf, st, st_conf`` (DECISIONS DESK-2)."""
+        return self.indices.copy()
+
+    def _display(self) -> tuple[str, list[tuple[str, object]]]:
+        facts: list[tuple[str, object]] = [
+            ("n", self.design.n),
+            ("evaluations", len(self.design.unit)),
+            ("parameters", len(self.design.numbers)),
+        ]
+        top = self.indices[self.indices["rank"] <= 3]
+        groups = list(top.groupby(["model", "output"], sort=False))
+        for (model, output), part in groups[:8]:
+            drivers = [
+                f"{p} (ST {fmt(st, 2)})"
+                for p, st in zip(part["parameter"], part["st"], strict=True)
+            ]
+            facts.append((f"{model} / {output}", listed(drivers, 3)))
+        if len(groups) > 8:
+            facts.append(("more outputs", len(groups) - 8))
+        return f"SensitivityResult on {self.design.scenario.name!r}", facts
+
+    def __repr__(self) -> str:
+        return Display.__repr__(self)  # type: ignore[arg-type]
+
+    def __str__(self) -> str:
+        return Display.__str__(self)  # type: ignore[arg-type]
+
+    def _repr_html_(self) -> str:
+        return Display._repr_html_(self)  # type: ignore[arg-type]
 
 
 def _problem(numbers: list[UncertainNumber]) -> dict[str, Any]:
@@ -172,16 +224,19 @@ def sensitivity(
     workers: int | None = None,
     chunk_size: int | None = None,
     sink: ChunkSink | None = None,
-    progress: Callable[[int, int], None] | None = None,
-) -> tuple[SobolDesign, dict[Key, np.ndarray], pd.DataFrame]:
+    progress: Callable[[int, int], None] | bool | None = None,
+) -> SensitivityResult:
     """Sobol' indices of every output of ``evaluator`` (every model's forecast on every
     issue, or the war model's outputs: ``n × (P + 2)`` solves of the campaign, each about 2 s
     on ukraine-2024, unless a fixed policy solves once). NaN outputs (a daily gain over no
     weeks) count as 0 (DECISIONS UNC-22).
 
     Returns the design, the outputs on the design rows, and the ranked indices (see
-    :func:`analyze`). ``chunk_size`` defaults to ``evaluator.chunk_size``; ``sink`` also
-    receives every chunk (e.g. the run store).
+    :func:`analyze`) as a :class:`SensitivityResult` (a named tuple). ``chunk_size``
+    defaults to ``evaluator.chunk_size``; ``sink`` also receives every chunk (e.g. the run
+    store). ``progress`` is told ``(done, total)`` chunks
+    when a callable; ``None`` draws a bar only in a notebook or a terminal
+    (:func:`detente.progress.progress_bar`), ``False`` none.
 
     Examples
     --------
@@ -196,19 +251,20 @@ def sensitivity(
     sd = design(scenario, evaluator, n, seed)
     size = sd.evaluator.chunk_size if chunk_size is None else chunk_size
     memory = MemorySink()
-    run_chunks(
-        sd.scenario,
-        sd.evaluator,
-        unit_jobs(sd.unit, size),
-        memory if sink is None else _Tee(memory, sink),
-        backend=backend,
-        address=address,
-        workers=workers,
-        progress=progress,
-    )
+    with progress_bar("sensitivity", show=None if progress is None else False) as tick:
+        run_chunks(
+            sd.scenario,
+            sd.evaluator,
+            unit_jobs(sd.unit, size),
+            memory if sink is None else _Tee(memory, sink),
+            backend=backend,
+            address=address,
+            workers=workers,
+            progress=progress if callable(progress) else tick,
+        )
     outputs = memory.arrays()
     finite = {key: np.nan_to_num(y, nan=0.0) for key, y in outputs.items()}
-    return sd, outputs, analyze(sd, finite, seed)
+    return SensitivityResult(sd, outputs, analyze(sd, finite, seed))
 
 
 class _Tee:

@@ -20,6 +20,7 @@ from typing import Any
 
 from detente.errors import DetenteError
 from detente.models.base import OutcomeModel
+from detente.spec.display import Display, listed
 from detente.spec.scenario import Scenario
 from detente.uncertainty.evaluators import Key, OutcomeModels
 from detente.uncertainty.sampling import DEFAULT_SPREAD, with_default_spread
@@ -47,8 +48,8 @@ class StabilityBand:
         return {"p05": self.p05, "p95": self.p95, "fragile": self.fragile}
 
 
-@dataclass(frozen=True)
-class Bands:
+@dataclass(frozen=True, repr=False)
+class Bands(Display):
     """The band of every (model, issue) of a forecast, and how they were drawn."""
 
     draws: int
@@ -60,6 +61,15 @@ class Bands:
 
     def get(self, model: str, issue: str) -> StabilityBand | None:
         return self.bands.get((model, issue))
+
+    def _display(self) -> tuple[str, list[tuple[str, object]]]:
+        fragile = [f"{m} / {i}" for (m, i), b in self.bands.items() if b.fragile]
+        return "Bands", [
+            ("draws", self.draws),
+            ("seed", self.seed),
+            ("bands", len(self.bands)),
+            (f"{len(fragile)} fragile", listed(fragile) or "-"),
+        ]
 
     def describe(self) -> dict[str, Any]:
         """How the bands were made, for a document's header."""
@@ -104,7 +114,7 @@ def stability_bands(
     if draws < 1:
         raise DetenteError(f"--draws is {draws}; give at least 1", where="--draws")
     spread = with_default_spread(scenario)
-    result = sweep(spread, OutcomeModels(spread, list(models)), draws, seed)
+    result = sweep(spread, OutcomeModels(spread, list(models)), draws, seed, progress=False)
     widths = {issue.name: issue.scale[1] - issue.scale[0] for issue in scenario.issues}
     bands = {}
     for key, summary in result.summaries().items():

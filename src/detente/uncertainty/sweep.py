@@ -22,7 +22,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -30,13 +30,19 @@ from detente import __version__
 from detente.errors import DetenteError
 from detente.models import get_model
 from detente.models.base import OutcomeModel
-from detente.registry import outcome_models
+from detente.paths import docs_page
+from detente.progress import progress_bar
+from detente.spec.display import Display, fmt
 from detente.spec.distributions import Distribution
 from detente.spec.scenario import Scenario
 from detente.uncertainty.backends import ChunkJob, ChunkResult, get_backend, plan_chunks
 from detente.uncertainty.evaluators import DEFAULT_PATHS, CampaignModel, Evaluator, Key
 from detente.uncertainty.sampling import UncertainNumber, campaign_distributions, campaign_numbers
-from detente.war.model import Policy
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from detente.war.model import Policy
 
 SCHEMA_VERSION = 1
 SAMPLER_VERSION = 1
@@ -210,6 +216,8 @@ def run_chunks(
 
 def resolve_models(names: Sequence[str] | None) -> list[OutcomeModel]:
     """Models by registry name (all registered models when ``names`` is empty)."""
+    from detente.registry import outcome_models  # every model: pandas, scipy (PERF-2)
+
     return [get_model(name) for name in (names or list(outcome_models()))]
 
 
@@ -229,9 +237,13 @@ def summarize_outputs(
     }
 
 
-@dataclass(frozen=True)
-class SweepResult:
-    """The draws of a sweep, per (series, output), in draw order, and their summaries."""
+@dataclass(frozen=True, repr=False)
+class SweepResult(Display):
+    """The draws of a sweep, per (series, output), in draw order, and their summaries.
+
+    Prints as a summary (:class:`~detente.spec.display.Display`); :meth:`to_frame` gives
+    the summaries or the draws as a table.
+    """
 
     scenario: Scenario
     evaluator: Evaluator
@@ -241,6 +253,49 @@ class SweepResult:
 
     def summaries(self, bands: Sequence[Band] = ()) -> dict[Key, Summary]:
         return summarize_outputs(self.evaluator, self.outcomes.__getitem__, bands)
+
+    def _display(self) -> tuple[str, list[tuple[str, object]]]:
+        n = len(next(iter(self.outcomes.values()))) if self.outcomes else 0
+        facts: list[tuple[str, object]] = [
+            ("draws", n),
+            ("seed", self.seed),
+            ("uncertain numbers", len(self.evaluator.numbers)),
+        ]
+        for (series, output), x in list(self.outcomes.items())[:6]:
+            lo, mid, hi = np.quantile(x, [0.05, 0.5, 0.95]) if len(x) else (np.nan,) * 3
+            facts.append((f"{series} / {output}", f"{fmt(mid)} (5-95 %: {fmt(lo)} to {fmt(hi)})"))
+        if len(self.outcomes) > 6:
+            facts.append(("more outputs", len(self.outcomes) - 6))
+        return f"SweepResult on {self.scenario.name!r}", facts
+
+    def to_frame(self, draws: bool = False) -> pd.DataFrame:
+        """The sweep as a tidy table (DECISIONS DESK-2).
+
+        Parameters
+        ----------
+        draws : bool
+            False (default): one row per (model, output), columns ``model, output,
+            n_draws, mean, sd, p05, p25, p50, p75, p95``. True: one row per draw, columns
+            ``model, output, draw, value``.
+        """
+        import pandas as pd
+
+        if draws:
+            parts = [
+                pd.DataFrame({"model": m, "output": o, "draw": np.arange(len(x)), "value": x})
+                for (m, o), x in self.outcomes.items()
+            ]
+            return (
+                pd.concat(parts, ignore_index=True)
+                if parts
+                else pd.DataFrame(columns=["model", "output", "draw", "value"])
+            )
+        rows = [
+            {"model": m, "output": o, "n_draws": s.n_draws, "mean": s.mean, "sd": s.sd,
+             **s.quantiles}
+            for (m, o), s in self.summaries().items()
+        ]  # fmt: skip
+        return pd.DataFrame(rows, columns=["model", "output", "n_draws", "mean", "sd", *QUANTILES])
 
 
 def sweep(
@@ -253,6 +308,7 @@ def sweep(
     address: str | None = None,
     workers: int | None = None,
     chunk_size: int | None = None,
+    progress: bool | None = None,
 ) -> SweepResult:
     """Run ``n_draws`` Monte Carlo draws of ``scenario`` through ``evaluator``, in memory.
 
@@ -269,6 +325,8 @@ def sweep(
     backend, address, workers : see :func:`detente.uncertainty.backends.get_backend`.
     chunk_size : draws per chunk (part of the seeding: keep it to reproduce a run); default
         ``evaluator.chunk_size``.
+    progress : draw a progress bar (:func:`detente.progress.progress_bar`); default: only in
+        a notebook or a terminal.
 
     Examples
     --------
@@ -281,8 +339,9 @@ def sweep(
     """
     size = evaluator.chunk_size if chunk_size is None else chunk_size
     sink = MemorySink()
-    run_chunks(scenario, evaluator, plan_chunks(n_draws, size, seed), sink,
-               backend=backend, address=address, workers=workers)  # fmt: skip
+    with progress_bar("sweep", show=progress) as tick:
+        run_chunks(scenario, evaluator, plan_chunks(n_draws, size, seed), sink,
+                   backend=backend, address=address, workers=workers, progress=tick)  # fmt: skip
     return SweepResult(scenario, evaluator, seed, size, sink.arrays())
 
 
@@ -363,7 +422,7 @@ def war_evaluator(
     """
     if scenario.campaign is None:
         raise DetenteError(
-            "has no campaign; --model war needs a 'campaign:' section (docs/war_model.md)",
+            f"has no campaign; --model war needs a 'campaign:' section ({docs_page('war_model')})",
             source=scenario.name,
         )
     # distributions written in the campaign, overridden path by path by --vary

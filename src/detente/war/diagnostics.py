@@ -24,6 +24,7 @@ import numpy.typing as npt
 from detente.spec.campaign import COUNTER, INTENSITY_NAMES, POSTURE_NAMES, Campaign
 from detente.spec.paths import Path
 from detente.war.simulate import ATTACKER, DEFENDER, MEDIATOR, Paths
+from detente.wording import plural
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -189,7 +190,7 @@ def outside(campaign: Campaign, paths: Paths, seed: int) -> dict[str, Any] | Non
         "pool_weight": OUTSIDE_WEIGHT,
         "dates": rows,
         "nearest": [
-            f"{row.name} ({row.years:g} years, {row.ended_by})"
+            f"{row.name} ({plural(float(row.years), 'year')}, {row.ended_by})"
             for row in view.nearest.itertuples(index=False)
         ],
     }

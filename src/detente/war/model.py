@@ -24,15 +24,18 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import cached_property
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 import numpy.typing as npt
 
 from detente.contract import Draws, Output, Params, Tags, rng_of
 from detente.errors import DetenteError
+from detente.paths import docs_page
+from detente.progress import progress_bar
 from detente.scenario.edit import edit_campaign  # DECISIONS SPEC-5: loading is below
 from detente.spec.campaign import ESCALATION, Campaign, CampaignArrays, campaign_hash
+from detente.spec.display import Display
 from detente.spec.paths import Path
 from detente.spec.scenario import Scenario
 from detente.war import diagnostics, solver
@@ -40,6 +43,10 @@ from detente.war.commitment import deal_values
 from detente.war.hazard import DealTerms, ResumptionHazard, resumption_hazard
 from detente.war.simulate import Paths, simulate
 from detente.war.solver import Solution
+from detente.wording import plural
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -180,7 +187,7 @@ def _p_holds(years: int) -> WarOutput:
         f"p_holds_{years}y",
         "probability",
         4,
-        f"P(the deal holds {years} years | a deal), mean over paths with a deal",
+        f"P(the deal holds {plural(years, 'year')} | a deal), mean over paths with a deal",
         lambda s: s.p_holds(years),
         sweep=False,
         headline=f"p_holds_{years}y",
@@ -240,7 +247,7 @@ def _on_deal_paths(stats: RunStats, years: int) -> FloatArray:
 
 def _p_holds_path(years: int) -> PathOutput:
     return PathOutput(f"p_holds_{years}y", "probability",
-                      f"P(the path's deal holds {years} years); NaN without a deal",
+                      f"P(the path's deal holds {plural(years, 'year')}); NaN without a deal",
                       lambda s: _on_deal_paths(s, years))  # fmt: skip
 
 
@@ -285,12 +292,15 @@ class MemoSolver:
     lever search revisiting a setting) get it from here. Thread-safe: a campaign being
     solved is solved once (a burst of requests for a new slider value must not mean a
     solve each: found by benchmarks/load_web.py), others asking for it wait for that solve,
-    and at most ``concurrent`` campaigns are solved at once.
+    and at most ``concurrent`` campaigns are solved at once. ``runner``, when set, does the
+    solves instead of :func:`solve_campaign` in the calling thread: the web app sets it to
+    its worker processes while it runs (DECISIONS WEB-3); it must give the same solution.
     """
 
     def __init__(self, size: int = MEMO_SIZE, concurrent: int = SOLVE_CONCURRENCY) -> None:
         self.size = size
         self.concurrent = concurrent
+        self.runner: Callable[[Campaign], Solution] | None = None
         self._items: OrderedDict[str, Solution] = OrderedDict()
         self._lock = threading.Lock()
         self._solving: dict[str, threading.Event] = {}
@@ -320,7 +330,8 @@ class MemoSolver:
             event.wait()
         try:
             with self._slots:
-                solution = solve_campaign(campaign)
+                runner = self.runner or solve_campaign
+                solution = runner(campaign)
             with self._lock:
                 self._items[key] = solution
                 while len(self._items) > self.size:
@@ -340,9 +351,13 @@ SOLVER = MemoSolver()
 """The process's memoising solver, shared by the CLI, the report, the web app and levers."""
 
 
-@dataclass(frozen=True)
-class WarRun:
-    """One solved and simulated campaign: the result of :meth:`WarModel.run`."""
+@dataclass(frozen=True, repr=False)
+class WarRun(Display):
+    """One solved and simulated campaign: the result of :meth:`WarModel.run`.
+
+    Prints as its headline numbers (:class:`~detente.spec.display.Display`); :meth:`to_frame`
+    gives every output or every path as a table, :attr:`document` the JSON document.
+    """
 
     scenario: str
     campaign: Campaign
@@ -384,6 +399,42 @@ class WarRun:
     def to_dict(self) -> dict[str, Any]:
         return self.document
 
+    def _display(self) -> tuple[str, list[tuple[str, object]]]:
+        facts: list[tuple[str, object]] = [
+            ("paths", self.paths.n_paths),
+            ("seed", "-" if self.seed is None else self.seed),
+            ("deal by", self.deal_by),
+        ]
+        facts += [(k, "n/a" if v is None else v) for k, v in self.headline().items()]
+        return f"WarRun {self.model!r} on {self.scenario!r}", facts
+
+    def to_frame(self, per_path: bool = False) -> pd.DataFrame:
+        """The run as a table (DECISIONS DESK-2).
+
+        Parameters
+        ----------
+        per_path : bool
+            False (default): one row per declared output (:data:`OUTPUTS`), columns
+            ``model, output, value, unit, description`` (NaN where undefined). True: one row
+            per path, columns ``path`` and every :data:`PATH_OUTPUTS` name.
+        """
+        import pandas as pd
+
+        if per_path:
+            frame = pd.DataFrame(self.path_values())
+            frame.insert(0, "path", range(len(frame)))
+            return frame
+        values = self.values()
+        return pd.DataFrame(
+            {
+                "model": self.model,
+                "output": [o.name for o in OUTPUTS],
+                "value": [values[o.name] for o in OUTPUTS],
+                "unit": [o.unit for o in OUTPUTS],
+                "description": [o.description for o in OUTPUTS],
+            }
+        )
+
 
 def summarise(
     campaign: Campaign,
@@ -411,7 +462,7 @@ def summarise(
 def _campaign(scenario: Scenario) -> Campaign:
     if scenario.campaign is None:
         raise DetenteError(
-            "the scenario has no campaign; add a 'campaign:' section (docs/war_model.md)",
+            f"the scenario has no campaign; add a 'campaign:' section ({docs_page('war_model')})",
             source=scenario.name,
         )
     return scenario.campaign
@@ -430,7 +481,9 @@ class WarModel(Params):
 
     name: ClassVar[str] = "war"
     label: ClassVar[str] = "War termination (deadline, coercion, beliefs; backward induction)"
-    reference: ClassVar[str] = "Fearon 1995; Powell 2006; Slantchev 2003 (docs/war_model.md)"
+    reference: ClassVar[str] = (
+        f"Fearon 1995; Powell 2006; Slantchev 2003 ({docs_page('war_model')})"
+    )
     tags: ClassVar[Tags] = Tags(stochastic=True, needs_campaign=True, has_trajectory=True)
     varies: ClassVar[tuple[str, ...]] = (CAMPAIGN_PREFIX,)
 
@@ -461,19 +514,29 @@ class WarModel(Params):
         *,
         campaign: Campaign | None = None,
         on_step: Callable[[str], None] | None = None,
+        progress: bool | None = None,
     ) -> WarRun:
         """Solve (memoised), simulate ``paths`` paths from ``seed`` and summarise.
 
         ``campaign`` replaces the scenario's own (a what-if); ``on_step`` is told
         ``"simulating"`` between the solve and the simulation (for progress displays).
+        Without ``on_step``, ``progress`` draws a two-step bar (solve, simulate;
+        :func:`detente.progress.progress_bar`); default: only in a notebook or a terminal.
         """
         self._check()
         camp = campaign if campaign is not None else _campaign(inputs)
         started = time.perf_counter()
-        solution, cached = SOLVER.solve(camp)
-        if on_step is not None:
-            on_step("simulating")
-        paths = simulate(solution, self.paths, rng_of(seed))
+        with progress_bar("war model", show=False if on_step else progress) as tick:
+            if tick is not None:
+                tick(0, 2)
+            solution, cached = SOLVER.solve(camp)
+            if on_step is not None:
+                on_step("simulating")
+            if tick is not None:
+                tick(1, 2)
+            paths = simulate(solution, self.paths, rng_of(seed))
+            if tick is not None:
+                tick(2, 2)
         run = summarise(
             camp, solution, paths, scenario=inputs.name, seed=seed, deal_by=self.deal_by
         )
@@ -517,7 +580,7 @@ def deal_sensitivity(
         done = run.paths.deal_week
         return {k: round(float(((done >= 0) & (done < w)).mean()), 4) for k, w in weeks.items()}
 
-    base = p_by(model.run(scenario, seed, campaign=campaign))
+    base = p_by(model.run(scenario, seed, campaign=campaign, progress=False))
     rows = []
     names = diagnostics.sensitivity_numbers(campaign)
     for n, name in enumerate(names):
@@ -530,7 +593,7 @@ def deal_sensitivity(
             if on_step is not None:
                 on_step(f"sensitivity {n + 1}/{len(names)}: {row['number']} {label}")
             changed = campaign_with(campaign, diagnostics.moved(campaign, name, factor))
-            row[label] = p_by(model.run(scenario, seed, campaign=changed))
+            row[label] = p_by(model.run(scenario, seed, campaign=changed, progress=False))
         rows.append(row)
     return {"baseline": base, "step": diagnostics.SENSITIVITY_STEP, "rows": rows}
 
@@ -645,7 +708,7 @@ def document(run: WarRun) -> dict[str, Any]:
             if run.solution.tail is None
             else float(f"{run.solution.tail.residual:.3g}"),
             "method": "backward induction from a stationary tail, subgame-perfect "
-            "(docs/war_model.md)",
+            f"({docs_page('war_model')})",
         },
         "weeks": [
             {

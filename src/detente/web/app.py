@@ -18,7 +18,8 @@ server; a bad scenario gets 4xx with the CLI's one-line message as ``{"detail": 
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import FastAPI, File, Request, UploadFile
@@ -62,7 +63,12 @@ from detente.web.schemas import (
     ScenarioListing,
     SimulateResponse,
 )
-from detente.web.solutions import SOLUTION_CACHE_SIZE, SOLVE_CONCURRENCY, SolutionCache
+from detente.web.solutions import (
+    SOLUTION_CACHE_SIZE,
+    SOLVE_CONCURRENCY,
+    SolutionCache,
+    SolverProcesses,
+)
 
 __all__ = [
     "ADVISE_MAX_EVALS",
@@ -76,6 +82,7 @@ __all__ = [
     "SOLVE_CONCURRENCY",
     "WEB_REPORT_OPTIONS",
     "SolutionCache",
+    "SolverProcesses",
     "create_app",
 ]
 
@@ -151,14 +158,31 @@ def create_app(*, trusted_hosts: Sequence[str] | None = None) -> FastAPI:
         If given, requests whose ``Host`` header is not in the list get 400 (against DNS
         rebinding when serving on loopback). ``detente serve`` passes the loopback names
         when bound to a loopback address.
+
+    While the app runs (its lifespan: ``detente serve``, or a ``TestClient`` used as a
+    context manager), war-model solves run in :data:`SOLVE_CONCURRENCY` worker processes
+    (:class:`SolverProcesses`, ``app.state.solver_processes``), never on a request thread;
+    outside it they run in the calling thread (DECISIONS WEB-3).
     """
+    processes = SolverProcesses(SOLVER)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        processes.start()
+        try:
+            yield
+        finally:
+            await run_in_threadpool(processes.close)
+
     app = FastAPI(
         title="detente",
         version=__version__,
         description="Forecasts of coercive negotiations: scenarios, outcome models, what-ifs.",
         docs_url=None,
         redoc_url=None,
+        lifespan=lifespan,
     )
+    app.state.solver_processes = processes
     if trusted_hosts is not None:
         from starlette.middleware.trustedhost import TrustedHostMiddleware
 

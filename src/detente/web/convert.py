@@ -10,6 +10,7 @@ from typing import Any
 
 from detente.errors import DetenteError
 from detente.models import Forecast
+from detente.paths import docs_page
 from detente.registry import REGISTRY, outcome_models
 from detente.scenario import Scenario, to_yaml
 from detente.spec.campaign import Campaign
@@ -176,7 +177,8 @@ def campaign_of(sc: Scenario) -> Campaign:
     """The scenario's campaign; 422 without one."""
     if sc.campaign is None:
         raise DetenteError(
-            "has no campaign; add a 'campaign:' section (see docs/war_model.md)", source=sc.name
+            f"has no campaign; add a 'campaign:' section (see {docs_page('war_model')})",
+            source=sc.name,
         )
     return sc.campaign
 

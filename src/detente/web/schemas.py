@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from detente.paths import docs_page
+
 MAX_UPLOAD_BYTES = 1_000_000
 """The largest scenario text the web app accepts (UTF-8 bytes); larger gets 413."""
 
@@ -123,7 +125,7 @@ class ScenarioOut(BaseModel):
     notes: int = Field(description="How many source/rationale notes the scenario carries.")
     lever_actors: list[str] = Field(
         default_factory=list,
-        description="The actors that pull levers (docs/levers.md), for POST /api/advise.",
+        description=f"The actors that pull levers ({docs_page('levers')}), for POST /api/advise.",
     )
 
 
@@ -233,7 +235,7 @@ class AdviseRequest(BaseModel):
         max_length=200,
         examples=["territory<=40"],
         description="ISSUE<=X, ISSUE>=X, closest:ISSUE, or a war-model goal such as "
-        "p_escalation<=0.5 (docs/levers.md).",
+        f"p_escalation<=0.5 ({docs_page('levers')}).",
     )
     model: str | None = Field(
         None,

@@ -1,0 +1,227 @@
+"""The Probabilistic Condorcet Election (PCE) of KTAB: how likely each position is to win."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from detente.errors import DetenteError
+from detente.models._weights import effective_weights
+from detente.models.base import IssueProblem, IssueSolution, OutcomeModel
+
+VOTING_RULES = ("proportional", "binary", "propbin", "propcbc", "cubic", "asymprosp")
+VICTORY_MODELS = ("linear", "square", "quartic", "octic")
+PCE_MODELS = ("conditional", "markov_uniform", "markov_incentive")
+FORECASTS = ("mean", "mode")
+
+COALITION_FLOOR = 1e-8
+"""Every coalition starts from this strength (KTAB's ``minC``), so ``P[i>j]`` is defined
+when nobody prefers either option; with weights summing to 1 (DECISIONS PCE-3)."""
+BINARY_TOLERANCE = 1e-8
+"""Utility difference at which a binary vote reaches ±1 (KTAB's ``sTol``)."""
+INCENTIVE_FLOOR = 1e-10
+"""Incentive of an option to challenge itself (KTAB's ``epsSupport``)."""
+_VICTORY_POWER = {"linear": 1, "square": 2, "quartic": 4, "octic": 8}
+_CHUNK = 2_000_000
+"""Vote-tensor elements computed at once (16 MB)."""
+_SQUARINGS = 64
+"""Squarings of the lazy Markov chain: its 2**64-th power is the limit of KTAB's iteration."""
+
+
+def votes(utility_gap: np.ndarray, weight: np.ndarray, rule: str) -> np.ndarray:
+    """Each voter's vote ``v_k(i:j)`` for option ``i`` over ``j`` (KTAB's voting rules).
+
+    ``utility_gap`` is ``u_k(i) - u_k(j)``, shape (..., voters, options, options), and
+    ``weight`` (..., voters) the voting weight ``w_k``. With ``Δ = u_k(i) - u_k(j)``:
+    proportional ``w Δ``; binary ``w clip(Δ / 1e-8, -1, 1)``; propbin ``w (0.8 Δ + 0.2 bin)``;
+    cubic ``w Δ³``; propcbc ``w (Δ + Δ³) / 2``; asymprosp ``w Δ`` for a loss, ``2/3 w Δ`` for a
+    gain (Wise et al., KTAB technical documentation, "VotingRule").
+    """
+    d = np.asarray(utility_gap, dtype=float)
+    w = np.asarray(weight, dtype=float)[..., :, None, None]
+    if rule == "proportional":
+        r = d
+    elif rule == "binary":
+        r = np.clip(d / BINARY_TOLERANCE, -1.0, 1.0)
+    elif rule == "propbin":
+        r = 0.8 * d + 0.2 * np.clip(d / BINARY_TOLERANCE, -1.0, 1.0)
+    elif rule == "cubic":
+        r = d**3
+    elif rule == "propcbc":
+        r = 0.5 * d + 0.5 * d**3
+    else:  # asymprosp
+        r = np.where(d > 0, 2.0 * d / 3.0, d)
+    return np.asarray(w * r)
+
+
+def coalitions(
+    option: np.ndarray, ideal: np.ndarray, weight: np.ndarray, span: float, rule: str
+) -> np.ndarray:
+    """``C[i, j]``: the strength of the coalition for option ``i`` against ``j``.
+
+    ``C_ij = floor + Σ_k max(0, v_k(i:j))`` with ``u_k(x) = 1 - |x - x_k| / span``, the
+    risk-neutral utility of KTAB's spatial model (``(1 - d)(1 + d R)`` at ``R = 0``), and
+    ``C_ii = floor`` (DECISIONS PCE-2, PCE-3).
+    """
+    utility = 1.0 - np.abs(option[None, :] - ideal[:, None]) / span  # (voters, options)
+    m = len(option)
+    c = np.full((m, m), COALITION_FLOOR)
+    step = max(1, _CHUNK // max(m * m, 1))  # voters per block: memory O(options²), not ³
+    for start in range(0, len(ideal), step):
+        u = utility[start : start + step]
+        gap = u[:, :, None] - u[:, None, :]  # (voters, i, j)
+        c += np.clip(votes(gap, weight[start : start + step], rule), 0.0, None).sum(axis=0)
+    np.fill_diagonal(c, COALITION_FLOOR)
+    return np.asarray(c)
+
+
+def victory_probabilities(c: np.ndarray, model: str = "linear") -> np.ndarray:
+    """``P[i > j] = C_ij^a / (C_ij^a + C_ji^a)``, ``a`` = 1, 2, 4, 8 for linear, square,
+    quartic, octic (KTAB "VictoryProbModel"); ``P[i > i] = 1/2``."""
+    a = _VICTORY_POWER[model]
+    scaled = c / c.max()  # the ratio is scale-free; this keeps c**8 from overflowing
+    x = scaled**a
+    p = x / (x + x.T)
+    np.fill_diagonal(p, 0.5)
+    return np.asarray(p)
+
+
+def conditional_pce(pv: np.ndarray) -> np.ndarray:
+    """``P_i = Π_j P[i > j] / Σ_m Π_j P[m > j]``: the probability that ``i`` is the option
+    that beats all others, given that one does (KTAB "Conditional" PCE). The factor
+    ``P[i > i] = 1/2`` is common to all options and cancels."""
+    prod = np.prod(pv, axis=1)
+    return np.asarray(prod / prod.sum())
+
+
+def _lazy_limit(m: np.ndarray) -> np.ndarray:
+    """The limit of ``p ← (p + M p) / 2`` from the uniform distribution, for a
+    column-stochastic ``M``: KTAB's damped iteration, run to its end by repeated squaring."""
+    n = m.shape[0]
+    step = 0.5 * (np.eye(n) + m)
+    for _ in range(_SQUARINGS):
+        last, step = step, step @ step
+        step /= step.sum(axis=0, keepdims=True)  # stay column-stochastic despite rounding
+        if np.max(np.abs(step - last)) < 1e-15:  # the limit is reached
+            break
+    p = step @ np.full(n, 1.0 / n)
+    return np.asarray(p / p.sum())
+
+
+def markov_uniform_pce(pv: np.ndarray) -> np.ndarray:
+    """KTAB "MarkovUniform" PCE: the current favourite ``i`` meets a challenger drawn
+    uniformly; ``q_i = (1/n) Σ_j P[i > j] (p_i + p_j)``, i.e. ``q = M p`` with
+    ``M = (diag(Σ_j P[i>j]) + P) / n`` (column sums 1); the answer is the limit from the
+    uniform start."""
+    n = pv.shape[0]
+    m = (np.diag(pv.sum(axis=1)) + pv) / n
+    return _lazy_limit(m)
+
+
+def markov_incentive_pce(c: np.ndarray, pv: np.ndarray) -> np.ndarray:
+    """KTAB "MarkovIncentive" PCE: option ``i`` challenges the favourite ``j`` with
+    probability ``h_ij = n_ij / Σ_k n_kj``, incentive ``n_ij = C_ij P[i > j]`` (plus 1e-10 on
+    the diagonal); ``q_i = Σ_j P[i > j] (p_i h_ji + p_j h_ij)``, i.e. ``q = M p`` with
+    ``M = diag(Σ_j P[i>j] h_ji) + P ∘ h`` (column sums 1); the limit from the uniform start."""
+    incentive = c * pv + np.eye(c.shape[0]) * INCENTIVE_FLOOR
+    h = incentive / incentive.sum(axis=0, keepdims=True)
+    m = np.diag((pv * h.T).sum(axis=1)) + pv * h
+    return _lazy_limit(m)
+
+
+class ProbabilisticCondorcet(OutcomeModel):
+    """Probabilistic Condorcet Election (PCE), KTAB's formulation, on one issue.
+
+    The candidate outcomes are the distinct positions the actors hold. Actor ``k`` (ideal
+    ``x_k``, voting weight ``w_k`` = capability × salience, normalised to sum 1) values
+    option ``x_i`` at ``u_k(i) = 1 - |x_i - x_k| / span`` and votes ``v_k(i:j) = w_k f(u_k(i) -
+    u_k(j))`` in the pairwise contest of ``i`` and ``j`` (``f`` the voting rule; default
+    proportional, ``f(Δ) = Δ``). The coalition for ``i`` against ``j`` is
+    ``C_ij = ε + Σ_k max(0, v_k(i:j))`` (``ε = 1e-8``), the probability that ``i`` beats
+    ``j`` is ``P[i>j] = C_ij / (C_ij + C_ji)`` (linear victory model), and the probability
+    that ``i`` wins the whole election (conditional PCE, the KTAB default)
+
+    .. math:: P_i = \\frac{\\prod_j P[i > j]}{\\sum_m \\prod_j P[m > j]}.
+
+    The Markov variants instead take the stationary distribution of a chain in which the
+    current favourite meets a challenger (uniformly chosen, or by incentive ``C_ij P[i>j]``).
+    The forecast is the expected position ``Σ_i P_i x_i`` (``forecast="mean"``, DECISIONS
+    PCE-1) or the most probable one (``"mode"``). Under proportional voting ``C_ij - C_ji`` is
+    the weighted utility gain of ``i`` over ``j``, so the weighted median (the Condorcet winner
+    of linear losses) is the most probable option; the mean spreads probability over its rivals.
+    The status quo plays no part (DECISIONS PCE-4). On DEU the default is slightly worse
+    than the compromise model (DECISIONS PCE-5).
+
+    Parameters
+    ----------
+    voting_rule : {"proportional", "binary", "propbin", "propcbc", "cubic", "asymprosp"}
+    victory : {"linear", "square", "quartic", "octic"}
+    pce : {"conditional", "markov_uniform", "markov_incentive"}
+    forecast : {"mean", "mode"}
+
+    References
+    ----------
+    Wise, B. (2015). *Technical overview of KTAB*, and KTAB's model documentation (KAPSARC),
+    sections "VotingRule", "VictoryProbModel", "ProbCondorcetElection".
+    Wise, B., Lester, L. & Efird, B. (2015). *Markov voting with incentives in KTAB*. KAPSARC.
+    Abdollahian, M., Baranick, M., Efird, B. & Kugler, J. (2006). *Senturion: a predictive
+    political simulation model*. NDU Center for Technology and National Security Policy.
+    Efird, B., Lester, L. & Wise, B. (2016). China's private sector in upstream oil and gas.
+    *Journal of East Asian Studies* 16, 117-145.
+    """
+
+    name = "pce"
+    label = "Probabilistic Condorcet election (KTAB)"
+    reference = "Wise 2015 (KTAB); Abdollahian et al. 2006"
+
+    def __init__(
+        self,
+        voting_rule: str = "proportional",
+        victory: str = "linear",
+        pce: str = "conditional",
+        forecast: str = "mean",
+    ) -> None:
+        self.voting_rule = voting_rule
+        self.victory = victory
+        self.pce = pce
+        self.forecast = forecast
+
+    def _check(self) -> None:
+        for arg, value, allowed in (
+            ("voting_rule", self.voting_rule, VOTING_RULES),
+            ("victory", self.victory, VICTORY_MODELS),
+            ("pce", self.pce, PCE_MODELS),
+            ("forecast", self.forecast, FORECASTS),
+        ):
+            if value not in allowed:
+                raise DetenteError(
+                    f"ProbabilisticCondorcet {arg}={value!r} is not known; use one of: "
+                    + ", ".join(allowed),
+                    where=f"pce.{arg}",
+                )
+
+    def probabilities(self, problem: IssueProblem) -> tuple[np.ndarray, np.ndarray]:
+        """The distinct positions (ascending) and each one's probability of winning."""
+        self._check()
+        position = np.asarray(problem.position, dtype=float)
+        w = effective_weights(problem.weight)
+        w = w / w.sum()
+        options = np.unique(position)
+        span = float(problem.scale[1] - problem.scale[0])
+        span = span if span > 0 else max(float(np.ptp(position)), 1.0)
+        if len(options) == 1:
+            return options, np.ones(1)
+        c = coalitions(options, position, w, span, self.voting_rule)
+        pv = victory_probabilities(c, self.victory)
+        if self.pce == "conditional":
+            p = conditional_pce(pv)
+        elif self.pce == "markov_uniform":
+            p = markov_uniform_pce(pv)
+        else:
+            p = markov_incentive_pce(c, pv)
+        return options, p
+
+    def solve_issue(self, problem: IssueProblem) -> IssueSolution:
+        options, p = self.probabilities(problem)
+        if self.forecast == "mode":
+            return IssueSolution(outcome=float(options[int(np.argmax(p))]))
+        return IssueSolution(outcome=float(np.dot(p, options)))
