@@ -11,7 +11,11 @@ random scenario for ``--draws`` Monte Carlo draws in one batched call; (d) with
 uncertainty band) solved through the batched path the sweeps use (``simulate`` on
 (1,000 draws, actors) per issue), sampling not timed (target: 100,000 draws <= 10 s).
 Times are wall times, best of the repeats; the load average is printed with them, since
-other work on the machine inflates them.
+other work on the machine inflates them. With ``--compare-kernels N``, (e) one solve of the
+example through the one-run path (BDM-13) and through the batched prefix-sum kernel
+(``_SMALL_N = 0``), N alternating rounds of 300 solves each, CPU time of this process (less
+sensitive than wall time to other work on a shared machine): min and median per solve
+(target of issue 19: <= 0.44 ms).
 """
 
 from __future__ import annotations
@@ -112,6 +116,27 @@ def bench_scenario(name: str, draws: int, chunk: int, repeats: int) -> list[floa
     return times
 
 
+def bench_kernels(rounds: int) -> dict[str, list[float]]:
+    """CPU seconds per solve of the example, one-run path and batched kernel alternating."""
+    from detente.models import bdm
+
+    model, problem = ExpectedUtility(rounds=10), example_problem()
+    small = bdm._SMALL_N
+    times: dict[str, list[float]] = {"one-run path (BDM-13)": [], "batched kernel": []}
+    try:
+        for _ in range(rounds):
+            for name, limit in zip(times, (small, 0), strict=True):
+                bdm._SMALL_N = limit
+                model.solve_issue(problem)
+                start = time.process_time()
+                for _ in range(300):
+                    model.solve_issue(problem)
+                times[name].append((time.process_time() - start) / 300)
+    finally:
+        bdm._SMALL_N = small
+    return times
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--solves", type=int, default=2000, help="solves of the example")
@@ -124,6 +149,7 @@ def main() -> None:
     parser.add_argument("--scenario", default="ukraine-2024", help="scenario of case (d)")
     parser.add_argument("--scenario-draws", type=int, default=0, help="draws of case (d)")
     parser.add_argument("--scenario-repeats", type=int, default=1, help="repeats of case (d)")
+    parser.add_argument("--compare-kernels", type=int, default=0, help="rounds of case (e)")
     args = parser.parse_args()
 
     per_solve, best_block, outcome = bench_example(args.solves, args.blocks)
@@ -155,6 +181,13 @@ def main() -> None:
             f"({', '.join(f'{t:.1f}' for t in times)} s) | {args.scenario_draws:,} draws "
             f"| {min(times):.1f} s | 100,000 draws <= 10 s |"
         )
+    if args.compare_kernels > 0:
+        for name, per in bench_kernels(args.compare_kernels).items():
+            print(
+                f"| EC example, {name}, CPU time, {args.compare_kernels} x 300 solves "
+                f"| 10 actors, 10 rounds | min {min(per) * 1e3:.3f} ms, "
+                f"median {float(np.median(per)) * 1e3:.3f} ms | <= 0.44 ms |"
+            )
     load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
     print(f"\nload average (1, 5, 15 min) at the end: {load}; {os.cpu_count()} cores")
 

@@ -66,6 +66,9 @@ def test_the_site_fetches_nothing_at_view_time(site: Path) -> None:
 
 
 _CITED = re.compile(r"""docs_page\(\s*["']([a-z0-9_/\-]+)["']""")
+_LINKED = re.compile(r"detente\.readthedocs\.io/en/latest/([a-z0-9_/\-]+?)/")
+"""A literal address of the site: in a docstring that is a help text (a command's, an API
+model's), where ``docs_page`` cannot be called."""
 _RAW = re.compile(r"docs/[A-Za-z0-9_/\-]+\.md")
 
 
@@ -90,7 +93,8 @@ def test_every_page_cited_from_the_package_exists() -> None:
     cited = {
         page
         for path in SRC.rglob("*.py")
-        for page in _CITED.findall(path.read_text(encoding="utf-8"))
+        for text in [path.read_text(encoding="utf-8")]
+        for page in [*_CITED.findall(text), *_LINKED.findall(text)]
     }
     assert len(cited) >= 5, cited
     for page in cited:
@@ -104,6 +108,15 @@ def test_no_message_cites_a_file_a_pip_user_does_not_have() -> None:
         for text in _string_literals(path)
         if _RAW.search(text)
     ]
+    # a command's docstring is its --help text, an API model's its OpenAPI description
+    for path in [*(SRC / "cli").glob("*.py"), SRC / "web" / "schemas.py"]:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        offenders += [
+            f"{path.relative_to(ROOT)}: {node.name}"
+            for node in ast.walk(tree)
+            if isinstance(node, ast.FunctionDef | ast.ClassDef)
+            and _RAW.search(ast.get_docstring(node) or "")
+        ]
     assert offenders == []
 
 
@@ -186,3 +199,8 @@ def _undocumented_parameters() -> list[str]:
 
 def test_the_public_api_documents_every_parameter() -> None:
     assert _undocumented_parameters() == []
+
+
+def test_the_site_url_is_the_one_messages_cite() -> None:
+    config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    assert re.search(rf"^site_url: {re.escape(DOCS_URL)}(\s|$)", config, re.M)

@@ -222,3 +222,10 @@ def test_evaluate_cross_validates_without_test_and_prints_the_calibration(
     assert table.exit_code == 0 and "Uno's C" in table.stdout and "observed" in table.stdout
     bad = CliRunner().invoke(_app(), [*args, "--level", "2"])
     assert bad.exit_code == 2 and "--level" in bad.output
+
+
+def test_evaluation_json_has_no_nan_without_resamples() -> None:
+    train, test = _synthetic(30, seed=1), _synthetic(20, seed=2)
+    ev = evaluate_holdout(CoxModel(covariates=["strong"]), train, test, boot=0)
+    doc = json.loads(json.dumps(ev.to_dict(), allow_nan=False))
+    assert doc["intervals"]["c_index"] == [None, None] and doc["c_index"] > 0.5

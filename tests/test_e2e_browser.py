@@ -184,3 +184,161 @@ def test_riposte_slider_changes_the_campaign(server: str, tmp_path: Path) -> Non
             assert not errors, errors
         finally:
             context.close()
+
+
+def _page(pw: object, profile: str, width: int, height: int = 1200) -> object:
+    context = pw.chromium.launch_persistent_context(  # type: ignore[attr-defined]
+        profile, executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS,
+        viewport={"width": width, "height": height}, timeout=60_000,
+    )  # fmt: skip
+    return context
+
+
+def _overlapping(boxes: list[dict[str, float]]) -> list[tuple[int, int]]:
+    """Pairs of boxes (x, y, width, height) that overlap by more than half a pixel."""
+    out = []
+    for i, a in enumerate(boxes):
+        for j in range(i + 1, len(boxes)):
+            b = boxes[j]
+            dx = min(a["x"] + a["width"], b["x"] + b["width"]) - max(a["x"], b["x"])
+            dy = min(a["y"] + a["height"], b["y"] + b["height"]) - max(a["y"], b["y"])
+            if dx > 0.5 and dy > 0.5:
+                out.append((i, j))
+    return out
+
+
+LABEL_BOXES = """() => Array.from(document.querySelectorAll(
+    '#chart-stakeholders .annotation-text')).map((t) => {
+      const r = t.getBoundingClientRect();
+      return {x: r.x, y: r.y, width: r.width, height: r.height, text: t.textContent};
+    })"""
+
+
+@pytest.mark.parametrize("width", [400, 1280])
+def test_page_fits_and_labels_do_not_overlap(server: str, width: int, tmp_path: Path) -> None:
+    """At 400 and 1280 px: no horizontal page scroll; the territory issue's stakeholder names
+    (11 actors, 6 of them within 2 points of 81) do not overlap; every name is on the chart or
+    listed under it; the comparison chart's issue names are inside the chart."""
+    sync_api = require_module("playwright.sync_api", PLAYWRIGHT)
+    with (
+        tempfile.TemporaryDirectory(prefix="detente-chromium-") as profile,
+        sync_api.sync_playwright() as pw,
+    ):
+        context = _page(pw, profile, width)
+        try:
+            page = context.new_page()  # type: ignore[attr-defined]
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(server + "/", wait_until="load")
+            sync_api.expect(page.locator("#out-compromise-0")).not_to_be_empty(timeout=30_000)
+            page.select_option("#whatif-issue", "territory")
+            sync_api.expect(page.locator("#stakeholder-title")).to_have_text(
+                "Stakeholder map: territory"
+            )
+            page.wait_for_selector("#chart-stakeholders .annotation-text", timeout=30_000)
+            page.wait_for_timeout(500)  # the relayout that places the names
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+            labels = page.evaluate(LABEL_BOXES)
+            assert _overlapping(labels) == [], [(labels[i], labels[j]) for i, j in _overlapping(labels)]
+            listed = page.locator("#stakeholder-unlabelled").inner_text()
+            assert len(labels) >= (5 if width < 600 else 11), labels
+            for actor in ("Russia", "Ukraine", "Hungary", "Turkey", "China"):
+                on_chart = any(lb["text"].rstrip("…") in actor or actor in lb["text"] for lb in labels)
+                assert on_chart or actor in listed, (actor, labels, listed)
+            # the comparison chart's y labels (issue names) are inside the chart's box
+            chart = page.locator("#chart-comparison").bounding_box()
+            ticks = page.evaluate(
+                "() => Array.from(document.querySelectorAll('#chart-comparison .ytick text'))"
+                ".map((t) => t.getBoundingClientRect().x)"
+            )
+            assert len(ticks) == 5 and min(ticks) >= chart["x"], (ticks, chart)
+            page.screenshot(path=str(tmp_path / f"page-{width}.png"), full_page=True)
+            assert not errors, errors
+        finally:
+            context.close()  # type: ignore[attr-defined]
+
+
+def test_upload_without_campaign_clears_the_campaign(server: str, tmp_path: Path) -> None:
+    """After the built-in case's campaign is on screen, uploading a scenario without a
+    campaign (or levers) hides the campaign panels, empties its sliders and the lever
+    panel, and the picker names the upload."""
+    from tests.conftest import TWO_ISSUES
+
+    sync_api = require_module("playwright.sync_api", PLAYWRIGHT)
+    upload = tmp_path / "toy.yaml"
+    upload.write_text(TWO_ISSUES, encoding="utf-8")
+    with (
+        tempfile.TemporaryDirectory(prefix="detente-chromium-") as profile,
+        sync_api.sync_playwright() as pw,
+    ):
+        context = _page(pw, profile, 1280)
+        try:
+            page = context.new_page()  # type: ignore[attr-defined]
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(server + "/", wait_until="load")
+            sync_api.expect(page.locator("#campaign")).to_be_visible(timeout=90_000)
+            sync_api.expect(page.locator("#campaign-sliders input").first).to_be_attached()
+            sync_api.expect(page.locator("#levers")).to_be_visible()
+            page.set_input_files("#upload", str(upload))
+            sync_api.expect(page.locator("#status")).to_have_text("uploaded toy.yaml")
+            sync_api.expect(page.locator("#campaign")).to_be_hidden(timeout=30_000)
+            sync_api.expect(page.locator("#campaign-fan-panel")).to_be_hidden()
+            assert page.locator("#campaign-sliders input").count() == 0
+            sync_api.expect(page.locator("#levers")).to_be_hidden()
+            picked = page.evaluate(
+                "() => { const s = document.getElementById('builtin');"
+                " return s.options[s.selectedIndex].text; }"
+            )
+            assert picked == "uploaded: toy.yaml"
+            assert "ukraine" not in page.locator("#scenario-meta").inner_text()
+            sync_api.expect(page.locator("#error")).to_be_hidden()
+            # picking the built-in again brings its campaign back and drops the upload entry
+            page.select_option("#builtin", "ukraine-2024")
+            sync_api.expect(page.locator("#campaign")).to_be_visible(timeout=90_000)
+            assert page.locator("#builtin option", has_text="uploaded:").count() == 0
+            assert not errors, errors
+        finally:
+            context.close()  # type: ignore[attr-defined]
+
+
+def test_lever_rows_do_not_contradict_themselves(server: str) -> None:
+    """The default goal is set half-way from the forecast to the actor's position and said
+    so; a "goal met" cell says "yes" only when at least half the draws meet the goal; the
+    cost column names the scenario's cost unit."""
+    import re
+
+    sync_api = require_module("playwright.sync_api", PLAYWRIGHT)
+    with (
+        tempfile.TemporaryDirectory(prefix="detente-chromium-") as profile,
+        sync_api.sync_playwright() as pw,
+    ):
+        context = _page(pw, profile, 1280)
+        try:
+            page = context.new_page()  # type: ignore[attr-defined]
+            page.goto(server + "/", wait_until="load")
+            sync_api.expect(page.locator("#levers")).to_be_visible(timeout=30_000)
+            page.select_option("#lever-actor", "US incoming administration (Trump)")
+            sync_api.expect(page.locator("#lever-meta")).to_contain_text("half-way from the")
+            relation = page.locator("#lever-relation").input_value()
+            threshold = float(page.locator("#lever-threshold").input_value())
+            forecast = float(page.locator("#out-compromise-0").inner_text())
+            assert threshold != forecast and relation in ("<=", ">=")
+            page.click("#lever-run")
+            cells = page.locator("#lever-table tbody td.goal-met")
+            sync_api.expect(cells.first).to_be_visible(timeout=60_000)
+            texts = cells.all_inner_texts()
+            assert len(texts) >= 2
+            for text in texts:
+                share = re.search(r"(\d+) % of draws", text)
+                if text.startswith("yes") and share:
+                    assert int(share.group(1)) >= 50, text
+                if share and int(share.group(1)) < 50:
+                    assert not text.startswith("yes"), text
+            head = page.locator("#lever-cost-head").inner_text()
+            assert "points of political capital" in head
+            sync_api.expect(page.locator("#lever-meta")).to_contain_text(
+                "Costs in points of political capital"
+            )
+        finally:
+            context.close()  # type: ignore[attr-defined]

@@ -311,6 +311,24 @@ def test_same_seed_same_answer(ukraine: Scenario) -> None:
     assert c == d
 
 
+def test_uncapped_search_gives_the_capped_answer_where_the_cap_did_not_bind() -> None:
+    """advise has no evaluation cap by default (LEV-13): where the old cap did not bind, the
+    answer is the same; where it bound, the capped answer was dearer and said so."""
+    sc = small_war([{**RIPOSTE, "step": 0.05}, GUARANTEES])
+
+    def run(cap: int | None) -> dict[str, Any]:
+        doc = advise(sc, "M", "p_escalation<=0.5", draws=200, seed=0, workers=1, max_evals=cap)
+        return {k: v for k, v in doc.to_dict().items() if k != "seconds"}
+
+    uncapped = run(None)
+    assert uncapped == run(None)  # deterministic
+    assert uncapped["evaluations"] == 9 and not uncapped["notes"]
+    assert uncapped == run(9)  # a cap that does not bind changes nothing
+    capped = run(6)
+    assert capped["evaluations"] == 6 and "--max-evals" in capped["notes"][0]
+    assert capped["best"]["cost"] > uncapped["best"]["cost"]
+
+
 # --- errors -----------------------------------------------------------------------------------
 
 

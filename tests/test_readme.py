@@ -22,6 +22,8 @@ PREDICTORS = {
     "`median`": "median",
     "`nash`": "nash",
     "`bdm`": "bdm",
+    "`pce`": "pce",
+    "`kalai`": "kalai",
     "unweighted median (baseline)": "baseline_median",
     "Commission position (baseline)": "baseline_commission",
     "reference point (baseline)": "baseline_reference_point",

@@ -8,6 +8,7 @@ quick requests have been answered).
 from __future__ import annotations
 
 import os
+import signal
 import threading
 from collections.abc import Callable, Iterator
 
@@ -103,3 +104,19 @@ def test_quick_requests_are_answered_while_a_solve_is_pending(
     assert order == ["quick answered", "solve released"]
     assert [a.status_code for a in answers] == [200]
     assert os.getpid() not in processes.pids
+
+
+def test_a_killed_worker_costs_one_solve_in_process_not_an_error(
+    served: tuple[TestClient, SolverProcesses],
+) -> None:
+    client, processes = served
+    pool = processes._pool
+    assert pool is not None
+    victim = pool.submit(os.getpid).result()
+    os.kill(victim, signal.SIGKILL)
+    answer = client.post("/api/simulate", json=_body(0.3177))
+    assert answer.status_code == 200, answer.text
+    assert processes._pool is not None and processes._pool is not pool  # a new pool
+    again = client.post("/api/simulate", json=_body(0.3179))
+    assert again.status_code == 200, again.text
+    assert os.getpid() not in processes.pids and victim not in processes.pids

@@ -10,7 +10,7 @@ kind                models                                           paper / che
 ==================  ===============================================  =========================
 outcome (scenario)  compromise, median, nash, bdm                    :mod:`detente.models`
 war (campaign)      war                                              :mod:`detente.war.model`
-durability          cox, cox_cv, weibull, lognormal, km              :mod:`detente.durability`
+durability          cox, cox_cv, weibull, lognormal, km, xgb         :mod:`detente.durability`
 outlook (campaign)  outlook                                          :mod:`detente.outlook`
 calibration         territory                                        :mod:`detente.calibration`
 ==================  ===============================================  =========================

@@ -62,7 +62,11 @@ def advise(
         int | None, typer.Option(help="Processes for war-model evaluations (default: cores, ≤ 4).")
     ] = None,
     max_evals: Annotated[
-        int, typer.Option(help="Cap on war-model evaluations (each a solve).")
+        int | None,
+        typer.Option(
+            help="Cap on war-model evaluations (each a solve; default: none, as many as the "
+            "goal needs)."
+        ),
     ] = DEFAULT_MAX_EVALS,
     fmt: Annotated[AdviseFormat, typer.Option("--format", "-f")] = AdviseFormat.table,
     plot: Annotated[

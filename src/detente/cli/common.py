@@ -3,18 +3,50 @@
 from __future__ import annotations
 
 import os
+import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
+from rich.console import Console, Group
+from rich.table import Table
 from typer.core import TyperGroup
 
 from detente.errors import DetenteError
 
-out = Console(soft_wrap=False, width=int(os.environ.get("COLUMNS", "140")))
-"""Tables and documents for the user (stdout)."""
+SHORT_CELL = 12
+"""A column whose header and cells are at most this long is never squeezed below them."""
+
+
+def fit(renderable: object) -> None:
+    """Let a table (or the tables of a group) fit a narrow terminal without losing text:
+    cells fold instead of ending in '…', and short columns (dates, numbers, model names)
+    keep their width so that the long ones fold first."""
+    if isinstance(renderable, Group):
+        for part in renderable.renderables:
+            fit(part)
+    if not isinstance(renderable, Table):
+        return
+    for column in renderable.columns:
+        column.overflow = "fold"
+        widths = [len(str(column.header))] + [len(c) for c in column.cells if isinstance(c, str)]
+        if max(widths) <= SHORT_CELL:
+            column.min_width = max(column.min_width or 0, *widths)
+
+
+class _Terminal(Console):
+    """stdout's console: :func:`fit` on every table it prints."""
+
+    def print(self, *objects: Any, **kwargs: Any) -> None:
+        for item in objects:
+            fit(item)
+        super().print(*objects, **kwargs)
+
+
+out = _Terminal(soft_wrap=False)
+"""Tables and documents for the user (stdout), as wide as the terminal (rich reads the
+terminal's size, else ``$COLUMNS``, else 80 columns); tables fold their cells to fit."""
 err = Console(stderr=True)
 """Progress and notes (stderr), so that JSON on stdout stays clean."""
 
@@ -84,6 +116,11 @@ class OneLineErrors(TyperGroup):
             raise typer.Exit(2) from None
         except (typer.Exit, typer.Abort, typer.TyperException):
             raise
+        except BrokenPipeError:
+            # the reader went away (``detente ... | head``): stop quietly, as cat and grep do;
+            # stdout goes to /dev/null so that the interpreter's last flush cannot fail again
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(0) from None
         except Exception as exc:
             if os.environ.get("DETENTE_DEBUG"):
                 raise

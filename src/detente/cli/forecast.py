@@ -123,7 +123,8 @@ def forecast(
 
     A cell reads "44.2 [40–48]": the forecast and its 5–95 % band under the default input
     spread; "!" marks a fragile forecast (a wide band), "~" a model whose rounds did not
-    converge, "↻" one whose rounds go round a cycle (docs/cli.md)."""
+    converge, "↻" one whose rounds go round a cycle
+    (https://detente.readthedocs.io/en/latest/cli/#reading-the-forecast-table)."""
     if model and all_models:
         raise DetenteError("give --model or --all, not both", where="options")
     day = _resolution_date(resolves_on) if seal else None
@@ -155,7 +156,7 @@ def forecast(
     elif fmt is TableJsonCsv.csv:
         sys.stdout.write(render.forecast_csv(forecasts, spread))
     else:
-        out.print(render.forecast_table(sc, forecasts, spread))
+        out.print(render.forecast_table(sc, forecasts, spread, width=out.width))
         if trajectory:
             for f in forecasts:
                 for issue in sc.issue_names:

@@ -172,14 +172,15 @@ def verify(ledger: LedgerOpt = None) -> None:
 
     with Ledger(ledger) as book:
         n, head = book.verify()
-    out.print(f"ok: {n} entries, every hash and the chain check out; head {head}")
+    out.print(f"ok: {n} entries, every hash and the chain check out; head {head}", soft_wrap=True)
 
 
 def export(
     file: Annotated[Path, typer.Argument(help="The JSON-lines file to write.")],
     ledger: LedgerOpt = None,
 ) -> None:
-    """Write every entry as JSON lines, verifiable without detente (docs/ledger.md)."""
+    """Write every entry as JSON lines, verifiable without detente
+    (https://detente.readthedocs.io/en/latest/ledger/)."""
     from detente.ledger.store import Ledger
 
     with Ledger(ledger) as book:

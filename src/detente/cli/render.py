@@ -7,8 +7,10 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from rich.console import Group
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from detente import __version__
 from detente.cli.stated import stated_table
@@ -51,14 +53,68 @@ def _model_class(name: str) -> Any:
 
 
 def forecast_table(
-    scenario: Scenario, forecasts: Sequence[Forecast], bands: Bands | None = None
-) -> Table:
+    scenario: Scenario,
+    forecasts: Sequence[Forecast],
+    bands: Bands | None = None,
+    width: int | None = None,
+) -> Table | Group:
     """Issues as rows, models as columns (registry names), with the status quo; a cell the
     issue's decision rule blocks reads ``"44.2 ⚑ 81.0"``: the model's answer, then the
     nearest one the rule lets pass (DECISIONS SCN-9). With ``bands`` a cell reads
     ``"44.2 [40–52]"``, the answer and its 5-95 % band, ``!`` after it when the band is wide
     (DECISIONS UNC-25); ``~`` or ``↻`` marks a model whose rounds did not converge or went
-    round a cycle, explained below the table (DECISIONS BDM-12)."""
+    round a cycle, explained below the table (DECISIONS BDM-12). On a terminal narrower than
+    :data:`WIDE` columns (``width``) the scale ends move from two columns to lines below the
+    table, and the models are split over as many tables as it takes for each to fit."""
+    wide = width is None or width >= WIDE
+    if not wide and width is not None:
+        first = max(len("issue"), *(len(i.name) for i in scenario.issues)) + len("status quo") + 7
+        per_table = max(1, (width - first) // MODEL_COLUMN)
+        if len(forecasts) > per_table:
+            parts = [forecasts[k : k + per_table] for k in range(0, len(forecasts), per_table)]
+            tables = [forecast_table(scenario, part, bands, width) for part in parts]
+            for k, t in enumerate(tables):
+                t.title = None if k else t.title
+                t.caption = None
+            # one legend of every model below the last table, as wide as the terminal
+            legend = _captions(scenario, forecasts, bands, wide)
+            return Group(*tables, Text.from_markup("\n".join(legend)))
+    table = Table(
+        title=f"Forecast: {scenario.title or scenario.name}",
+        title_justify="left",
+        caption="\n".join(_captions(scenario, forecasts, bands, wide)),
+        caption_justify="left",
+    )
+    table.add_column("issue", overflow="fold")
+    if wide:
+        table.add_column("low end means", overflow="fold", max_width=30)
+        table.add_column("high end means", overflow="fold", max_width=30)
+    table.add_column("status quo", justify="right", overflow="fold")
+    for f in forecasts:
+        table.add_column(f.model, justify="right", overflow="fold", min_width=len(f.model))
+    for issue in scenario.issues:
+        sq = None if issue.status_quo is None else issue.status_quo.value
+        ends = [_end(issue.scale[0], issue.low_label), _end(issue.scale[1], issue.high_label)]
+        table.add_row(
+            issue.name,
+            *(ends if wide else []),
+            _fmt(sq),
+            *(_cell(f, issue.name, bands, issue.scale) for f in forecasts),
+        )
+    return table
+
+
+WIDE = 120
+"""Columns from which the forecast table shows each scale's ends in columns of their own."""
+MODEL_COLUMN = 14
+"""Columns a model's forecast needs on a narrow terminal (``61.2 [55–68] ⚑`` folds once)."""
+
+
+def _captions(
+    scenario: Scenario, forecasts: Sequence[Forecast], bands: Bands | None, wide: bool
+) -> list[str]:
+    """The lines below the forecast table: each model's paper, the decision rules, the
+    bands' legend and, on a narrow terminal, each issue's scale ends."""
     captions = [
         f"{f.model}: {cls.label} ({cls.reference})"
         for f in forecasts
@@ -66,28 +122,12 @@ def forecast_table(
     ]
     captions += rule_legend(scenario, forecasts)
     captions += [escape(line) for line in stability_legend(scenario, forecasts, bands)]
-    table = Table(
-        title=f"Forecast: {scenario.title or scenario.name}",
-        title_justify="left",
-        caption="\n".join(captions),
-        caption_justify="left",
-    )
-    table.add_column("issue")
-    table.add_column("low end means", overflow="fold", max_width=30)
-    table.add_column("high end means", overflow="fold", max_width=30)
-    table.add_column("status quo", justify="right")
-    for f in forecasts:
-        table.add_column(f.model, justify="right")
-    for issue in scenario.issues:
-        sq = None if issue.status_quo is None else issue.status_quo.value
-        table.add_row(
-            issue.name,
-            _end(issue.scale[0], issue.low_label),
-            _end(issue.scale[1], issue.high_label),
-            _fmt(sq),
-            *(_cell(f, issue.name, bands, issue.scale) for f in forecasts),
-        )
-    return table
+    if not wide:
+        captions += [
+            escape(f"{i.name}: {_end(i.scale[0], i.low_label)} … {_end(i.scale[1], i.high_label)}")
+            for i in scenario.issues
+        ]
+    return captions
 
 
 def _end(value: float, label: str) -> str:
@@ -209,7 +249,8 @@ def trajectory_table(forecast: Forecast, issue: str) -> Table | None:
 def forecast_document(
     scenario: Scenario, forecasts: Sequence[Forecast], bands: Bands | None = None
 ) -> str:
-    """The stable JSON document of ``detente forecast --format json`` (docs/cli.md); with
+    """The stable JSON document of ``detente forecast --format json`` (schema:
+    https://detente.readthedocs.io/en/latest/cli/); with
     ``bands``, every issue of every forecast carries its ``band`` and the document says how
     they were drawn under ``bands`` (null without)."""
     entries = [f.to_dict() for f in forecasts]

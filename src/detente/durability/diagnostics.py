@@ -48,7 +48,8 @@ def learning_curve(
     -------
     pandas.DataFrame
         One row per share: ``share``, ``conflicts`` and ``agreements`` (mean training size),
-        ``c_index`` (mean over folds and repeats) and ``sd`` (of the repeat means).
+        ``c_index`` (mean over folds and repeats), ``sd`` (of the repeat means) and
+        ``failed_fits`` (fits that raised, e.g. did not converge, left out of the mean).
     """
     if any(not 0 < s <= 1 for s in shares):
         raise DetenteError(f"shares {list(shares)}; each must be in (0, 1]", where="shares")
@@ -59,6 +60,7 @@ def learning_curve(
     for share in shares:
         runs = 1 if share >= 1 else repeats
         means, conflicts, agreements = [], [], []
+        failed = 0
         for _ in range(runs):
             scores = []
             for test in folds:
@@ -70,18 +72,24 @@ def learning_curve(
                 held = frame.iloc[test].reset_index(drop=True)
                 if held[EVENT].sum() == 0:
                     continue
-                fitted = model.clone().fit(frame.iloc[sub].reset_index(drop=True))
+                try:
+                    fitted = model.clone().fit(frame.iloc[sub].reset_index(drop=True))
+                except DetenteError:
+                    failed += 1  # e.g. no convergence on a small share: counted, not hidden
+                    continue
                 scores.append(fitted.concordance(held))
                 conflicts.append(len(keep))
                 agreements.append(len(sub))
-            means.append(float(np.mean(scores)))
+            if scores:
+                means.append(float(np.mean(scores)))
         rows.append(
             {
                 "share": float(share),
                 "conflicts": float(np.mean(conflicts)),
                 "agreements": float(np.mean(agreements)),
-                "c_index": float(np.mean(means)),
+                "c_index": float(np.mean(means)) if means else float("nan"),
                 "sd": float(np.std(means, ddof=1)) if len(means) > 1 else 0.0,
+                "failed_fits": failed,
             }
         )
     return pd.DataFrame(rows)

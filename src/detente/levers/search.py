@@ -37,7 +37,7 @@ def advise(
     draws: int = 1000,
     seed: int = 0,
     workers: int = 1,
-    max_evals: int = DEFAULT_MAX_EVALS,
+    max_evals: int | None = DEFAULT_MAX_EVALS,
 ) -> Advice:
     """Search ``actor``'s levers in ``scenario`` for the cheapest way to reach ``goal``.
 
@@ -60,7 +60,8 @@ def advise(
     workers
         Processes for war-model evaluations.
     max_evals
-        Cap on war-model evaluations (each a solve and a simulation).
+        Cap on war-model evaluations (each a solve and a simulation); ``None`` (the
+        default) for none: as many as the goal needs (DECISIONS LEV-13).
 
     Raises
     ------
@@ -80,7 +81,7 @@ def advise(
         raise DetenteError(f"--budget is {budget}; give a number >= 0", where="--budget")
     if seed < 0:
         raise DetenteError(f"--seed is {seed}; give a seed >= 0", where="--seed")
-    if workers < 1 or max_evals < 1:
+    if workers < 1 or (max_evals is not None and max_evals < 1):
         raise DetenteError("--workers and --max-evals must be at least 1", where="options")
     levers = actor_levers(scenario, actor)
     parsed = parse_goal(goal, scenario, actor)

@@ -16,9 +16,10 @@ chosen in this order (a documented enumeration, ``docs/levers.md``):
    further (on the same side) than a combination already seen to miss (for monotone levers
    it misses too), and one that would miss even if each lever it moves gave its whole
    end-of-range effect and the effects added up (an additive screen: a strongly
-   super-additive pair of levers can be missed). At most ``max_evals`` evaluations are spent
-   in all; the best option found so far is reported if the cap is hit (and a note says so).
-   (DECISIONS LEV-9.)
+   super-additive pair of levers can be missed). With ``max_evals``, at most that many
+   evaluations are spent in all, and the best option found so far is reported if the cap is
+   hit (a note says so); by default there is no cap: the enumeration is finite, and a capped
+   answer is only an upper bound on the cheapest cost (DECISIONS LEV-9, LEV-13).
 
 P(reach): for ``territory_km2`` the share of paths whose area meets the threshold; for the
 probabilities the normal approximation ``Φ(±(p̂ - threshold) / se)`` with the Monte Carlo
@@ -50,7 +51,8 @@ from detente.war.hazard import resumption_hazard
 from detente.war.model import SOLVER, deal_terms
 from detente.war.simulate import simulate
 
-DEFAULT_MAX_EVALS = 24
+DEFAULT_MAX_EVALS: int | None = None
+"""No cap on war-model evaluations: as many as the goal needs (DECISIONS LEV-13)."""
 Setting = tuple[float, ...]
 
 
@@ -182,7 +184,7 @@ class CampaignLevers:
         return tuple(s)
 
     def search(
-        self, budget: float | None, max_evals: int
+        self, budget: float | None, max_evals: int | None = DEFAULT_MAX_EVALS
     ) -> tuple[Option, list[Option], list[TornadoBar], list[str]]:
         """Baseline option, options evaluated, tornado bars and notes (see the module doc)."""
         if self.workers > 1:
@@ -195,7 +197,7 @@ class CampaignLevers:
                 self.pool = None
 
     def _search(
-        self, budget: float | None, max_evals: int
+        self, budget: float | None, max_evals: int | None
     ) -> tuple[Option, list[Option], list[TornadoBar], list[str]]:
         ends = [(self._with(j, lv.low), self._with(j, lv.high))
                 for j, lv in enumerate(self.levers)]  # fmt: skip
@@ -244,7 +246,7 @@ class CampaignLevers:
             batch = todo[: max(1, self.workers)]
             if not batch:
                 break
-            if len(self.cache) + len(batch) > max_evals:
+            if max_evals is not None and len(self.cache) + len(batch) > max_evals:
                 notes.append(
                     f"search stopped after {len(self.cache)} evaluations (--max-evals); "
                     "a cheaper combination may exist"

@@ -185,7 +185,8 @@ class ExchangeModel(OutcomeModel):
 
     It links the issues of a scenario (a DEU proposal), so it overrides
     :meth:`~detente.models.base.OutcomeModel.solve_issues`; on one issue alone nothing can be
-    traded and it is the compromise model.
+    traded and it is the compromise model. On the DEU development split it loses to the
+    compromise model (DECISIONS EXC-6).
 
     References
     ----------

@@ -176,7 +176,7 @@ def campaign_section(ctx: ReportContext) -> Section | None:
         ),
     ]
     body = (
-        f'<p>The war-termination model (<a href="{docs_page("war_model")}">documentation</a>): '
+        f"<p>The war-termination model ({esc(docs_page('war_model'))}): "
         f"policies solved by backward "
         f"induction from a stationary tail on {doc['solver']['territory_bins']} territory bins × "
         f"{doc['solver']['belief_points']} belief points, then {paths:,} paths (seed "

@@ -198,6 +198,13 @@ class Scenario(Display, BaseModel):
         default_factory=list,
         description=f"What each actor can change, with bounds and costs ({docs_page('levers')}).",
     )
+    # DECISIONS LEV-4: one cost unit for the whole scenario, named by its author
+    lever_cost_unit: str = Field(
+        "cost points",
+        max_length=200,
+        description="The unit of the levers' costs and of a budget, e.g. 'points of "
+        "political capital (100 = everything the actor could spend)'.",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:

@@ -190,8 +190,14 @@ def campaign_sliders(campaign: Campaign) -> list[CampaignSlider]:
     out = []
     after = campaign.regime_change.isoformat()
     for name in campaign.mediator.types:
-        for field, label in (("riposte_probability", "riposte probability"),
-                             ("offer_probability", "offer probability (weekly)")):  # fmt: skip
+        for field, label, what in (
+            ("riposte_probability", "riposte probability",
+             "the chance that this mediator type answers a week of surge with a riposte "
+             "(a punishing response that costs the attacker)"),
+            ("offer_probability", "offer probability (weekly)",
+             "the chance, each week once talks are open, that this mediator type puts its "
+             "deal on the table"),
+        ):  # fmt: skip
             path = Path.of("campaign", "mediator", "types", name, "after", field)
             inside = path.in_campaign()
             lo, hi = inside.bounds(campaign).interval
@@ -199,6 +205,8 @@ def campaign_sliders(campaign: Campaign) -> list[CampaignSlider]:
                 CampaignSlider(
                     path=str(path),
                     label=f"{name}: {label} from {after}",
+                    description=f"If the mediator is of type '{name}': {what}, from {after} "
+                    f"(after the deadline); 0 = never, 1 = always.",
                     value=inside.number(campaign).value,
                     min=lo,
                     max=hi,
@@ -256,4 +264,5 @@ def advise_response(sc: Scenario, request: AdviseRequest) -> AdviseResponse:
     doc = _json_safe(result.to_dict())
     doc["options_total"] = len(doc["options"])
     doc["options"] = doc["options"][:ADVISE_MAX_OPTIONS]
+    doc["cost_unit"] = sc.lever_cost_unit
     return AdviseResponse.model_validate(doc)

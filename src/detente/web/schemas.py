@@ -171,6 +171,9 @@ class CampaignSlider(BaseModel):
 
     path: str = Field(examples=["campaign.mediator.types.presses_russia.after.riposte_probability"])
     label: str
+    description: str = Field(
+        "", description="What the number means, in plain words (the slider's tooltip)."
+    )
     value: float
     min: float
     max: float
@@ -194,7 +197,8 @@ class DealBy(BaseModel):
 
 
 class SimulateResponse(BaseModel):
-    """The campaign of the (changed) scenario solved and simulated (docs/war_model.md)."""
+    """The campaign of the (changed) scenario solved and simulated
+    (https://detente.readthedocs.io/en/latest/war_model/)."""
 
     scenario: str
     paths: int
@@ -319,6 +323,11 @@ class AdviseResponse(BaseModel):
     )
     options_total: int
     levers: list[LeverOut]
+    cost_unit: str = Field(
+        "cost points",
+        description="The unit of every cost and of the budget: the scenario's "
+        "`lever_cost_unit` (DECISIONS LEV-4).",
+    )
     tornado: list[TornadoOut]
     evaluations: int
     notes: list[str]

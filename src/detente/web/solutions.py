@@ -23,6 +23,7 @@ import multiprocessing
 import os
 import threading
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from weakref import WeakKeyDictionary
 
 import anyio
@@ -70,23 +71,40 @@ class SolverProcesses:
         self._lock = threading.Lock()
 
     def start(self) -> None:
-        """Start the workers and route the solver's solves to them."""
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["detente.war.model"])  # if the forkserver is not up yet
-        self._pool = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_start_worker)
-        for _ in range(self.workers):  # workers start on submit: now, not on the first solve
-            self._pool.submit(os.getpid)
+        """Start the workers and route the solver's solves to them (not with
+        ``DETENTE_SOLVER_PROCESSES=0`` in the environment: solves then stay in the request's
+        thread, as before issue 19; for comparisons and platforms without forkserver)."""
+        if os.environ.get("DETENTE_SOLVER_PROCESSES", "").strip() == "0":
+            return
+        self._pool = self._new_pool()
         self.solver.runner = self.solve
 
     def solve(self, campaign: Campaign) -> Solution:
-        """Solve ``campaign`` in a worker; the calling thread waits without the GIL."""
+        """Solve ``campaign`` in a worker; the calling thread waits without the GIL. If the
+        pool is broken (a worker killed), this solve runs in the calling thread and the
+        next ones in a new pool."""
         pool = self._pool
         if pool is None:
             return solve_campaign(campaign)
-        solution, pid = pool.submit(_solve_in_worker, campaign).result()
+        try:
+            solution, pid = pool.submit(_solve_in_worker, campaign).result()
+        except BrokenProcessPool:
+            with self._lock:
+                if self._pool is pool:
+                    self._pool = self._new_pool()
+            pool.shutdown(wait=False, cancel_futures=True)
+            return solve_campaign(campaign)
         with self._lock:
             self.pids.add(pid)
         return solution
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["detente.war.model"])  # if the forkserver is not up yet
+        pool = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_start_worker)
+        for _ in range(self.workers):  # workers start on submit: now, not on the first solve
+            pool.submit(os.getpid)
+        return pool
 
     def close(self) -> None:
         """Route solves back to the calling thread and stop the workers."""
@@ -120,15 +138,21 @@ class SolutionCache:
         concurrent request this one waited for)."""
         return self.solver.solve(campaign)
 
+    def _lookup(self, campaign: Campaign) -> tuple[str, Solution | None]:
+        key = campaign_hash(campaign)
+        return key, self.solver.cached(campaign, key)
+
     async def aget(self, campaign: Campaign) -> tuple[Solution, bool]:
         """:meth:`get` from the event loop: one worker thread per campaign being solved
         (at most ``concurrent``); other requests for it on the same event loop await the
-        same result (on another loop, :meth:`get` makes them wait for the same solve)."""
-        solution = self.solver.cached(campaign)
+        same result (on another loop, :meth:`get` makes them wait for the same solve). The
+        campaign is hashed in a worker thread (~0.1 s of CPU for ukraine-2024, which on the
+        event loop held up every other request)."""
+        key, solution = await anyio.to_thread.run_sync(self._lookup, campaign)
         if solution is not None:
             return solution, True
         loop = asyncio.get_running_loop()
-        pending = (loop, campaign_hash(campaign))
+        pending = (loop, key)
         future = self._pending.get(pending)
         if future is not None:
             return (await asyncio.shield(future))[0], True
@@ -136,7 +160,7 @@ class SolutionCache:
         if limiter is None:
             limiter = self._limiters[loop] = anyio.CapacityLimiter(self.solver.concurrent)
         future = asyncio.ensure_future(
-            anyio.to_thread.run_sync(self.get, campaign, limiter=limiter)
+            anyio.to_thread.run_sync(self.solver.solve, campaign, key, limiter=limiter)
         )
         self._pending[pending] = future
         future.add_done_callback(lambda _: self._pending.pop(pending, None))

@@ -5,8 +5,23 @@ const PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9
 const MODEL_STYLE = {
   compromise: ["#0072B2", "solid"], median: ["#D55E00", "dash"],
   nash: ["#009E73", "dashdot"], bdm: ["#CC79A7", "dot"],
+  pce: ["#E69F00", "longdash"], exchange: ["#56B4E9", "longdashdot"], kalai: ["#000000", "dash"],
 };
 const DASHES = ["solid", "dash", "dashdot", "dot"];
+// Plain-language explanations of the registered models (the API gives each model's label and
+// reference; a model not listed here is explained by those).
+const MODEL_HELP = {
+  compromise: "The average of the actors' positions, each weighted by capability × salience: where the outcome lands if everyone pulls towards their position with their weight.",
+  median: "The position with half of the weight (capability × salience) on either side: the point no weighted majority can move.",
+  nash: "The Nash bargaining deal: the terms that maximise the product of every actor's gain over the status quo, so nobody accepts less than no deal.",
+  bdm: "Bueno de Mesquita's expected-utility model: round by round, actors challenge each other when they expect to win, and the losers move; the forecast is where the rounds settle.",
+  pce: "Probabilistic Condorcet election: positions compete in pairwise votes weighted by clout; the forecast is the position most likely to win such contests.",
+  exchange: "Stokman's exchange model: actors trade support, giving ground on issues they care little about for ground on issues they care a lot about; then the weighted average.",
+  kalai: "The Kalai–Smorodinsky deal: every actor gets the same share of the most it could hope for over the status quo.",
+};
+// `detente simulate`'s default number of paths (src/detente/cli/simulate.py; tests/test_web.py
+// keeps the two in step). DECISIONS WEB-4.
+const CLI_PATHS = 10000;
 
 const state = {
   ref: null,          // {builtin} or {text, format, filename}
@@ -19,12 +34,19 @@ const state = {
   seq: 0,
   leverScenario: null, // the scenario name the lever panel was filled for
   leverSeq: 0,
+  leverGoalWhy: "",   // how the default goal was set
+  leverGoalDefault: "",
+  mapSeq: 0,
 };
 
 const $ = (id) => document.getElementById(id);
 
 function modelStyle(name, k) {
   return MODEL_STYLE[name] || [PALETTE[(k + 4) % PALETTE.length], DASHES[k % DASHES.length]];
+}
+
+function modelHelp(f) {
+  return MODEL_HELP[f.model] || `${f.label}; see ${f.reference}.`;
 }
 
 function fmt(x) { return x === null || x === undefined ? "-" : Number(x).toFixed(1); }
@@ -76,6 +98,29 @@ async function refresh() {
   await refreshCampaign();
 }
 
+function hideCampaign() {
+  state.campaign = null;
+  $("campaign").hidden = true;
+  $("campaign-fan-panel").hidden = true;
+  $("campaign-sliders").replaceChildren();
+  $("campaign-meta").textContent = "";
+  for (const td of document.querySelectorAll("#campaign-table td.outcome")) td.textContent = "";
+}
+
+// A new scenario (picked or uploaded): no what-ifs, issue, actor, lever or campaign state of
+// the previous one stays on screen.
+function resetScenarioState() {
+  state.overrides.clear();
+  state.issue = null;
+  state.actor = null;
+  state.leverScenario = null;
+  state.leverSeq++; // an advise answer for the old scenario is dropped
+  $("lever-table").tBodies[0].replaceChildren();
+  $("lever-meta").textContent = "";
+  state.campaignSeq++; // so is a campaign answer
+  hideCampaign();
+}
+
 async function refreshCampaign() {
   const seq = ++state.campaignSeq;
   const response = await postJSON("/api/simulate", requestBody());
@@ -83,13 +128,24 @@ async function refreshCampaign() {
   if (!response.ok) {
     // a scenario without a campaign: hide the panels; any other error is shown
     const message = await errorText(response);
-    state.campaign = null;
-    $("campaign").hidden = true;
-    $("campaign-fan-panel").hidden = true;
+    hideCampaign();
     if (!/has no campaign/.test(message)) showError(message);
     return;
   }
   renderCampaign(await response.json());
+}
+
+// DECISIONS WEB-4: the page simulates fewer paths than `detente simulate`; it says so, with the
+// Monte Carlo error of the difference between the two estimates of the headline probabilities
+// (95 %: 1.96 × sqrt(p(1 - p)(1/n_page + 1/n_cli)), at the largest p(1 - p) shown).
+function pathsNote(data) {
+  if (data.paths === CLI_PATHS) return "The same paths as detente simulate.";
+  const h = data.headline;
+  const ps = [h.p_deal_by_end, h.p_escalation, h.p_escalation_after_deadline].filter((p) => p !== null && p !== undefined);
+  const pq = Math.max(0.0025, ...ps.map((p) => p * (1 - p)));
+  const err = 100 * 1.96 * Math.sqrt(pq * (1 / data.paths + 1 / CLI_PATHS));
+  return `detente simulate uses ${CLI_PATHS.toLocaleString("en")} paths by default, so its probabilities ` +
+    `can differ from these by up to ±${err.toFixed(1)} points of Monte Carlo error (95 %).`;
 }
 
 function pct(p) { return p === null || p === undefined ? "-" : `${(100 * p).toFixed(1)}%`; }
@@ -99,8 +155,8 @@ function renderCampaign(data) {
   state.campaign = data;
   $("campaign").hidden = false;
   $("campaign-fan-panel").hidden = false;
-  $("campaign-meta").textContent = `${data.paths} paths, seed ${data.seed}, deadline ${data.deadline}` +
-    `, policy solved in ${data.solver_seconds.toFixed(1)} s${data.cached ? " (cached)" : ""}`;
+  $("campaign-meta").textContent = `${data.paths.toLocaleString("en")} paths, seed ${data.seed}, deadline ${data.deadline}` +
+    `, policy solved in ${data.solver_seconds.toFixed(1)} s${data.cached ? " (cached)" : ""}. ` + pathsNote(data);
   $("camp-after-label").textContent = `P(a surge from ${data.deadline})`;
   const h = data.headline;
   const cells = {
@@ -128,10 +184,10 @@ function renderCampaign(data) {
     ...band("p05", "p95", "90% band", "rgba(86,180,233,0.35)"),
     ...band("p25", "p75", "50% band", "rgba(0,114,178,0.45)"),
     { x: dates, y: data.weeks.map((w) => w.p50), mode: "lines", name: "median", line: { color: "#0072B2", width: 2 }, type: "scatter" },
-  ], { ...LAYOUT, shapes: [deadline], yaxis: { title: { text: "area held by the attacker, km²" } } }, CONFIG);
+  ], { ...LAYOUT, shapes: [deadline], xaxis: axis({}), yaxis: axis({ title: { text: "area held by the attacker, km²" } }) }, CONFIG);
   Plotly.react("chart-deal-by", [
     { x: data.p_deal_by.map((r) => r.date), y: data.p_deal_by.map((r) => r.p), mode: "lines", line: { shape: "hv", color: "#009E73", width: 2 }, name: "P(deal by date)", type: "scatter" },
-  ], { ...LAYOUT, shapes: [deadline], yaxis: { title: { text: "P(deal by date)" }, range: [0, 1] } }, CONFIG);
+  ], { ...LAYOUT, shapes: [deadline], xaxis: axis({}), yaxis: axis({ title: { text: "P(deal by date)" }, range: [0, 1] }) }, CONFIG);
 }
 
 function sliderId(path) { return `slider-${path.replace(/[^A-Za-z0-9_-]/g, "-")}`; }
@@ -152,6 +208,15 @@ function renderCampaignSliders(sliders) {
       input.dataset.path = s.path;
       label.htmlFor = input.id;
       label.textContent = s.label;
+      if (s.description) {
+        label.title = s.description;
+        input.title = s.description;
+        const q = document.createElement("span");
+        q.className = "q";
+        q.textContent = "?";
+        q.setAttribute("aria-hidden", "true");
+        label.append(" ", q);
+      }
       label.appendChild(out);
       input.addEventListener("input", () => {
         out.textContent = Number(input.value).toFixed(2);
@@ -184,26 +249,59 @@ function renderLeverControls(data) {
   fillSelect($("lever-actor"), actors, actor);
   const issues = sc.issues.map((i) => i.name);
   let issue = $("lever-issue").value;
-  if (fresh || !issues.includes(issue)) {
-    issue = issues.includes("territory") ? "territory" : issues[0];
-    fillSelect($("lever-issue"), issues, issue);
-    setLeverThreshold();
-  }
   const models = data.forecasts.map((f) => f.model);
   const model = models.includes($("lever-model").value) ? $("lever-model").value : (models.includes("compromise") ? "compromise" : models[0]);
   fillSelect($("lever-model"), models, model);
+  if (fresh || !issues.includes(issue)) {
+    issue = issues.includes("territory") ? "territory" : issues[0];
+    fillSelect($("lever-issue"), issues, issue);
+    setLeverGoal();
+  }
   if (fresh) {
     $("lever-table").tBodies[0].replaceChildren();
-    $("lever-meta").textContent = "Pick an actor and a goal, then rank the levers.";
+    setLeverGoal();
   }
   state.leverScenario = sc.name;
 }
 
-function setLeverThreshold() {
-  const issue = state.data.scenario.issues.find((i) => i.name === $("lever-issue").value);
-  if (!issue) return;
-  $("lever-threshold").value = issue.name === "territory" && issue.scale[0] <= 40 && 40 <= issue.scale[1]
-    ? 40 : (issue.scale[0] + issue.scale[1]) / 2;
+// DECISIONS WEB-5: the default goal moves the chosen model's forecast half-way towards the
+// actor's own position (towards the status quo when the actor takes no position on the issue;
+// the scale's middle without either), so that it is neither met already nor out of reach by
+// construction; the lever meta line says how it was set.
+function defaultGoal() {
+  const sc = state.data.scenario;
+  const issue = sc.issues.find((i) => i.name === $("lever-issue").value);
+  if (!issue) return null;
+  const f = state.data.forecasts.find((m) => m.model === $("lever-model").value) || state.data.forecasts[0];
+  const fi = f ? f.issues.find((i) => i.issue === issue.name) : null;
+  const forecast = fi ? fi.outcome : null;
+  const actor = sc.actors.find((a) => a.name === $("lever-actor").value);
+  const stance = actor ? actor.stances[issue.name] : null;
+  const mid = (issue.scale[0] + issue.scale[1]) / 2;
+  let target = null;
+  let why = "";
+  if (forecast !== null && stance && Math.abs(stance.position - forecast) > 1e-9) {
+    target = stance.position;
+    why = `half-way from the ${f.model} forecast (${fmt(forecast)}) to ${actor.name}'s position (${fmt(target)})`;
+  } else if (forecast !== null && issue.status_quo !== null && Math.abs(issue.status_quo - forecast) > 1e-9) {
+    target = issue.status_quo;
+    why = `half-way from the ${f.model} forecast (${fmt(forecast)}) to the status quo (${fmt(target)})`;
+  }
+  if (target === null) {
+    return { relation: "<=", threshold: mid, why: "the middle of the scale" };
+  }
+  const threshold = Math.round(10 * (forecast + target) / 2) / 10;
+  return { relation: target < forecast ? "<=" : ">=", threshold, why };
+}
+
+function setLeverGoal() {
+  const goal = defaultGoal();
+  if (!goal) return;
+  $("lever-relation").value = goal.relation;
+  $("lever-threshold").value = goal.threshold;
+  state.leverGoalWhy = goal.why;
+  state.leverGoalDefault = leverGoal();
+  $("lever-meta").textContent = `Default goal ${leverGoal()}: ${goal.why}. Change it, then rank the levers.`;
 }
 
 function leverGoal() {
@@ -220,22 +318,41 @@ function changesText(opt, levers) {
   }).join("; ");
 }
 
+function pct0(p) { return `${Math.round(100 * p)} %`; }
+
+// DECISIONS WEB-6: "meets the goal" is judged at the central numbers, P(reach) over the draws;
+// one column says both, so that "yes" never stands beside a share under one half.
+function goalMetText(opt) {
+  const p = opt.p_reach;
+  if (p === null || p === undefined) {
+    return opt.meets_goal ? ["yes, at the central numbers (no draws)", "yes"] : ["no", ""];
+  }
+  if (opt.meets_goal && p >= 0.5) return [`yes (${pct0(p)} of draws)`, "yes"];
+  if (opt.meets_goal) return [`at the central numbers only (${pct0(p)} of draws)`, "partly"];
+  if (p > 0) return [`no at the central numbers (${pct0(p)} of draws)`, "partly"];
+  return ["no (0 % of draws)", ""];
+}
+
 function leverRow(opt, rank, levers, isBaseline) {
   const tr = document.createElement("tr");
   if (isBaseline) tr.className = "baseline";
+  const [met, metClass] = goalMetText(opt);
   const cells = [
     isBaseline ? "-" : String(rank),
     changesText(opt, levers),
     isBaseline ? "0" : Number(opt.cost).toFixed(2),
     fmt(opt.value),
-    opt.meets_goal ? "yes" : "no",
-    pct(opt.p_reach),
+    met,
     opt.method,
   ];
   cells.forEach((text, k) => {
     const td = document.createElement("td");
     td.textContent = text;
-    if (k === 4 && opt.meets_goal) td.className = "yes";
+    if (k === 4) {
+      td.className = `goal-met ${metClass}`.trim();
+      td.title = "Met at the central numbers: " + (opt.meets_goal ? "yes" : "no") +
+        (opt.p_reach === null || opt.p_reach === undefined ? "" : `; met in ${pct(opt.p_reach)} of the Monte Carlo draws`);
+    }
     tr.appendChild(td);
   });
   return tr;
@@ -257,16 +374,21 @@ async function runLevers() {
   }
   showError("");
   const data = await response.json();
+  const unit = data.cost_unit || "cost points";
+  const bestP = data.best && data.best.p_reach !== null && data.best.p_reach !== undefined
+    ? ` (met in ${pct0(data.best.p_reach)} of the draws)` : "";
   const verdict = {
-    already_met: "already met by the scenario as it is",
-    reached: `reached: the cheapest option costs ${data.best ? Number(data.best.cost).toFixed(2) : "-"}`,
+    already_met: "already met by the scenario as it is, at the central numbers",
+    reached: `reachable at the central numbers: the cheapest option costs ${data.best ? Number(data.best.cost).toFixed(2) : "-"} ${unit}${bestP}`,
     unreachable: `unreachable with these levers${data.budget === null ? "" : " and budget"}; the closest option is shown first`,
   }[data.status];
   const shown = data.options.length < data.options_total ? ` (first ${data.options.length} of ${data.options_total})` : "";
-  $("lever-meta").textContent = `${data.actor}, goal ${data.goal.describe} (${data.model} model): ${verdict}. ` +
-    `${data.options_total} options${shown}; P(reach) over ${data.draws} draws, seed ${data.seed}.` +
+  const why = state.leverGoalWhy && goal === state.leverGoalDefault ? ` (the default goal: ${state.leverGoalWhy})` : "";
+  $("lever-meta").textContent = `${data.actor}, goal ${data.goal.describe}${why} (${data.model} model): ${verdict}. ` +
+    `Costs in ${unit}. ${data.options_total} options${shown}; "goal met" at the central numbers and over ${data.draws} draws, seed ${data.seed}.` +
     (data.notes.length ? ` ${data.notes.join("; ")}.` : "");
   $("lever-value-head").textContent = `predicted ${data.goal.metric}`;
+  $("lever-cost-head").textContent = `cost (${unit})`;
   const rows = [leverRow(data.baseline, 0, data.levers, true),
     ...data.options.map((o, k) => leverRow(o, k + 1, data.levers, false))];
   $("lever-table").tBodies[0].replaceChildren(...rows);
@@ -315,9 +437,15 @@ function fillSelect(select, names, chosen) {
 function renderTable(data, previous) {
   const sc = data.scenario;
   const head = document.createElement("tr");
+  const tips = {
+    issue: "The issues being negotiated; hover a name for the ends of its scale",
+    "status quo": "Where things stand today, on the issue's scale",
+  };
+  for (const f of data.forecasts) tips[f.model] = `${f.label}: ${modelHelp(f)}`;
   for (const text of ["issue", "status quo", ...data.forecasts.map((f) => f.model)]) {
     const th = document.createElement("th");
     th.textContent = text;
+    th.title = tips[text];
     head.appendChild(th);
   }
   $("forecast-table").tHead.replaceChildren(head);
@@ -344,7 +472,13 @@ function renderTable(data, previous) {
     return tr;
   });
   $("forecast-table").tBodies[0].replaceChildren(...rows);
-  $("model-captions").textContent = data.forecasts.map((f) => `${f.model}: ${f.label} (${f.reference})`).join(" · ");
+  $("model-captions").replaceChildren(...data.forecasts.flatMap((f) => {
+    const dt = document.createElement("dt");
+    dt.textContent = `${f.model}: ${f.label} (${f.reference})`;
+    const dd = document.createElement("dd");
+    dd.textContent = modelHelp(f);
+    return [dt, dd];
+  }));
 }
 
 function currentIssue() { return state.data.scenario.issues.find((i) => i.name === state.issue); }
@@ -389,8 +523,68 @@ function lineTrace(x, y0, y1, name, color, dash, width) {
   return { x: [x, x], y: [y0, y1], mode: "lines", name, line: { color, dash, width }, hoverinfo: "name" };
 }
 
-const LAYOUT = { margin: { l: 60, r: 20, t: 30, b: 60 }, font: { size: 12 }, legend: { orientation: "h", y: -0.2 } };
+const LAYOUT = { margin: { l: 20, r: 20, t: 30, b: 20 }, font: { size: 12 }, legend: { orientation: "h", x: 0, xanchor: "left", y: 1.02, yanchor: "bottom" } };
+// every axis makes room for its own tick labels and title (nothing clipped at any width)
+function axis(extra) { return { automargin: true, ...extra }; }
+// a long axis title broken into lines that fit the chart's width
+function wrapTitle(text, chartId) {
+  const width = Math.max(200, $(chartId).clientWidth - 80);
+  const perLine = Math.max(20, Math.floor(width / 7));
+  const lines = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    if (line && line.length + 1 + word.length > perLine) { lines.push(line); line = word; } else { line = line ? `${line} ${word}` : word; }
+  }
+  if (line) lines.push(line);
+  return lines.join("<br>");
+}
 const CONFIG = { displaylogo: false, responsive: true };
+
+// Label layout for the stakeholder map: each name is an annotation placed beside its dot
+// at the first free spot (above, below, then further up or down, with a leader line),
+// heaviest actors first, in the plot's pixels; a name with no free spot is left to the hover
+// and listed under the chart. Widths are measured with the chart's font.
+const LABEL_FONT = 11;
+let measureCanvas = null;
+function textWidth(text) {
+  measureCanvas = measureCanvas || document.createElement("canvas");
+  const ctx = measureCanvas.getContext("2d");
+  ctx.font = `${LABEL_FONT}px "Open Sans", verdana, arial, sans-serif`;
+  return ctx.measureText(text).width;
+}
+
+function overlaps(a, b) { return a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1; }
+
+function placeLabels(points, size) {
+  // points: [{px, py, text, weight}] in pixels of the plot area; size: {w, h}
+  const placed = [];
+  const dots = points.map((p) => ({ x0: p.px - 6, x1: p.px + 6, y0: p.py - 6, y1: p.py + 6 }));
+  const order = points.map((p, k) => k).sort((a, b) => points[b].weight - points[a].weight);
+  const out = new Array(points.length).fill(null);
+  const rowH = LABEL_FONT + 5;
+  for (const k of order) {
+    const p = points[k];
+    const w = textWidth(p.text) + 6;
+    const offsets = [];
+    for (let n = 1; n * rowH < size.h; n++) offsets.push(-n * rowH, n * rowH);
+    let best = null;
+    for (const dy of offsets) {
+      for (const dx of [0, -w / 2 - 8, w / 2 + 8]) {
+        let cx = p.px + dx;
+        cx = Math.min(Math.max(cx, w / 2), size.w - w / 2); // inside the plot area
+        const cy = p.py + dy;
+        const box = { x0: cx - w / 2, x1: cx + w / 2, y0: cy - rowH / 2, y1: cy + rowH / 2 };
+        if (box.y0 < 0 || box.y1 > size.h) continue;
+        if (placed.some((b) => overlaps(b, box)) || dots.some((d) => overlaps(d, box))) continue;
+        best = { ax: cx - p.px, ay: dy, box };
+        break;
+      }
+      if (best) break;
+    }
+    if (best) { placed.push(best.box); out[k] = best; }
+  }
+  return out;
+}
 
 function drawStakeholders() {
   const sc = state.data.scenario;
@@ -400,19 +594,10 @@ function drawStakeholders() {
   const x = actors.map((a) => a.stances[issue.name].position);
   const y = actors.map((a) => 100 * a.stances[issue.name].weight_share);
   const ymax = Math.max(5, ...y) * 1.25;
-  const order = x.map((v, k) => k).sort((a, b) => x[a] - x[b] || y[b] - y[a]);
-  const positions = new Array(x.length);
-  const lo = issue.scale[0];
-  const width = issue.scale[1] - issue.scale[0];
-  order.forEach((k, n) => {
-    const f = (x[k] - lo) / width;
-    const side = f < 0.15 ? "right" : f > 0.85 ? "left" : "center";
-    positions[k] = `${n % 2 ? "bottom" : "top"} ${side}`;
-  });
   const traces = [{
-    x, y, text: actors.map((a) => a.name), mode: "markers+text", type: "scatter", name: "actors",
-    textposition: positions, marker: { size: 11, color: "#333" }, textfont: { size: 11 },
-    hovertemplate: "%{text}<br>position %{x:.1f}<br>weight %{y:.1f}%<extra></extra>", showlegend: false,
+    x, y, customdata: actors.map((a) => a.name), mode: "markers", type: "scatter", name: "actors",
+    marker: { size: 11, color: "#333" },
+    hovertemplate: "%{customdata}<br>position %{x:.1f}<br>weight %{y:.1f}%<extra></extra>", showlegend: false,
   }];
   if (issue.status_quo !== null) traces.push(lineTrace(issue.status_quo, 0, ymax, `status quo ${fmt(issue.status_quo)}`, "#000", "dot", 2));
   state.data.forecasts.forEach((f, k) => {
@@ -422,13 +607,47 @@ function drawStakeholders() {
     traces.push(lineTrace(outcome, 0, ymax, `${f.model} ${fmt(outcome)}`, color, dash, 2.5));
   });
   const span = issue.scale[1] - issue.scale[0];
-  Plotly.react("chart-stakeholders", traces, {
+  const xrange = [issue.scale[0] - 0.04 * span, issue.scale[1] + 0.04 * span];
+  const layout = {
     ...LAYOUT,
-    xaxis: { title: { text: `position: ${issue.scale[0]} = ${short(issue.low_label)} … ${issue.scale[1]} = ${short(issue.high_label)}` },
-             range: [issue.scale[0] - 0.04 * span, issue.scale[1] + 0.04 * span] },
-    yaxis: { title: { text: "capability × salience, % of total" }, range: [0, ymax] },
-  }, CONFIG);
+    xaxis: axis({ title: { text: wrapTitle(`position: ${issue.scale[0]} = ${short(issue.low_label)} … ${issue.scale[1]} = ${short(issue.high_label)}`, "chart-stakeholders") },
+                  range: xrange }),
+    yaxis: axis({ title: { text: "capability × salience, % of total" }, range: [0, ymax] }),
+    annotations: [],
+  };
+  const gd = $("chart-stakeholders");
+  const seq = ++state.mapSeq;
+  Plotly.react(gd, traces, layout, CONFIG).then(() => {
+    if (seq !== state.mapSeq) return undefined; // a newer drawing is on its way
+    // the plot area is known once drawn: place the names in its pixels
+    const size = gd._fullLayout._size;
+    const narrow = size.w < 500;
+    const points = actors.map((a, k) => ({
+      px: (x[k] - xrange[0]) / (xrange[1] - xrange[0]) * size.w,
+      py: (1 - y[k] / ymax) * size.h,
+      text: narrow ? shortName(a.name) : a.name,
+      weight: y[k],
+    }));
+    const spots = placeLabels(points, size);
+    const annotations = [];
+    const left = [];
+    spots.forEach((spot, k) => {
+      if (!spot) { left.push(actors[k].name); return; }
+      annotations.push({
+        x: x[k], y: y[k], xref: "x", yref: "y", text: points[k].text, showarrow: true, arrowhead: 0,
+        arrowwidth: 1, arrowcolor: "#999", ax: spot.ax, ay: spot.ay, standoff: 6,
+        font: { size: LABEL_FONT }, bgcolor: "rgba(255,255,255,0.85)", borderpad: 0,
+        hovertext: actors[k].name, captureevents: false,
+      });
+    });
+    const note = $("stakeholder-unlabelled");
+    note.hidden = left.length === 0;
+    note.textContent = left.length ? `Not labelled for lack of room (hover their dots): ${left.join(", ")}.` : "";
+    return Plotly.relayout(gd, { annotations });
+  });
 }
+
+function shortName(name) { return name.length > 18 ? `${name.slice(0, 17)}…` : name; }
 
 function short(text) { return text.length > 40 ? `${text.slice(0, 39)}…` : text; }
 
@@ -454,8 +673,8 @@ function drawComparison() {
   });
   Plotly.react("chart-comparison", traces, {
     ...LAYOUT, scattermode: "group",
-    xaxis: { title: { text: "forecast, % of the way from the low to the high end of each issue's scale" }, range: [-3, 103] },
-    yaxis: { autorange: "reversed" },
+    xaxis: axis({ title: { text: wrapTitle("forecast, % of the way from the low to the high end of each issue's scale", "chart-comparison") }, range: [-3, 103] }),
+    yaxis: axis({ autorange: "reversed", ticksuffix: " " }),
   }, CONFIG);
 }
 
@@ -482,9 +701,9 @@ function drawRounds() {
   }
   $("rounds-title").textContent = model ? `Positions by round (${model}): ${issue.name}` : "Positions by round: no model with rounds";
   Plotly.react("chart-rounds", traces, {
-    ...LAYOUT, legend: { orientation: "v" },
-    xaxis: { title: { text: "round (0 = the scenario's positions)" }, dtick: 1 },
-    yaxis: { title: { text: `position on ${issue.name}` }, range: [issue.scale[0], issue.scale[1]] },
+    ...LAYOUT, legend: $("chart-rounds").clientWidth < 600 ? LAYOUT.legend : { orientation: "v" },
+    xaxis: axis({ title: { text: "round (0 = the scenario's positions)" }, dtick: 1 }),
+    yaxis: axis({ title: { text: `position on ${issue.name}` }, range: [issue.scale[0], issue.scale[1]] }),
   }, CONFIG);
 }
 
@@ -512,12 +731,24 @@ async function onUpload() {
   }
   const data = await response.json();
   state.ref = { text: data.scenario_yaml, format: "yaml", filename: file.name };
-  state.overrides.clear();
-  state.issue = null;
-  state.actor = null;
+  resetScenarioState();
+  showUploadedOption(file.name);
   showError("");
   render(data);
   setStatus(`uploaded ${file.name}`);
+  await refreshCampaign();
+}
+
+// The picker names what is on screen: after an upload, an "uploaded: FILE" entry, selected.
+const UPLOADED = ":uploaded:"; // not a built-in name (those are slugs)
+function removeUploadedOption() {
+  for (const o of Array.from($("builtin").options)) if (o.value === UPLOADED) o.remove();
+}
+function showUploadedOption(filename) {
+  removeUploadedOption();
+  const option = new Option(`uploaded: ${filename}`, UPLOADED);
+  $("builtin").prepend(option);
+  $("builtin").value = UPLOADED;
 }
 
 async function onDownload() {
@@ -542,10 +773,10 @@ async function onDownload() {
 
 document.addEventListener("DOMContentLoaded", () => {
   $("builtin").addEventListener("change", () => {
+    if ($("builtin").value === UPLOADED) return;
     state.ref = { builtin: $("builtin").value };
-    state.overrides.clear();
-    state.issue = null;
-    state.actor = null;
+    resetScenarioState();
+    removeUploadedOption();
     $("upload").value = "";
     refresh();
   });
@@ -555,7 +786,12 @@ document.addEventListener("DOMContentLoaded", () => {
   $("whatif-issue").addEventListener("change", () => { state.issue = $("whatif-issue").value; render(state.data); });
   $("whatif-actor").addEventListener("change", () => { state.actor = $("whatif-actor").value; renderSliders(); });
   $("slider-position").addEventListener("input", () => onSlider("position"));
-  $("lever-issue").addEventListener("change", setLeverThreshold);
+  for (const id of ["lever-issue", "lever-actor", "lever-model"]) $(id).addEventListener("change", setLeverGoal);
+  let resizeTimer = null;
+  window.addEventListener("resize", () => {
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(() => { if (state.data) drawStakeholders(); }, 200);
+  });
   $("lever-run").addEventListener("click", () => {
     runLevers().catch((e) => showError(`cannot reach the detente app: ${e}`));
   });
