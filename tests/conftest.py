@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import importlib
 import os
+from collections import OrderedDict
 from pathlib import Path
 from types import ModuleType
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import pytest
 
 from detente.scenario import Scenario, parse_yaml
+from detente.spec.campaign import campaign_hash
+from detente.war import model as war_model
+from detente.war import solver as war_solver
 from detente.war.model import SOLVER
 
 
@@ -51,11 +55,36 @@ def require_module(name: str, install: str) -> ModuleType:
     missing(f"{name} is not importable ({problem}); {install}")  # outside: no chained trace
 
 
+_SOLVED: OrderedDict[str, Any] = OrderedDict()
+"""Campaigns solved in this test process, by :func:`~detente.war.model.campaign_hash`: the
+tests solve ukraine-2024 and a few small campaigns again and again (seconds each)."""
+_SOLVED_SIZE = 3  # about 80 MB each for ukraine-2024
+_SOLVE_CAMPAIGN = war_model.solve_campaign
+_SOLVE = war_solver.solve
+
+
+def _shared_solve(campaign: Any, arrays: Any = None) -> Any:
+    """:func:`~detente.war.model.solve_campaign`, each campaign solved once per test process
+    (DECISIONS PERF-5); a test that replaced the solver, or passes arrays, gets a real call."""
+    if arrays is not None or war_solver.solve is not _SOLVE:
+        return _SOLVE_CAMPAIGN(campaign, arrays)
+    key = campaign_hash(campaign)
+    if key not in _SOLVED:
+        _SOLVED[key] = _SOLVE_CAMPAIGN(campaign)
+        while len(_SOLVED) > _SOLVED_SIZE:
+            _SOLVED.popitem(last=False)
+    _SOLVED.move_to_end(key)
+    return _SOLVED[key]
+
+
 @pytest.fixture(autouse=True)
-def _fresh_solver() -> None:
+def _fresh_solver(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every test starts with an empty war-model solver cache (the process's SOLVER, shared
-    by the CLI, report, web app and levers), so that what a test sees as cached it solved."""
+    by the CLI, report, web app and levers), so that what a test sees as cached it solved;
+    under it, the solutions themselves are shared by the tests of a process
+    (:func:`_shared_solve`)."""
     SOLVER.clear()
+    monkeypatch.setattr(war_model, "solve_campaign", _shared_solve)
 
 
 @pytest.fixture(autouse=True)
@@ -105,3 +134,13 @@ actors:
 @pytest.fixture()
 def toy() -> Scenario:
     return parse_yaml(TWO_ISSUES, source="toy.yaml")
+
+
+@pytest.fixture()
+def wide_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI's consoles at 200 columns, for tests that look for a long cell unfolded (the
+    runner's default is 80, where tables fold their cells: DECISIONS DESK-10)."""
+    from detente.cli.common import err, out
+
+    for console in (out, err):
+        monkeypatch.setattr(console, "_width", 200)

@@ -239,11 +239,15 @@ def test_page_fits_and_labels_do_not_overlap(server: str, width: int, tmp_path: 
             page.wait_for_timeout(500)  # the relayout that places the names
             assert page.evaluate("document.documentElement.scrollWidth") <= width
             labels = page.evaluate(LABEL_BOXES)
-            assert _overlapping(labels) == [], [(labels[i], labels[j]) for i, j in _overlapping(labels)]
+            assert _overlapping(labels) == [], [
+                (labels[i], labels[j]) for i, j in _overlapping(labels)
+            ]
             listed = page.locator("#stakeholder-unlabelled").inner_text()
             assert len(labels) >= (5 if width < 600 else 11), labels
             for actor in ("Russia", "Ukraine", "Hungary", "Turkey", "China"):
-                on_chart = any(lb["text"].rstrip("…") in actor or actor in lb["text"] for lb in labels)
+                on_chart = any(
+                    lb["text"].rstrip("…") in actor or actor in lb["text"] for lb in labels
+                )
                 assert on_chart or actor in listed, (actor, labels, listed)
             # the comparison chart's y labels (issue names) are inside the chart's box
             chart = page.locator("#chart-comparison").bounding_box()

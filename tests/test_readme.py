@@ -24,6 +24,7 @@ PREDICTORS = {
     "`bdm`": "bdm",
     "`pce`": "pce",
     "`kalai`": "kalai",
+    "`exchange`": "exchange",
     "unweighted median (baseline)": "baseline_median",
     "Commission position (baseline)": "baseline_commission",
     "reference point (baseline)": "baseline_reference_point",

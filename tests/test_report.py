@@ -249,9 +249,12 @@ def test_uncertainty_and_campaign_sections(ukraine: Scenario, toy: Scenario) -> 
     assert build_report(ukraine, seed=4, options=ANALYSIS) != html
     skipped = build_report(ukraine, options={"uncertainty": False, "campaign": False})
     assert "Monte Carlo" not in skipped and "Campaign:" not in skipped
-    # one histogram figure, a Sobol' figure per model, the fan chart and P(deal by date)
+    # one histogram figure, a Sobol' figure per batched model (the others are named:
+    # DECISIONS PERF-4), the fan chart and P(deal by date)
     png = "data:image/png;base64,"
-    assert html.count(png) - skipped.count(png) == 1 + len(MODELS) + 2
+    batched = [name for name, cls in MODELS.items() if cls.tags.batchable]
+    assert html.count(png) - skipped.count(png) == 1 + len(batched) + 2
+    assert len(batched) < len(MODELS) and "Not shown: " in html
     no_campaign = build_report(toy, options=ANALYSIS)
     assert "Monte Carlo distributions" in no_campaign and "Campaign:" not in no_campaign
 

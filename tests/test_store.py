@@ -170,7 +170,7 @@ def test_runs_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     as_json = runner.invoke(app, ["runs", "list", "--format", "json"])
     assert as_json.exit_code == 0, as_json.output
     (row,) = [r for r in json.loads(as_json.stdout) if r["run_id"] == run_id]
-    assert row["kind"] == "sweep" and row["models"] == ["compromise"] and row["status"] == "complete"
+    assert (row["kind"], row["models"], row["status"]) == ("sweep", ["compromise"], "complete")
     shown = runner.invoke(app, ["runs", "show", run_id])
     assert shown.exit_code == 0 and json.loads(shown.stdout)["run_id"] == run_id
     target = tmp_path / "e.parquet"

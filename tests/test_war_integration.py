@@ -211,7 +211,7 @@ def test_cheap_talk_weight_from_a_profile_moves_the_simulated_belief(lead_profil
     np.testing.assert_allclose(moved, expected)
 
 
-def test_simulate_profile_prints_what_it_set(lead_profile: Path) -> None:
+def test_simulate_profile_prints_what_it_set(lead_profile: Path, wide_terminal: None) -> None:
     scen = str(ROOT / "docs/scenarios/generic-war.yaml")
     table = _invoke(["simulate", scen, "-n", "200", "--profile", str(lead_profile)])
     assert table.exit_code == 0, table.output
@@ -225,7 +225,9 @@ def test_simulate_profile_prints_what_it_set(lead_profile: Path) -> None:
     assert float(rows["cheap_talk_weight"]["after"]) == pytest.approx(weight, abs=5e-3)
 
 
-def test_forecast_profile_shifts_the_profiled_actor_towards_the_target(tmp_path: Path) -> None:
+def test_forecast_profile_shifts_the_profiled_actor_towards_the_target(
+    tmp_path: Path, wide_terminal: None
+) -> None:
     profile = {
         "schema_version": 1,
         "kind": "events",

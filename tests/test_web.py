@@ -620,3 +620,50 @@ def test_stance_sliders_end_where_validation_does(client: TestClient) -> None:
     past = {**BUILTIN, "overrides": [{"path": RUSSIA_TERRITORY_SALIENCE, "value": 100.5}]}
     r = client.post("/api/forecast", json=past)
     assert r.status_code == 422 and "0-100" in r.json()["detail"]
+
+
+def test_advise_names_the_cost_unit(client: TestClient) -> None:
+    """The costs' unit comes from the scenario's ``lever_cost_unit`` (DECISIONS LEV-4);
+    a scenario that names none gets "cost points"."""
+    from detente.scenario.io import parse_yaml, to_yaml
+    from detente.web.loading import builtin_scenario
+
+    body = client.post("/api/advise", json={**ADVISE, "draws": 0}).json()
+    assert body["cost_unit"].startswith("points of political capital")
+    text = to_yaml(builtin_scenario("ukraine-2024")).replace("lever_cost_unit:", "#")
+    assert "lever_cost_unit" not in text
+    assert parse_yaml(text, source="x.yaml").lever_cost_unit == "cost points"
+    plain = client.post(
+        "/api/advise",
+        json={"scenario": {"text": text, "filename": "x.yaml"}, "actor": US,
+              "goal": "territory<=60", "draws": 0},
+    )  # fmt: skip
+    assert plain.status_code == 200, plain.text
+    assert plain.json()["cost_unit"] == "cost points"
+
+
+def test_campaign_sliders_explain_themselves(client: TestClient) -> None:
+    body = {"scenario": {"builtin": "ukraine-2024"}, "overrides": []}
+    doc = client.post("/api/simulate", json=body).json()
+    for s in doc["sliders"]:
+        kind = s["path"].split(".")[3]
+        assert kind in s["description"] and "0 = never" in s["description"], s
+    riposte = {s["path"]: s["description"] for s in doc["sliders"]}[RIPOSTE]
+    assert "riposte" in riposte and "surge" in riposte
+
+
+def test_page_knows_the_cli_paths() -> None:
+    """The page's note on Monte Carlo error compares its paths with ``detente simulate``'s
+    default (DECISIONS WEB-4): the number in app.js is the CLI's."""
+    import inspect
+    import re
+
+    from detente.cli.simulate import simulate_command
+    from detente.web.convert import SIMULATE_PATHS
+
+    js = Path(__file__).resolve().parents[1] / "src" / "detente" / "web" / "static" / "app.js"
+    match = re.search(r"const CLI_PATHS = (\d+);", js.read_text(encoding="utf-8"))
+    assert match
+    default = inspect.signature(simulate_command).parameters["draws"].default
+    assert int(match.group(1)) == default == 10_000
+    assert default > SIMULATE_PATHS  # otherwise the page's note would be moot

@@ -1,4 +1,8 @@
-"""detente: forecasts of how coercive negotiations between states end."""
+"""detente: forecasts of how coercive negotiations between states end.
+
+A tour in a notebook: ``examples/quickstart.ipynb`` in the source tree, written by
+``examples/make_quickstart.py`` and executed by the tests (DECISIONS DESK-6).
+"""
 
 from importlib import import_module
 from typing import Any

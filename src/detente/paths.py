@@ -36,7 +36,7 @@ def shared_data_dir() -> Path:
 def user_file(name: str) -> Path:
     """A file of detente's own in the platform's user data folder (platformdirs: e.g.
     ``~/.local/share/detente`` on Linux), or in the legacy ``~/.detente`` when the file is
-    there and not in the new place (an existing store keeps being used; DECISIONS DESK-20)."""
+    there and not in the new place (an existing store keeps being used; DECISIONS DESK-8)."""
     from platformdirs import user_data_path
 
     new = user_data_path("detente", appauthor=False) / name

@@ -7,15 +7,14 @@ A thin command over :func:`detente.levers.search.advise`; the library raises
 from __future__ import annotations
 
 import json
-import os
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from detente.cli.common import out
 from detente.levers.result import Advice, Option
 from detente.levers.search import advise as run_advise
 from detente.levers.tornado import save_tornado
@@ -23,7 +22,6 @@ from detente.levers.war import DEFAULT_MAX_EVALS, default_workers
 from detente.paths import docs_page
 from detente.scenario import load_scenario
 
-out = Console(soft_wrap=False, width=int(os.environ.get("COLUMNS", "140")))
 SHOWN_OPTIONS = 10
 
 

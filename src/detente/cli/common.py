@@ -22,7 +22,7 @@ SHORT_CELL = 12
 def fit(renderable: object) -> None:
     """Let a table (or the tables of a group) fit a narrow terminal without losing text:
     cells fold instead of ending in '…', and short columns (dates, numbers, model names)
-    keep their width so that the long ones fold first."""
+    keep their width so that the long ones fold first (DECISIONS DESK-10)."""
     if isinstance(renderable, Group):
         for part in renderable.renderables:
             fit(part)
@@ -47,7 +47,7 @@ class _Terminal(Console):
 out = _Terminal(soft_wrap=False)
 """Tables and documents for the user (stdout), as wide as the terminal (rich reads the
 terminal's size, else ``$COLUMNS``, else 80 columns); tables fold their cells to fit."""
-err = Console(stderr=True)
+err = _Terminal(stderr=True)
 """Progress and notes (stderr), so that JSON on stdout stays clean."""
 
 

@@ -4,7 +4,6 @@ thin commands over :mod:`detente.scenario` and the outcome models of :mod:`deten
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from datetime import date
@@ -13,7 +12,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from detente.cli import render
@@ -25,7 +23,7 @@ from detente.paths import docs_page
 from detente.scenario import Scenario, builtin_names, load_scenario, to_yaml
 from detente.uncertainty.stability import DEFAULT_DRAWS, FRAGILE_SHARE, stability_bands
 
-notes = Console(stderr=True, soft_wrap=False, width=int(os.environ.get("COLUMNS", "140")))
+notes = err
 """For the table of what a profile set, on stderr (stdout stays the forecast)."""
 
 

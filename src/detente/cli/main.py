@@ -3,14 +3,19 @@
 The library raises :class:`~detente.errors.DetenteError`; only this module turns it into
 one line on stderr and exit code 2.
 
-Each command's module is imported when that command runs (or ``--help`` lists it), not at
-start: ``detente forecast`` does not load what ``detente durability`` needs (lifelines,
-scipy.stats), which took most of a second (docs/benchmarks.md).
+Each command's module is imported when that command runs (``--help`` reads its help from
+its source: :func:`summary`), not at start: ``detente forecast`` does not load what
+``detente durability`` needs (lifelines, scipy.stats), which took most of a second
+(docs/benchmarks.md).
 """
 
 from __future__ import annotations
 
+import ast
 import importlib
+import importlib.util
+import inspect
+from pathlib import Path
 from typing import Annotated, Any, ClassVar
 
 import typer
@@ -43,63 +48,49 @@ COMMANDS: dict[str, str] = {
 """Every command, in help order: ``module:attribute``, a command function or a Typer
 sub-app."""
 
-SUMMARIES: dict[str, str] = {
-    "backtest": "Score the models against real outcomes.",
-    "forecast": (
-        "Forecast the outcome of each issue of a scenario with one or all models, and how\n"
-        "stable each forecast is (recorded in the run store, see `detente runs`)."
-    ),
-    "validate": "Check a scenario file; print a one-line summary or the first problem.",
-    "scenarios": "List the built-in scenarios.",
-    "show": "Print a scenario: issues, actors, positions, saliences and their sources.",
-    "calibrate": "Calibrate the battlefield model from data.",
-    "evaluate": "Score forecasts against what happened.",
-    "profile": "Profile a counterpart: its record of events, or its leader's PsyCL scores.",
-    "durability": "Will the deal hold? Survival models fitted on real peace agreements.",
-    "outlook": "How wars end: the outside view from a reference class of UCDP war episodes.",
-    "simulate": (
-        "Solve the war-termination model of a scenario and simulate how the war ends\n"
-        "(recorded in the run store, see `detente runs`; the same command run again reuses the\n"
-        "recorded run)."
-    ),
-    "advise": "Find the cheapest combination of an actor's levers that reaches a goal.",
-    "report": (
-        "Write one self-contained HTML report: the scenario and its notes, every model's\n"
-        "forecast, the plots, the Monte Carlo distributions and Sobol' indices, and the campaign\n"
-        "simulation where there is one. Prints the path written."
-    ),
-    "serve": (
-        "Run the web app: pick or upload a scenario, move what-if sliders, download the report."
-    ),
-    "sweep": (
-        "Monte Carlo draws of the scenario's distributions through the models: quantiles,\n"
-        "band probabilities and a convergence check per model and issue. Recorded in the run "
-        "store\n"
-        "chunk by chunk; rerunning an interrupted sweep resumes it. With --model war: draws of\n"
-        "the campaign numbers given by --vary through the war-termination model (P(deal), P(deal\n"
-        "by date), P(escalation), territory at the horizon, gain per day before/after the\n"
-        "deadline)."
-    ),
-    "sensitivity": (
-        "Sobol' first- and total-order indices, ranked: which uncertain number drives each\n"
-        "forecast. Without distributions in the scenario, the default band is used. With --model\n"
-        "war: the campaign numbers given by --vary, for each output of the war model\n"
-        "(N × (P + 2) solves of the campaign; --policy fixed solves once)."
-    ),
-    "runs": "The run store: list, show and export recorded runs.",
-    "ledger": (
-        "Seal forecasts in a hash-chained ledger, verify it, grade them when the truth arrives "
-        "(https://detente.readthedocs.io/en/latest/ledger/)."
-    ),
-}
-"""The first paragraph of each command's help: what ``detente --help`` lists, so that the
-list needs no command module imported (tests/test_startup.py checks it against each command's
-own help; update it when a command's help changes; DECISIONS PERF-1)."""
+
+def summary(name: str) -> str:
+    """The first paragraph of command ``name``'s help, what ``detente --help`` lists: read
+    from its module's source (the function's docstring or the sub-app's ``help=``) so that
+    the list imports no command module; the module is imported only where the source does
+    not spell the help out as a literal (DECISIONS PERF-1)."""
+    module, attribute = COMMANDS[name].split(":")
+    text = _literal_help(module, attribute)
+    if text is None:
+        text = load_command(name, COMMANDS[name]).help or ""
+    return inspect.cleandoc(text).split("\n\n")[0].strip()
+
+
+def _literal_help(module: str, attribute: str) -> str | None:
+    spec = importlib.util.find_spec(module)
+    if spec is None or spec.origin is None:
+        return None
+    try:
+        tree = ast.parse(Path(spec.origin).read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return None
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name == attribute:
+            return ast.get_docstring(node, clean=False)
+        if (
+            isinstance(node, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == attribute for t in node.targets)
+            and isinstance(node.value, ast.Call)
+        ):
+            for keyword in node.value.keywords:
+                if keyword.arg == "help":
+                    try:
+                        value = ast.literal_eval(keyword.value)
+                    except ValueError:
+                        return None
+                    return value if isinstance(value, str) else None
+    return None
 
 
 class LazyCommands(OneLineErrors):
     """The top-level group: a command is built from :data:`COMMANDS` when it runs (Click's
-    lazily loaded subcommands); ``detente --help`` lists :data:`SUMMARIES` and imports none."""
+    lazily loaded subcommands); ``detente --help`` lists each :func:`summary`, importing none
+    of them where their help is a literal in their source."""
 
     lazy: ClassVar[dict[str, str]] = COMMANDS
 
@@ -115,18 +106,15 @@ class LazyCommands(OneLineErrors):
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         if cmd_name in self.commands or cmd_name not in self.lazy:
             return super().get_command(ctx, cmd_name)
-        if cmd_name in SUMMARIES:  # listed by --help: a stand-in, the module stays unloaded
-            return Summary(cmd_name, self.lazy[cmd_name])
-        self.add_command(load_command(cmd_name, self.lazy[cmd_name]), cmd_name)
-        return super().get_command(ctx, cmd_name)
+        return Summary(cmd_name, self.lazy[cmd_name])  # listed by --help: module unloaded
 
 
 class Summary(TyperCommand):
-    """A command as ``detente --help`` lists it (name and :data:`SUMMARIES` entry); anything
-    else asked of it loads the real command and hands it over."""
+    """A command as ``detente --help`` lists it (name and :func:`summary`); anything else
+    asked of it loads the real command and hands it over."""
 
     def __init__(self, name: str, target: str) -> None:
-        super().__init__(name, help=SUMMARIES[name])
+        super().__init__(name, help=summary(name))
         self.target = target
 
     def real(self) -> Any:

@@ -5,13 +5,20 @@ FastAPI, uvicorn) happen only when a command runs."""
 from __future__ import annotations
 
 import ipaddress
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from detente.cli.common import err
 from detente.errors import DetenteError
 from detente.scenario import load_scenario
+
+if TYPE_CHECKING:
+    from detente.report.html import Progress
 
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1", "[::1]")
 
@@ -40,6 +47,14 @@ def report(
         int, typer.Option("--sobol-n", help="Sobol' base sample (a power of 2).")
     ] = 64,
     paths: Annotated[int, typer.Option(min=1, help="Simulated paths of the campaign.")] = 2000,
+    sobol_all: Annotated[
+        bool,
+        typer.Option(
+            "--sobol-all",
+            help="Sobol' indices of every outcome model, also those that solve draws one at a "
+            "time (many times slower; default: the batched models).",
+        ),
+    ] = False,
 ) -> None:
     """Write one self-contained HTML report: the scenario and its notes, every model's
     forecast, the plots, the Monte Carlo distributions and Sobol' indices, and the campaign
@@ -48,9 +63,34 @@ def report(
 
     sc = load_scenario(scenario)
     options = {"uncertainty": uncertainty, "campaign": campaign, "draws": draws,
-               "sobol_n": sobol_n, "paths": paths}  # fmt: skip
-    path = write_report(sc, output, seed=seed, options=options)
+               "sobol_n": sobol_n, "sobol_all": sobol_all, "paths": paths}  # fmt: skip
+    with section_progress() as progress:
+        path = write_report(sc, output, seed=seed, options=options, progress=progress)
     typer.echo(str(path.resolve()))
+
+
+@contextmanager
+def section_progress() -> Iterator[Progress | None]:
+    """A progress bar of the report's sections on stderr when it is a terminal; None (no
+    output) otherwise, so that pipes and logs get the path only."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    with Progress(
+        TextColumn("report: {task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("starting", total=None)
+
+        def show(name: str, done: int, total: int) -> None:
+            bar.update(task, description=name or "writing", completed=done, total=total)
+
+        yield show
 
 
 def is_loopback(host: str) -> bool:

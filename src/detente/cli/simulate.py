@@ -10,13 +10,11 @@ transaction; rerunning the same command reuses the recorded run (``--fresh`` rec
 from __future__ import annotations
 
 import json
-import os
 from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -39,7 +37,7 @@ from detente.store.recorded import record_war_run
 from detente.war.model import WarModel, WarRun, deal_sensitivity
 from detente.war.report import p_deal_by_date, save_plot
 
-notes = Console(stderr=True, soft_wrap=False, width=int(os.environ.get("COLUMNS", "140")))
+notes = err
 """For tables on stderr (what a profile set), as wide as ``out``."""
 
 MAX_DRAWS = 1_000_000

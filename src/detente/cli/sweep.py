@@ -218,7 +218,7 @@ def sweep(
                            where="--model war")  # fmt: skip
     if spread:
         sc = with_default_spread(sc)
-    elif war is None and not uncertain_numbers(sc) and draws > 1:
+    elif war is None and not uncertain_numbers(sc) and draws > 1:  # DECISIONS DESK-9
         err.print(
             f"nothing varies: {sc.name} gives no distributions and --spread is off, so every "
             "draw would be the same; running the central values once (add distributions or "

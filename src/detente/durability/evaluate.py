@@ -467,20 +467,23 @@ class Evaluation:
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready: the scores at the top level (``c_index``, ``n_test``, ``c_index_uno``,
-        ``ibs``), then the intervals and the calibration rows."""
+        ``ibs``), then the intervals and the calibration rows; ``null`` where undefined (no
+        resamples: no interval)."""
+
+        def num(v: float) -> float | None:
+            return round(float(v), 4) if np.isfinite(v) else None  # NaN is not JSON
+
         cal = [
-            {k: (round(float(v), 4) if isinstance(v, float) else v) for k, v in row.items()}
+            {k: (num(v) if isinstance(v, float) else v) for k, v in row.items()}
             for row in self.calibration.to_dict(orient="records")
         ]
         return {
-            **{k: round(v, 4) for k, v in self.scores.items()},
+            **{k: num(v) for k, v in self.scores.items()},
             "n_test": self.n_test,
             "level": self.level,
             "boot": self.boot,
             "seed": self.seed,
-            "intervals": {
-                k: [round(lo, 4), round(hi, 4)] for k, (lo, hi) in self.intervals.items()
-            },
+            "intervals": {k: [num(lo), num(hi)] for k, (lo, hi) in self.intervals.items()},
             "calibration": cal,
         }
 

@@ -12,7 +12,8 @@ in, not an entry point: DECISIONS REP-1).
 Options (``ReportContext.options``; ``detente report`` sets them): ``uncertainty`` (default
 True; False skips the first two), ``campaign`` (default True), ``draws`` (Monte Carlo draws,
 default :data:`DEFAULT_DRAWS`), ``sobol_n`` (Sobol' base sample, a power of 2, default
-:data:`DEFAULT_SOBOL_N`), ``paths`` (campaign paths, default :data:`DEFAULT_PATHS`). Every
+:data:`DEFAULT_SOBOL_N`), ``sobol_all`` (default False: Sobol' indices of the batched models
+only, DECISIONS PERF-4), ``paths`` (campaign paths, default :data:`DEFAULT_PATHS`). Every
 section samples with the report's seed, so the same input gives the same bytes.
 """
 
@@ -100,7 +101,9 @@ def sobol_section(ctx: ReportContext) -> Section | None:
     if not _option(ctx, "uncertainty", True):
         return None
     n = int(_option(ctx, "sobol_n", DEFAULT_SOBOL_N))
-    models = resolve_models(None)
+    every = resolve_models(None)
+    models = every if _option(ctx, "sobol_all", False) else [m for m in every if m.tags.batchable]
+    left_out = [m.name for m in every if m not in models]
     sd, _, indices = sensitivity(
         ctx.scenario, OutcomeModels(ctx.scenario, models), n=n, seed=ctx.seed
     )
@@ -127,6 +130,13 @@ def sobol_section(ctx: ReportContext) -> Section | None:
         "small N the intervals are wide; run <code>detente sensitivity</code> with a larger "
         "<code>--n</code> for firm rankings.</p>"
     )
+    if left_out:  # DECISIONS PERF-4
+        body += (
+            f"<p>Not shown: {esc(', '.join(left_out))}, which solve the draws one at a time, "
+            "ten times slower or more than the batched models; <code>detente report "
+            "--sobol-all</code> includes them, <code>detente sensitivity -m NAME</code> ranks "
+            "one.</p>"
+        )
     return Section(title="Sensitivity (Sobol' indices)", body=body, figures=figures)
 
 

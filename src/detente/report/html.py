@@ -8,7 +8,7 @@ half-written one.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,18 +24,29 @@ def _slug(name: str) -> str:
     return "".join(c if c.isalnum() else "-" for c in name.lower()).strip("-") or "section"
 
 
+Progress = Callable[[str, int, int], None]
+"""``progress(section name, sections done, sections in all)``, called before each section and
+once at the end (name ``""``): what ``detente report`` shows on a terminal."""
+
+
 def render_sections(
-    ctx: ReportContext, specs: Sequence[ReportSectionSpec] | None = None
+    ctx: ReportContext,
+    specs: Sequence[ReportSectionSpec] | None = None,
+    progress: Progress | None = None,
 ) -> list[dict[str, Any]]:
     """Run each section's renderer; the sections that apply, ready for the template.
 
     Figures become ``data:`` PNG URIs (or inline SVG); a section raising
     :class:`DetenteError` becomes a "not available" note with its one-line message.
+    ``progress`` is told which section runs (:data:`Progress`).
     """
     from detente.report.plots import figure_png_base64
 
     out: list[dict[str, Any]] = []
-    for spec in specs if specs is not None else registered_sections():
+    todo = list(specs if specs is not None else registered_sections())
+    for done, spec in enumerate(todo):
+        if progress is not None:
+            progress(spec.name, done, len(todo))
         try:
             section = spec.render(ctx)
         except DetenteError as exc:
@@ -60,6 +71,8 @@ def render_sections(
                 "figures": figures,
             }
         )
+    if progress is not None:
+        progress("", len(todo), len(todo))
     return out
 
 
@@ -93,6 +106,7 @@ def build_report(
     seed: int = 0,
     options: Mapping[str, Any] | None = None,
     sections: Sequence[ReportSectionSpec] | None = None,
+    progress: Progress | None = None,
 ) -> str:
     """The report of ``scenario`` as one HTML document (text).
 
@@ -107,11 +121,13 @@ def build_report(
         Free-form options for the sections (e.g. ``{"draws": 2000}``).
     sections:
         The sections to render (default: every registered one, in order).
+    progress:
+        Told which section runs (:data:`Progress`); ``detente report`` shows it on a terminal.
     """
     from markupsafe import Markup
 
     ctx = ReportContext(scenario=scenario, seed=seed, options=dict(options or {}))
-    rendered = render_sections(ctx, sections)
+    rendered = render_sections(ctx, sections, progress)
     for s in rendered:
         s["body"] = Markup(s["body"])
         for fig in s["figures"]:
@@ -134,11 +150,12 @@ def write_report(
     *,
     seed: int = 0,
     options: Mapping[str, Any] | None = None,
+    progress: Progress | None = None,
 ) -> Path:
     """Build the report of ``scenario`` and write it to ``path`` atomically.
 
     The whole document is built in memory first; only then is anything written. Returns the
-    path written.
+    path written; ``progress`` as in :func:`build_report`.
     """
-    text = build_report(scenario, seed=seed, options=options)
+    text = build_report(scenario, seed=seed, options=options, progress=progress)
     return write_atomic(path, text)

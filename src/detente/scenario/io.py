@@ -133,8 +133,7 @@ def parse_yaml(text: str, *, source: str = "<yaml>") -> Scenario:
         )
     fast = _fast_load(text)
     if fast is not None:
-        root, data = fast
-        return validate_scenario(data, source=source, yaml_root=root)
+        return validate_scenario(fast[1], source=source, yaml_root=fast[0])
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
@@ -169,10 +168,10 @@ def _fast_load(text: str) -> tuple[yaml.Node, Any] | None:
         return None
     loader = loader_class(text)
     try:
-        root = loader.get_single_node()
-        if root is None:
+        node = loader.get_single_node()
+        if node is None:
             return None
-        return root, loader.construct_document(root)
+        return node, loader.construct_document(node)
     except (yaml.YAMLError, RecursionError, ValueError, TypeError):
         return None
     finally:

@@ -97,7 +97,7 @@ def translate(
     errors = exc.errors()
     err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     loc = tuple(err["loc"])
-    cause = (err.get("ctx") or {}).get("error")
+    cause = (err.get("ctx") or {}).get("error")  # DECISIONS DESK-7
     if isinstance(cause, FieldError):  # a cross-field check names the field it concerns
         loc = (*loc, *cause.loc)
     path = field_path(loc)

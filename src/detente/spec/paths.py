@@ -330,10 +330,11 @@ def _container(tp: Any) -> tuple[Any, tuple[Any, ...]]:
         pass
     bare, _ = _unwrap(tp, ())
     found = get_origin(bare), get_args(bare)
-    try:
-        _CONTAINERS[tp] = found
-    except TypeError:
-        pass
+    if tp.__hash__ is not None:
+        try:
+            _CONTAINERS[tp] = found
+        except TypeError:  # hashable type, unhashable metadata
+            return found
     return found
 
 

@@ -160,7 +160,9 @@ def __getattr__(name: str) -> Any:
     :data:`detente.war.model.OUTPUTS` (path averages per draw: DECISIONS UNC-19), looked up
     when asked for, so that an outcome-model sweep does not load the war model (PERF-2)."""
     if name == "CAMPAIGN_OUTPUTS":
-        return _war().SWEEP_OUTPUTS
+        from detente.war.model import SWEEP_OUTPUTS
+
+        return SWEEP_OUTPUTS
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 DEFAULT_PATHS = 200
@@ -209,7 +211,13 @@ class CampaignModel:
         deal_by: date | None = None,
         policy: Policy = "solve",
     ) -> None:
-        from detente.war.model import WarModel, default_deal_by, refuse_grid_changes, weeks_until
+        from detente.war.model import (
+            WarModel,
+            campaign_with,
+            default_deal_by,
+            refuse_grid_changes,
+            weeks_until,
+        )
         from detente.war.solver import solve
 
         WarModel(paths=paths, deal_by=deal_by, policy=policy)._check()
@@ -225,12 +233,13 @@ class CampaignModel:
         self._fixed: Solution | None = None
         if policy == "fixed":
             refuse_grid_changes(u.name for u in self.numbers)
-            central = _war().campaign_with(self.campaign, self.central_values())
-            self._fixed = solve(central.arrays())
+            self._fixed = solve(campaign_with(self.campaign, self.central_values()).arrays())
 
     def outputs(self) -> list[Key]:
         """The (series, output) keys, in the order of the results."""
-        return [(WAR, name) for name in _war().SWEEP_OUTPUTS]
+        from detente.war.model import SWEEP_OUTPUTS
+
+        return [(WAR, name) for name in SWEEP_OUTPUTS]
 
     def get_params(self) -> dict[str, Any]:
         """What the outputs depend on besides the draws (recorded with a run)."""
@@ -265,7 +274,9 @@ class CampaignModel:
         """The model at the central values (one more solve; ``scenario`` is not needed: the
         evaluator holds its campaign)."""
         central = self.evaluate(self.central_values())
-        return {(WAR, name): central[name] for name in _war().SWEEP_OUTPUTS}
+        from detente.war.model import SWEEP_OUTPUTS
+
+        return {(WAR, name): central[name] for name in SWEEP_OUTPUTS}
 
     def with_default_band(self, scenario: Scenario) -> tuple[Scenario, CampaignModel]:
         """Unchanged: the default band is on the actors' numbers, not the campaign's."""
@@ -277,23 +288,19 @@ class CampaignModel:
 
     def evaluate(self, values: dict[str, float]) -> dict[str, float]:
         """The outputs of one set of numbers (name -> value)."""
-        war = _war()
-        return war.evaluate_campaign(
-            war.campaign_with(self.campaign, values), self.paths, self.path_seed, self.weeks_by,
+        from detente.war.model import campaign_with, evaluate_campaign
+
+        return evaluate_campaign(
+            campaign_with(self.campaign, values), self.paths, self.path_seed, self.weeks_by,
             self._fixed,
         )  # fmt: skip
 
     def __call__(self, draws: ScenarioDraws) -> Outputs:
         values = {u.name: draws.values[u.name] for u in self.numbers}
-        outputs = _war().evaluate_draws(
+        from detente.war.model import evaluate_draws
+
+        outputs = evaluate_draws(
             self.campaign, values, draws.n, self.paths, self.path_seed, self.weeks_by,
             self._fixed,
         )  # fmt: skip
         return {(WAR, name): column for name, column in outputs.items()}
-
-
-def _war() -> Any:
-    """:mod:`detente.war.model`, imported when first needed."""
-    from detente.war import model
-
-    return model

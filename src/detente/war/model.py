@@ -316,6 +316,11 @@ class MemoSolver:
                 self._items.move_to_end(key)
             return solution
 
+    def holds(self, key: str) -> bool:
+        """Whether the campaign of :func:`campaign_hash` ``key`` is in the cache."""
+        with self._lock:
+            return key in self._items
+
     def solve(self, campaign: Campaign, key: str | None = None) -> tuple[Solution, bool]:
         """The campaign's solution, and whether it came from the cache (``key`` as in
         :meth:`cached`)."""

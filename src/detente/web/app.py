@@ -17,7 +17,9 @@ server; a bad scenario gets 4xx with the CLI's one-line message as ``{"detail": 
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
@@ -90,6 +92,10 @@ WEB_REPORT_OPTIONS = {"draws": 200, "sobol_n": 16, "paths": SIMULATE_PATHS}
 """The downloaded report's sampling: lighter than ``detente report`` so that it comes back in
 a few seconds (the campaign's solved policy comes from the war model's memoising solver,
 :data:`detente.war.model.SOLVER`; DECISIONS WEB-2)."""
+
+SIMULATE_MEMO_SIZE = 64
+"""Simulate answers kept per request (seed and paths are fixed, so a request determines its
+answer; a repeated slider value then costs no resolve, hash or simulation: DECISIONS WEB-3)."""
 
 MAX_BODY_BYTES = 2 * MAX_UPLOAD_BYTES + 64_000
 """Largest request body: a 1 MB scenario with JSON escaping or multipart framing."""
@@ -189,6 +195,7 @@ def create_app(*, trusted_hosts: Sequence[str] | None = None) -> FastAPI:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(trusted_hosts))
     app.add_middleware(BodySizeLimit, limit=MAX_BODY_BYTES)
     solutions = SolutionCache(solver=SOLVER)
+    simulated: OrderedDict[str, tuple[SimulateResponse, str]] = OrderedDict()  # event loop
 
     @app.exception_handler(TooLargeError)
     async def _too_large(request: Request, exc: TooLargeError) -> JSONResponse:
@@ -252,9 +259,18 @@ def create_app(*, trusted_hosts: Sequence[str] | None = None) -> FastAPI:
         """The scenario's war-termination campaign after the what-if overrides: solved
         (cached per campaign), 1,000 paths with seed 0: the fan chart, P(deal by date) and
         the headline numbers. 422 for a scenario without a campaign."""
+        key = hashlib.sha256(request.model_dump_json().encode()).hexdigest()
+        answered = simulated.get(key)
+        if answered is not None and solutions.solver.holds(answered[1]):
+            simulated.move_to_end(key)  # the solve is still there for the report and advise
+            return answered[0].model_copy(update={"cached": True})
         sc = await run_in_threadpool(_resolve, request)
-        solution, cached = await solutions.aget(campaign_of(sc))
-        return await run_in_threadpool(simulate_response, sc, solution, cached)
+        solution, cached, campaign_key = await solutions.aget_keyed(campaign_of(sc))
+        answer = await run_in_threadpool(simulate_response, sc, solution, cached)
+        simulated[key] = (answer, campaign_key)
+        while len(simulated) > SIMULATE_MEMO_SIZE:
+            simulated.popitem(last=False)
+        return answer
 
     @app.post("/api/advise", response_model=AdviseResponse, responses=ERRORS, tags=["levers"])
     def advise(request: AdviseRequest) -> AdviseResponse:

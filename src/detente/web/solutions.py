@@ -143,19 +143,24 @@ class SolutionCache:
         return key, self.solver.cached(campaign, key)
 
     async def aget(self, campaign: Campaign) -> tuple[Solution, bool]:
-        """:meth:`get` from the event loop: one worker thread per campaign being solved
-        (at most ``concurrent``); other requests for it on the same event loop await the
-        same result (on another loop, :meth:`get` makes them wait for the same solve). The
-        campaign is hashed in a worker thread (~0.1 s of CPU for ukraine-2024, which on the
-        event loop held up every other request)."""
+        """:meth:`aget_keyed` without the key."""
+        solution, cached, _ = await self.aget_keyed(campaign)
+        return solution, cached
+
+    async def aget_keyed(self, campaign: Campaign) -> tuple[Solution, bool, str]:
+        """:meth:`get` from the event loop, and the campaign's hash: one worker thread per
+        campaign being solved (at most ``concurrent``); other requests for it on the same
+        event loop await the same result (on another loop, :meth:`get` makes them wait for
+        the same solve). The campaign is hashed in a worker thread (~0.1 s of CPU for
+        ukraine-2024, which on the event loop held up every other request)."""
         key, solution = await anyio.to_thread.run_sync(self._lookup, campaign)
         if solution is not None:
-            return solution, True
+            return solution, True, key
         loop = asyncio.get_running_loop()
         pending = (loop, key)
         future = self._pending.get(pending)
         if future is not None:
-            return (await asyncio.shield(future))[0], True
+            return (await asyncio.shield(future))[0], True, key
         limiter = self._limiters.get(loop)
         if limiter is None:
             limiter = self._limiters[loop] = anyio.CapacityLimiter(self.solver.concurrent)
@@ -164,4 +169,4 @@ class SolutionCache:
         )
         self._pending[pending] = future
         future.add_done_callback(lambda _: self._pending.pop(pending, None))
-        return await asyncio.shield(future)
+        return (*await asyncio.shield(future), key)

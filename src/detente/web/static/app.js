@@ -540,7 +540,7 @@ function wrapTitle(text, chartId) {
 }
 const CONFIG = { displaylogo: false, responsive: true };
 
-// Label layout for the stakeholder map: each name is an annotation placed beside its dot
+// DECISIONS WEB-7. Label layout for the stakeholder map: each name is an annotation placed beside its dot
 // at the first free spot (above, below, then further up or down, with a leader line),
 // heaviest actors first, in the plot's pixels; a name with no free spot is left to the hover
 // and listed under the chart. Widths are measured with the chart's font.
