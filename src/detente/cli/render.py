@@ -72,19 +72,22 @@ def forecast_table(
         per_table = max(1, (width - first) // MODEL_COLUMN)
         if len(forecasts) > per_table:
             parts = [forecasts[k : k + per_table] for k in range(0, len(forecasts), per_table)]
-            tables = [forecast_table(scenario, part, bands, width) for part in parts]
-            for k, t in enumerate(tables):
-                t.title = None if k else t.title
-                t.caption = None
+            tables = [_table(scenario, part, bands, wide) for part in parts]
+            tables[0].title = f"Forecast: {scenario.title or scenario.name}"
             # one legend of every model below the last table, as wide as the terminal
             legend = _captions(scenario, forecasts, bands, wide)
             return Group(*tables, Text.from_markup("\n".join(legend)))
-    table = Table(
-        title=f"Forecast: {scenario.title or scenario.name}",
-        title_justify="left",
-        caption="\n".join(_captions(scenario, forecasts, bands, wide)),
-        caption_justify="left",
-    )
+    table = _table(scenario, forecasts, bands, wide)
+    table.title = f"Forecast: {scenario.title or scenario.name}"
+    table.caption = "\n".join(_captions(scenario, forecasts, bands, wide))
+    return table
+
+
+def _table(
+    scenario: Scenario, forecasts: Sequence[Forecast], bands: Bands | None, wide: bool
+) -> Table:
+    """The forecast table's rows and columns, without title and legend."""
+    table = Table(title_justify="left", caption_justify="left")
     table.add_column("issue", overflow="fold")
     if wide:
         table.add_column("low end means", overflow="fold", max_width=30)

@@ -190,8 +190,10 @@ def outside(campaign: Campaign, paths: Paths, seed: int) -> dict[str, Any] | Non
         "pool_weight": OUTSIDE_WEIGHT,
         "dates": rows,
         "nearest": [
-            f"{row.name} ({plural(float(row.years), 'year')}, {row.ended_by})"
-            for row in view.nearest.itertuples(index=False)
+            f"{name} ({plural(float(years), 'year')}, {ended_by})"
+            for name, years, ended_by in zip(
+                view.nearest["name"], view.nearest["years"], view.nearest["ended_by"], strict=True
+            )
         ],
     }
 
