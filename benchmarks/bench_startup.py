@@ -29,10 +29,10 @@ CASES: dict[str, tuple[list[str], float]] = {
 """Name -> (arguments, target wall seconds)."""
 FORBIDDEN: dict[str, tuple[str, ...]] = {
     "--help": ("pandas", "scipy", "matplotlib", "lifelines", "duckdb", "statsforecast",
-               "pyarrow", "numpy", "pydantic"),  # fmt: skip
+               "pyarrow", "numpy", "pydantic"),
     "forecast": ("pandas", "scipy", "matplotlib", "lifelines", "duckdb", "statsforecast",
-                 "pyarrow", "detente.war.solver", "detente.registry"),  # fmt: skip
-}
+                 "pyarrow", "detente.war.solver", "detente.registry"),
+}  # fmt: skip
 """Modules a command must not import (the import budget)."""
 IMPORT_BUDGET_MS = {"--help": 150.0, "forecast": 350.0}
 """Cumulative import time budget per command on an idle 2-core machine (printed, not
@@ -77,7 +77,7 @@ def main() -> int:
         ok = "meets" if min(walls) <= target else "misses"
         print(f"detente {' '.join(args)}: wall min {min(walls):.3f} s, median "
               f"{statistics.median(walls):.3f} s; cpu min {min(cpus):.3f} s, median "
-              f"{statistics.median(cpus):.3f} s ({ok} the {target} s target; {runs} runs)")  # fmt: skip
+              f"{statistics.median(cpus):.3f} s ({ok} the {target} s target; {runs} runs)")
         times = import_times(args)
         bad = [m for m in FORBIDDEN[name] if m in times]
         roots = sum(total for _, total, top in times.values() if top)

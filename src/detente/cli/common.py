@@ -14,6 +14,7 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from detente.errors import DetenteError
+from detente.paths import docs_page
 
 SHORT_CELL = 12
 """A column whose header and cells are at most this long is never squeezed below them."""
@@ -82,6 +83,20 @@ StoreOpt = Annotated[
         envvar="DETENTE_STORE",
         help="The run store (DuckDB file); default runs.duckdb in the user data folder "
         "(~/.local/share/detente on Linux).",
+    ),
+]
+LedgerOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--ledger",
+        help="The ledger file (default $DETENTE_LEDGER, else ledger.duckdb next to the run "
+        "store, else the user data folder, ~/.local/share/detente on Linux).",
+    ),
+]
+SealOpt = Annotated[
+    bool,
+    typer.Option(
+        "--seal", help=f"Seal the headline forecasts in the ledger ({docs_page('ledger')})."
     ),
 ]
 NoStoreOpt = Annotated[

@@ -15,8 +15,16 @@ import typer
 from rich.table import Table
 
 from detente.cli import render
-from detente.cli.common import NoStoreOpt, StoreOpt, TableJsonCsv, err, out, outcome_models
-from detente.cli.ledger import LedgerOpt, SealOpt, seal_forecasts
+from detente.cli.common import (
+    LedgerOpt,
+    NoStoreOpt,
+    SealOpt,
+    StoreOpt,
+    TableJsonCsv,
+    err,
+    out,
+    outcome_models,
+)
 from detente.errors import DetenteError
 from detente.models import get_model
 from detente.paths import docs_page
@@ -142,6 +150,7 @@ def forecast(
             record_forecast(run_store, sc, forecasts, elapsed)
     if day is not None:
         from detente import __version__
+        from detente.cli.ledger import seal_forecasts
         from detente.ledger.questions import issue_questions
         from detente.store import scenario_hash
 

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from rich.table import Table
 
 from detente import __version__
-from detente.cli.common import TableOrJson, out
+from detente.cli.common import LedgerOpt, TableOrJson, out
 from detente.errors import DetenteError
 from detente.ledger import Forecast, Forecaster, Quantile, Question, Sealed
 from detente.paths import docs_page
@@ -26,14 +26,6 @@ ledger_app = typer.Typer(
     no_args_is_help=True,
 )
 
-LedgerOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--ledger",
-        help="The ledger file (default $DETENTE_LEDGER, else ledger.duckdb next to the run "
-        "store, else the user data folder, ~/.local/share/detente on Linux).",
-    ),
-]
 
 
 @contextmanager
@@ -67,12 +59,6 @@ def _samples(text: str) -> tuple[float, ...]:
                            where="--samples") from None  # fmt: skip
 
 
-SealOpt = Annotated[
-    bool,
-    typer.Option(
-        "--seal", help=f"Seal the headline forecasts in the ledger ({docs_page('ledger')})."
-    ),
-]
 
 
 def seal_forecasts(ledger: Path | None, forecasts: list[Sealed]) -> str:

@@ -79,11 +79,35 @@ def _literal_help(module: str, attribute: str) -> str | None:
         ):
             for keyword in node.value.keywords:
                 if keyword.arg == "help":
-                    try:
-                        value = ast.literal_eval(keyword.value)
-                    except ValueError:
-                        return None
-                    return value if isinstance(value, str) else None
+                    return _text(keyword.value)
+    return None
+
+
+def _text(node: ast.expr) -> str | None:
+    """The string an expression of string literals, f-strings and ``docs_page(...)`` calls
+    with literal arguments spells; None for anything else."""
+    if isinstance(node, ast.Constant):
+        return node.value if isinstance(node.value, str) else None
+    if isinstance(node, ast.JoinedStr):
+        parts = [_text(v.value if isinstance(v, ast.FormattedValue) else v) for v in node.values]
+        plain = all(
+            not isinstance(v, ast.FormattedValue) or (v.conversion == -1 and not v.format_spec)
+            for v in node.values
+        )
+        return "".join(p for p in parts if p is not None) if plain and None not in parts else None
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left, right = _text(node.left), _text(node.right)
+        return None if left is None or right is None else left + right
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "docs_page"
+        and not node.keywords
+        and all(isinstance(a, ast.Constant) and isinstance(a.value, str) for a in node.args)
+    ):
+        from detente.paths import docs_page
+
+        return docs_page(*(str(a.value) for a in node.args if isinstance(a, ast.Constant)))
     return None
 
 

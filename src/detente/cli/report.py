@@ -5,7 +5,6 @@ FastAPI, uvicorn) happen only when a command runs."""
 from __future__ import annotations
 
 import ipaddress
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -71,9 +70,12 @@ def report(
 
 @contextmanager
 def section_progress() -> Iterator[Progress | None]:
-    """A progress bar of the report's sections on stderr when it is a terminal; None (no
+    """A progress bar of the report's sections on stderr where someone watches
+    (:func:`detente.progress.interactive`: a terminal, or ``DETENTE_PROGRESS=1``); None (no
     output) otherwise, so that pipes and logs get the path only."""
-    if not sys.stderr.isatty():
+    from detente.progress import interactive
+
+    if not interactive():
         yield None
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn

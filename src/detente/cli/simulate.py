@@ -18,8 +18,8 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from detente.cli.common import NoStoreOpt, StoreOpt, TableOrJson, err, out
-from detente.cli.ledger import LedgerOpt, SealOpt, seal_forecasts
+from detente.cli.common import LedgerOpt, NoStoreOpt, SealOpt, StoreOpt, TableOrJson, err, out
+from detente.cli.ledger import seal_forecasts
 from detente.errors import DetenteError
 from detente.paths import docs_page
 from detente.profiles.apply import (

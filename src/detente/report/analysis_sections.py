@@ -63,7 +63,7 @@ def montecarlo_section(ctx: ReportContext) -> Section | None:
     draws = int(_option(ctx, "draws", DEFAULT_DRAWS))
     sampled, source = _uncertain(ctx.scenario)
     result = sweep(sampled, OutcomeModels(sampled, resolve_models(None)), draws, ctx.seed,
-                   chunk_size=draws)  # fmt: skip
+                   chunk_size=draws, progress=False)  # fmt: skip
     summaries = result.summaries()
     rows = [
         [
@@ -105,7 +105,7 @@ def sobol_section(ctx: ReportContext) -> Section | None:
     models = every if _option(ctx, "sobol_all", False) else [m for m in every if m.tags.batchable]
     left_out = [m.name for m in every if m not in models]
     sd, _, indices = sensitivity(
-        ctx.scenario, OutcomeModels(ctx.scenario, models), n=n, seed=ctx.seed
+        ctx.scenario, OutcomeModels(ctx.scenario, models), n=n, seed=ctx.seed, progress=False
     )
     issues = ctx.scenario.issue_names
     figures = tuple(
@@ -143,7 +143,7 @@ def sobol_section(ctx: ReportContext) -> Section | None:
 def campaign_document(scenario: Scenario, *, paths: int, seed: int) -> dict[str, Any]:
     """The war model's run of ``scenario`` (its solve memoised), as ``detente simulate
     --format json`` prints it."""
-    return WarModel(paths=paths).run(scenario, seed).document
+    return WarModel(paths=paths).run(scenario, seed, progress=False).document
 
 
 @register_section("campaign", order=70)

@@ -337,6 +337,7 @@ class MemoSolver:
             event.wait()
         try:
             with self._slots:
+                # looked up when called: the test suite shares solutions (DECISIONS PERF-5)
                 runner = self.runner or solve_campaign
                 solution = runner(campaign)
             with self._lock:

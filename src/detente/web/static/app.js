@@ -327,10 +327,10 @@ function goalMetText(opt) {
   if (p === null || p === undefined) {
     return opt.meets_goal ? ["yes, at the central numbers (no draws)", "yes"] : ["no", ""];
   }
-  if (opt.meets_goal && p >= 0.5) return [`yes (${pct0(p)} of draws)`, "yes"];
-  if (opt.meets_goal) return [`at the central numbers only (${pct0(p)} of draws)`, "partly"];
-  if (p > 0) return [`no at the central numbers (${pct0(p)} of draws)`, "partly"];
-  return ["no (0 % of draws)", ""];
+  if (opt.meets_goal && p >= 0.5) return [`yes; in ${pct0(p)} of draws`, "yes"];
+  if (opt.meets_goal) return [`at the central numbers only; in ${pct0(p)} of draws`, "partly"];
+  if (p > 0) return [`not at the central numbers; in ${pct0(p)} of draws`, "partly"];
+  return ["no; in 0 % of draws", ""];
 }
 
 function leverRow(opt, rank, levers, isBaseline) {
