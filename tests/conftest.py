@@ -59,6 +59,9 @@ _SOLVED: OrderedDict[str, Any] = OrderedDict()
 """Campaigns solved in this test process, by :func:`~detente.war.model.campaign_hash`: the
 tests solve ukraine-2024 and a few small campaigns again and again (seconds each)."""
 _SOLVED_SIZE = 3  # about 80 MB each for ukraine-2024
+SHARED_SOLVES = {"asked": 0, "solved": 0}
+"""How often the tests of this process asked :func:`_shared_solve` for a solution and how
+often it had to solve (benchmarks/notes: what the sharing saves)."""
 _SOLVE_CAMPAIGN = war_model.solve_campaign
 _SOLVE = war_solver.solve
 
@@ -69,7 +72,9 @@ def _shared_solve(campaign: Any, arrays: Any = None) -> Any:
     if arrays is not None or war_solver.solve is not _SOLVE:
         return _SOLVE_CAMPAIGN(campaign, arrays)
     key = campaign_hash(campaign)
+    SHARED_SOLVES["asked"] += 1
     if key not in _SOLVED:
+        SHARED_SOLVES["solved"] += 1
         _SOLVED[key] = _SOLVE_CAMPAIGN(campaign)
         while len(_SOLVED) > _SOLVED_SIZE:
             _SOLVED.popitem(last=False)

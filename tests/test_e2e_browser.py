@@ -346,3 +346,67 @@ def test_lever_rows_do_not_contradict_themselves(server: str) -> None:
             )
         finally:
             context.close()  # type: ignore[attr-defined]
+
+
+def test_exports_download_the_table_the_draws_and_the_edited_scenario(
+    server: str, tmp_path: Path
+) -> None:
+    """After a what-if, the export buttons download a forecast CSV with the tidy columns, the
+    draws as CSV, and the edited scenario as YAML that loads back carrying the slider's
+    override (DECISIONS WEB-8..10)."""
+    import csv
+
+    from detente.scenario import load_scenario
+    from detente.web.exports import DRAWS_COLUMNS, FORECAST_COLUMNS
+
+    sync_api = require_module("playwright.sync_api", PLAYWRIGHT)
+    with (
+        tempfile.TemporaryDirectory(prefix="detente-chromium-") as profile,
+        sync_api.sync_playwright() as pw,
+    ):
+        context = _page(pw, profile, 1280)
+        try:
+            page = context.new_page()  # type: ignore[attr-defined]
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(server + "/", wait_until="load")
+            cell = page.locator("#out-compromise-0")
+            sync_api.expect(cell).to_have_text("61.2", timeout=30_000)
+            page.select_option("#whatif-issue", "territory")
+            page.select_option("#whatif-actor", "Russia")
+            page.locator("#slider-salience").fill("5")
+            sync_api.expect(cell).not_to_have_text("61.2", timeout=30_000)
+            shown = float(cell.inner_text())
+
+            saved: dict[str, Path] = {}
+            for button in ("export-forecast-csv", "export-draws-csv", "export-scenario"):
+                with page.expect_download(timeout=90_000) as info:
+                    page.click(f"#{button}")
+                download = info.value
+                saved[button] = tmp_path / download.suggested_filename
+                download.save_as(saved[button])
+
+            assert saved["export-forecast-csv"].name == "ukraine-2024-forecast.csv"
+            with saved["export-forecast-csv"].open(encoding="utf-8") as f:
+                rows = list(csv.DictReader(f))
+            assert tuple(rows[0]) == FORECAST_COLUMNS
+            first = next(r for r in rows if r["model"] == "compromise")
+            assert first["issue"] == "territory"
+            assert round(float(first["outcome"]), 1) == shown  # the table on screen
+
+            with saved["export-draws-csv"].open(encoding="utf-8") as f:
+                draws = list(csv.DictReader(f))
+            assert tuple(draws[0]) == DRAWS_COLUMNS
+            assert {int(r["draw"]) for r in draws} == set(range(500))
+
+            assert saved["export-scenario"].name == "ukraine-2024-edited.yaml"
+            sc = load_scenario(saved["export-scenario"])
+            russia = next(a for a in sc.actors if a.name == "Russia")
+            assert russia.stances["territory"].salience.value == 5
+            sync_api.expect(page.locator("#status")).to_have_text(
+                "downloaded ukraine-2024-edited.yaml"
+            )
+            sync_api.expect(page.locator("#error")).to_be_hidden()
+            assert not errors, errors
+        finally:
+            context.close()  # type: ignore[attr-defined]

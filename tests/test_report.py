@@ -155,7 +155,14 @@ def test_registered_sections_plug_in_and_may_not_apply(toy: Scenario) -> None:
 
     try:
         names = [s.name for s in registered_sections()]
-        assert names[:5] == ["scenario", "forecasts", "stakeholders", "comparison", "rounds"]
+        assert names[:6] == [
+            "summary",
+            "scenario",
+            "forecasts",
+            "stakeholders",
+            "comparison",
+            "rounds",
+        ]
         assert names.index("test-extra") < names.index("test-absent")
         html = build_report(toy, seed=7)
         assert "Extra analysis" in html and "EXTRA-BODY" in html and seen == [7]
@@ -238,10 +245,11 @@ ANALYSIS = {"draws": 80, "sobol_n": 8, "paths": 300}
 def test_uncertainty_and_campaign_sections(ukraine: Scenario, toy: Scenario) -> None:
     html = build_report(ukraine, seed=3, options=ANALYSIS)
     titles = re.findall(r"<h2[^>]*>(.*?)</h2>", html)
-    assert titles[-3:] == [
+    assert titles[-4:] == [
         "Monte Carlo distributions",
         "Sensitivity (Sobol&#39; indices)",
         "Campaign: how the war ends",
+        "Sources and notes",
     ]
     assert "80 draws (seed 3) of the default band" in html
     assert "P(deal by " in html

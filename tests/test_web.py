@@ -667,3 +667,114 @@ def test_page_knows_the_cli_paths() -> None:
     default = inspect.signature(simulate_command).parameters["draws"].default
     assert int(match.group(1)) == default == 10_000
     assert default > SIMULATE_PATHS  # otherwise the page's note would be moot
+
+
+# Exports (DECISIONS WEB-8..10) -----------------------------------------------------------
+
+
+def test_export_forecast_csv_and_json_match_the_forecast(client: TestClient) -> None:
+    import csv
+    import io
+
+    from detente.web.exports import FORECAST_COLUMNS
+
+    body = {**BUILTIN, "overrides": [{"path": RUSSIA_TERRITORY_SALIENCE, "value": 5}]}
+    outcomes = _outcomes(client.post("/api/forecast", json=body).json())
+    r = client.post("/api/export/forecast?format=csv", json=body)
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("text/csv")
+    assert r.headers["content-disposition"] == 'attachment; filename="ukraine-2024-forecast.csv"'
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    assert tuple(rows[0]) == FORECAST_COLUMNS
+    assert len(rows) == len(MODELS) * 5
+    for row in rows:
+        assert float(row["outcome"]) == pytest.approx(outcomes[(row["model"], row["issue"])])
+    territory = next(r for r in rows if r["issue"] == "territory")
+    assert float(territory["status_quo"]) == 81.0
+    j = client.post("/api/export/forecast?format=json", json=body)
+    assert j.status_code == 200 and j.headers["content-type"] == "application/json"
+    assert j.headers["content-disposition"].endswith('forecast.json"')
+    doc = j.json()
+    assert doc["overrides"] == [{"path": RUSSIA_TERRITORY_SALIENCE, "value": 5.0}]
+    assert [(x["model"], x["issue"]) for x in doc["rows"]] == [
+        (x["model"], x["issue"]) for x in rows
+    ]
+
+
+@pytest.mark.parametrize("route", ["forecast", "draws"])
+def test_export_bad_format_is_422_one_line(client: TestClient, route: str) -> None:
+    r = client.post(f"/api/export/{route}?format=xlsx", json=BUILTIN)
+    assert r.status_code == 422
+    assert r.json() == {"detail": "request: query.format: Input should be 'csv' or 'json'"}
+
+
+def test_export_draws_are_seeded_and_spread_by_default(client: TestClient) -> None:
+    import csv
+    import io
+
+    body = {**BUILTIN, "draws": 30, "seed": 7}
+    r = client.post("/api/export/draws?format=csv", json=body)
+    assert r.status_code == 200, r.text
+    assert r.headers["content-disposition"] == 'attachment; filename="ukraine-2024-draws.csv"'
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    assert tuple(rows[0]) == ("model", "issue", "draw", "value")
+    assert len(rows) == 30 * len(MODELS) * 5
+    compromise = [float(x["value"]) for x in rows if x["model"] == "compromise"
+                  and x["issue"] == "territory"]  # fmt: skip
+    assert len(set(compromise)) > 20  # the default spread varies the inputs: draws differ
+    doc = client.post("/api/export/draws?format=json", json=body).json()
+    assert doc["default_spread"] is True and doc["draws"] == 30 and doc["seed"] == 7
+    series = {(s["model"], s["issue"]): s["values"] for s in doc["series"]}
+    assert series[("compromise", "territory")] == pytest.approx(compromise)
+    again = client.post("/api/export/draws?format=json", json={**body, "seed": 8}).json()
+    assert again["series"][0]["values"] != doc["series"][0]["values"]
+
+
+@pytest.mark.parametrize("draws", [0, 2001])
+def test_export_draws_are_bounded(client: TestClient, draws: int) -> None:
+    from detente.web.schemas import EXPORT_MAX_DRAWS
+
+    assert EXPORT_MAX_DRAWS == 2000
+    r = client.post("/api/export/draws?format=csv", json={**BUILTIN, "draws": draws})
+    assert r.status_code == 422
+    assert r.json()["detail"].startswith("request: draws: Input should be")
+    assert "\n" not in r.json()["detail"]
+    schema = client.get("/openapi.json").json()["components"]["schemas"]["DrawsRequest"]
+    assert schema["properties"]["draws"]["maximum"] == EXPORT_MAX_DRAWS
+
+
+def test_export_edited_scenario_loads_back_with_the_override(
+    client: TestClient, tmp_path: Path
+) -> None:
+    from detente.scenario import load_scenario
+
+    body = {**BUILTIN, "overrides": [{"path": RUSSIA_TERRITORY_SALIENCE, "value": 5}]}
+    r = client.post("/api/export/scenario", json=body)
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("application/yaml")
+    assert r.headers["content-disposition"] == 'attachment; filename="ukraine-2024-edited.yaml"'
+    path = tmp_path / "ukraine-2024-edited.yaml"
+    path.write_text(r.text, encoding="utf-8")
+
+    def salience(sc: object, issue: str) -> float:
+        russia = next(a for a in sc.actors if a.name == "Russia")  # type: ignore[attr-defined]
+        return float(russia.stances[issue].salience.value)
+
+    sc = load_scenario(path)
+    original = load_scenario("ukraine-2024")
+    assert salience(original, "territory") != 5 and salience(sc, "territory") == 5
+    assert salience(sc, "sanctions_us") == salience(original, "sanctions_us")
+    assert len(sc.actors) == len(original.actors) and sc.campaign == original.campaign
+    result = CliRunner().invoke(cli_app, ["validate", str(path)])
+    assert result.exit_code == 0, result.output
+
+
+def test_export_of_an_upload_and_a_bad_what_if(client: TestClient) -> None:
+    text = {"scenario": {"text": TWO_ISSUES, "format": "yaml", "filename": "toy.yaml"}}
+    r = client.post("/api/export/scenario", json=text)
+    assert r.status_code == 200, r.text
+    bad = client.post(
+        "/api/export/forecast?format=csv",
+        json={**BUILTIN, "overrides": [{"path": "actors.Nobody.capability", "value": 1}]},
+    )
+    assert bad.status_code == 422 and "\n" not in bad.json()["detail"]

@@ -1,5 +1,6 @@
-"""The report's built-in sections: the scenario with every source note, the forecasts, and
-the plots of the outcome models. Registered at import (orders 10-50)."""
+"""The report's built-in sections: the summary (the answer first), the scenario, the
+forecasts and the plots of the outcome models (orders 5-50), and the sources and notes after
+every result (order 90). Registered at import."""
 
 from __future__ import annotations
 
@@ -101,6 +102,51 @@ def scenario_section(ctx: ReportContext) -> Section:
     descriptions = [(a.name, a.description) for a in sc.actors if a.description]
     for name, text in descriptions:
         parts.append(f'<p class="small"><b>{esc(name)}</b>: {esc(text)}</p>')
+    notes = source_notes(sc)
+    parts.append(
+        f'<p class="small">Its sources and {plural(len(notes), "note")} on where each number '
+        'comes from follow the results (<a href="#notes">Sources and notes</a>).</p>'
+    )
+    title = sc.title or sc.name
+    return Section(title=f"Scenario: {title}", body="\n".join(parts))
+
+
+@register_section("summary", order=5)
+def summary_section(ctx: ReportContext) -> Section:
+    """The answer first: per issue the status quo, the compromise model's forecast (the best
+    on the DEU backtest), the range over every model, and what the decision rule lets pass;
+    the details, the scenario and its notes follow (issue 18: "the answer first")."""
+    sc = ctx.scenario
+    fs = ctx.forecasts
+    rows = []
+    for i in sc.issues:
+        outcomes = [f[i.name].outcome for f in fs.values() if math.isfinite(f[i.name].outcome)]
+        lead = fs.get("compromise")
+        forecast = "-" if lead is None else f"{lead[i.name].outcome:.1f}"
+        passes = (
+            "-" if lead is None or not lead[i.name].flagged else f"{lead[i.name].constrained:.1f}"
+        )
+        spread = f"{min(outcomes):.1f} – {max(outcomes):.1f}" if outcomes else "-"
+        ends = f"{i.scale[0]:g} = {i.low_label} … {i.scale[1]:g} = {i.high_label}"
+        rows.append([i.name, _num(i.status_quo), forecast, passes, spread, ends])
+    body = table(
+        ["issue", "status quo", "compromise", "what the rule lets pass", "all models", "scale"],
+        rows,
+    )
+    body += (
+        f'<p class="small">{plural(len(fs), "model")}; the compromise model is the one no other '
+        'model beats on the DEU backtest. Details: <a href="#forecasts">forecasts by model</a>'
+        + (', <a href="#campaign">how the war ends</a>' if sc.campaign is not None else "")
+        + "; the scenario and every source note follow the results.</p>"
+    )
+    return Section(title="Summary", body=body)
+
+
+@register_section("notes", order=90)
+def notes_section(ctx: ReportContext) -> Section:
+    """The scenario's sources and every source or rationale note, after the results."""
+    sc = ctx.scenario
+    parts = []
     if sc.sources:
         parts.append("<h3>Sources</h3><ol>")
         parts.extend(f"<li>{esc(s)}</li>" for s in sc.sources)
@@ -111,8 +157,7 @@ def scenario_section(ctx: ReportContext) -> Section:
         parts.append(table(["actor or issue", "field", "note"], notes))
     else:
         parts.append("<p>The scenario carries no notes.</p>")
-    title = sc.title or sc.name
-    return Section(title=f"Scenario: {title}", body="\n".join(parts))
+    return Section(title="Sources and notes", body="\n".join(parts))
 
 
 @register_section("forecasts", order=20)

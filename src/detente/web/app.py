@@ -46,6 +46,7 @@ from detente.web.convert import (
     simulate_response,
     upload_response,
 )
+from detente.web.exports import router as exports_router
 from detente.web.loading import (
     TooLargeError,
     builtin_scenario,
@@ -317,4 +318,5 @@ def create_app(*, trusted_hosts: Sequence[str] | None = None) -> FastAPI:
             headers={"Content-Disposition": f'attachment; filename="{slug[:80]}-report.html"'},
         )
 
+    app.include_router(exports_router)  # downloads: forecast table, draws, edited YAML
     return app

@@ -331,3 +331,68 @@ class AdviseResponse(BaseModel):
     tornado: list[TornadoOut]
     evaluations: int
     notes: list[str]
+
+
+EXPORT_MAX_DRAWS = 2_000
+"""The most Monte Carlo draws ``POST /api/export/draws`` takes (about 10 s on ukraine-2024 with
+every outcome model on 2 cores), so that a request cannot run for minutes."""
+EXPORT_DEFAULT_DRAWS = 500
+
+
+class DrawsRequest(BaseModel):
+    """A scenario (after what-ifs) and the size and seed of its Monte Carlo sweep."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    scenario: ScenarioRef
+    overrides: list[Override] = Field(default_factory=list, max_length=MAX_OVERRIDES)
+    draws: int = Field(
+        EXPORT_DEFAULT_DRAWS,
+        ge=1,
+        le=EXPORT_MAX_DRAWS,
+        description=f"Monte Carlo draws, 1 to {EXPORT_MAX_DRAWS:,}.",
+    )
+    seed: int = Field(0, ge=0, le=2**32 - 1, description="The sweep's seed (0 is a seed).")
+
+
+class ForecastRow(BaseModel):
+    """One model's forecast on one issue (:func:`detente.compare`'s columns, no bands)."""
+
+    model: str
+    issue: str
+    outcome: float
+    flagged: bool = Field(description="The scenario's decision rule blocks the outcome.")
+    constrained: float = Field(description="The nearest outcome the decision rule lets pass.")
+    status_quo: float | None
+    scale_low: float
+    scale_high: float
+
+
+class ForecastExport(BaseModel):
+    """``POST /api/export/forecast?format=json``: every model's forecast per issue."""
+
+    scenario: str
+    overrides: list[Override]
+    rows: list[ForecastRow]
+
+
+class DrawSeries(BaseModel):
+    """One model's outcome on one issue in every draw, in draw order."""
+
+    model: str
+    issue: str
+    values: list[float | None] = Field(description="In draw order; null for no answer.")
+
+
+class DrawsExport(BaseModel):
+    """``POST /api/export/draws?format=json``: the Monte Carlo draws of the outcome models."""
+
+    scenario: str
+    overrides: list[Override]
+    draws: int
+    seed: int
+    default_spread: bool = Field(
+        description="The scenario gives no distributions, so every number was drawn from the "
+        "default spread (that of `detente sweep --spread`)."
+    )
+    series: list[DrawSeries]

@@ -771,7 +771,46 @@ async function onDownload() {
   setStatus("report downloaded");
 }
 
+// Exports (DECISIONS WEB-8..10): the same request body as the forecast; the file name comes
+// from the answer's Content-Disposition.
+const EXPORT_DRAWS = 500;
+const EXPORTS = {
+  "export-forecast-csv": ["/api/export/forecast?format=csv", "forecast.csv", false],
+  "export-forecast-json": ["/api/export/forecast?format=json", "forecast.json", false],
+  "export-draws-csv": ["/api/export/draws?format=csv", "draws.csv", true],
+  "export-draws-json": ["/api/export/draws?format=json", "draws.json", true],
+  "export-scenario": ["/api/export/scenario", "scenario-edited.yaml", false],
+};
+
+async function onExport(id) {
+  const [url, fallback, draws] = EXPORTS[id];
+  setStatus(draws ? `drawing ${EXPORT_DRAWS} times…` : "preparing the download…");
+  const body = draws ? { ...requestBody(), draws: EXPORT_DRAWS, seed: 0 } : requestBody();
+  const response = await postJSON(url, body);
+  if (!response.ok) {
+    showError(await errorText(response));
+    setStatus("");
+    return;
+  }
+  const blob = await response.blob();
+  const match = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") || "");
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(blob);
+  link.download = match ? match[1] : fallback;
+  document.body.appendChild(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(link.href), 10000);
+  showError("");
+  setStatus(`downloaded ${link.download}`);
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  for (const id of Object.keys(EXPORTS)) {
+    $(id).addEventListener("click", () => {
+      onExport(id).catch((e) => showError(`cannot reach the detente app: ${e}`));
+    });
+  }
   $("builtin").addEventListener("change", () => {
     if ($("builtin").value === UPLOADED) return;
     state.ref = { builtin: $("builtin").value };
