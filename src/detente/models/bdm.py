@@ -637,8 +637,9 @@ def _small_round(
     rules: tuple[ProbabilityRule, CompromiseChoice, bool],
     rows: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """One round (E1-E9 and the offers of :func:`best_offers`) on (n,) arrays: the new
-    positions and the round's risk exponents.
+    """One round (E1-E9 and the offers of :func:`best_offers`) on (n,) positions ``x`` and
+    saliences ``s`` and the (n, 1) column of weights ``w``: the new positions and the round's
+    risk exponents (``rows`` the flat indices of the (n, n) rows' starts).
 
     The batched functions spend a single run's time in numpy's per-call overhead (~150 calls
     a round on 10 actors). Here the vote sums use the n^3 tensor (1,000 elements at n = 10)

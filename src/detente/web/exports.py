@@ -153,7 +153,9 @@ def export_draws(request: DrawsRequest, format: Format = FORMAT) -> Response:
     responses={
         200: {
             "description": "The edited scenario as YAML (`detente validate` reads it).",
-            "content": {"application/yaml": {"schema": {"type": "string"}}},
+            "content": {
+                "application/yaml": {"schema": {"type": "object", "title": "Scenario"}}
+            },
         },
         400: {"description": _ERRORS[400]["description"], "content": _ERROR_JSON},
         413: {"description": _ERRORS[413]["description"], "content": _ERROR_JSON},
