@@ -16,12 +16,12 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(RUN_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet -e '.[web,survival]'
 	touch $(RUN_STAMP)
 
 # pygambit (test-gambit) builds from source: about 6 minutes the first time.
 $(DEV_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev,ray,test-gambit]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,all,test-gambit]'
 	touch $(DEV_STAMP) $(RUN_STAMP)
 
 demo: $(RUN_STAMP)

@@ -21,7 +21,7 @@ CITING = ("src", "tests", "docs", "benchmarks", "scripts", "README.md")
 
 PREFIXES = (
     "SCN", "NASH", "BDM", "DEU", "UNC", "LEV", "CAL", "WAR", "DET", "DUR", "PRO", "REP", "WEB",
-    "SPEC", "EVA", "LED", "OUT", "PCE", "POW", "KS", "DOC", "EXC", "STK", "DESK", "PERF",
+    "SPEC", "EVA", "LED", "OUT", "PCE", "POW", "KS", "DOC", "EXC", "STK", "DESK", "PERF", "PKG",
 )  # fmt: skip
 ID = rf"(?:{'|'.join(PREFIXES)})-[1-9][0-9]*"
 CITATION = re.compile(rf"(?<![\w-])({ID})(?![\w-])")

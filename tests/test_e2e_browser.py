@@ -56,7 +56,7 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    uvicorn = require_module("uvicorn", "uvicorn is a dependency of detente: pip install -e .")
+    uvicorn = require_module("uvicorn", "install the web extra: pip install -e '.[web]'")
     from detente.web.app import create_app
 
     port = _free_port()

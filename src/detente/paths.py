@@ -47,7 +47,8 @@ def user_file(name: str) -> Path:
 DOCS_URL = "https://detente.readthedocs.io/en/latest/"
 """Where the documentation site (``mkdocs.yml``, built from ``docs/``) is published; messages
 cite its pages through :func:`docs_page`, since a pip install has no ``docs/`` folder
-(DECISIONS DOC-4). The site is built, offline and strictly, by the tests (DECISIONS DOC-1)."""
+(DECISIONS DOC-4). The site is built, offline and strictly, by the tests (DECISIONS DOC-1).
+pyproject.toml's ``Documentation`` URL is this address (DECISIONS PKG-1)."""
 
 
 def docs_page(page: str, section: str | None = None) -> str:

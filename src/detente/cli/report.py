@@ -127,9 +127,8 @@ def serve(
                 f"the web app cannot be imported ({exc}); reinstall detente", where="serve"
             ) from None
         package = _DISTRIBUTIONS.get(module, module)
-        raise DetenteError(
-            f"the web app needs {module}, a dependency of detente; install it with "
-            f"`pip install {package}`",
+        raise DetenteError(  # DECISIONS PKG-2: the web extra
+            f"the web app needs {package}; install it with pip install 'detente[web]'",
             where="serve",
         ) from None
     trusted = None

@@ -35,8 +35,22 @@ from detente.durability.fit import (
     PROTECTIVE,
     SurvivalModel,
 )
+from detente.errors import DetenteError
 
-__all__ = ["BoostedCoxModel", "breslow_cumulative_hazard"]
+__all__ = ["BoostedCoxModel", "breslow_cumulative_hazard", "xgboost_module"]
+
+
+def xgboost_module() -> Any:
+    """xgboost, or a one-line error naming the ``survival`` extra that installs it (PKG-2)."""
+    try:
+        import xgboost
+    except ImportError:
+        raise DetenteError(
+            "the xgb durability model needs xgboost; install it with "
+            "pip install 'detente[survival]'",
+            where="--model xgb",
+        ) from None
+    return xgboost
 
 
 def breslow_cumulative_hazard(
@@ -139,7 +153,7 @@ class BoostedCoxModel(SurvivalModel):
         }
 
     def _booster(self, frame: pd.DataFrame, covariates: list[str], seed: int) -> Any:
-        import xgboost as xgb
+        xgb = xgboost_module()
 
         years = frame[DURATION].to_numpy(dtype=float)
         failed = frame[EVENT].to_numpy(dtype=bool)
@@ -153,7 +167,7 @@ class BoostedCoxModel(SurvivalModel):
         )
 
     def _margin(self, booster: Any, design: pd.DataFrame) -> np.ndarray:
-        import xgboost as xgb
+        xgb = xgboost_module()
 
         matrix = xgb.DMatrix(design.to_numpy(dtype=float), feature_names=list(design.columns))
         return np.asarray(booster.predict(matrix, output_margin=True), dtype=float)

@@ -26,8 +26,7 @@ def plotly_js_path() -> Path:
         root = resources.files("plotly")
     except ModuleNotFoundError:  # pragma: no cover - depends on the environment
         raise DetenteError(
-            "the web app needs plotly, a dependency of detente; install it with "
-            "`pip install plotly`",
+            "the web app needs plotly; install it with pip install 'detente[web]'",
             where="serve",
         ) from None
     path = Path(str(root.joinpath("package_data", "plotly.min.js")))

@@ -95,7 +95,15 @@ FORMAT = Query(description="csv (one row per model and issue) or json.")
 )
 def export_forecast(request: ForecastRequest, format: Format = FORMAT) -> Response:
     """Every model's forecast per issue with the status quo, as a CSV or JSON attachment
-    (the table of :func:`detente.compare`; DECISIONS WEB-8)."""
+    (the table of :func:`detente.compare`; DECISIONS WEB-8).
+
+    Parameters
+    ----------
+    request : ForecastRequest
+        The scenario reference and the what-if overrides.
+    format : {"csv", "json"}
+        CSV (columns :data:`FORECAST_COLUMNS`) or JSON (:class:`ForecastExport`).
+    """
     sc = _resolve(request)
     frame = compare(sc)[list(FORECAST_COLUMNS)]
     stem = f"{_slug(sc.name)}-forecast"
@@ -118,7 +126,15 @@ def export_draws(request: DrawsRequest, format: Format = FORMAT) -> Response:
     """The Monte Carlo draws of every outcome model on every issue (``detente sweep``), as a
     CSV (columns model, issue, draw, value) or JSON attachment. When the scenario gives no
     distributions, every number is drawn from the default spread (``--spread``). At most
-    2,000 draws (DECISIONS WEB-9)."""
+    2,000 draws (DECISIONS WEB-9).
+
+    Parameters
+    ----------
+    request : DrawsRequest
+        The scenario reference, the what-if overrides, the number of draws and the seed.
+    format : {"csv", "json"}
+        CSV (columns :data:`DRAWS_COLUMNS`) or JSON (:class:`DrawsExport`).
+    """
     sc = _resolve(request)
     stem = f"{_slug(sc.name)}-draws"
     models = resolve_models(None)
@@ -164,7 +180,13 @@ def export_draws(request: DrawsRequest, format: Format = FORMAT) -> Response:
 )
 def export_scenario(request: ForecastRequest) -> Response:
     """The scenario with the what-if overrides applied, as a YAML attachment named
-    ``NAME-edited.yaml`` (DECISIONS WEB-10)."""
+    ``NAME-edited.yaml`` (DECISIONS WEB-10).
+
+    Parameters
+    ----------
+    request : ForecastRequest
+        The scenario reference and the what-if overrides.
+    """
     sc = _resolve(request)
     return _download(
         to_yaml(sc), "application/yaml; charset=utf-8", f"{_slug(sc.name)}-edited.yaml"
