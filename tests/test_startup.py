@@ -64,12 +64,13 @@ def test_a_compromise_forecast_loads_neither_pandas_nor_scipy() -> None:
 
 def test_the_listed_summaries_are_each_commands_own_help() -> None:
     """What ``detente --help`` lists, read from the source, is each command's own help."""
-    from detente.cli.main import COMMANDS, load_command, summary
+    from detente.cli.main import COMMANDS, first_sentence, load_command, summary
 
     for name, target in COMMANDS.items():
         command = load_command(name, target)
-        first = inspect.cleandoc(command.help or "").split("\n\n")[0].strip()
-        assert summary(name) == first, name
+        assert summary(name) == first_sentence(command.help or ""), name
+        assert "\n" not in summary(name) and summary(name).endswith((".", ")", "?")), name
+    assert list(COMMANDS)[0] == "forecast"
     assert "Score the models" in summary("backtest") and "scenario" in summary("forecast")
 
 

@@ -15,6 +15,7 @@ import ast
 import importlib
 import importlib.util
 import inspect
+import re
 from pathlib import Path
 from typing import Annotated, Any, ClassVar
 
@@ -26,27 +27,30 @@ from detente import __version__
 from detente.cli.common import OneLineErrors
 
 COMMANDS: dict[str, str] = {
-    "backtest": "detente.cli.backtest:backtest_app",
+    # the questions, in the order an analyst asks them
     "forecast": "detente.cli.forecast:forecast",
-    "validate": "detente.cli.forecast:validate",
-    "scenarios": "detente.cli.forecast:scenarios",
-    "show": "detente.cli.forecast:show",
-    "calibrate": "detente.cli.calibrate:calibrate_app",
-    "evaluate": "detente.cli.evaluate:evaluate_app",
-    "profile": "detente.cli.profile:profile_app",
-    "durability": "detente.cli.durability:durability_app",
-    "outlook": "detente.cli.outlook:outlook_app",
     "simulate": "detente.cli.simulate:simulate_command",
+    "outlook": "detente.cli.outlook:outlook_app",
+    "durability": "detente.cli.durability:durability_app",
     "advise": "detente.cli.advise:advise",
     "report": "detente.cli.report:report",
     "serve": "detente.cli.report:serve",
+    # how sure: uncertainty and the record
     "sweep": "detente.cli.sweep:sweep",
     "sensitivity": "detente.cli.sweep:sensitivity",
-    "runs": "detente.cli.sweep:runs_app",
+    "backtest": "detente.cli.backtest:backtest_app",
+    "evaluate": "detente.cli.evaluate:evaluate_app",
     "ledger": "detente.cli.ledger:ledger_app",
+    # the inputs
+    "scenarios": "detente.cli.forecast:scenarios",
+    "show": "detente.cli.forecast:show",
+    "validate": "detente.cli.forecast:validate",
+    "profile": "detente.cli.profile:profile_app",
+    "calibrate": "detente.cli.calibrate:calibrate_app",
+    "runs": "detente.cli.sweep:runs_app",
 }
-"""Every command, in help order: ``module:attribute``, a command function or a Typer
-sub-app."""
+"""Every command, in help order (by use, forecast first; DECISIONS DESK-11):
+``module:attribute``, a command function or a Typer sub-app."""
 
 
 def summary(name: str) -> str:
@@ -58,7 +62,16 @@ def summary(name: str) -> str:
     text = _literal_help(module, attribute)
     if text is None:
         text = load_command(name, COMMANDS[name]).help or ""
-    return inspect.cleandoc(text).split("\n\n")[0].strip()
+    return first_sentence(text)
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of a help text's first paragraph, on one line: what the command
+    list shows, so that no description breaks where the source wrapped it (DECISIONS
+    DESK-11)."""
+    paragraph = " ".join(inspect.cleandoc(text).split("\n\n")[0].split())
+    end = re.search(r"(?<=[.!?])\s+(?=[A-Z(`])", paragraph)
+    return paragraph[: end.start()] if end else paragraph
 
 
 def _literal_help(module: str, attribute: str) -> str | None:
@@ -171,7 +184,7 @@ app = typer.Typer(
     name="detente",
     help="Forecast how coercive negotiations between states end.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
 )
 
