@@ -149,6 +149,54 @@ DOCUMENTED_API = {
         *("load_scenario", "parse_text", "parse_yaml", "parse_ktab_csv", "parse_bdm_csv"),
         *("to_yaml", "to_frame", "from_frame", "edit_campaign"),
     ],
+    "detente.models.pce": [
+        *("votes", "coalitions", "victory_probabilities", "conditional_pce"),
+        *("markov_uniform_pce", "markov_incentive_pce", "ProbabilisticCondorcet"),
+    ],
+    "detente.models.exchange": ["Trade", "ExchangeRun", "run_exchanges", "ExchangeModel"],
+    "detente.models.kalai": ["KalaiSmorodinsky"],
+    "detente.models.power": ["shapley_shubik", "banzhaf", "power_index"],
+    "detente.uncertainty.stability": ["StabilityBand", "Bands", "stability_bands"],
+    "detente.uncertainty.compare": ["compare"],
+    "detente.levers.search": ["advise", "actor_levers"],
+    "detente.levers.result": ["Option", "rank", "Advice", "verdict"],
+    "detente.ledger": [
+        *("Forecast", "Forecaster", "Quantile", "Question", "Sealed"),
+        *("canonical_json", "entry_hash"),
+    ],
+    "detente.ledger.scoring": ["brier", "log_score", "crps", "score"],
+    "detente.durability": [
+        *("AgreementData", "BoostedCoxModel", "CrossValidation", "DealMapping"),
+        *("DurabilityForecast", "FittedResumptionHazard", "SurvivalModel"),
+        *("calibration_table", "cross_validate", "get_model", "holdout_concordance"),
+        *("load_mapping", "parse_deal", "read_agreements"),
+    ],
+    "detente.outlook": [
+        *("AalenJohansen", "CauseSpecificCox", "CrossValidation", "EpisodeData"),
+        *("OutlookModel", "OutsideView", "ReferenceClass", "WarDescription"),
+        *("calibration_table", "cross_validate", "cumulative_incidence", "get_preset"),
+        *("get_reference", "load_cow", "load_reference", "nearest_cases", "outside_view"),
+        *("pool_log", "read_cow_wars", "read_episodes", "read_nmc"),
+    ],
+    "detente.contract": ["Tags", "Output", "Result", "Draws", "Model", "Params", "rng_of"],
+    "detente.war.model": [
+        *("default_deal_by", "changes_grid", "weeks_until", "deal_terms", "solve_campaign"),
+        *("RunStats", "WarOutput", "PathOutput", "sweep_values", "headline_values"),
+        *("MemoSolver", "WarRun", "summarise", "WarModel", "deal_sensitivity"),
+        *("refuse_grid_changes", "evaluate_draws", "campaign_with", "evaluate_campaign"),
+        "document",
+    ],
+    "detente.war.simulate": ["Paths", "reject_values", "simulate"],
+    "detente.war.report": ["p_deal_by_date", "fan_chart", "deal_by_chart", "save_plot"],
+    "detente.uncertainty.sensitivity": [
+        *("salib_seed", "SobolDesign", "SensitivityResult", "design", "unit_jobs"),
+        *("analyze", "sensitivity", "sensitivity_document", "index_rows"),
+    ],
+    "detente.uncertainty.sweep": [
+        *("Band", "Summary", "summarize", "convergence", "ChunkSink", "MemorySink"),
+        *("run_chunks", "resolve_models", "summarize_outputs", "SweepResult", "sweep"),
+        *("series_results", "sweep_document", "war_evaluator", "finite_or_none"),
+    ],
 }
 
 

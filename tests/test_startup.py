@@ -4,7 +4,6 @@ it takes (timings are benchmarks/bench_startup.py's and bench_report.py's, DECIS
 
 from __future__ import annotations
 
-import inspect
 import subprocess
 import sys
 from typing import Any
@@ -70,7 +69,7 @@ def test_the_listed_summaries_are_each_commands_own_help() -> None:
         command = load_command(name, target)
         assert summary(name) == first_sentence(command.help or ""), name
         assert "\n" not in summary(name) and summary(name).endswith((".", ")", "?")), name
-    assert list(COMMANDS)[0] == "forecast"
+    assert next(iter(COMMANDS)) == "forecast"
     assert "Score the models" in summary("backtest") and "scenario" in summary("forecast")
 
 

@@ -134,7 +134,13 @@ class Params:
 
 
 def rng_of(seed: int | np.random.Generator) -> np.random.Generator:
-    """A generator from a seed (an int >= 0) or the generator itself; never the global one."""
+    """A generator from a seed (an int >= 0) or the generator itself; never the global one.
+
+    Parameters
+    ----------
+    seed : int or numpy.random.Generator
+        A seed >= 0, or a generator to use as is.
+    """
     if isinstance(seed, np.random.Generator):
         return seed
     return np.random.default_rng(seed)

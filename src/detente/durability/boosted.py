@@ -193,15 +193,45 @@ class BoostedCoxModel(SurvivalModel):
         return np.asarray(np.exp(-np.exp(risk)[:, None] * h0[None, :]), dtype=float)
 
     def survival(self, x: pd.DataFrame, times: Sequence[float]) -> np.ndarray:
+        """P(holds at each time): Breslow's baseline raised to ``exp(f(x))``.
+
+        Parameters
+        ----------
+        x : pandas.DataFrame
+            One row per agreement, with the covariates the model was fitted on.
+        times : Sequence of float
+            Years since the agreement.
+        """
         design = self._design(x)
         return self._survival_of(self.booster_, self.train_, self.train_risk_, design, times)
 
     def risk(self, x: pd.DataFrame) -> np.ndarray:
+        """The boosted risk score ``f(x)`` (higher fails sooner).
+
+        Parameters
+        ----------
+        x : pandas.DataFrame
+            One row per agreement, with the covariates the model was fitted on.
+        """
         return self._margin(self.booster_, self._design(x))
 
     def survival_draws(
         self, x: pd.DataFrame, times: Sequence[float], n_draws: int, rng: np.random.Generator
     ) -> np.ndarray:
+        """Draws of :meth:`survival`, each from a booster refitted on a bootstrap of the
+        training groups.
+
+        Parameters
+        ----------
+        x : pandas.DataFrame
+            One row per agreement, with the covariates the model was fitted on.
+        times : Sequence of float
+            Years since the agreement.
+        n_draws : int
+            How many bootstrap draws.
+        rng : numpy.random.Generator
+            The source of randomness (resampling and the boosters' seeds).
+        """
         design = self._design(x)
         train = self.train_
         groups = train[GROUP].to_numpy() if GROUP in train.columns else np.arange(len(train))

@@ -190,7 +190,15 @@ class CrossValidation(Display):
     def interval(self, score: str = "c_index", level: float = 0.95) -> tuple[float, float, float]:
         """(mean, lower, upper) of a per-fold score: mean ± t quantile · sd / sqrt(folds)
         (DECISIONS DUR-14; fold scores are not independent, so the interval is optimistic:
-        Bengio & Grandvalet 2004)."""
+        Bengio & Grandvalet 2004).
+
+        Parameters
+        ----------
+        score : str, default "c_index"
+            The per-fold score: ``c_index``, ``c_index_uno`` or ``ibs``.
+        level : float, default 0.95
+            Coverage of the interval.
+        """
         from scipy.stats import t as student
 
         values = getattr(self, score)
@@ -258,6 +266,23 @@ def cross_validate(
     Each fold's model is a fresh :meth:`~detente.contract.Params.clone` fitted on the other
     folds only, then scored on the fold: Harrell's C, and with ``scores_all`` also Uno's C
     and the integrated Brier score up to ``tau`` (censoring weights from the training folds).
+
+    Parameters
+    ----------
+    model : SurvivalModel
+        The (unfitted) model; each fold fits a clone.
+    frame : pandas.DataFrame
+        A survival frame (``years``, ``failed``, ``group`` and the covariates).
+    k : int, default 5
+        Number of folds.
+    seed : int, default 0
+        Seed of the assignment of conflicts to folds.
+    horizons : Sequence of float, default HORIZONS
+        Years at which the predicted P(failed) is kept (for :func:`calibration_table`).
+    scores_all : bool, default False
+        Also score Uno's C and the integrated Brier score.
+    tau : float, default TAU
+        Years up to which Uno's C and the integrated Brier score are taken.
     """
     groups = frame[GROUP].to_numpy() if GROUP in frame.columns else np.arange(len(frame))
     folds = group_folds(groups, k, seed)
@@ -302,6 +327,17 @@ def calibration_table(
     (the last horizon); the observed share is 1 - Kaplan–Meier in the group, so censored
     agreements count for as long as they were seen.
 
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The survival frame the predictions are for (``years``, ``failed``).
+    predicted_failure : numpy.ndarray
+        Predicted P(failed by each horizon), shape (rows of ``frame``, horizons).
+    horizons : Sequence of float, default HORIZONS
+        The horizons (years) of the columns of ``predicted_failure``.
+    n_groups : int, default 3
+        Number of risk groups.
+
     Returns
     -------
     pandas.DataFrame
@@ -341,7 +377,17 @@ def _group_names(n: int) -> list[str]:
 def holdout_concordance(
     model: SurvivalModel, train: pd.DataFrame, test: pd.DataFrame
 ) -> tuple[float, int]:
-    """Fit on ``train``, score Harrell's C on ``test``; returns (C, rows of ``test``)."""
+    """Fit on ``train``, score Harrell's C on ``test``; returns (C, rows of ``test``).
+
+    Parameters
+    ----------
+    model : SurvivalModel
+        The (unfitted) model; a clone is fitted.
+    train : pandas.DataFrame
+        The survival frame to fit on.
+    test : pandas.DataFrame
+        The survival frame to score on (at least one failure).
+    """
     fitted = model.clone().fit(train)
     if int(test[EVENT].sum()) == 0:
         raise DetenteError(

@@ -136,6 +136,11 @@ class SurvivalModel(Params, ABC):
 
         A covariate that does not vary in ``frame`` is left out of the fit and gets a zero
         coefficient (``dropped_``).
+
+        Parameters
+        ----------
+        frame : pandas.DataFrame
+            One row per agreement (:func:`~detente.durability.read_agreements`).
         """
         _check_frame(frame, self.covariates_in)
         if int(frame[EVENT].sum()) < 2:
@@ -174,18 +179,44 @@ class SurvivalModel(Params, ABC):
 
     @abstractmethod
     def survival(self, x: pd.DataFrame, times: Sequence[float]) -> np.ndarray:
-        """P(the agreement still holds at each time), shape (rows of ``x``, ``len(times)``)."""
+        """P(the agreement still holds at each time), shape (rows of ``x``, ``len(times)``).
+
+        Parameters
+        ----------
+        x : pandas.DataFrame
+            One row per agreement, with the covariates the model was fitted on.
+        times : Sequence of float
+            Years since the agreement.
+        """
 
     @abstractmethod
     def risk(self, x: pd.DataFrame) -> np.ndarray:
-        """A score that is higher for agreements that fail sooner, shape (rows of ``x``,)."""
+        """A score that is higher for agreements that fail sooner, shape (rows of ``x``,).
+
+        Parameters
+        ----------
+        x : pandas.DataFrame
+            One row per agreement, with the covariates the model was fitted on.
+        """
 
     @abstractmethod
     def survival_draws(
         self, x: pd.DataFrame, times: Sequence[float], n_draws: int, rng: np.random.Generator
     ) -> np.ndarray:
         """Draws of :meth:`survival` reflecting estimation uncertainty, shape
-        (``n_draws``, rows of ``x``, ``len(times)``)."""
+        (``n_draws``, rows of ``x``, ``len(times)``).
+
+        Parameters
+        ----------
+        x : pandas.DataFrame
+            One row per agreement, with the covariates the model was fitted on.
+        times : Sequence of float
+            Years since the agreement.
+        n_draws : int
+            How many draws.
+        rng : numpy.random.Generator
+            The source of randomness (seeded by the caller).
+        """
 
     @abstractmethod
     def coefficients(self) -> pd.DataFrame:
@@ -197,7 +228,13 @@ class SurvivalModel(Params, ABC):
 
     def concordance(self, frame: pd.DataFrame) -> float:
         """Harrell's C on ``frame``: the share of comparable pairs the model orders right
-        (0.5 = chance, 1 = perfect), with right-censoring handled as in Harrell et al. 1982."""
+        (0.5 = chance, 1 = perfect), with right-censoring handled as in Harrell et al. 1982.
+
+        Parameters
+        ----------
+        frame : pandas.DataFrame
+            A survival frame (``years``, ``failed`` and the covariates).
+        """
         from lifelines.utils import concordance_index
 
         _check_frame(frame, self.covariates_in)
@@ -612,7 +649,15 @@ MODELS: dict[str, type[SurvivalModel]] = {
 
 
 def get_model(name: str, **params: Any) -> SurvivalModel:
-    """An unfitted model by registry name."""
+    """An unfitted model by registry name.
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`MODELS`.
+    **params : Any
+        The model's constructor arguments.
+    """
     if name not in MODELS:
         raise DetenteError(
             f"unknown durability model {name!r}; use one of: {', '.join(MODELS)}",

@@ -305,7 +305,14 @@ class FittedResumptionHazard:
         """The Cox fit shipped with detente (no data needed) and a mapping (a file, a loaded
         mapping, or the built-in one). Gives the same P(holds) as ``from_data()`` with the
         default data; :meth:`forecast` needs ``from_data`` (its interval draws need the
-        training data)."""
+        training data).
+
+        Parameters
+        ----------
+        mapping : str or Path or DealMapping or None, default None
+            The deal-to-covariate mapping: a YAML file, a loaded mapping, or None for the
+            built-in one.
+        """
         loaded = mapping if isinstance(mapping, DealMapping) else load_mapping(mapping)
         return cls(CoxParameters.packaged(), loaded)
 
@@ -319,7 +326,18 @@ class FittedResumptionHazard:
     ) -> FittedResumptionHazard:
         """Fit ``model`` (default: :func:`default_model`, the packaged one) on a UCDP
         peace-agreement file (default: the shared development split) and pair it with a
-        mapping (a file, a loaded mapping, or the built-in one)."""
+        mapping (a file, a loaded mapping, or the built-in one).
+
+        Parameters
+        ----------
+        data : str or Path or None, default None
+            A UCDP peace-agreement file; None for the shared development split.
+        model : str or None, default None
+            A durability model's registry name; None for :func:`default_model`.
+        mapping : str or Path or DealMapping or None, default None
+            The deal-to-covariate mapping: a YAML file, a loaded mapping, or None for the
+            built-in one.
+        """
         frame = read_agreements(data).frame
         estimator = default_model() if model is None else get_model(model)
         fitted = estimator.fit(frame)
@@ -330,7 +348,15 @@ class FittedResumptionHazard:
         return pd.DataFrame([self.mapping.covariates(d) for d in deals])
 
     def p_holds(self, terms: Mapping[str, float], years: float) -> float:
-        """P(the deal with these terms still holds after ``years`` years)."""
+        """P(the deal with these terms still holds after ``years`` years).
+
+        Parameters
+        ----------
+        terms : Mapping of str to float
+            The deal's terms and their values (see the mapping).
+        years : float
+            Years since the deal, >= 0.
+        """
         if not np.isfinite(years) or years < 0:
             raise DetenteError(f"years is {years!r}; give a number >= 0", where="years")
         if years == 0:
@@ -343,6 +369,13 @@ class FittedResumptionHazard:
         """P(holds after ``years``) for a batch of deals given as ``{term: values}`` (one
         value per deal, every array the same length); the same rule as the mapping's
         :meth:`~detente.durability.mapping.DealMapping.covariates`, vectorised over deals.
+
+        Parameters
+        ----------
+        terms : Mapping of str to array_like
+            Each term's values, one per deal.
+        years : float
+            Years since the deal, >= 0.
 
         Raises
         ------
@@ -394,7 +427,21 @@ class FittedResumptionHazard:
     ) -> DurabilityForecast:
         """P(holds) at each horizon, a ``level`` interval from ``n_draws`` seeded draws of
         the model (see each model's ``survival_draws``), and the term whose best single
-        setting raises P(holds at the last horizon) most."""
+        setting raises P(holds at the last horizon) most.
+
+        Parameters
+        ----------
+        terms : Mapping of str to float
+            The deal's terms and their values (see the mapping).
+        horizons : Sequence of float, default HORIZONS
+            Years since the deal at which P(holds) is given.
+        level : float, default 0.9
+            Coverage of the interval, in (0, 1).
+        n_draws : int, default 1000
+            Draws of the model behind the interval (at least 2).
+        seed : int, default 0
+            Seed of the draws.
+        """
         if not 0 < level < 1:
             raise DetenteError(f"level is {level}; give a number between 0 and 1", where="--level")
         if n_draws < 2:
@@ -423,7 +470,15 @@ class FittedResumptionHazard:
 
     def best_term(self, terms: Mapping[str, float], years: float) -> BestTerm | None:
         """The one term (in the deal or not yet) whose best value raises P(holds at
-        ``years``) most; ``None`` when no change raises it."""
+        ``years``) most; ``None`` when no change raises it.
+
+        Parameters
+        ----------
+        terms : Mapping of str to float
+            The deal's terms and their values.
+        years : float
+            Years since the deal at which P(holds) is compared.
+        """
         base = self.p_holds(terms, years)
         candidates: list[tuple[str, float]] = []
         deals: list[dict[str, float]] = []

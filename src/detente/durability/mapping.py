@@ -83,6 +83,11 @@ class DealMapping:
     def covariates(self, terms: Mapping[str, float]) -> dict[str, float]:
         """The covariate values of a deal given as ``{term: value}``.
 
+        Parameters
+        ----------
+        terms : Mapping of str to float
+            The deal's terms and their values, each on its term's scale.
+
         Raises
         ------
         DetenteError
@@ -106,6 +111,13 @@ class DealMapping:
         return row
 
     def term(self, name: str) -> TermMap:
+        """The mapping of one deal term (a one-line error naming the known ones if none).
+
+        Parameters
+        ----------
+        name : str
+            The term's name, e.g. ``territory``.
+        """
         if name not in self.terms:
             raise DetenteError(
                 f"no mapping for deal term {name!r}; use one of {', '.join(self.terms)} "
@@ -130,7 +142,13 @@ def packaged_document(name: str) -> Any:
 
 
 def load_mapping(path: str | Path | None = None) -> DealMapping:
-    """Read and validate a mapping file; ``None`` gives the one shipped with detente."""
+    """Read and validate a mapping file; ``None`` gives the one shipped with detente.
+
+    Parameters
+    ----------
+    path : str or Path or None, default None
+        The mapping YAML file.
+    """
     if path is None:
         return parse_mapping(packaged_document("mapping.yaml"), source=BUILTIN)
     p = Path(path)
@@ -265,7 +283,13 @@ def _covariate(name: Any, source: str, where: str) -> str:
 
 
 def parse_deal(text: str) -> dict[str, float]:
-    """Parse ``'territory=81,sanctions=30,guarantees=60'`` into ``{term: value}``."""
+    """Parse ``'territory=81,sanctions=30,guarantees=60'`` into ``{term: value}``.
+
+    Parameters
+    ----------
+    text : str
+        Comma-separated ``term=value`` pairs (the ``--deal`` option).
+    """
     deal: dict[str, float] = {}
     for part in (p.strip() for p in text.split(",")):
         if not part:

@@ -29,13 +29,25 @@ _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,199}$")
 
 
 def canonical_json(body: dict[str, Any]) -> str:
-    """The canonical JSON text of ``body`` (module docstring)."""
+    """The canonical JSON text of ``body`` (module docstring).
+
+    Parameters
+    ----------
+    body : dict of str to Any
+        The entry to serialise (sorted keys, no whitespace, no NaN).
+    """
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
                       allow_nan=False)  # fmt: skip
 
 
 def entry_hash(text: str) -> str:
-    """SHA-256 (hex) of an entry's canonical text, as UTF-8."""
+    """SHA-256 (hex) of an entry's canonical text, as UTF-8.
+
+    Parameters
+    ----------
+    text : str
+        The entry's canonical JSON text (:func:`canonical_json`).
+    """
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -69,6 +81,8 @@ class Question(_Frozen):
 
 
 class Quantile(_Frozen):
+    """One quantile of a numeric forecast: the ``value`` at probability ``level`` in (0, 1)."""
+
     level: float = Field(gt=0, lt=1)
     value: float = Field(allow_inf_nan=False)
 
@@ -99,6 +113,13 @@ class Forecast(_Frozen):
         return self
 
     def fits(self, kind: QuestionKind) -> bool:
+        """Whether this forecast's form suits a question of ``kind`` (a probability iff binary).
+
+        Parameters
+        ----------
+        kind : QuestionKind
+            The question's kind: ``binary``, ``numeric`` or ``issue``.
+        """
         return (self.p is not None) == (kind == "binary")
 
 

@@ -24,16 +24,43 @@ LOG_CLIP = 1e-4
 
 
 def brier(p: float, outcome: float) -> float:
+    """Brier score ``(p - outcome)**2`` (Brier 1950).
+
+    Parameters
+    ----------
+    p : float
+        The forecast probability of the event, in [0, 1].
+    outcome : float
+        1 if the event happened, 0 if not.
+    """
     return (p - outcome) ** 2
 
 
 def log_score(p: float, outcome: float) -> float:
+    """Log score ``-ln(p)`` or ``-ln(1 - p)``, ``p`` clipped to ``[LOG_CLIP, 1 - LOG_CLIP]``.
+
+    Parameters
+    ----------
+    p : float
+        The forecast probability of the event, in [0, 1].
+    outcome : float
+        1 if the event happened, 0 if not.
+    """
     q = min(max(p, LOG_CLIP), 1 - LOG_CLIP)
     return -math.log(q if outcome == 1 else 1 - q)
 
 
 def crps(forecast: dict[str, Any], outcome: float) -> float:
-    """CRPS of a sealed numeric forecast (its ``samples`` or ``quantiles``) at ``outcome``."""
+    """CRPS of a sealed numeric forecast (its ``samples`` or ``quantiles``) at ``outcome``.
+
+    Parameters
+    ----------
+    forecast : dict of str to Any
+        A sealed forecast body with ``samples`` (numbers) or ``quantiles`` (``level``,
+        ``value`` pairs).
+    outcome : float
+        The resolved value.
+    """
     import scoringrules as sr
 
     if forecast.get("samples") is not None:
@@ -45,7 +72,17 @@ def crps(forecast: dict[str, Any], outcome: float) -> float:
 
 
 def score(kind: str, forecast: dict[str, Any], outcome: float) -> dict[str, float | None]:
-    """The scores of one sealed forecast: Brier and log for binary questions, CRPS else."""
+    """The scores of one sealed forecast: Brier and log for binary questions, CRPS else.
+
+    Parameters
+    ----------
+    kind : str
+        The question's kind (``binary``, ``numeric`` or ``issue``).
+    forecast : dict of str to Any
+        The sealed forecast body (``p``, ``quantiles`` or ``samples``).
+    outcome : float
+        The resolved outcome (0 or 1 for a binary question).
+    """
     if kind == "binary":
         p = float(forecast["p"])
         return {"brier": brier(p, outcome), "log": log_score(p, outcome), "crps": None}

@@ -51,7 +51,13 @@ class Option:
 
 def rank(options: list[Option]) -> list[Option]:
     """Options that meet the goal by cost, then the others by shortfall and cost; one option
-    per distinct set of changes (the baseline, no change, is left out; DECISIONS LEV-8)."""
+    per distinct set of changes (the baseline, no change, is left out; DECISIONS LEV-8).
+
+    Parameters
+    ----------
+    options : list of Option
+        The evaluated options, in any order.
+    """
     seen: set[tuple[tuple[str, float], ...]] = {()}
     out = []
     for opt in sorted(options, key=lambda o: (not o.meets, 0 if o.meets else o.shortfall, o.cost)):
@@ -160,7 +166,17 @@ class Advice(Display):
 def verdict(
     baseline: Option, options: list[Option], budget: float | None
 ) -> tuple[Status, Option | None, Option | None]:
-    """``(status, best, closest)`` from the evaluated options and the budget."""
+    """``(status, best, closest)`` from the evaluated options and the budget.
+
+    Parameters
+    ----------
+    baseline : Option
+        The scenario as written (no change).
+    options : list of Option
+        The evaluated options.
+    budget : float or None
+        The largest cost allowed; None for no limit.
+    """
     if baseline.meets:
         return "already_met", baseline, None
     affordable = [o for o in options if budget is None or o.cost <= budget + 1e-9]

@@ -145,6 +145,13 @@ def advise(
 def actor_levers(scenario: Scenario, actor: str) -> list[ResolvedLever]:
     """The levers ``actor`` pulls in ``scenario``, with their baselines.
 
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario whose ``levers:`` are read.
+    actor : str
+        The actor's name, one of the scenario's actors.
+
     Raises
     ------
     DetenteError

@@ -105,7 +105,13 @@ class KalaiSmorodinsky(OutcomeModel):
                 )
 
     def bargaining_power(self, problem: IssueProblem) -> np.ndarray:
-        """``ω_i`` before scaling (equal where they all are zero)."""
+        """``ω_i`` before scaling (equal where they all are zero).
+
+        Parameters
+        ----------
+        problem : IssueProblem
+            The issue: the actors' weights and capabilities.
+        """
         if self.power == "equal":
             return np.ones(len(problem.position))
         raw = problem.weight if self.power == "capability_salience" else problem.capability

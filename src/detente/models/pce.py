@@ -35,6 +35,15 @@ def votes(utility_gap: np.ndarray, weight: np.ndarray, rule: str) -> np.ndarray:
     proportional ``w Δ``; binary ``w clip(Δ / 1e-8, -1, 1)``; propbin ``w (0.8 Δ + 0.2 bin)``;
     cubic ``w Δ³``; propcbc ``w (Δ + Δ³) / 2``; asymprosp ``w Δ`` for a loss, ``2/3 w Δ`` for a
     gain (Wise et al., KTAB technical documentation, "VotingRule").
+
+    Parameters
+    ----------
+    utility_gap : numpy.ndarray
+        ``u_k(i) - u_k(j)``, shape (..., voters, options, options).
+    weight : numpy.ndarray
+        The voting weights ``w_k``, shape (..., voters).
+    rule : str
+        The voting rule, one of :data:`VOTING_RULES`.
     """
     d = np.asarray(utility_gap, dtype=float)
     w = np.asarray(weight, dtype=float)[..., :, None, None]
@@ -61,6 +70,19 @@ def coalitions(
     ``C_ij = floor + Σ_k max(0, v_k(i:j))`` with ``u_k(x) = 1 - |x - x_k| / span``, the
     risk-neutral utility of KTAB's spatial model (``(1 - d)(1 + d R)`` at ``R = 0``), and
     ``C_ii = floor`` (DECISIONS PCE-2, PCE-3).
+
+    Parameters
+    ----------
+    option : numpy.ndarray
+        The candidate positions, shape (options,).
+    ideal : numpy.ndarray
+        The voters' ideal positions ``x_k``, shape (voters,).
+    weight : numpy.ndarray
+        The voting weights ``w_k``, shape (voters,).
+    span : float
+        The width of the issue scale (utility falls to 0 across it).
+    rule : str
+        The voting rule, one of :data:`VOTING_RULES`.
     """
     utility = 1.0 - np.abs(option[None, :] - ideal[:, None]) / span  # (voters, options)
     m = len(option)
@@ -76,7 +98,15 @@ def coalitions(
 
 def victory_probabilities(c: np.ndarray, model: str = "linear") -> np.ndarray:
     """``P[i > j] = C_ij^a / (C_ij^a + C_ji^a)``, ``a`` = 1, 2, 4, 8 for linear, square,
-    quartic, octic (KTAB "VictoryProbModel"); ``P[i > i] = 1/2``."""
+    quartic, octic (KTAB "VictoryProbModel"); ``P[i > i] = 1/2``.
+
+    Parameters
+    ----------
+    c : numpy.ndarray
+        The coalition strengths ``C_ij`` (:func:`coalitions`), shape (options, options).
+    model : str, default "linear"
+        The victory model, one of :data:`VICTORY_MODELS`.
+    """
     a = _VICTORY_POWER[model]
     scaled = c / c.max()  # the ratio is scale-free; this keeps c**8 from overflowing
     x = scaled**a
@@ -88,7 +118,13 @@ def victory_probabilities(c: np.ndarray, model: str = "linear") -> np.ndarray:
 def conditional_pce(pv: np.ndarray) -> np.ndarray:
     """``P_i = Π_j P[i > j] / Σ_m Π_j P[m > j]``: the probability that ``i`` is the option
     that beats all others, given that one does (KTAB "Conditional" PCE). The factor
-    ``P[i > i] = 1/2`` is common to all options and cancels."""
+    ``P[i > i] = 1/2`` is common to all options and cancels.
+
+    Parameters
+    ----------
+    pv : numpy.ndarray
+        The victory probabilities ``P[i > j]`` (:func:`victory_probabilities`).
+    """
     prod = np.prod(pv, axis=1)
     return np.asarray(prod / prod.sum())
 
@@ -111,7 +147,13 @@ def markov_uniform_pce(pv: np.ndarray) -> np.ndarray:
     """KTAB "MarkovUniform" PCE: the current favourite ``i`` meets a challenger drawn
     uniformly; ``q_i = (1/n) Σ_j P[i > j] (p_i + p_j)``, i.e. ``q = M p`` with
     ``M = (diag(Σ_j P[i>j]) + P) / n`` (column sums 1); the answer is the limit from the
-    uniform start."""
+    uniform start.
+
+    Parameters
+    ----------
+    pv : numpy.ndarray
+        The victory probabilities ``P[i > j]`` (:func:`victory_probabilities`).
+    """
     n = pv.shape[0]
     m = (np.diag(pv.sum(axis=1)) + pv) / n
     return _lazy_limit(m)
@@ -121,7 +163,15 @@ def markov_incentive_pce(c: np.ndarray, pv: np.ndarray) -> np.ndarray:
     """KTAB "MarkovIncentive" PCE: option ``i`` challenges the favourite ``j`` with
     probability ``h_ij = n_ij / Σ_k n_kj``, incentive ``n_ij = C_ij P[i > j]`` (plus 1e-10 on
     the diagonal); ``q_i = Σ_j P[i > j] (p_i h_ji + p_j h_ij)``, i.e. ``q = M p`` with
-    ``M = diag(Σ_j P[i>j] h_ji) + P ∘ h`` (column sums 1); the limit from the uniform start."""
+    ``M = diag(Σ_j P[i>j] h_ji) + P ∘ h`` (column sums 1); the limit from the uniform start.
+
+    Parameters
+    ----------
+    c : numpy.ndarray
+        The coalition strengths ``C_ij`` (:func:`coalitions`).
+    pv : numpy.ndarray
+        The victory probabilities ``P[i > j]`` (:func:`victory_probabilities`).
+    """
     incentive = c * pv + np.eye(c.shape[0]) * INCENTIVE_FLOOR
     h = incentive / incentive.sum(axis=0, keepdims=True)
     m = np.diag((pv * h.T).sum(axis=1)) + pv * h
@@ -200,7 +250,13 @@ class ProbabilisticCondorcet(OutcomeModel):
                 )
 
     def probabilities(self, problem: IssueProblem) -> tuple[np.ndarray, np.ndarray]:
-        """The distinct positions (ascending) and each one's probability of winning."""
+        """The distinct positions (ascending) and each one's probability of winning.
+
+        Parameters
+        ----------
+        problem : IssueProblem
+            The issue: positions, weights and scale.
+        """
         self._check()
         position = np.asarray(problem.position, dtype=float)
         w = effective_weights(problem.weight)

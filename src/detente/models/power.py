@@ -71,7 +71,15 @@ def _swing_counts(weights: tuple[int, ...], quota: int) -> tuple[np.ndarray, ...
 
 def shapley_shubik(weights: Sequence[float], quota: float) -> np.ndarray:
     """Shapley–Shubik index: ``φ_i = Σ_S s! (n - s - 1)! / n!`` over the coalitions ``S`` (size
-    ``s``) for which ``i`` is pivotal (Shapley & Shubik 1954, eq. 1). Sums to 1."""
+    ``s``) for which ``i`` is pivotal (Shapley & Shubik 1954, eq. 1). Sums to 1.
+
+    Parameters
+    ----------
+    weights : Sequence of float
+        The players' vote weights, non-negative integers.
+    quota : float
+        The weight a coalition needs to win, an integer in 1..sum(weights).
+    """
     w, q = _game(weights, quota)
     n = len(w)
     coef = [math.factorial(s) * math.factorial(n - s - 1) for s in range(n)]
@@ -86,7 +94,17 @@ def shapley_shubik(weights: Sequence[float], quota: float) -> np.ndarray:
 def banzhaf(weights: Sequence[float], quota: float, *, normalized: bool = True) -> np.ndarray:
     """Banzhaf index: ``η_i`` = the number of coalitions for which ``i`` is a swing (Banzhaf
     1965). Normalized (default): ``η_i / Σ_j η_j``, sums to 1; else the absolute index
-    ``η_i / 2^(n-1)`` (Penrose 1946)."""
+    ``η_i / 2^(n-1)`` (Penrose 1946).
+
+    Parameters
+    ----------
+    weights : Sequence of float
+        The players' vote weights, non-negative integers.
+    quota : float
+        The weight a coalition needs to win, an integer in 1..sum(weights).
+    normalized : bool, default True
+        Divide by the total number of swings (else by ``2^(n-1)``).
+    """
     w, q = _game(weights, quota)
     eta = [int(sum(int(c) for c in swings)) for swings in _swing_counts(w, q)]
     if normalized:
@@ -97,7 +115,17 @@ def banzhaf(weights: Sequence[float], quota: float, *, normalized: bool = True) 
 
 def power_index(kind: str, weights: Sequence[float], quota: float) -> np.ndarray:
     """``"shapley"`` (:func:`shapley_shubik`) or ``"banzhaf"`` (normalized :func:`banzhaf`);
-    remembered per game, since a backtest asks for the same Council game many times."""
+    remembered per game, since a backtest asks for the same Council game many times.
+
+    Parameters
+    ----------
+    kind : str
+        The index: ``"shapley"`` or ``"banzhaf"``.
+    weights : Sequence of float
+        The players' vote weights, non-negative integers.
+    quota : float
+        The weight a coalition needs to win, an integer in 1..sum(weights).
+    """
     if kind not in INDICES:
         raise DetenteError(
             f"unknown power index {kind!r}; use one of: {', '.join(INDICES)}", where="index"

@@ -113,6 +113,11 @@ def _csv(path: str | Path, columns: tuple[str, ...], what: str) -> tuple[pd.Data
 def read_nmc(path: str | Path) -> pd.Series:
     """CINC by (ccode, year) from the CoW NMC v4.0 CSV; CoW's -9 (missing) left out.
 
+    Parameters
+    ----------
+    path : str or Path
+        The NMC CSV (columns ``ccode``, ``year``, ``cinc``).
+
     Raises
     ------
     DetenteError

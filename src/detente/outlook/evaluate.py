@@ -154,7 +154,23 @@ def cross_validate(
 ) -> CrossValidation:
     """Grouped k-fold cross-validation of :class:`CauseSpecificCox` and the
     :class:`AalenJohansen` base rate (DECISIONS OUT-8) on a frame of the reference class
-    ``reference`` (its covariates, or ``covariates``), with the shrinkage weight (OUT-14)."""
+    ``reference`` (its covariates, or ``covariates``), with the shrinkage weight (OUT-14).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Episodes of the reference class (``years``, ``cause``, ``group``, covariates).
+    folds : int, default 5
+        Number of folds (episodes of one group stay together).
+    seed : int or numpy.random.Generator, default 0
+        Seed (or generator) of the assignment to folds.
+    penalizer : float, default 0.1
+        Ridge penalty of the Cox fits.
+    reference : str, default "ucdp"
+        The reference class's name (:func:`get_reference`).
+    covariates : list of str or None, default None
+        The covariates to fit; None for the reference class's.
+    """
     ref = get_reference(reference)
     fold = grouped_folds(frame["group"], folds, seed)
     horizons = sorted({*HORIZONS, C_HORIZON})
@@ -247,7 +263,17 @@ def shrinkage(pred: pd.DataFrame) -> dict[str, Any]:
 
 def calibration_table(cv: CrossValidation, bins: int = 5, horizon: float = 2.0) -> pd.DataFrame:
     """Per cause and bin of the model's out-of-fold ``F_k(horizon)``: the mean predicted,
-    the Aalen-Johansen observed incidence of the bin's episodes, and the bin's size."""
+    the Aalen-Johansen observed incidence of the bin's episodes, and the bin's size.
+
+    Parameters
+    ----------
+    cv : CrossValidation
+        A cross-validation (:func:`cross_validate`) with out-of-fold predictions.
+    bins : int, default 5
+        Number of quantile bins of the predicted incidence.
+    horizon : float, default 2.0
+        Years at which incidence is compared (one of the predicted horizons).
+    """
     rows = []
     pred = cv.predictions
     for k, cause in CAUSES.items():

@@ -139,6 +139,13 @@ class AalenJohansen(_CompetingRisks):
         pass
 
     def fit(self, frame: pd.DataFrame) -> Self:
+        """Estimate each cause's incidence jumps on ``frame``.
+
+        Parameters
+        ----------
+        frame : pandas.DataFrame
+            An episode frame (``years``, ``cause``).
+        """
         _check(frame, [])
         self.times_, events, at_risk = _event_table(frame)
         self.jumps_ = events / np.maximum(at_risk, 1.0)
@@ -181,6 +188,13 @@ class CauseSpecificCox(_CompetingRisks):
         return list(self.covariates) if self.covariates is not None else list(COVARIATES)
 
     def fit(self, frame: pd.DataFrame) -> Self:
+        """Fit one penalized Cox model per cause and its Breslow baseline jumps.
+
+        Parameters
+        ----------
+        frame : pandas.DataFrame
+            An episode frame (``years``, ``cause`` and the covariates).
+        """
         from lifelines import CoxPHFitter
         from lifelines.exceptions import ConvergenceError
 
@@ -255,7 +269,21 @@ class CauseSpecificCox(_CompetingRisks):
     ) -> np.ndarray:
         """Draws of :meth:`cif` with each cause's coefficients drawn from their asymptotic
         normal distribution, the baseline jumps held at the estimate (DECISIONS OUT-5); shape
-        (n_draws, rows of ``x``, K, len(at))."""
+        (n_draws, rows of ``x``, K, len(at)).
+
+        Parameters
+        ----------
+        x : pandas.DataFrame
+            One row per war, with the covariates the model was fitted on.
+        at : Sequence of float
+            Horizons, in years after ``since``.
+        since : float
+            Years the war has already lasted.
+        n_draws : int
+            How many draws.
+        rng : numpy.random.Generator
+            The source of randomness (seeded by the caller).
+        """
         k_causes, p = self.coef_.shape
         z = rng.standard_normal((n_draws, k_causes, p))
         chol = np.stack([np.linalg.cholesky(c + 1e-12 * np.eye(p)) for c in self.cov_])  # (K, p, p)
@@ -275,7 +303,21 @@ class CauseSpecificCox(_CompetingRisks):
         training row) with replacement, re-estimates every cause's Breslow baseline jumps on
         the resample, and draws the coefficients from their asymptotic normal. ``rows``
         holds each replicate's training-row indices (:func:`group_resamples`). Shape
-        (replicates, rows of ``x``, K, len(at)). No refit: about a millisecond each."""
+        (replicates, rows of ``x``, K, len(at)). No refit: about a millisecond each.
+
+        Parameters
+        ----------
+        x : pandas.DataFrame
+            One row per war, with the covariates the model was fitted on.
+        at : Sequence of float
+            Horizons, in years after ``since``.
+        since : float
+            Years the war has already lasted.
+        rows : Sequence of numpy.ndarray
+            Each replicate's training-row indices.
+        rng : numpy.random.Generator
+            The source of randomness of the coefficient draws.
+        """
         n_boot = len(rows)
         beta = self._coef_draws(n_boot, rng)
         t_index = np.searchsorted(self.times_, self.years_)

@@ -71,7 +71,13 @@ REFERENCES: dict[str, ReferenceClass] = {
 
 
 def get_reference(name: str) -> ReferenceClass:
-    """A reference class by name, with a one-line error listing the names."""
+    """A reference class by name, with a one-line error listing the names.
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`REFERENCES`.
+    """
     if name not in REFERENCES:
         raise DetenteError(
             f"unknown reference class {name!r}; choose one of: {', '.join(REFERENCES)}",

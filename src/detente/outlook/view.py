@@ -72,7 +72,13 @@ class WarDescription:
     note: str = ""
 
     def covariates(self, reference: str = "ucdp") -> pd.DataFrame:
-        """The one-row covariate frame of the model of ``reference``."""
+        """The one-row covariate frame of the model of ``reference``.
+
+        Parameters
+        ----------
+        reference : str, default "ucdp"
+            The reference class: ``ucdp`` or ``cow``.
+        """
         if reference == "cow":
             return self._cow_covariates()
         kinds = ("interstate", "internationalized", "intrastate", "extrasystemic")
@@ -157,7 +163,13 @@ PRESETS: dict[str, WarDescription] = {
 
 
 def get_preset(name: str) -> WarDescription:
-    """A described war by name, with a one-line error listing the names."""
+    """A described war by name, with a one-line error listing the names.
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`PRESETS`.
+    """
     if name not in PRESETS:
         raise DetenteError(
             f"unknown war {name!r}; choose one of: {', '.join(PRESETS)}", where="--war"
@@ -288,8 +300,12 @@ def outside_view(
         The interval's level.
     n_draws:
         Replicates for the interval.
+    n_nearest:
+        How many nearest reference cases to list (:func:`nearest_cases`).
     seed:
         Seed (or generator) of the replicates.
+    penalizer:
+        Ridge penalty of the cause-specific Cox fits (DECISIONS OUT-4).
     reference:
         The reference class, :data:`detente.outlook.reference.REFERENCES`.
     interval:
@@ -374,6 +390,17 @@ def nearest_cases(
     """The ``n`` episodes of ``frame`` nearest the one-row ``x``: fewest covariates that
     differ (each of the reference class's one-hot groups counted once, a continuous
     covariate by its difference over its scale), then the longest (DECISIONS OUT-7, OUT-11).
+
+    Parameters
+    ----------
+    x : pandas.DataFrame
+        The war's one-row covariate frame.
+    frame : pandas.DataFrame
+        The reference class's episodes.
+    n : int
+        How many cases.
+    reference : ReferenceClass or None, default None
+        The reference class (its covariates and scales); None for ``ucdp``.
     """
     ref = reference if reference is not None else REFERENCES["ucdp"]
     cov = list(ref.covariates)
@@ -408,7 +435,17 @@ def nearest_cases(
 
 def pool_log(p_inside: float, p_outside: float, weight: float) -> float:
     """Logarithmic pooling of two probabilities of one event (Genest & Zidek 1986, eq. 3.3):
-    ``p ∝ p_in^w p_out^(1-w)``, normalised over the event and its complement."""
+    ``p ∝ p_in^w p_out^(1-w)``, normalised over the event and its complement.
+
+    Parameters
+    ----------
+    p_inside : float
+        The inside view's probability.
+    p_outside : float
+        The outside view's probability.
+    weight : float
+        The inside view's weight ``w``, in [0, 1].
+    """
     if not 0 <= weight <= 1:
         raise DetenteError(f"pooling weight {weight} is not in [0, 1]", where="--pool-weight")
     eps = 1e-9

@@ -57,6 +57,11 @@ def salib_seed(seed: int) -> int:
 
     SALib's ``analyze`` tests ``if seed:``, so seed 0 would silently fall back to NumPy's
     global RNG; every seed, 0 included, is mapped to a nonzero one first.
+
+    Parameters
+    ----------
+    seed : int
+        The run's seed, >= 0.
     """
     if seed < 0:
         raise DetenteError(f"--seed is {seed}; give a seed >= 0", where="--seed")
@@ -144,7 +149,19 @@ def design(
 ) -> SobolDesign:
     """The Saltelli design for the numbers ``evaluator`` draws (``n`` a power of 2); with
     none, for the default band's (:meth:`~detente.uncertainty.evaluators.Evaluator.
-    with_default_band`)."""
+    with_default_band`).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario the numbers are drawn from.
+    evaluator : Evaluator
+        What is computed on each design row, and which numbers it draws.
+    n : int, default DEFAULT_N
+        Base sample size, a power of 2 (``n × (P + 2)`` rows).
+    seed : int, default 0
+        Seed of the scrambled Sobol' sequence.
+    """
     from SALib.sample import sobol as sobol_sample
 
     spread = not evaluator.numbers
@@ -163,7 +180,15 @@ def design(
 
 
 def unit_jobs(unit: np.ndarray, chunk_size: int) -> list[ChunkJob]:
-    """Chunks of explicit design rows."""
+    """Chunks of explicit design rows.
+
+    Parameters
+    ----------
+    unit : numpy.ndarray
+        The design rows on [0, 1)^P.
+    chunk_size : int
+        Rows per chunk.
+    """
     return [
         ChunkJob(k, min(chunk_size, len(unit) - start), unit=unit[start : start + chunk_size])
         for k, start in enumerate(range(0, len(unit), chunk_size))
@@ -177,6 +202,15 @@ def analyze(
 
     Columns: model, output, parameter, rank, s1, s1_conf, st, st_conf (conf = half-width of
     the 95 % bootstrap interval). An output that does not vary gets zeros.
+
+    Parameters
+    ----------
+    sobol_design : SobolDesign
+        The design the outputs were computed on.
+    outputs : dict of (str, str) to numpy.ndarray
+        Each (model, output)'s values on the design rows (finite).
+    seed : int
+        Seed of the bootstrap of the intervals (:func:`salib_seed`).
     """
     from SALib.analyze import sobol as sobol_analyze
 
@@ -238,6 +272,30 @@ def sensitivity(
     when a callable; ``None`` draws a bar only in a notebook or a terminal
     (:func:`detente.progress.progress_bar`), ``False`` none.
 
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario the numbers are drawn from.
+    evaluator : Evaluator
+        What is computed on each design row (outcome models or the war model).
+    n : int, default DEFAULT_N
+        Base sample size, a power of 2.
+    seed : int, default 0
+        Seed of the design and of the bootstrap intervals.
+    backend : str, default "inline"
+        Where chunks run: ``inline``, ``process`` or ``ray``.
+    address : str or None, default None
+        A Ray cluster's address (``ray`` backend only).
+    workers : int or None, default None
+        Worker processes of the ``process`` or ``ray`` backend; None for its default.
+    chunk_size : int or None, default None
+        Design rows per chunk; None for ``evaluator.chunk_size``.
+    sink : ChunkSink or None, default None
+        Also receives every chunk (e.g. the run store).
+    progress : callable or bool or None, default None
+        Told ``(done, total)`` chunks; None for a bar in a notebook or terminal, False
+        for none.
+
     Examples
     --------
     >>> from detente.scenario import load_scenario
@@ -290,7 +348,19 @@ def sensitivity_document(
 ) -> dict[str, Any]:
     """The ``sensitivity --format json`` document (schema version 1; docs/uncertainty.md):
     one result per series of the design's evaluator, its outputs under ``issues`` (outcome
-    models) or ``outputs`` (the war model), each with its ranked indices."""
+    models) or ``outputs`` (the war model), each with its ranked indices.
+
+    Parameters
+    ----------
+    sobol_design : SobolDesign
+        The design the indices were computed on.
+    indices : pandas.DataFrame
+        The ranked indices (:func:`analyze`).
+    seed : int
+        The run's seed.
+    run_id : str or None, default None
+        The run store's id of the run, if stored.
+    """
     return {
         "schema_version": SCHEMA_VERSION,
         "kind": "sensitivity",
@@ -313,7 +383,17 @@ def sensitivity_document(
 
 
 def index_rows(indices: pd.DataFrame, model: str, output: str) -> list[dict[str, Any]]:
-    """The ranked index rows of one model and output, as JSON objects (NaN as null)."""
+    """The ranked index rows of one model and output, as JSON objects (NaN as null).
+
+    Parameters
+    ----------
+    indices : pandas.DataFrame
+        The ranked indices (:func:`analyze`).
+    model : str
+        The model (or series) name.
+    output : str
+        The output (issue or war-model output) name.
+    """
     part = indices[(indices["model"] == model) & (indices["output"] == output)]
     return [
         {

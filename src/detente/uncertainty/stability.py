@@ -60,6 +60,15 @@ class Bands(Display):
         return self.bands[key]
 
     def get(self, model: str, issue: str) -> StabilityBand | None:
+        """The band of ``model`` on ``issue``, or None when there is none.
+
+        Parameters
+        ----------
+        model : str
+            The model's registry name.
+        issue : str
+            The issue's name.
+        """
         return self.bands.get((model, issue))
 
     def _display(self) -> tuple[str, list[tuple[str, object]]]:
@@ -96,6 +105,17 @@ def stability_bands(
     """The 5-95 % band of every model's forecast on every issue of ``scenario`` under the
     default spread, from ``draws`` draws seeded ``seed`` (the draws of ``detente sweep
     --spread``).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario; the default spread is put on its numbers.
+    models : Sequence of OutcomeModel
+        The models to run on each draw.
+    draws : int, default DEFAULT_DRAWS
+        How many draws of the inputs (at least 1).
+    seed : int, default 0
+        Seed of the draws.
 
     Raises
     ------

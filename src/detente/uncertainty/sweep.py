@@ -63,7 +63,13 @@ class Band:
 
     @classmethod
     def parse(cls, text: str) -> Band:
-        """``"territory:40:60"`` -> Band("territory", 40, 60)."""
+        """``"territory:40:60"`` -> Band("territory", 40, 60).
+
+        Parameters
+        ----------
+        text : str
+            ``OUTPUT:LOW:HIGH`` (the ``--band`` option).
+        """
         parts = text.rsplit(":", 2)
         try:
             if len(parts) != 3:
@@ -103,7 +109,17 @@ class Summary:
 def summarize(
     values: np.ndarray, *, bands: Sequence[tuple[float, float]] = (), tolerance: float
 ) -> Summary:
-    """Quantiles (linear interpolation), mean, sd, band probabilities and convergence."""
+    """Quantiles (linear interpolation), mean, sd, band probabilities and convergence.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        One output's draws, in draw order.
+    bands : Sequence of (float, float), default ()
+        ``(low, high)`` intervals whose probability is wanted.
+    tolerance : float
+        The convergence tolerance (see :func:`convergence`).
+    """
     x = np.asarray(values, dtype=float)
     n = int(x.size)
     q = np.quantile(x, list(QUANTILES.values()))
@@ -122,7 +138,17 @@ def summarize(
 
 
 def convergence(x: np.ndarray, tolerance: float, batches: int = BATCHES) -> dict[str, Any]:
-    """Batch-means standard errors of the mean and median, and the running estimates."""
+    """Batch-means standard errors of the mean and median, and the running estimates.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        One output's draws, in draw order.
+    tolerance : float
+        Converged when 1.96 times the larger standard error is at most this.
+    batches : int, default BATCHES
+        Number of batches (needs at least twice as many draws).
+    """
     n = x.size
     checkpoints = sorted({max(1, n // 8), max(1, n // 4), max(1, n // 2), n})
     out: dict[str, Any] = {
@@ -157,7 +183,15 @@ class ChunkSink(Protocol):
         ...
 
     def write(self, result: ChunkResult, job: ChunkJob) -> None:
-        """Keep one finished chunk (atomically: all of it or none)."""
+        """Keep one finished chunk (atomically: all of it or none).
+
+        Parameters
+        ----------
+        result : ChunkResult
+            The chunk's outputs.
+        job : ChunkJob
+            The job that computed it.
+        """
         ...
 
 
@@ -171,6 +205,15 @@ class MemorySink:
         return set(self.chunks)
 
     def write(self, result: ChunkResult, job: ChunkJob) -> None:
+        """Keep one finished chunk, by its index.
+
+        Parameters
+        ----------
+        result : ChunkResult
+            The chunk's outputs.
+        job : ChunkJob
+            The job that computed it (unused).
+        """
         self.chunks[result.index] = result
 
     def arrays(self) -> dict[tuple[str, str], np.ndarray]:
@@ -196,6 +239,25 @@ def run_chunks(
 
     ``progress(done, total)`` is called after each chunk is written. Returns the number of
     chunks computed now. An interruption (Ctrl-C) loses only chunks not yet written.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario the numbers are drawn from.
+    evaluator : Evaluator
+        What is computed on each draw.
+    jobs : Sequence of ChunkJob
+        Every chunk of the run.
+    sink : ChunkSink
+        Where finished chunks go; the chunks it holds are skipped.
+    backend : str, default "inline"
+        Where chunks run: ``inline``, ``process`` or ``ray``.
+    address : str or None, default None
+        A Ray cluster's address (``ray`` backend only).
+    workers : int or None, default None
+        Worker processes of the ``process`` or ``ray`` backend; None for its default.
+    progress : callable or None, default None
+        Called with ``(done, total)`` chunks.
     """
     done = sink.done_chunks()
     todo = [job for job in jobs if job.index not in done]
@@ -215,7 +277,13 @@ def run_chunks(
 
 
 def resolve_models(names: Sequence[str] | None) -> list[OutcomeModel]:
-    """Models by registry name (all registered models when ``names`` is empty)."""
+    """Models by registry name (all registered models when ``names`` is empty).
+
+    Parameters
+    ----------
+    names : Sequence of str or None
+        Outcome models' registry names; None or empty for all.
+    """
     from detente.registry import outcome_models  # every model: pandas, scipy (PERF-2)
 
     return [get_model(name) for name in (names or list(outcome_models()))]
@@ -226,7 +294,17 @@ def summarize_outputs(
 ) -> dict[Key, Summary]:
     """:func:`summarize` of every output of ``evaluator``, with the bands of its name and its
     tolerance; ``column(key)`` gives one output's draws (so that a stored run is read one
-    output at a time)."""
+    output at a time).
+
+    Parameters
+    ----------
+    evaluator : Evaluator
+        The evaluator whose outputs are summarised.
+    column : callable
+        ``column(key)`` gives the draws of output ``key`` (series, output).
+    bands : Sequence of Band, default ()
+        Bands whose probability is wanted, matched to outputs by name.
+    """
     return {
         key: summarize(
             column(key),
@@ -252,6 +330,13 @@ class SweepResult(Display):
     outcomes: dict[Key, np.ndarray]
 
     def summaries(self, bands: Sequence[Band] = ()) -> dict[Key, Summary]:
+        """Every output's summary (:func:`summarize_outputs`).
+
+        Parameters
+        ----------
+        bands : Sequence of Band, default ()
+            Bands whose probability is wanted.
+        """
         return summarize_outputs(self.evaluator, self.outcomes.__getitem__, bands)
 
     def _display(self) -> tuple[str, list[tuple[str, object]]]:
@@ -350,7 +435,15 @@ def series_results(
 ) -> list[dict[str, Any]]:
     """A document's ``results``: per series its header (:meth:`~detente.uncertainty.
     evaluators.Evaluator.describe`) and, under ``issues`` or ``outputs`` (the evaluator's
-    ``item``), each of its outputs by name with ``row(key)``."""
+    ``item``), each of its outputs by name with ``row(key)``.
+
+    Parameters
+    ----------
+    evaluator : Evaluator
+        The evaluator whose series and outputs are listed.
+    row : callable
+        ``row(key)`` gives the fields of output ``key`` (series, output).
+    """
     item = evaluator.item
     keys = list(dict.fromkeys(evaluator.outputs()))
     return [
@@ -380,7 +473,27 @@ def sweep_document(
     """The ``sweep --format json`` document (schema version 1; docs/uncertainty.md): one
     result per series, its outputs under ``issues`` (outcome models) or ``outputs`` (the war
     model), each with ``deterministic``, the evaluator at the central values (for the war
-    model one more solve), and its summary. NaN becomes null."""
+    model one more solve), and its summary. NaN becomes null.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario swept.
+    evaluator : Evaluator
+        What was computed on each draw.
+    summaries : Mapping of Key to Summary
+        Each (series, output)'s summary.
+    seed : int
+        The sweep's seed.
+    n_draws : int
+        Number of draws.
+    chunk_size : int
+        Draws per chunk.
+    run_id : str or None, default None
+        The run store's id of the run, if stored.
+    scenario_hash : str or None, default None
+        SHA-256 of the scenario's canonical JSON, if known.
+    """
     deterministic = evaluator.deterministic(scenario)
     doc: dict[str, Any] = _json_safe(
         {
@@ -415,6 +528,21 @@ def war_evaluator(
     """The war-termination model's evaluator for ``scenario``'s campaign, drawing the campaign
     numbers of ``vary`` (path -> distribution); its paths are seeded ``seed``.
 
+    Parameters
+    ----------
+    scenario : Scenario
+        A scenario with a ``campaign:``.
+    vary : Mapping of str to Distribution
+        Campaign paths and their distributions (``--vary``), over those in the campaign.
+    paths : int, default DEFAULT_PATHS
+        Simulated paths per draw.
+    seed : int, default 0
+        Seed of every draw's paths.
+    deal_by : date or None, default None
+        The date of ``p_deal_by``; None for :func:`~detente.war.model.default_deal_by`.
+    policy : {"solve", "fixed"}, default "solve"
+        Solve every draw, or solve the central campaign once and only simulate.
+
     Raises
     ------
     DetenteError
@@ -442,7 +570,13 @@ def war_evaluator(
 
 
 def finite_or_none(x: float) -> float | None:
-    """``x``, or None where it is NaN or infinite (JSON has no NaN)."""
+    """``x``, or None where it is NaN or infinite (JSON has no NaN).
+
+    Parameters
+    ----------
+    x : float
+        Any number.
+    """
     return float(x) if math.isfinite(x) else None
 
 

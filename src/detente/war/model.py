@@ -63,25 +63,53 @@ POLICIES: tuple[str, ...] = ("solve", "fixed")
 
 
 def default_deal_by(campaign: Campaign) -> date:
-    """Half a year after the deadline, or the end of the horizon if sooner (DECISIONS UNC-20)."""
+    """Half a year after the deadline, or the end of the horizon if sooner (DECISIONS UNC-20).
+
+    Parameters
+    ----------
+    campaign : Campaign
+        The campaign (its start, horizon and deadline).
+    """
     end = campaign.start + timedelta(weeks=campaign.horizon_weeks)
     return min(campaign.regime_change + timedelta(weeks=DEAL_BY_WEEKS), end)
 
 
 def changes_grid(name: str) -> bool:
     """Whether the number ``name`` (``campaign.<path>``) sets the solver's grid, which a
-    fixed policy cannot change."""
+    fixed policy cannot change.
+
+    Parameters
+    ----------
+    name : str
+        A campaign number's name, ``campaign.<path>``.
+    """
     first = Path.parse(name).in_campaign().segments[0]
     return first in ("grid", "start_territory_km2")
 
 
 def weeks_until(campaign: Campaign, when: date) -> int:
-    """Whole weeks from the campaign's start to ``when``, within the horizon."""
+    """Whole weeks from the campaign's start to ``when``, within the horizon.
+
+    Parameters
+    ----------
+    campaign : Campaign
+        The campaign (its start and horizon).
+    when : date
+        The date.
+    """
     return min(max((when - campaign.start).days // 7, 0), campaign.horizon_weeks)
 
 
 def deal_terms(arr: CampaignArrays, paths: Paths) -> DealTerms:
-    """The terms of every path's deal (paths without a deal left out)."""
+    """The terms of every path's deal (paths without a deal left out).
+
+    Parameters
+    ----------
+    arr : CampaignArrays
+        The campaign's arrays (its offers' terms).
+    paths : Paths
+        The simulated paths.
+    """
     done = paths.deal_week >= 0
     _, guarantees, _, snapback = arr.offer_terms()
     offer = paths.offer[done]
@@ -96,7 +124,15 @@ def deal_terms(arr: CampaignArrays, paths: Paths) -> DealTerms:
 def solve_campaign(campaign: Campaign, arrays: CampaignArrays | None = None) -> Solution:
     """The campaign's game solved, its deals valued with the campaign's resumption hazard
     when it has a ``commitment`` (:mod:`detente.war.commitment`); ``arrays`` replaces the
-    campaign's own (already built)."""
+    campaign's own (already built).
+
+    Parameters
+    ----------
+    campaign : Campaign
+        The campaign to solve.
+    arrays : CampaignArrays or None, default None
+        The campaign's arrays if already built; None builds them.
+    """
     arrays = campaign.arrays() if arrays is None else arrays
     hazard = resumption_hazard(campaign) if arrays.commitment is not None else None
     return solver.solve(arrays, deal_values(arrays, hazard, arrays.territory_grid()))
@@ -125,14 +161,26 @@ class RunStats:
         return np.asarray(np.arange(self.arrays.horizon) < self.arrays.t_regime)
 
     def week_share(self, intensity: int) -> float:
-        """Share of path-weeks at war at ``intensity``; NaN without such weeks."""
+        """Share of path-weeks at war at ``intensity``; NaN without such weeks.
+
+        Parameters
+        ----------
+        intensity : int
+            The intensity code (e.g. :data:`~detente.war.simulate.ESCALATION`).
+        """
         at_war = self.paths.intensity >= 0
         n = int(at_war.sum())
         return float((self.paths.intensity == intensity).sum() / n) if n else math.nan
 
     def gain_per_day(self, before: bool) -> float:
         """Mean daily gain over path-weeks still at war, before or from the deadline (km²);
-        NaN where there are none."""
+        NaN where there are none.
+
+        Parameters
+        ----------
+        before : bool
+            True for the weeks before the deadline, False for those from it.
+        """
         weeks = np.arange(self.arrays.horizon)
         fighting = (self.paths.intensity >= 0) & (weeks[None, :] != self.paths.deal_week[:, None])
         cells = fighting & (self.before if before else ~self.before)[None, :]
@@ -144,7 +192,13 @@ class RunStats:
         return deal_terms(self.arrays, self.paths)
 
     def p_holds_paths(self, years: float) -> FloatArray:
-        """P(the deal holds ``years`` years) of every path with a deal."""
+        """P(the deal holds ``years`` years) of every path with a deal.
+
+        Parameters
+        ----------
+        years : float
+            Years after the deal.
+        """
         if self.hazard is None:
             raise DetenteError("P(holds) needs the resumption hazard", where="war outputs")
         if not self.terms.guarantees.size:
@@ -152,7 +206,13 @@ class RunStats:
         return np.asarray(self.hazard.p_holds(self.terms, float(years)), dtype=np.float64)
 
     def p_holds(self, years: float) -> float:
-        """Mean P(holds ``years`` years | deal); NaN without a deal."""
+        """Mean P(holds ``years`` years | deal); NaN without a deal.
+
+        Parameters
+        ----------
+        years : float
+            Years after the deal.
+        """
         p = self.p_holds_paths(years)
         return float(p.mean()) if p.size else math.nan
 
@@ -177,7 +237,13 @@ class WarOutput:
         return Output(self.name, self.unit, 10.0**-self.digits, self.description)
 
     def rounded(self, stats: RunStats) -> float | None:
-        """The value rounded to :attr:`digits`; ``None`` for NaN (no such path-weeks)."""
+        """The value rounded to :attr:`digits`; ``None`` for NaN (no such path-weeks).
+
+        Parameters
+        ----------
+        stats : RunStats
+            The run's paths.
+        """
         value = self.compute(stats)
         return None if math.isnan(value) else round(value, self.digits)
 
@@ -268,12 +334,24 @@ PATH_OUTPUTS: tuple[PathOutput, ...] = (
 
 
 def sweep_values(stats: RunStats) -> dict[str, float]:
-    """The :data:`SWEEP_OUTPUTS` of one set of paths, unrounded (NaN where undefined)."""
+    """The :data:`SWEEP_OUTPUTS` of one set of paths, unrounded (NaN where undefined).
+
+    Parameters
+    ----------
+    stats : RunStats
+        The run's paths.
+    """
     return {o.name: o.compute(stats) for o in OUTPUTS if o.sweep}
 
 
 def headline_values(stats: RunStats) -> dict[str, float | None]:
-    """The what-if headline: every ``headline`` output, rounded as shown."""
+    """The what-if headline: every ``headline`` output, rounded as shown.
+
+    Parameters
+    ----------
+    stats : RunStats
+        The run's paths.
+    """
     return {o.headline: o.rounded(stats) for o in OUTPUTS if o.headline is not None}
 
 
@@ -308,7 +386,15 @@ class MemoSolver:
 
     def cached(self, campaign: Campaign, key: str | None = None) -> Solution | None:
         """The campaign's solution if it is in the cache (no solve); ``key`` its
-        :func:`campaign_hash` if the caller has it (hashing ukraine-2024 takes ~0.1 s)."""
+        :func:`campaign_hash` if the caller has it (hashing ukraine-2024 takes ~0.1 s).
+
+        Parameters
+        ----------
+        campaign : Campaign
+            The campaign.
+        key : str or None, default None
+            Its :func:`campaign_hash`; None computes it.
+        """
         key = key or campaign_hash(campaign)
         with self._lock:
             solution = self._items.get(key)
@@ -317,13 +403,27 @@ class MemoSolver:
             return solution
 
     def holds(self, key: str) -> bool:
-        """Whether the campaign of :func:`campaign_hash` ``key`` is in the cache."""
+        """Whether the campaign of :func:`campaign_hash` ``key`` is in the cache.
+
+        Parameters
+        ----------
+        key : str
+            A campaign's :func:`campaign_hash`.
+        """
         with self._lock:
             return key in self._items
 
     def solve(self, campaign: Campaign, key: str | None = None) -> tuple[Solution, bool]:
         """The campaign's solution, and whether it came from the cache (``key`` as in
-        :meth:`cached`)."""
+        :meth:`cached`).
+
+        Parameters
+        ----------
+        campaign : Campaign
+            The campaign to solve.
+        key : str or None, default None
+            Its :func:`campaign_hash`; None computes it.
+        """
         key = key or campaign_hash(campaign)
         while True:
             with self._lock:
@@ -454,7 +554,23 @@ def summarise(
     deal_by: date | None = None,
 ) -> WarRun:
     """The :class:`WarRun` of paths already simulated under ``solution`` (its hazard from
-    the campaign; ``seed`` recorded when it is an int)."""
+    the campaign; ``seed`` recorded when it is an int).
+
+    Parameters
+    ----------
+    campaign : Campaign
+        The campaign simulated.
+    solution : Solution
+        Its solved game.
+    paths : Paths
+        The paths simulated under ``solution``.
+    scenario : str
+        The scenario's name.
+    seed : int or numpy.random.Generator
+        The seed of the paths (recorded when an int).
+    deal_by : date or None, default None
+        The date of ``p_deal_by``; None for :func:`default_deal_by`.
+    """
     return WarRun(
         scenario=scenario,
         campaign=campaign,
@@ -530,6 +646,19 @@ class WarModel(Params):
         ``"simulating"`` between the solve and the simulation (for progress displays).
         Without ``on_step``, ``progress`` draws a two-step bar (solve, simulate;
         :func:`detente.progress.progress_bar`); default: only in a notebook or a terminal.
+
+        Parameters
+        ----------
+        inputs : Scenario
+            A scenario with a ``campaign:``.
+        seed : int or numpy.random.Generator, default 0
+            Seed of the simulated paths.
+        campaign : Campaign or None, default None
+            A campaign replacing the scenario's own (a what-if).
+        on_step : callable or None, default None
+            Told ``"simulating"`` between the solve and the simulation.
+        progress : bool or None, default None
+            Draw a progress bar (None: only in a notebook or a terminal).
         """
         self._check()
         camp = campaign if campaign is not None else _campaign(inputs)
@@ -580,7 +709,21 @@ def deal_sensitivity(
 ) -> dict[str, Any]:
     """P(deal by +6 and +12 months) with every value and prior moved by ±20 %
     (:func:`~detente.war.diagnostics.sensitivity_numbers`), each from the same seed: the
-    knife edges of a forecast in one table. One solve per row and sign."""
+    knife edges of a forecast in one table. One solve per row and sign.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario (its name).
+    campaign : Campaign
+        The campaign whose numbers are moved.
+    paths : int
+        Simulated paths per run.
+    seed : int
+        Seed of every run's paths.
+    on_step : callable or None, default None
+        Told which row and sign is being run.
+    """
     model = WarModel(paths=paths)
     weeks = {f"{m}_months": round(m * 52 / 12) for m in diagnostics.HORIZONS_MONTHS}
 
@@ -608,7 +751,13 @@ def deal_sensitivity(
 
 def refuse_grid_changes(names: Iterable[str]) -> None:
     """Refuse, in one line, a drawn number that sets the solver's grid: a fixed policy
-    (DECISIONS UNC-17) cannot follow it."""
+    (DECISIONS UNC-17) cannot follow it.
+
+    Parameters
+    ----------
+    names : Iterable of str
+        The drawn numbers' names, ``campaign.<path>``.
+    """
     moved = [n for n in names if changes_grid(n)]
     if moved:
         raise DetenteError(
@@ -628,7 +777,25 @@ def evaluate_draws(
     fixed: Solution | None = None,
 ) -> dict[str, np.ndarray]:
     """The :data:`SWEEP_OUTPUTS` of ``n`` draws: draw ``d`` is ``campaign`` with each
-    number ``name`` set to ``values[name][d]``, evaluated by :func:`evaluate_campaign`."""
+    number ``name`` set to ``values[name][d]``, evaluated by :func:`evaluate_campaign`.
+
+    Parameters
+    ----------
+    campaign : Campaign
+        The campaign as written.
+    values : Mapping of str to numpy.ndarray
+        Each drawn number's values (``campaign.<path>``), one per draw.
+    n : int
+        Number of draws.
+    paths : int
+        Simulated paths per draw.
+    seed : int or numpy.random.Generator
+        Seed of every draw's paths (common random numbers).
+    weeks_by : int
+        Weeks from the start to the ``p_deal_by`` date.
+    fixed : Solution or None, default None
+        A solved policy to reuse instead of solving each draw.
+    """
     out = {name: np.empty(n) for name in SWEEP_OUTPUTS}
     for d in range(n):
         drawn = {name: float(column[d]) for name, column in values.items()}
@@ -640,7 +807,15 @@ def evaluate_draws(
 
 def campaign_with(campaign: Campaign, values: dict[str, float]) -> Campaign:
     """``campaign`` with numbers set by name (``campaign.<path>``), validated again
-    (:func:`~detente.scenario.edit.edit_campaign`)."""
+    (:func:`~detente.scenario.edit.edit_campaign`).
+
+    Parameters
+    ----------
+    campaign : Campaign
+        The campaign.
+    values : dict of str to float
+        Numbers by name, ``campaign.<path>``.
+    """
     return edit_campaign(campaign, values) if values else campaign
 
 
@@ -652,7 +827,21 @@ def evaluate_campaign(
     fixed: Solution | None = None,
 ) -> dict[str, float]:
     """The :data:`SWEEP_OUTPUTS` of one campaign: solved (or ``fixed``'s policy on its
-    arrays), ``paths`` paths simulated from ``seed``."""
+    arrays), ``paths`` paths simulated from ``seed``.
+
+    Parameters
+    ----------
+    campaign : Campaign
+        The campaign.
+    paths : int
+        Simulated paths.
+    seed : int or numpy.random.Generator
+        Seed of the paths.
+    weeks_by : int
+        Weeks from the start to the ``p_deal_by`` date.
+    fixed : Solution or None, default None
+        A solved policy to reuse (on this campaign's arrays) instead of solving.
+    """
     arrays = campaign.arrays()
     solution = solve_campaign(campaign, arrays) if fixed is None else replace(fixed, arrays=arrays)
     simulated = simulate(solution, paths, rng_of(seed))
@@ -673,7 +862,13 @@ def _quantiles(values: FloatArray, digits: int = 1) -> dict[str, float]:
 def document(run: WarRun) -> dict[str, Any]:
     """The ``detente simulate --format json`` document (schema in docs/war_model.md): the
     fan by week and P(deal by date), and every scalar from :data:`OUTPUTS`. P(holds) is
-    conditional on a deal, the daily gain averages weeks still at war (DECISIONS WAR-12)."""
+    conditional on a deal, the daily gain averages weeks still at war (DECISIONS WAR-12).
+
+    Parameters
+    ----------
+    run : WarRun
+        A run of the model (:meth:`WarModel.run`).
+    """
     stats, campaign, paths = run.stats, run.campaign, run.paths
     horizon = stats.arrays.horizon
     dates = [campaign.start + timedelta(weeks=t) for t in range(horizon + 1)]

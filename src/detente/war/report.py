@@ -24,7 +24,15 @@ FAN_COLORS = ("#56B4E9", "#E69F00")
 
 
 def p_deal_by_date(doc: dict[str, Any], when: str) -> float:
-    """P(deal) by the last reported date on or before ``when`` (ISO), 0 before the first."""
+    """P(deal) by the last reported date on or before ``when`` (ISO), 0 before the first.
+
+    Parameters
+    ----------
+    doc : dict of str to Any
+        A ``detente simulate`` document.
+    when : str
+        An ISO date.
+    """
     ps = [row["p"] for row in doc["p_deal_by"] if row["date"] <= when]
     return float(ps[-1]) if ps else 0.0
 
@@ -39,7 +47,17 @@ def _day(iso: str) -> float:
 def fan_chart(ax: Axes, doc: Mapping[str, Any], colors: tuple[str, str] = FAN_COLORS) -> None:
     """The one fan chart of a ``detente simulate`` document, on ``ax``: the area held by the
     attacker by week, its median and the 50 % and 90 % bands, the deadline dashed.
-    ``colors``: the 90 % band's and the 50 % band's (and median's)."""
+    ``colors``: the 90 % band's and the 50 % band's (and median's).
+
+    Parameters
+    ----------
+    ax : Axes
+        The matplotlib axes to draw on.
+    doc : Mapping of str to Any
+        A ``detente simulate`` document.
+    colors : tuple of (str, str), default FAN_COLORS
+        The 90 % band's colour and the 50 % band's (and median's).
+    """
     weeks = [_day(w["date"]) for w in doc["weeks"]]
     q = {k: [w["territory_km2"][k] for w in doc["weeks"]] for k in QUANTILES}
     ax.fill_between(weeks, q["p05"], q["p95"], color=colors[0], alpha=0.35, linewidth=0,
@@ -61,7 +79,17 @@ SOURCE_COLORS = {"mediator": "#009E73", "attacker": "#D55E00", "defender": "#007
 def deal_by_chart(ax: Axes, doc: Mapping[str, Any], color: str = FAN_COLORS[1]) -> None:
     """P(deal by date) of a ``detente simulate`` document, on ``ax``: a step curve, stacked
     by who proposed the deal (schema 2), with the deadline and the opening of negotiations
-    marked."""
+    marked.
+
+    Parameters
+    ----------
+    ax : Axes
+        The matplotlib axes to draw on.
+    doc : Mapping of str to Any
+        A ``detente simulate`` document.
+    color : str, default FAN_COLORS[1]
+        The curve's colour (without proposers).
+    """
     days = [_day(r["date"]) for r in doc["p_deal_by"]]
     rows = doc["p_deal_by"]
     if rows and "by_source" in rows[0]:
@@ -85,7 +113,15 @@ def deal_by_chart(ax: Axes, doc: Mapping[str, Any], color: str = FAN_COLORS[1]) 
 def save_plot(doc: dict[str, Any], path: Path) -> Path:
     """The fan chart and P(deal by date) as one figure at ``path``, written atomically by
     :func:`~detente.plotting.save_figure` (the suffix picks the format). Returns the path
-    written."""
+    written.
+
+    Parameters
+    ----------
+    doc : dict of str to Any
+        A ``detente simulate`` document.
+    path : Path
+        The file to write (``.png``, ``.svg``, ``.pdf``...).
+    """
     fig = new_figure(figsize=(9, 7))
     top, bottom = fig.subplots(2, 1, sharex=True)
     fan_chart(top, doc)

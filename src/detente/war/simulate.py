@@ -115,7 +115,27 @@ def reject_values(
     """(n, D, M, 2) each party's value of fighting on from week ``t`` (no deal), by the
     defender's type and the attacker's belief point about it, for paths at posterior grid
     point ``g``, riposte flag ``h`` (this week's), last regime ``r``, bin ``k``, steered
-    regime ``target`` and lever: the solver's ``R_j`` (docs/war_model.md)."""
+    regime ``target`` and lever: the solver's ``R_j`` (docs/war_model.md).
+
+    Parameters
+    ----------
+    solution : Solution
+        The solved game (its value function, kernels and transitions).
+    t : int
+        The week.
+    g : IntArray
+        Each path's posterior grid point, shape (n,).
+    h : IntArray
+        Each path's riposte flag this week (0 or 1), shape (n,).
+    r : IntArray
+        Each path's last regime, shape (n,).
+    k : IntArray
+        Each path's territory bin, shape (n,).
+    target : IntArray
+        Each path's steered regime, shape (n,).
+    lever : IntArray
+        Each path's lever, shape (n,).
+    """
     arr = solution.arrays
     s = int(arr.season[t])
     n_k = solution.territory.size
