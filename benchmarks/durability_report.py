@@ -35,7 +35,7 @@ from detente.durability.evaluate import Evaluation, evaluate_cv
 from detente.durability.fit import SurvivalModel
 from detente.durability.folds import kaplan_meier
 
-#: The models of the issue-17 table: label, registry name, parameters (scripts/durability_cv.py)
+#: The models of the issue-17 table: label, registry name, parameters
 TABLE: list[tuple[str, str, dict[str, object]]] = [
     ("Kaplan–Meier, no covariates", "km", {}),
     ("Cox, 10 covariates", "cox", {}),
@@ -46,7 +46,7 @@ TABLE: list[tuple[str, str, dict[str, object]]] = [
     ("`xgb`: boosted Cox, extended, theory-signed", "xgb", {}),
 ]
 
-#: Covariate groups of the permutation importance (scripts/durability_cv.py).
+#: Covariate groups of the permutation importance.
 GROUPS: dict[str, list[str]] = {
     "core (third party, pko, cease, pa_type, interstate)": [
         c for c in COVARIATES if c in EXTENDED

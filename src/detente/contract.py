@@ -21,10 +21,13 @@ SPEC-3: what each model kind takes as input).
 from __future__ import annotations
 
 import inspect
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal, Protocol, Self, runtime_checkable
 
 import numpy as np
+
+from detente.errors import DetenteError
 
 InputKind = Literal["scenario", "agreements", "series"]
 """What :meth:`Model.run` takes: a :class:`~detente.spec.scenario.Scenario`, a UCDP
@@ -117,7 +120,24 @@ class Model(Protocol):
 
 class Params:
     """``get_params`` and ``clone`` from the constructor's signature: a model stores each
-    argument unchanged under the argument's name."""
+    argument unchanged under the argument's name. ``choices`` declares, as data, the
+    arguments that take one of a few names (scikit-learn's parameter constraints);
+    :meth:`check_choices` checks them when the model runs."""
+
+    choices: ClassVar[Mapping[str, Sequence[str]]] = {}
+    """Argument name -> the names it may take."""
+
+    def check_choices(self) -> None:
+        """Raise a one-line :class:`~detente.errors.DetenteError` for an argument of
+        :attr:`choices` that is not one of its names."""
+        for arg, allowed in self.choices.items():
+            value = getattr(self, arg)
+            if value not in allowed:
+                raise DetenteError(
+                    f"{type(self).__name__} {arg}={value!r} is not known; use one of: "
+                    + ", ".join(allowed),
+                    where=f"{getattr(self, 'name', type(self).__name__)}.{arg}",
+                )
 
     def get_params(self) -> dict[str, Any]:
         """The constructor arguments, read back from the attributes that store them."""

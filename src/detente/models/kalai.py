@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
+from typing import ClassVar
 
 import numpy as np
 
-from detente.errors import DetenteError
 from detente.models._weights import effective_weights
 from detente.models.base import IssueProblem, IssueSolution, OutcomeModel
 from detente.models.nash import _limit, nash_gains
@@ -87,22 +88,14 @@ class KalaiSmorodinsky(OutcomeModel):
     name = "kalai"
     label = "Kalai–Smorodinsky bargaining (status quo as disagreement point)"
     reference = "Kalai & Smorodinsky 1975"
+    choices: ClassVar[Mapping[str, Sequence[str]]] = {
+        "utility": UTILITIES,
+        "power": POWERS,
+    }
 
     def __init__(self, utility: str = "quadratic", power: str = "capability_salience") -> None:
         self.utility = utility
         self.power = power
-
-    def _check(self) -> None:
-        for arg, value, allowed in (
-            ("utility", self.utility, UTILITIES),
-            ("power", self.power, POWERS),
-        ):
-            if value not in allowed:
-                raise DetenteError(
-                    f"KalaiSmorodinsky {arg}={value!r} is not known; use one of: "
-                    + ", ".join(allowed),
-                    where=f"kalai.{arg}",
-                )
 
     def bargaining_power(self, problem: IssueProblem) -> np.ndarray:
         """``ω_i`` before scaling (equal where they all are zero).
@@ -118,7 +111,7 @@ class KalaiSmorodinsky(OutcomeModel):
         return effective_weights(raw)
 
     def solve_issue(self, problem: IssueProblem) -> IssueSolution:
-        self._check()
+        self.check_choices()
         position = np.asarray(problem.position, dtype=float)
         power = self.bargaining_power(problem)
         d = float(problem.status_quo)

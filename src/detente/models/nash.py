@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
+from typing import ClassVar
 
 import numpy as np
 
-from detente.errors import DetenteError
 from detente.models._weights import effective_weights
 from detente.models.base import IssueProblem, IssueSolution, OutcomeModel
 from detente.models.compromise import weighted_mean
@@ -141,6 +142,11 @@ class NashBargaining(OutcomeModel):
     name = "nash"
     label = "Nash bargaining (status quo as disagreement point)"
     reference = "Nash 1950; Achen 2006; Schneider, Finke & Bailer 2010"
+    choices: ClassVar[Mapping[str, Sequence[str]]] = {
+        "utility": UTILITIES,
+        "power": POWERS,
+        "losers": LOSERS,
+    }
 
     def __init__(
         self,
@@ -151,19 +157,6 @@ class NashBargaining(OutcomeModel):
         self.utility = utility
         self.power = power
         self.losers = losers
-
-    def _check(self) -> None:
-        for arg, value, allowed in (
-            ("utility", self.utility, UTILITIES),
-            ("power", self.power, POWERS),
-            ("losers", self.losers, LOSERS),
-        ):
-            if value not in allowed:
-                raise DetenteError(
-                    f"NashBargaining {arg}={value!r} is not known; use one of: "
-                    + ", ".join(allowed),
-                    where=f"nash.{arg}",
-                )
 
     def bargaining_power(self, problem: IssueProblem) -> np.ndarray:
         """The Nash exponents ``w_i`` (equal where they all are zero).
@@ -177,7 +170,7 @@ class NashBargaining(OutcomeModel):
         return effective_weights(raw)
 
     def solve_issue(self, problem: IssueProblem) -> IssueSolution:
-        self._check()
+        self.check_choices()
         position = np.asarray(problem.position, dtype=float)
         power = self.bargaining_power(problem)
         d = float(problem.status_quo)

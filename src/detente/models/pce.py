@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import ClassVar
+
 import numpy as np
 
-from detente.errors import DetenteError
 from detente.models._weights import effective_weights
 from detente.models.base import IssueProblem, IssueSolution, OutcomeModel
 
@@ -222,6 +224,12 @@ class ProbabilisticCondorcet(OutcomeModel):
     name = "pce"
     label = "Probabilistic Condorcet election (KTAB)"
     reference = "Wise 2015 (KTAB); Abdollahian et al. 2006"
+    choices: ClassVar[Mapping[str, Sequence[str]]] = {
+        "voting_rule": VOTING_RULES,
+        "victory": VICTORY_MODELS,
+        "pce": PCE_MODELS,
+        "forecast": FORECASTS,
+    }
 
     def __init__(
         self,
@@ -235,20 +243,6 @@ class ProbabilisticCondorcet(OutcomeModel):
         self.pce = pce
         self.forecast = forecast
 
-    def _check(self) -> None:
-        for arg, value, allowed in (
-            ("voting_rule", self.voting_rule, VOTING_RULES),
-            ("victory", self.victory, VICTORY_MODELS),
-            ("pce", self.pce, PCE_MODELS),
-            ("forecast", self.forecast, FORECASTS),
-        ):
-            if value not in allowed:
-                raise DetenteError(
-                    f"ProbabilisticCondorcet {arg}={value!r} is not known; use one of: "
-                    + ", ".join(allowed),
-                    where=f"pce.{arg}",
-                )
-
     def probabilities(self, problem: IssueProblem) -> tuple[np.ndarray, np.ndarray]:
         """The distinct positions (ascending) and each one's probability of winning.
 
@@ -257,7 +251,7 @@ class ProbabilisticCondorcet(OutcomeModel):
         problem : IssueProblem
             The issue: positions, weights and scale.
         """
-        self._check()
+        self.check_choices()
         position = np.asarray(problem.position, dtype=float)
         w = effective_weights(problem.weight)
         w = w / w.sum()

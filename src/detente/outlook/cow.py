@@ -37,8 +37,7 @@ import numpy as np
 import pandas as pd
 
 from detente.errors import DetenteError
-from detente.outlook.data import DAYS_PER_YEAR, MIN_YEARS, EpisodeData, _integers
-from detente.textfiles import read_text
+from detente.outlook.data import DAYS_PER_YEAR, MIN_YEARS, EpisodeData, _integers, read_table
 
 COW_COVARIATES: dict[str, str] = {
     "capability_share": "the stronger side's share of the two sides' summed CINC at the "
@@ -88,26 +87,7 @@ NMC_LAST_YEAR = 2007
 
 
 def _csv(path: str | Path, columns: tuple[str, ...], what: str) -> tuple[pd.DataFrame, str]:
-    src = str(path)
-    text = read_text(Path(path), MAX_BYTES, what=what)
-    try:
-        raw = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else "empty file"
-        raise DetenteError(
-            f"is not a readable CSV ({first}); give a comma-separated file with a header row",
-            source=src,
-        ) from None
-    raw.columns = [str(c).strip() for c in raw.columns]
-    missing = [c for c in columns if c not in raw.columns]
-    if missing:
-        raise DetenteError(
-            f"missing column(s) {', '.join(missing)}; give the {what} (CoW v4 column names)",
-            source=src,
-        )
-    if raw.empty:
-        raise DetenteError("has no rows", source=src)
-    return raw, src
+    return read_table(path, columns, what, f"the {what} (CoW v4 column names)")
 
 
 def read_nmc(path: str | Path) -> pd.Series:

@@ -22,6 +22,7 @@ dataset. *Journal of Peace Research* 47(2), 243-250.
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -93,6 +94,49 @@ class EpisodeData:
     dropped: dict[str, int] = field(default_factory=dict)
 
 
+def read_table(
+    path: str | Path,
+    columns: Sequence[str],
+    what: str,
+    names: str,
+    *,
+    keep_default_na: bool = False,
+) -> tuple[pd.DataFrame, str]:
+    """A size-capped CSV read as text cells, with ``columns`` present and at least one row,
+    and its source name; else a one-line :class:`DetenteError` naming the file and the fix.
+
+    Parameters
+    ----------
+    path : str or Path
+        The CSV file.
+    columns : sequence of str
+        The columns it must have.
+    what : str
+        What the file is, for the size and encoding messages.
+    names : str
+        Which file the columns belong to, for the missing-column message.
+    keep_default_na : bool, default False
+        pandas' reading of blank and "NA" cells as missing.
+    """
+    src = str(path)
+    text = read_text(Path(path), MAX_BYTES, what=what)
+    try:
+        raw = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=keep_default_na)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else "empty file"
+        raise DetenteError(
+            f"is not a readable CSV ({first}); give a comma-separated file with a header row",
+            source=src,
+        ) from None
+    raw.columns = [str(c).strip() for c in raw.columns]
+    missing = [c for c in columns if c not in raw.columns]
+    if missing:
+        raise DetenteError(f"missing column(s) {', '.join(missing)}; give {names}", source=src)
+    if raw.empty:
+        raise DetenteError("has no rows; give at least one", source=src)
+    return raw, src
+
+
 def read_episodes(path: str | Path, *, strict: bool = False) -> EpisodeData:
     """Read and validate a UCDP Conflict Termination dyad CSV into episodes.
 
@@ -110,26 +154,13 @@ def read_episodes(path: str | Path, *, strict: bool = False) -> EpisodeData:
         Missing file or column, or a value that cannot be read; one line naming the file,
         the row and column, and the fix.
     """
-    src = str(path)
-    text = read_text(Path(path), MAX_BYTES, what="UCDP conflict termination CSV")
-    try:
-        raw = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=True)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else "empty file"
-        raise DetenteError(
-            f"is not a readable CSV ({first}); give a comma-separated file with a header row",
-            source=src,
-        ) from None
-    raw.columns = [str(c).strip() for c in raw.columns]
-    missing = [c for c in REQUIRED_COLUMNS if c not in raw.columns]
-    if missing:
-        raise DetenteError(
-            f"missing column(s) {', '.join(missing)}; give the UCDP Conflict Termination "
-            "dyad CSV (codebook v3-2021 column names)",
-            source=src,
-        )
-    if raw.empty:
-        raise DetenteError("has no rows; give at least one dyad-year", source=src)
+    raw, src = read_table(
+        path,
+        REQUIRED_COLUMNS,
+        "UCDP conflict termination CSV",
+        "the UCDP Conflict Termination dyad CSV (codebook v3-2021 column names)",
+        keep_default_na=True,
+    )
 
     year = _integers(raw["year"], src, "year", low=1800, high=2100)
     outcome = _integers(raw["outcome"], src, "outcome", allowed={1, 2, 3, 4, 5, 6}, blank=True)
