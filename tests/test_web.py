@@ -437,20 +437,30 @@ def _campaigns(n: int) -> list[Campaign]:
 
 
 class _FakeSolve:
-    """Stands in for the solver: counts calls and the most running at once."""
+    """Stands in for the solver: counts calls and the most running at once. With
+    ``together=k`` a call waits (on a condition, not a clock) until k calls run at once or
+    the last of ``total`` calls has started, so the overlap the test looks for happens
+    however slow the machine is."""
 
-    def __init__(self, seconds: float = 0.3) -> None:
+    def __init__(self, seconds: float = 0.3, together: int = 1, total: int = 0) -> None:
         self.seconds = seconds
+        self.together = together
+        self.total = total
         self.calls = 0
         self.running = 0
         self.most = 0
-        self.lock = threading.Lock()
+        self.lock = threading.Condition()
 
     def __call__(self, arrays: object, deals: object = None) -> object:
         with self.lock:
             self.calls += 1
             self.running += 1
             self.most = max(self.most, self.running)
+            self.lock.notify_all()
+            self.lock.wait_for(
+                lambda: self.running >= self.together or self.calls % max(self.total, 1) == 0,
+                timeout=30,
+            )
         time.sleep(self.seconds)
         with self.lock:
             self.running -= 1
@@ -487,7 +497,7 @@ def test_at_most_two_campaigns_are_solved_at_once(monkeypatch: pytest.MonkeyPatc
 
     from detente.web.app import SOLVE_CONCURRENCY, SolutionCache
 
-    fake = _FakeSolve(0.2)
+    fake = _FakeSolve(0.2, together=SOLVE_CONCURRENCY, total=5)
     monkeypatch.setattr("detente.war.solver.solve", fake)
     campaigns = _campaigns(5)
     with ThreadPoolExecutor(5) as pool:
