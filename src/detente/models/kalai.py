@@ -10,7 +10,7 @@ import numpy as np
 
 from detente.models._weights import effective_weights
 from detente.models.base import IssueProblem, IssueSolution, OutcomeModel
-from detente.models.nash import _limit, nash_gains
+from detente.models.nash import _limit, bargaining_range, nash_gains
 
 UTILITIES = ("quadratic", "linear")
 POWERS = ("capability_salience", "capability", "equal")
@@ -118,21 +118,12 @@ class KalaiSmorodinsky(OutcomeModel):
         if not math.isfinite(d):
             return IssueSolution(outcome=_limit(position, power, self.utility))
         span = float(problem.scale[1] - problem.scale[0])
-        tol = 1e-9 * max(span, 1.0)
-        active = power > 0
-        side = np.where(position > d + tol, 1, np.where(position < d - tol, -1, 0))
-        total = float(power[active].sum())
-        if float(power[active & (side > 0)].sum()) > total / 2:
-            members = active & (side > 0)
-        elif float(power[active & (side < 0)].sum()) > total / 2:
-            members = active & (side < 0)
-        else:
+        found = bargaining_range(position, power, d, 1e-9 * max(span, 1.0))
+        if found is None:
             return IssueSolution(outcome=d)
+        members, lo, hi = found
         x, w = position[members], power[members]
         radius = np.abs(d - x)
-        lo, hi = float(np.max(x - radius)), float(np.min(x + radius))
-        if hi - lo <= tol:
-            return IssueSolution(outcome=d)
         p = _EXPONENT[self.utility]
         peaks = np.clip(x, lo, hi)
         ideal = np.diagonal(nash_gains(peaks, x, d, p))  # a_i = g_i(its own best point)

@@ -67,6 +67,50 @@ def nash_slope(
         return float(np.sum(power * -dloss / gain))
 
 
+def bargaining_range(
+    position: np.ndarray, power: np.ndarray, d: float, tol: float, veto: bool = False
+) -> tuple[np.ndarray, float, float] | None:
+    """Who bargains over the status quo ``d`` and on what interval (DECISIONS NASH-4): the
+    mask of the actors who bargain and the interval ``[lo, hi]`` every one of them prefers
+    to ``d``; None when the status quo stands (no side holds a majority of the power, a
+    veto player sits at or across from ``d``, or the interval is empty).
+
+    Parameters
+    ----------
+    position : numpy.ndarray
+        The actors' positions.
+    power : numpy.ndarray
+        Their bargaining power; zero takes no part.
+    d : float
+        The status quo (finite).
+    tol : float
+        Distance below which a position counts as at the status quo.
+    veto : bool, default False
+        Every actor with power must gain (unanimity); otherwise the majority side bargains
+        and the outvoted are ignored.
+    """
+    active = power > 0
+    side = np.where(position > d + tol, 1, np.where(position < d - tol, -1, 0))
+    if veto:
+        if np.any(active & (side == 0)) or (
+            np.any(active & (side > 0)) and np.any(active & (side < 0))
+        ):
+            return None
+        members = active
+    else:
+        total = float(power[active].sum())
+        if float(power[active & (side > 0)].sum()) > total / 2:
+            members = active & (side > 0)
+        elif float(power[active & (side < 0)].sum()) > total / 2:
+            members = active & (side < 0)
+        else:
+            return None
+    x = position[members]
+    radius = np.abs(d - x)
+    lo, hi = float(np.max(x - radius)), float(np.min(x + radius))
+    return None if hi - lo <= tol else (members, lo, hi)
+
+
 def _limit(position: np.ndarray, power: np.ndarray, utility: str) -> float:
     """The Nash solution as the disagreement point moves far away (Achen 2006).
 
@@ -178,34 +222,14 @@ class NashBargaining(OutcomeModel):
             return IssueSolution(outcome=_limit(position, power, self.utility))
 
         span = float(problem.scale[1] - problem.scale[0])
-        tol = 1e-9 * max(span, 1.0)
-        active = power > 0
-        side = np.where(position > d + tol, 1, np.where(position < d - tol, -1, 0))
         veto = self.losers == "veto" or (
             self.losers == "by_rule" and problem.rule.kind == "unanimity"
         )
-        if veto:
-            if np.any(active & (side == 0)) or (
-                np.any(active & (side > 0)) and np.any(active & (side < 0))
-            ):
-                return IssueSolution(outcome=d)
-            members = active
-        else:
-            total = float(power[active].sum())
-            right = float(power[active & (side > 0)].sum())
-            left = float(power[active & (side < 0)].sum())
-            if right > total / 2:
-                members = active & (side > 0)
-            elif left > total / 2:
-                members = active & (side < 0)
-            else:
-                return IssueSolution(outcome=d)
-
-        x, w = position[members], power[members]
-        radius = np.abs(d - x)
-        lo, hi = float(np.max(x - radius)), float(np.min(x + radius))
-        if hi - lo <= tol:
+        found = bargaining_range(position, power, d, 1e-9 * max(span, 1.0), veto)
+        if found is None:
             return IssueSolution(outcome=d)
+        members, lo, hi = found
+        x, w = position[members], power[members]
         p = _EXPONENT[self.utility]
         eps = 1e-12 * (hi - lo)
         a, b = lo + eps, hi - eps
