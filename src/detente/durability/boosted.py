@@ -104,6 +104,7 @@ class BoostedCoxModel(SurvivalModel):
     name = "xgb"
     label = "gradient-boosted Cox (xgboost survival:cox), theory-signed"
     reference = "Chen & Guestrin 2016; Ridgeway 1999; Breslow 1974"
+    default_covariates = tuple(EXTENDED)
     default_penalizer = 1.0
 
     def __init__(
@@ -130,9 +131,6 @@ class BoostedCoxModel(SurvivalModel):
         self.protective = protective
         self.seed = seed
 
-    @property
-    def covariates_in(self) -> list[str]:
-        return list(self.covariates) if self.covariates is not None else list(EXTENDED)
 
     def _params(self, covariates: list[str], seed: int) -> dict[str, Any]:
         protective = set(PROTECTIVE if self.protective is None else self.protective)

@@ -96,6 +96,8 @@ class SurvivalModel(Params, ABC):
     varies: ClassVar[tuple[str, ...]] = ()
     default_penalizer: ClassVar[float] = 0.01
     needs_covariates: ClassVar[bool] = True
+    default_covariates: ClassVar[tuple[str, ...]] = tuple(COVARIATES)
+    """The covariates used when ``covariates`` is None."""
     """Whether fitting needs a covariate that varies (not the Kaplan–Meier baseline)."""
 
     def __init__(
@@ -129,7 +131,7 @@ class SurvivalModel(Params, ABC):
 
     @property
     def covariates_in(self) -> list[str]:
-        return list(self.covariates) if self.covariates is not None else list(COVARIATES)
+        return list(self.covariates if self.covariates is not None else self.default_covariates)
 
     def fit(self, frame: pd.DataFrame) -> Self:
         """Fit on a survival frame (``years``, ``failed``, ``group`` and the covariates).
@@ -363,6 +365,7 @@ class PenalizedCoxModel(CoxModel):
     name = "cox_cv"
     label = "Cox, ridge penalty by grouped CV, theory-signed provisions"
     reference = "Verweij & van Houwelingen 1994; Fortna 2003; Hartzell & Hoddie 2003"
+    default_covariates = tuple(EXTENDED)
 
     def __init__(
         self,
@@ -380,9 +383,6 @@ class PenalizedCoxModel(CoxModel):
         self.folds = folds
         self.seed = seed
 
-    @property
-    def covariates_in(self) -> list[str]:
-        return list(self.covariates) if self.covariates is not None else list(EXTENDED)
 
     @property
     def penalizer_value(self) -> float:
