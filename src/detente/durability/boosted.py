@@ -131,7 +131,6 @@ class BoostedCoxModel(SurvivalModel):
         self.protective = protective
         self.seed = seed
 
-
     def _params(self, covariates: list[str], seed: int) -> dict[str, Any]:
         protective = set(PROTECTIVE if self.protective is None else self.protective)
         signs = ",".join("-1" if c in protective else "0" for c in covariates)

@@ -17,15 +17,11 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from detente.durability.fit import EVENT, GROUP, SurvivalModel
+from detente.durability.fit import EVENT, SurvivalModel, conflict_groups
 from detente.durability.folds import group_folds
 from detente.errors import DetenteError
 
 __all__ = ["learning_curve", "permutation_importance"]
-
-
-def _groups(frame: pd.DataFrame) -> np.ndarray:
-    return frame[GROUP].to_numpy() if GROUP in frame.columns else np.arange(len(frame))
 
 
 def learning_curve(
@@ -53,7 +49,7 @@ def learning_curve(
     """
     if any(not 0 < s <= 1 for s in shares):
         raise DetenteError(f"shares {list(shares)}; each must be in (0, 1]", where="shares")
-    groups = _groups(frame)
+    groups = conflict_groups(frame)
     folds = group_folds(groups, k, seed)
     rng = np.random.default_rng(seed)
     rows = []
@@ -121,7 +117,7 @@ def permutation_importance(
     missing = sorted({c for cols in named.values() for c in cols} - set(frame.columns))
     if missing:
         raise DetenteError(f"no column(s) {', '.join(missing)}", where="permutation importance")
-    folds = group_folds(_groups(frame), k, seed)
+    folds = group_folds(conflict_groups(frame), k, seed)
     rng = np.random.default_rng(seed)
     per_fold: dict[str, list[float]] = {name: [] for name in named}
     for test in folds:

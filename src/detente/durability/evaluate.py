@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from detente.durability.fit import DURATION, EVENT, GROUP, SurvivalModel
+from detente.durability.fit import DURATION, EVENT, SurvivalModel, conflict_groups
 from detente.durability.folds import group_folds, kaplan_meier
 from detente.errors import DetenteError
 from detente.spec.display import Display, fmt
@@ -284,7 +284,7 @@ def cross_validate(
     tau : float, default TAU
         Years up to which Uno's C and the integrated Brier score are taken.
     """
-    groups = frame[GROUP].to_numpy() if GROUP in frame.columns else np.arange(len(frame))
+    groups = conflict_groups(frame)
     folds = group_folds(groups, k, seed)
     scores = np.empty(k)
     uno = np.full(k, np.nan)
@@ -586,7 +586,7 @@ def bootstrap_evaluation(
         return values, calibration_table(sub, predicted[rows], horizons, n_groups)
 
     point, cal = evaluate(scored)
-    groups = frame[GROUP].to_numpy() if GROUP in frame.columns else np.arange(len(frame))
+    groups = conflict_groups(frame)
     groups = groups[scored]
     unique = np.unique(groups)
     members = [scored[groups == g] for g in unique]
@@ -639,7 +639,7 @@ def evaluate_cv(
     """K-fold cross-validation grouped by conflict (folds as :func:`cross_validate`, same
     ``seed``) scored with grouped bootstrap intervals (:func:`bootstrap_evaluation`, seeded
     by ``seed``)."""
-    groups = frame[GROUP].to_numpy() if GROUP in frame.columns else np.arange(len(frame))
+    groups = conflict_groups(frame)
     preds = []
     for test in group_folds(groups, k, seed):
         train = frame.iloc[np.setdiff1d(np.arange(len(frame)), test)].reset_index(drop=True)

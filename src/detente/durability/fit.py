@@ -45,6 +45,12 @@ EVENT = "failed"
 GROUP = "group"
 
 
+def conflict_groups(frame: pd.DataFrame) -> np.ndarray:
+    """Each row's conflict (the ``group`` column), or one group per row without it: what
+    grouped cross-validation and the grouped bootstrap resample."""
+    return frame[GROUP].to_numpy() if GROUP in frame.columns else np.arange(len(frame))
+
+
 HOLD_YEARS = (1, 3, 5)
 """The horizons of the P(holds) outputs, in years."""
 
@@ -383,7 +389,6 @@ class PenalizedCoxModel(CoxModel):
         self.folds = folds
         self.seed = seed
 
-
     @property
     def penalizer_value(self) -> float:
         return getattr(self, "penalty_", self.penalizer if self.penalizer is not None else 0.1)
@@ -415,7 +420,7 @@ class PenalizedCoxModel(CoxModel):
         self.used_ = free
 
     def _choose_penalty(self, frame: pd.DataFrame, covariates: list[str]) -> float:
-        groups = frame[GROUP].to_numpy() if GROUP in frame.columns else np.arange(len(frame))
+        groups = conflict_groups(frame)
         k = min(self.folds, len(np.unique(groups)))
         folds = group_folds(groups, k, self.seed)
         self._scores: dict[float, float] = {}
