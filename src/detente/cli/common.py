@@ -15,6 +15,7 @@ from typer.core import TyperGroup
 
 from detente.errors import DetenteError
 from detente.paths import docs_page
+from detente.wording import plural
 
 SHORT_CELL = 12
 """A column whose header and cells are at most this long is never squeezed below them."""
@@ -56,7 +57,7 @@ def warn_dropped(path: object, dropped: dict[str, int], noun: str) -> None:
     """One warning line on stderr per kind of row a reader left out of ``path``."""
     for reason, n in dropped.items():
         err.print(
-            f"warning: {path}: left out {n} {noun}{'s' if n != 1 else ''}: {reason} "
+            f"warning: {path}: left out {plural(n, noun)}: {reason} "
             "(--strict refuses the file instead)",
             highlight=False,
             soft_wrap=True,
