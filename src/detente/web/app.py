@@ -18,7 +18,6 @@ server; a bad scenario gets 4xx with the CLI's one-line message as ``{"detail": 
 from __future__ import annotations
 
 import hashlib
-import re
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -31,8 +30,7 @@ from starlette.concurrency import run_in_threadpool
 
 from detente import __version__
 from detente.errors import DetenteError
-from detente.scenario import Scenario, builtin_names
-from detente.scenario.overrides import apply_overrides
+from detente.scenario import builtin_names
 from detente.war.model import SOLVER
 from detente.web.assets import STATIC, index_page, plotly_js_response, static_response
 from detente.web.convert import (
@@ -46,13 +44,14 @@ from detente.web.convert import (
     simulate_response,
     upload_response,
 )
+from detente.web.exports import attachment, file_stem
 from detente.web.exports import router as exports_router
 from detente.web.loading import (
     TooLargeError,
     builtin_scenario,
     format_of,
     safe_label,
-    scenario_from_ref,
+    scenario_of_request,
 )
 from detente.web.middleware import BodySizeLimit, security_headers
 from detente.web.schemas import (
@@ -117,12 +116,6 @@ REPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
     413: {"description": ERRORS[413]["description"], "content": _ERROR_JSON},
     422: {"description": ERRORS[422]["description"], "content": _ERROR_JSON},
 }
-
-
-def _resolve(request: ForecastRequest | AdviseRequest) -> Scenario:
-    """The request's scenario after its what-if overrides."""
-    sc = scenario_from_ref(request.scenario)
-    return apply_overrides(sc, [(o.path, o.value) for o in request.overrides])
 
 
 def _one_line(exc: RequestValidationError) -> str:
@@ -253,7 +246,7 @@ def create_app(*, trusted_hosts: Sequence[str] | None = None) -> FastAPI:
     @app.post("/api/forecast", response_model=ForecastResponse, responses=ERRORS, tags=["forecast"])
     def forecast(request: ForecastRequest) -> ForecastResponse:
         """Every model's forecast of a scenario after the what-if overrides."""
-        return forecast_response(_resolve(request), request.overrides)
+        return forecast_response(scenario_of_request(request), request.overrides)
 
     @app.post("/api/simulate", response_model=SimulateResponse, responses=ERRORS, tags=["campaign"])
     async def simulate(request: ForecastRequest) -> SimulateResponse:
@@ -265,7 +258,7 @@ def create_app(*, trusted_hosts: Sequence[str] | None = None) -> FastAPI:
         if answered is not None and solutions.solver.holds(answered[1]):
             simulated.move_to_end(key)  # the solve is still there for the report and advise
             return answered[0].model_copy(update={"cached": True})
-        sc = await run_in_threadpool(_resolve, request)
+        sc = await run_in_threadpool(scenario_of_request, request)
         solution, cached, campaign_key = await solutions.aget_keyed(campaign_of(sc))
         answer = await run_in_threadpool(simulate_response, sc, solution, cached)
         simulated[key] = (answer, campaign_key)
@@ -279,7 +272,7 @@ def create_app(*, trusted_hosts: Sequence[str] | None = None) -> FastAPI:
         cheapest first, with cost, predicted metric and P(reach). Seed 0, at most 200 draws
         (issue goals) or paths (war-model goals, at most 8 evaluations). 422 with one line
         for a bad actor, goal, model or budget."""
-        return advise_response(_resolve(request), request)
+        return advise_response(scenario_of_request(request), request)
 
     @app.post("/api/upload", response_model=ForecastResponse, responses=ERRORS, tags=["forecast"])
     async def upload(
@@ -309,14 +302,9 @@ def create_app(*, trusted_hosts: Sequence[str] | None = None) -> FastAPI:
         """The self-contained HTML report of the scenario after the what-if overrides."""
         from detente.report.html import build_report
 
-        sc = _resolve(request)
+        sc = scenario_of_request(request)
         text = build_report(sc, options=dict(WEB_REPORT_OPTIONS))
-        slug = re.sub(r"[^A-Za-z0-9._-]+", "-", sc.name).strip("-.") or "scenario"
-        return Response(
-            text,
-            media_type="text/html; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{slug[:80]}-report.html"'},
-        )
+        return attachment(text, "text/html; charset=utf-8", f"{file_stem(sc.name)}-report.html")
 
     app.include_router(exports_router)  # downloads: forecast table, draws, edited YAML
     return app

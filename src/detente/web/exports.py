@@ -20,14 +20,12 @@ from typing import Any, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from detente.scenario import Scenario
 from detente.scenario.io import to_yaml
-from detente.scenario.overrides import apply_overrides
 from detente.uncertainty.compare import compare
 from detente.uncertainty.evaluators import OutcomeModels
 from detente.uncertainty.sampling import with_default_spread
 from detente.uncertainty.sweep import resolve_models, sweep
-from detente.web.loading import scenario_from_ref
+from detente.web.loading import scenario_of_request
 from detente.web.schemas import (
     DrawSeries,
     DrawsExport,
@@ -62,18 +60,13 @@ _CSV = {"text/csv": {"schema": {"type": "string"}}}
 router = APIRouter(prefix="/api/export", tags=["export"])
 
 
-def _resolve(request: ForecastRequest | DrawsRequest) -> Scenario:
-    """The request's scenario after its what-if overrides (as ``/api/forecast`` does)."""
-    sc = scenario_from_ref(request.scenario)
-    return apply_overrides(sc, [(o.path, o.value) for o in request.overrides])
-
-
-def _slug(name: str) -> str:
+def file_stem(name: str) -> str:
     """A file-name-safe form of a scenario name (at most 80 characters)."""
     return (re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.") or "scenario")[:80]
 
 
-def _download(text: str, media_type: str, filename: str) -> Response:
+def attachment(text: str, media_type: str, filename: str) -> Response:
+    """``text`` as a download named ``filename``."""
     return Response(
         text,
         media_type=media_type,
@@ -104,17 +97,17 @@ def export_forecast(request: ForecastRequest, format: Format = FORMAT) -> Respon
     format : {"csv", "json"}
         CSV (columns :data:`FORECAST_COLUMNS`) or JSON (:class:`ForecastExport`).
     """
-    sc = _resolve(request)
+    sc = scenario_of_request(request)
     frame = compare(sc)[list(FORECAST_COLUMNS)]
-    stem = f"{_slug(sc.name)}-forecast"
+    stem = f"{file_stem(sc.name)}-forecast"
     if format == "csv":
-        return _download(frame.to_csv(index=False), "text/csv; charset=utf-8", f"{stem}.csv")
+        return attachment(frame.to_csv(index=False), "text/csv; charset=utf-8", f"{stem}.csv")
     rows = [
         ForecastRow.model_validate({**row, "status_quo": _finite(row["status_quo"])})
         for row in frame.to_dict(orient="records")
     ]
     doc = ForecastExport(scenario=sc.name, overrides=request.overrides, rows=rows)
-    return _download(doc.model_dump_json(indent=1), "application/json", f"{stem}.json")
+    return attachment(doc.model_dump_json(indent=1), "application/json", f"{stem}.json")
 
 
 @router.post(
@@ -135,8 +128,8 @@ def export_draws(request: DrawsRequest, format: Format = FORMAT) -> Response:
     format : {"csv", "json"}
         CSV (columns :data:`DRAWS_COLUMNS`) or JSON (:class:`DrawsExport`).
     """
-    sc = _resolve(request)
-    stem = f"{_slug(sc.name)}-draws"
+    sc = scenario_of_request(request)
+    stem = f"{file_stem(sc.name)}-draws"
     models = resolve_models(None)
     evaluator = OutcomeModels(sc, models)
     spread = not evaluator.numbers
@@ -148,7 +141,7 @@ def export_draws(request: DrawsRequest, format: Format = FORMAT) -> Response:
         frame = result.to_frame(draws=True).rename(columns={"output": "issue"})
         out = io.StringIO()
         frame[list(DRAWS_COLUMNS)].to_csv(out, index=False)
-        return _download(out.getvalue(), "text/csv; charset=utf-8", f"{stem}.csv")
+        return attachment(out.getvalue(), "text/csv; charset=utf-8", f"{stem}.csv")
     doc = DrawsExport(
         scenario=sc.name,
         overrides=request.overrides,
@@ -160,7 +153,7 @@ def export_draws(request: DrawsRequest, format: Format = FORMAT) -> Response:
             for (m, i), x in result.outcomes.items()
         ],
     )
-    return _download(doc.model_dump_json(), "application/json", f"{stem}.json")
+    return attachment(doc.model_dump_json(), "application/json", f"{stem}.json")
 
 
 @router.post(
@@ -169,9 +162,7 @@ def export_draws(request: DrawsRequest, format: Format = FORMAT) -> Response:
     responses={
         200: {
             "description": "The edited scenario as YAML (`detente validate` reads it).",
-            "content": {
-                "application/yaml": {"schema": {"type": "object", "title": "Scenario"}}
-            },
+            "content": {"application/yaml": {"schema": {"type": "object", "title": "Scenario"}}},
         },
         400: {"description": _ERRORS[400]["description"], "content": _ERROR_JSON},
         413: {"description": _ERRORS[413]["description"], "content": _ERROR_JSON},
@@ -187,7 +178,7 @@ def export_scenario(request: ForecastRequest) -> Response:
     request : ForecastRequest
         The scenario reference and the what-if overrides.
     """
-    sc = _resolve(request)
-    return _download(
-        to_yaml(sc), "application/yaml; charset=utf-8", f"{_slug(sc.name)}-edited.yaml"
+    sc = scenario_of_request(request)
+    return attachment(
+        to_yaml(sc), "application/yaml; charset=utf-8", f"{file_stem(sc.name)}-edited.yaml"
     )

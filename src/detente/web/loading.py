@@ -27,8 +27,16 @@ from detente.scenario import (
     load_scenario,
     parse_text,
 )
+from detente.scenario.overrides import apply_overrides
 from detente.scenario.resolve import PACKAGED, resolve_references
-from detente.web.schemas import MAX_UPLOAD_BYTES, BuiltinRef, ScenarioRef
+from detente.web.schemas import (
+    MAX_UPLOAD_BYTES,
+    AdviseRequest,
+    BuiltinRef,
+    DrawsRequest,
+    ForecastRequest,
+    ScenarioRef,
+)
 
 MAX_YAML_NODES = 100_000
 """YAML nodes after expanding aliases; a hand-written scenario has a few thousand."""
@@ -59,6 +67,13 @@ def scenario_from_ref(ref: ScenarioRef) -> Scenario:
             )
         return builtin_scenario(ref.builtin)
     return _texts.get(ref.text, fmt=ref.format, label=safe_label(ref.filename))
+
+
+def scenario_of_request(request: ForecastRequest | AdviseRequest | DrawsRequest) -> Scenario:
+    """The scenario a request names, after its what-if overrides: what every route that
+    takes a scenario and overrides works on."""
+    sc = scenario_from_ref(request.scenario)
+    return apply_overrides(sc, [(o.path, o.value) for o in request.overrides])
 
 
 @cache
