@@ -73,6 +73,21 @@ def test_the_listed_summaries_are_each_commands_own_help() -> None:
     assert "Score the models" in summary("backtest") and "scenario" in summary("forecast")
 
 
+def test_a_groups_commands_are_listed_one_sentence_each() -> None:
+    """``detente durability --help`` lists each subcommand's first sentence on one line, not
+    its docstring broken where the source wrapped it."""
+    from detente.cli.main import COMMANDS, first_sentence, load_command
+
+    groups = [load_command(n, t) for n, t in COMMANDS.items() if t.endswith("_app")]
+    assert len(groups) >= 6
+    for group in groups:
+        for sub in group.commands.values():
+            assert sub.short_help == first_sentence(sub.help or ""), sub.name
+            assert "\n" not in sub.short_help, sub.name
+    seal = load_command("ledger", COMMANDS["ledger"]).commands["seal"]
+    assert seal.short_help.endswith("(append-only, hash-chained).")
+
+
 @pytest.mark.parametrize("command", ["forecast", "runs", "report", "ledger"])
 def test_each_command_still_has_its_own_help(command: str) -> None:
     from typer.testing import CliRunner

@@ -176,7 +176,10 @@ def load_command(name: str, target: str) -> Any:
         holder.add_typer(obj, name=name)
     else:
         holder.command(name)(obj)
-    return typer.main.get_group(holder).commands[name]
+    command = typer.main.get_group(holder).commands[name]
+    for sub in getattr(command, "commands", {}).values():  # a group's list: one line each
+        sub.short_help = sub.short_help or first_sentence(sub.help or "")
+    return command
 
 
 app = typer.Typer(

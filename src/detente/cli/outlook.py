@@ -234,8 +234,8 @@ def evaluate(
     fmt: Annotated[TableOrJson, typer.Option("--format", "-f")] = TableOrJson.json,
 ) -> None:
     """Grouped cross-validation (by conflict) of the cause-specific Cox model against the
-    Aalen-Johansen base rate: JSON with ``n``, ``c_index`` and ``brier_1y`` per cause, and
-    the shrinkage weight between the two."""
+    Aalen-Johansen base rate: per cause, the episodes scored, the C-index and the Brier
+    score at 1 and 2 years, and the shrinkage weight between the two."""
     ref = get_reference(reference)
     if data is None:
         frame = ref.load()
