@@ -15,7 +15,12 @@ other work on the machine inflates them. With ``--compare-kernels N``, (e) one s
 example through the one-run path (BDM-13) and through the batched prefix-sum kernel
 (``_SMALL_N = 0``), N alternating rounds of 300 solves each, CPU time of this process (less
 sensitive than wall time to other work on a shared machine): min and median per solve
-(target of issue 19: <= 0.44 ms).
+(target of issue 19: <= 0.44 ms). With ``--against FILE`` (another version of
+``detente/models/bdm.py``, e.g. ``git show HEAD~1:src/detente/models/bdm.py > /tmp/old.py``),
+(e) also alternates this version's one-run path with that file's, same rounds, same CPU
+clock, after comparing 800 one runs of both byte for byte (DECISIONS BDM-14). With
+``--perturbed-draws N``, (f) N perturbed draws of the example (seeded) solved in one batched
+call, CPU time per draw, best of 5 (issue 19: 1,000 draws <= 40 us/draw).
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from typing import Any
 
 import numpy as np
 
@@ -137,6 +143,116 @@ def bench_kernels(rounds: int) -> dict[str, list[float]]:
     return times
 
 
+def load_bdm(path: str) -> Any:
+    """Another version of detente/models/bdm.py, loaded from ``path`` as a module."""
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location("bdm_against", path)
+    if spec is None or spec.loader is None:
+        raise SystemExit(f"cannot load {path}")
+    other = importlib.util.module_from_spec(spec)
+    sys.modules["bdm_against"] = other  # dataclasses look their module up
+    spec.loader.exec_module(other)
+    return other
+
+
+def _same(a: Any, b: Any) -> bool:
+    a, b = np.asarray(a), np.asarray(b)
+    return bool(a.shape == b.shape and a.dtype == b.dtype and a.tobytes() == b.tobytes())
+
+
+def check_against(path: str, seeds: int = 200) -> tuple[int, int]:
+    """Byte-for-byte comparison of one runs with the bdm.py at ``path``: 4 scenarios a seed
+    (n = 2 + seed % 31; continuous, grid, normal and coincident positions; zero saliences or
+    capabilities in some; rules, q and 0-40 rounds varied), trajectories, risks, convergence,
+    shares, periods, medians, means and ``solve_issue``'s output. (runs, mismatches)."""
+    other = load_bdm(path)
+    options = [(p, c, k) for p in ("scholz", "bdm") for c in ("scholz", "nearest") for k in (0, 1)]
+    runs = bad = 0
+    for seed in range(seeds):
+        rng = np.random.default_rng(seed)
+        n = 2 + seed % 31
+        for variant in range(4):
+            x = (
+                rng.uniform(0, 100, n),
+                rng.integers(0, 5, n) * 2.5,
+                rng.normal(0, 1, n),
+                np.full(n, 3.0) if seed % 10 == 0 else rng.uniform(-1, 1, n).round(1),
+            )[variant].astype(float)
+            s, c = rng.uniform(0, 100, n), rng.uniform(0, 1, n)
+            if variant == 3 and seed % 7 == 0:
+                s[:] = 0.0
+            if variant == 2 and seed % 5 == 0:
+                c[: n // 2] = 0.0
+            prob, comp, cap = options[(seed + variant) % len(options)]
+            kw: dict[str, Any] = {
+                "rounds": (10, 25, 10, 0, 1, 40)[(seed + 2 * variant) % 6],
+                "q": (1.0, 0.5, 0.0, 0.8)[(seed // 3 + variant) % 4],
+                "probability": prob,
+                "compromise": comp,
+                "capitulation": bool(cap),
+            }
+            fields = ("trajectory", "risk", "converged", "share", "period", "median", "mean")
+            a, b = other.simulate(x, s / 100, c, **kw), simulate(x, s / 100, c, **kw)
+            ok = all(_same(getattr(a, f), getattr(b, f)) for f in fields)
+            problem = IssueProblem(tuple(map(str, range(n))), x, s, c)
+            for outcome in ("median", "mean"):
+                one = other.ExpectedUtility(outcome=outcome, **kw).solve_issue(problem)
+                two = ExpectedUtility(outcome=outcome, **kw).solve_issue(problem)
+                ok = ok and one.outcome == two.outcome and one.convergence == two.convergence
+                ok = ok and _same(one.trajectory, two.trajectory)
+                ok = ok and _same(one.outcome_path, two.outcome_path)
+            runs += 1
+            bad += not ok
+    return runs, bad
+
+
+def bench_against(path: str, rounds: int) -> dict[str, list[float]]:
+    """CPU seconds per solve of the example: this bdm.py and the one at ``path``, alternating."""
+    other = load_bdm(path)
+    problem = example_problem()
+    models = {"this version": ExpectedUtility(rounds=10), path: other.ExpectedUtility(rounds=10)}
+    if (
+        models[path].solve_issue(problem).outcome
+        != models["this version"].solve_issue(problem).outcome
+    ):
+        print(f"note: {path} gives another outcome on the example")
+    times: dict[str, list[float]] = {name: [] for name in models}
+    for _ in range(rounds):
+        for name, model in models.items():
+            model.solve_issue(problem)
+            start = time.process_time()
+            for _ in range(300):
+                model.solve_issue(problem)
+            times[name].append((time.process_time() - start) / 300)
+    return times
+
+
+def perturbed_draws(draws: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``draws`` perturbed copies of the example: positions +- N(0, 0.5), saliences and
+    capabilities x U(0.8, 1.2), saliences capped at 100."""
+    rng = np.random.default_rng(seed)
+    problem = example_problem()
+    position = problem.position + rng.normal(0.0, 0.5, size=(draws, 10))
+    salience = np.minimum(problem.salience * rng.uniform(0.8, 1.2, size=(draws, 10)), 100.0)
+    capability = problem.capability * rng.uniform(0.8, 1.2, size=(draws, 10))
+    return position, salience, capability
+
+
+def bench_perturbed(draws: int, seed: int, repeats: int = 5) -> list[float]:
+    """CPU seconds per draw of ``draws`` perturbed examples solved in one batched call."""
+    model = ExpectedUtility(rounds=10)
+    arrays = perturbed_draws(draws, seed)
+    model.run_arrays(*arrays)  # warm-up
+    times = []
+    for _ in range(repeats):
+        start = time.process_time()
+        model.run_arrays(*arrays).final("median")
+        times.append((time.process_time() - start) / draws)
+    return times
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--solves", type=int, default=2000, help="solves of the example")
@@ -150,6 +266,8 @@ def main() -> None:
     parser.add_argument("--scenario-draws", type=int, default=0, help="draws of case (d)")
     parser.add_argument("--scenario-repeats", type=int, default=1, help="repeats of case (d)")
     parser.add_argument("--compare-kernels", type=int, default=0, help="rounds of case (e)")
+    parser.add_argument("--against", default="", help="another bdm.py to alternate with in (e)")
+    parser.add_argument("--perturbed-draws", type=int, default=0, help="draws of case (f)")
     args = parser.parse_args()
 
     per_solve, best_block, outcome = bench_example(args.solves, args.blocks)
@@ -188,6 +306,23 @@ def main() -> None:
                 f"| 10 actors, 10 rounds | min {min(per) * 1e3:.3f} ms, "
                 f"median {float(np.median(per)) * 1e3:.3f} ms | <= 0.44 ms |"
             )
+    if args.against:
+        runs, bad = check_against(args.against)
+        print(f"| one runs byte for byte against {args.against} | {runs} runs | {bad} differ | 0 |")
+    if args.compare_kernels > 0 and args.against:
+        for name, per in bench_against(args.against, args.compare_kernels).items():
+            print(
+                f"| EC example, {name}, CPU time, {args.compare_kernels} x 300 solves "
+                f"| 10 actors, 10 rounds | min {min(per) * 1e3:.3f} ms, "
+                f"median {float(np.median(per)) * 1e3:.3f} ms | <= 0.44 ms |"
+            )
+    if args.perturbed_draws > 0:
+        per_draw = bench_perturbed(args.perturbed_draws, args.seed)
+        print(
+            f"| perturbed EC example, one batched call, CPU time, best of {len(per_draw)} "
+            f"| {args.perturbed_draws:,} draws x 10 actors, 10 rounds "
+            f"| {min(per_draw) * 1e6:.1f} us/draw | 1,000 draws <= 40 us/draw |"
+        )
     load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
     print(f"\nload average (1, 5, 15 min) at the end: {load}; {os.cpu_count()} cores")
 

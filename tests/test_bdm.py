@@ -796,3 +796,62 @@ def test_convergence_is_in_the_forecast_document() -> None:
     entry = ExpectedUtility().predict(scenario).issues[0].to_dict()
     assert entry["convergence"]["status"] == "cycle" and entry["convergence"]["period"] == 2
     assert entry["convergence"]["converged"] is False
+
+
+# --- the one-run path's shortcuts (issue 19) ------------------------------------------------
+
+
+@pytest.mark.parametrize("grid", [True, False])
+def test_weighted_median_is_the_pivotal_position_by_brute_force(grid: bool) -> None:
+    """weighted_median (flat takes over flattened batch axes) against the definition, one
+    row at a time in plain Python: the first sorted position at which the cumulative weight
+    reaches half and the first at which it exceeds half, averaged; ties, exact half splits
+    and all-zero weights included."""
+    rng = np.random.default_rng(47)
+    for case in range(300):
+        m, n = int(rng.integers(1, 12)), int(rng.integers(1, 33))
+        x, _, share = _random_batch(rng, m, n, grid)
+        share = share[0]
+        if case % 7 == 0:
+            share[:] = 0.0
+        elif case % 5 == 0:
+            share[:] = 1.0 / n  # exact half splits on even n
+        got = weighted_median(x, np.broadcast_to(share, x.shape))
+        assert got.shape == (m,)
+        w = [1.0] * n if share.sum() == 0 else share.tolist()
+        for row, value in zip(x.tolist(), got.tolist(), strict=True):
+            pairs = sorted(zip(row, w, strict=True), key=lambda p: p[0])
+            cum = np.cumsum([p[1] for p in pairs])
+            half, eps = cum[-1] / 2, 1e-12 * cum[-1]
+            lower = next(p[0] for p, c in zip(pairs, cum, strict=True) if c >= half - eps)
+            upper = next(p[0] for p, c in zip(pairs, cum, strict=True) if c > half + eps)
+            assert value == (lower + upper) / 2
+
+
+def test_one_run_buffers_do_not_leak_between_runs() -> None:
+    """Each run allocates its own buffers; runs of other sizes and rules in between, or in
+    other threads, must not change a run's result by a single bit."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    rng = np.random.default_rng(53)
+    runs = [(*(a[0] for a in _random_batch(rng, 1, n, n % 2 == 0)), rule)
+            for n in (3, 10, 10, 17, 32) for rule in ("scholz", "bdm")]  # fmt: skip
+
+    def solve(run: tuple[np.ndarray, np.ndarray, np.ndarray, str]) -> bytes:
+        x, s, c, rule = run
+        path = simulate(x, s, c, rounds=12, probability=rule)  # type: ignore[arg-type]
+        return path.trajectory.tobytes() + path.risk.tobytes()
+
+    first = [solve(run) for run in runs]
+    assert [solve(run) for run in reversed(runs)] == first[::-1]
+    with ThreadPoolExecutor(4) as pool:
+        assert list(pool.map(solve, runs * 3)) == first * 3
+
+
+def test_converged_batch_period_is_one() -> None:
+    """A batch in which every row converged returns its periods without the loop search."""
+    x = np.array([[0.0, 100.0], [10.0, 20.0]])
+    path = simulate(x, np.full((2, 2), 0.5), np.ones((2, 2)), rounds=50)
+    assert path.converged.all()
+    assert path.period.tolist() == [1, 1]
+    assert path.period.dtype == np.where(path.converged, 1, 0).dtype

@@ -43,8 +43,8 @@ appeared in the ICAART 2011 proceedings, SciTePress.)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
-from typing import Literal
+from functools import cached_property, lru_cache
+from typing import Literal, NamedTuple
 
 import numpy as np
 
@@ -454,13 +454,14 @@ class BdmPath:
         go round those ``p`` rounds for ever), else 0 (DECISIONS BDM-12)."""
         rounds = self.trajectory.shape[-2] - 1
         period = np.where(self.converged, 1, 0)
-        if rounds < 2:
+        if rounds < 2 or period.all():
             return period
         # earlier[..., m, :] is the row p = m + 2 rounds before the last
         earlier = self.trajectory[..., rounds - 2 :: -1, :]
-        gap = np.abs(self.trajectory[..., -1:, :] - earlier).max(axis=-1, initial=0.0)
-        repeats = gap <= self.tol
-        smallest = np.where(repeats.any(axis=-1), repeats.argmax(axis=-1) + 2, 0)
+        gap = np.abs(self.trajectory[..., -1:, :] - earlier)
+        repeats = np.maximum.reduce(gap, axis=-1, initial=0.0) <= self.tol
+        found = np.logical_or.reduce(repeats, axis=-1)
+        smallest = np.where(found, repeats.argmax(axis=-1) + 2, 0)
         return np.where(period == 0, smallest, period)
 
     @cached_property
@@ -537,6 +538,8 @@ def simulate(
         x, s, c = (np.broadcast_to(v, shape) for v in (x, s, c))
     if x.ndim == 0 or x.shape[-1] == 0:
         raise ValueError("the model needs at least one actor")
+    if x.size == x.shape[-1] <= _SMALL_N:  # one run of a few actors: DECISIONS BDM-13
+        return _one_run(x, s, c, rounds, q, tol, (probability, compromise, capitulation))
     weight = c * s
     share = effective_weights(weight)
     share = share / share.sum(axis=-1, keepdims=True)
@@ -549,14 +552,6 @@ def simulate(
     path = [xt]
     risks: list[np.ndarray] = []
     active = np.ones(span.shape, dtype=bool)
-    if xt.shape[1] == 1 and n <= _SMALL_N:  # one run of a few actors: DECISIONS BDM-13
-        path, risks, moved = _small_run(
-            xt[:, 0], st[:, 0], wt[:, 0], float(inverse_span[0]), rounds, q, tol,
-            (probability, compromise, capitulation),
-        )  # fmt: skip
-        xt = path[-1]
-        active[:] = moved
-        rounds = 0
     for _ in range(rounds):
         distance = _distance(xt, inverse_span)
         split = VoterSplit.of(xt)
@@ -584,6 +579,121 @@ def simulate(
     )
 
 
+def _one_run(
+    x: np.ndarray,
+    s: np.ndarray,
+    c: np.ndarray,
+    rounds: int,
+    q: float,
+    tol: float,
+    rules: tuple[ProbabilityRule, CompromiseChoice, bool],
+) -> BdmPath:
+    """:func:`simulate` on one run of ``n <= _SMALL_N`` actors (arrays of shape (..., n) with
+    a single row): the same set-up in scalars and 1-d arrays, the rounds of
+    :func:`_small_run` (DECISIONS BDM-13)."""
+    batch, n = x.shape[:-1], x.shape[-1]
+    weight = c * s
+    w = weight.reshape(n)
+    total = float(np.add.reduce(w))  # effective_weights: equal weights if all are zero
+    share = w / total if total > 0 else np.ones(n) / float(n)
+    xs = x.reshape(n)
+    span = float(np.maximum.reduce(xs)) - float(np.minimum.reduce(xs))
+    path, risks, moving = _small_run(
+        xs, s.reshape(n), w, 1.0 / span if span != 0 else 0.0, rounds, q, tol, rules
+    )
+    return BdmPath(
+        trajectory=np.concatenate(path).reshape(*batch, len(path), n),
+        risk=(np.concatenate(risks) if risks else np.zeros(0)).reshape(*batch, len(risks), n),
+        converged=np.invert(np.full(batch, moving)),
+        share=share.reshape(x.shape),
+        tol=tol,
+    )
+
+
+# 0-d constants: numpy converts a Python float operand on every call, a 0-d array it does not
+_ZERO, _HALF, _ONE, _TWO, _FOUR, _INF = (np.array(v) for v in (0.0, 0.5, 1.0, 2.0, 4.0, np.inf))
+_MINUS_HALF = np.array(-0.5)
+
+
+@lru_cache(maxsize=_SMALL_N)
+def _small_indices(n: int) -> tuple[np.ndarray, ...]:
+    """Flat indices that spread (n,) and (n, n) arrays to full (n, n) or (3, n, n) arrays by
+    one ``take``, contiguous (a broadcast or a transposed operand costs numpy ~0.5 us more):
+    row ``i`` of ``v.take(of_i)`` is ``v[i]``, column ``j`` of ``v.take(of_j)`` is ``v[j]``,
+    ``m.take(transpose) = m.T``, ``v.take(of_i3)[t, i, j] = v[i]``; and ``rows``, the flat
+    index of (i, 0)."""
+    index = np.arange(n)
+    of_i = np.repeat(index, n).reshape(n, n)
+    of_j = np.tile(index, n).reshape(n, n)
+    out = (of_i, of_j, of_j * n + of_i, np.tile(of_i, (3, 1, 1)), index * n)
+    for a in out:
+        a.flags.writeable = False
+    return out
+
+
+class _Workspace(NamedTuple):
+    """What :func:`_small_round` needs besides the positions: the rules, what depends only on
+    the saliences, weights, ``q`` and the range (once per run, as full (n, n) arrays or 0-d
+    arrays), index arrays (:func:`_small_indices`), and buffers allocated once per run with
+    views into them, so that no round indexes or allocates them again."""
+
+    probability: ProbabilityRule
+    compromise: CompromiseChoice
+    capitulation: bool
+    salience: np.ndarray  # (n, n) s_j in column j
+    four_s: np.ndarray  # (n,) 4 s
+    weight: np.ndarray  # (n, n) w_k = c_k s_k in row k
+    inverse_span: np.ndarray  # 0-d 1 / R (0 where R = 0)
+    sure_shift: np.ndarray | None  # 0-d 2 (1 - q) of U_s - q U_sq, None where it is 0
+    sure_scale: np.ndarray  # 0-d 4 q of U_s - q U_sq
+    of_i: np.ndarray  # see _small_indices
+    of_j: np.ndarray
+    transpose: np.ndarray
+    of_i3: np.ndarray
+    rows: np.ndarray
+    scratch: np.ndarray  # (n, n) grid[0]: w d, then d P1^T
+    distance: np.ndarray  # (n, n) grid[1]: d, then w d^r
+    sums: np.ndarray  # (2, n, n) grid[0:2], summed over j in one call
+    minus: np.ndarray  # (n, n) grid[2]: 0.5 - d/2, its power a, 4 a, then U_s - q U_sq
+    plus: np.ndarray  # (n, n) grid[3]: 0.5 + d/2, its power b, 4 b, then 4 (b - a)
+    halves: np.ndarray  # (2, n, n) grid[2:4]
+    powers: np.ndarray  # (3, n, n) grid[1:4]: raised to r_i in one exp(r log(.))
+    votes: np.ndarray  # (n, n, n) the vote tensor
+    support: np.ndarray  # (n, n) its sum over the voters
+    scratch_votes: tuple[np.ndarray, np.ndarray]  # scratch as (n, 1, n), (n, n, 1)
+    distance_votes: tuple[np.ndarray, np.ndarray]  # the same of distance
+
+    @classmethod
+    def of(
+        cls,
+        s: np.ndarray,
+        w: np.ndarray,
+        inverse_span: float,
+        q: float,
+        rules: tuple[ProbabilityRule, CompromiseChoice, bool],
+    ) -> _Workspace:
+        """The workspace of one run: (n,) saliences ``s`` and weights ``w``, ``1 / R``."""
+        probability, compromise, capitulation = rules
+        if probability not in _PROBABILITY_RULES:
+            raise ValueError(f"unknown probability rule {probability!r}; use {_PROBABILITY_RULES}")
+        if compromise not in _COMPROMISE_CHOICES:
+            raise ValueError(f"unknown compromise choice {compromise!r}; use {_COMPROMISE_CHOICES}")
+        n = s.shape[0]
+        of_i, of_j, transpose, of_i3, rows = _small_indices(n)
+        shift = 2.0 * (1.0 - q)
+        grid = np.empty((4, n, n))
+        scratch, distance, minus, plus = grid
+        return cls(
+            probability, compromise, capitulation, s.take(of_j), 4.0 * s, w.take(of_i),
+            np.array(inverse_span), np.array(shift) if shift != 0.0 else None,
+            np.array(4.0 * q), of_i, of_j, transpose, of_i3, rows,
+            scratch, distance, grid[0:2], minus, plus, grid[2:4], grid[1:4],
+            np.empty((n, n, n)), np.empty((n, n)),
+            (scratch[:, None, :], scratch[:, :, None]),
+            (distance[:, None, :], distance[:, :, None]),
+        )  # fmt: skip
+
+
 def _small_run(
     x: np.ndarray,
     s: np.ndarray,
@@ -594,114 +704,138 @@ def _small_run(
     tol: float,
     rules: tuple[ProbabilityRule, CompromiseChoice, bool],
 ) -> tuple[list[np.ndarray], list[np.ndarray], bool]:
-    """:func:`simulate`'s rounds for one run of (n,) arrays: the (n, 1) positions and risk
+    """:func:`simulate`'s rounds for one run of (n,) arrays: the (n,) positions and risk
     exponents after each round that moved someone, and whether the last round still moved
     someone (not converged). Same equations, same results as the batched rounds up to
     rounding (DECISIONS BDM-13)."""
-    rows = np.arange(x.shape[0]) * x.shape[0]  # flat index of (i, 0)
-    w = w[:, None]
-    path, risks = [x[:, None]], []
+    space = _Workspace.of(s, w, inverse_span, q, rules)
+    path, risks = [x], []
     moving = True
-    with np.errstate(divide="ignore", invalid="ignore"):  # log(0) = -inf; see _small_round
+    # log(0) = -inf, and x / 0, 0 / 0, overflows in entries that are never read
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         for _ in range(rounds):
-            new, risk = _small_round(x, s, w, inverse_span, q, rules, rows)
-            if not float(np.abs(new - x).max()) > tol:
+            new, risk = _small_round(x, space)
+            gap = new - x
+            if not float(np.maximum.reduce(np.abs(gap, out=gap))) > tol:
                 moving = False
                 break
             x = new
-            path.append(x[:, None])
-            risks.append(risk[:, None])
+            path.append(x)
+            risks.append(risk)
     return path, risks, moving
 
 
-def _small_support(u: np.ndarray, rule: ProbabilityRule) -> np.ndarray:
-    """``P_ij`` (E2) from ``u[k, j] = w_k d_kj^{r_k}`` through the (n, n, n) vote tensor
-    ``max(0, v_k(i, j))`` (E1), summed over the voters in index order."""
-    votes = u[:, None, :] - u[:, :, None]  # votes[k, i, j] = F_kj - F_ki
-    np.maximum(votes, 0.0, out=votes)
-    support: np.ndarray = np.add.reduce(votes, 0)
-    if rule == "scholz":
-        total = 2.0 * float(np.add.reduce(support, None))
-        return support * (1.0 / total) if total != 0 else support * 0.0
+def _small_support(
+    votes_of: tuple[np.ndarray, np.ndarray],
+    votes: np.ndarray,
+    support: np.ndarray,
+    rule: ProbabilityRule,
+) -> np.ndarray:
+    """``P_ij`` (E2) from ``u[k, j] = w_k d_kj^{r_k}`` (``votes_of`` its (n, 1, n) and
+    (n, n, 1) views) through the (n, n, n) vote tensor ``max(0, v_k(i, j))`` (E1), summed over
+    the voters in index order; ``votes`` and ``support`` are buffers."""
+    np.subtract(*votes_of, votes)  # votes[k, i, j] = F_kj - F_ki
+    np.maximum(votes, _ZERO, out=votes)
+    np.add.reduce(votes, 0, out=support)
     if rule == "bdm":
         return _safe_divide(support, support + support.T)
-    raise ValueError(f"unknown probability rule {rule!r}; use one of {_PROBABILITY_RULES}")
+    total = 2.0 * float(np.add.reduce(support, None))  # "scholz"
+    np.multiply(support, 1.0 / total if total != 0 else 0.0, support)
+    return support
 
 
-def _small_round(
-    x: np.ndarray,
-    s: np.ndarray,
-    w: np.ndarray,
-    inverse_span: float,
-    q: float,
-    rules: tuple[ProbabilityRule, CompromiseChoice, bool],
-    rows: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    """One round (E1-E9 and the offers of :func:`best_offers`) on (n,) positions ``x`` and
-    saliences ``s`` and the (n, 1) column of weights ``w``: the new positions and the round's
-    risk exponents (``rows`` the flat indices of the (n, n) rows' starts).
+def _small_round(x: np.ndarray, space: _Workspace) -> tuple[np.ndarray, np.ndarray]:
+    """One round (E1-E9 and the offers of :func:`best_offers`) on (n,) positions ``x``: the
+    new positions and the round's risk exponents.
 
     The batched functions spend a single run's time in numpy's per-call overhead (~150 calls
     a round on 10 actors). Here the vote sums use the n^3 tensor (1,000 elements at n = 10)
-    instead of prefix sums, the three powers ``d^r``, ``(0.5 -+ d/2)^r`` are one
-    ``exp(r log(.))`` over a stacked array, and scalars stay Python floats: ~60 calls. A voter
-    exactly on a midpoint casts a zero vote, or a rounding error (~1e-17) that the prefix sums
-    drop (BDM-11). Call under ``np.errstate(divide="ignore", invalid="ignore")``.
+    instead of prefix sums; the three powers ``d^r``, ``(0.5 -+ d/2)^r`` are one
+    ``exp(r log(.))`` over a stacked array; what depends only on the saliences, weights,
+    ``q`` and the range is computed once per run; operands are contiguous arrays of equal
+    shape or 0-d arrays (numpy's fast path), spread by ``take`` where they would broadcast;
+    and the (n, n) arrays that are not returned live in the run's buffers
+    (:class:`_Workspace`); ``out`` is passed positionally (no keyword parsing). Every number
+    comes from the same floating-point operations as before these changes (DECISIONS BDM-14).
+    A voter exactly on a midpoint casts a zero vote, or a rounding error (~1e-17) that the
+    prefix sums drop (BDM-11). Call under
+    ``np.errstate(divide="ignore", invalid="ignore", over="ignore")``.
     """
-    probability, compromise, capitulation = rules
-    step = x[None, :] - x[:, None]  # step[i, j] = x_j - x_i
+    (
+        probability, compromise, capitulation, salience, four_s, weight, inverse_span,
+        sure_shift, sure_scale, of_i, of_j, transpose, of_i3, rows, scratch, d, sums, minus,
+        plus, halves, powers, votes, support, scratch_votes, distance_votes,
+    ) = space  # fmt: skip
+    x_i = x.take(of_i)
+    x_j = x.take(of_j)
+    step = x_j - x_i  # step[i, j] = x_j - x_i
     move = np.abs(step)
-    d = move * inverse_span
-    np.minimum(d, 1.0, out=d)
+    np.multiply(move, inverse_span, d)
+    np.minimum(d, _ONE, out=d)
     # E8-E9 at r = 1 (see risk_exponents)
-    p1 = _small_support(d * w, probability)
-    reach = d.sum(axis=1)
-    held = reach - (d * p1.T).sum(axis=1)
-    danger = 2.0 * reach - 4.0 * s * held
+    np.multiply(d, weight, scratch)
+    p1 = _small_support(scratch_votes, votes, support, probability)
+    np.multiply(d, p1.take(transpose), scratch)
+    row_sums = np.add.reduce(sums, 2)  # sum_j d_ij P_ji and sum_j d_ij
+    reach = row_sums[1]
+    danger = reach * _TWO
+    danger -= four_s * (reach - row_sums[0])
     listed = danger.tolist()
     hi, lo = max(listed), min(listed)
     risk = (2.0 * hi - lo - danger) / (hi - 2.0 * lo + danger) if hi > lo else np.ones_like(x)
     # d^r, (0.5 - d/2)^r and (0.5 + d/2)^r, the rows raised to r_i, in one exp(r log(.))
-    slab = d * _SLAB_SCALE
-    slab += _SLAB_SHIFT
-    np.log(slab, out=slab)
-    slab *= risk[None, :, None]
-    np.exp(slab, out=slab)
-    powered, a, four_b_minus_a = slab
-    powered *= w
-    p = _small_support(powered, probability)
-    # E3-E7 as in challenge_utilities
-    four_b_minus_a -= a
-    four_b_minus_a *= 4.0
-    sure_win = a
-    sure_win *= -4.0
-    sure_win += (2.0 * (1.0 - q) + 4.0 * q * 0.5**risk)[:, None]
-    kept = 1.0 - p
-    kept *= s
-    own = sure_win - kept * four_b_minus_a
-    other = sure_win - kept.T * four_b_minus_a
+    np.multiply(d, _MINUS_HALF, minus)
+    np.multiply(d, _HALF, plus)
+    np.add(halves, _HALF, halves)
+    np.log(powers, powers)
+    np.multiply(powers, risk.take(of_i3), powers)
+    np.exp(powers, powers)
+    np.multiply(d, weight, d)  # w_k d_kj^r_k
+    p = _small_support(distance_votes, votes, support, probability)
+    # E3-E7 as in challenge_utilities; 4 (b - a) = 4 b - 4 a and -4 a + c = c - 4 a exactly
+    np.multiply(halves, _FOUR, halves)
+    four_b_minus_a = np.subtract(plus, minus, plus)
+    sure = 0.5**risk  # U_s - q U_sq = 2 (1 - q) + 4 q 0.5^r - 4 a
+    sure *= sure_scale
+    if sure_shift is not None:  # q = 1: adding 0 to a non-negative number changes nothing
+        sure += sure_shift
+    sure_win = np.subtract(sure.take(of_i), minus, minus)
+    kept = np.subtract(_ONE, p, p)
+    kept *= salience
+    own = kept * four_b_minus_a
+    np.subtract(sure_win, own, own)
+    other = kept.take(transpose)
+    other *= four_b_minus_a
+    np.subtract(sure_win, other, other)
     # the offers, as in best_offers
-    is_confrontation = (own > 0.0) & (other > own)
-    is_compromise = (own < 0.0) & (other + own > 0.0)
-    fraction = -own / other
-    if compromise == "scholz":
-        compromise_key = step / (fraction + 1.0)
-    elif compromise == "nearest":
-        compromise_key = move * fraction
-    else:
-        raise ValueError(f"unknown compromise choice {compromise!r}; use {_COMPROMISE_CHOICES}")
+    is_confrontation = own > _ZERO
+    is_confrontation &= other > own
+    is_compromise = own < _ZERO
+    is_compromise &= other + own > _ZERO
     fallback = is_compromise
     if capitulation:
         is_capitulation = (own < 0.0) & (other > 0.0) & (other + own < 0.0)
-        fallback = is_compromise | (is_capitulation & ~is_compromise.any(axis=1, keepdims=True))
-    use = is_confrontation | (fallback & ~is_confrontation.any(axis=1, keepdims=True))
-    key = np.where(use, np.where(is_compromise, compromise_key, move), np.inf)
-    proposer = key.argmin(axis=1)  # the first j at the minimum
+        none = ~np.logical_or.reduce(is_compromise, 1, keepdims=True)
+        fallback = is_compromise | (is_capitulation & none)
+    # each row's confrontations if it has any, else its fallback: (fallback and no
+    # confrontation in the row) is fallback > has_confrontation on booleans
+    use = np.logical_or.reduce(is_confrontation, 1).take(of_i)
+    np.greater(fallback, use, use)
+    use |= is_confrontation
+    fraction = np.negative(own, own)
+    np.divide(fraction, other, fraction)  # |own / other|, where is_compromise
+    if compromise == "scholz":
+        compromise_key = fraction + _ONE
+        np.divide(step, compromise_key, compromise_key)
+    else:
+        compromise_key = move * fraction
+    np.copyto(move, compromise_key, where=is_compromise)
+    proposer = np.where(use, move, _INF).argmin(axis=1)  # the first j at the minimum
     pair = proposer + rows  # the flat index of (i, j)
-    target = np.where(
-        is_compromise.take(pair), x + step.take(pair) * fraction.take(pair), x.take(proposer)
-    )
-    return np.where(use.take(pair), target, x), risk
+    target = step * fraction
+    target += x_i
+    target = np.where(is_compromise, target, x_j)  # x_i + step |own / other|, else x_j
+    return np.where(use.take(pair), target.take(pair), x), risk
 
 
 class ExpectedUtility(OutcomeModel):
