@@ -4,7 +4,9 @@ FastAPI, uvicorn) happen only when a command runs."""
 
 from __future__ import annotations
 
+import importlib
 import ipaddress
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,9 +19,19 @@ from detente.errors import DetenteError
 from detente.scenario import load_scenario
 
 if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
+
     from detente.report.html import Progress
 
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1", "[::1]")
+WARM_MODULES = (
+    "detente.report.catalog",
+    "matplotlib.backends.backend_agg",
+    "SALib.sample.sobol",
+    "SALib.analyze.sobol",
+)
+"""What a report's worker imports before its first section (the sections, matplotlib, the
+Sobol' section's SALib), while the main process loads the report and computes the forecasts."""
 
 
 def report(
@@ -54,18 +66,52 @@ def report(
             "time (many times slower; default: the batched models).",
         ),
     ] = False,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs",
+            "-j",
+            min=1,
+            help="Processes to render the sections on (default: every core; 1: this process "
+            "only). The report is the same bytes either way.",
+        ),
+    ] = None,
 ) -> None:
     """Write one self-contained HTML report: the scenario and its notes, every model's
     forecast, the plots, the Monte Carlo distributions and Sobol' indices, and the campaign
     simulation where there is one. Prints the path written."""
-    from detente.report.html import write_report
-
     sc = load_scenario(scenario)
     options = {"uncertainty": uncertainty, "campaign": campaign, "draws": draws,
                "sobol_n": sobol_n, "sobol_all": sobol_all, "paths": paths}  # fmt: skip
-    with section_progress() as progress:
-        path = write_report(sc, output, seed=seed, options=options, progress=progress)
+    jobs = max(1, os.cpu_count() or 1) if jobs is None else jobs  # DECISIONS REP-3
+    with report_workers(jobs) as pool:
+        from detente.report.html import write_report
+
+        with section_progress() as progress:
+            path = write_report(sc, output, seed=seed, options=options, progress=progress,
+                                jobs=jobs if pool is not None else 1, pool=pool)  # fmt: skip
     typer.echo(str(path.resolve()))
+
+
+@contextmanager
+def report_workers(jobs: int) -> Iterator[ProcessPoolExecutor | None]:
+    """The ``jobs - 1`` worker processes of a report (None for one process), started before
+    this process imports the report and computes the forecasts: meanwhile each worker imports
+    the report's sections (:func:`detente.uncertainty.backends.worker_pool`)."""
+    import multiprocessing
+
+    if jobs < 2 or "forkserver" not in multiprocessing.get_all_start_methods():
+        yield None  # one process (also where forkserver is missing, e.g. Windows)
+        return
+    from detente.uncertainty.backends import worker_pool
+
+    pool = worker_pool(jobs - 1)
+    try:
+        for module in WARM_MODULES * (jobs - 1):
+            pool.submit(importlib.import_module, module)
+        yield pool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 @contextmanager

@@ -23,6 +23,7 @@ from typing import Any
 
 from detente.paths import docs_page
 from detente.report import plots
+from detente.report.distinct import DistinctOutcomeModels
 from detente.report.sections import Plot, ReportContext, Section, esc, register_section, table
 from detente.spec.scenario import Scenario
 from detente.uncertainty.evaluators import OutcomeModels
@@ -55,7 +56,7 @@ def _uncertain(scenario: Scenario) -> tuple[Scenario, str]:
     )
 
 
-@register_section("montecarlo", order=60)
+@register_section("montecarlo", order=60, cost=1.8)
 def montecarlo_section(ctx: ReportContext) -> Section | None:
     """Monte Carlo distributions per model and issue (histograms and quantiles)."""
     if not _option(ctx, "uncertainty", True):
@@ -95,7 +96,7 @@ def montecarlo_section(ctx: ReportContext) -> Section | None:
     )
 
 
-@register_section("sobol", order=65)
+@register_section("sobol", order=65, cost=3.0)
 def sobol_section(ctx: ReportContext) -> Section | None:
     """Sobol' first- and total-order indices of every outcome model, per issue."""
     if not _option(ctx, "uncertainty", True):
@@ -104,8 +105,12 @@ def sobol_section(ctx: ReportContext) -> Section | None:
     every = resolve_models(None)
     models = every if _option(ctx, "sobol_all", False) else [m for m in every if m.tags.batchable]
     left_out = [m.name for m in every if m not in models]
-    sd, _, indices = sensitivity(
-        ctx.scenario, OutcomeModels(ctx.scenario, models), n=n, seed=ctx.seed, progress=False
+    sd, _, indices = sensitivity(  # each issue's distinct rows solved once: DECISIONS REP-2
+        ctx.scenario,
+        DistinctOutcomeModels(ctx.scenario, models),
+        n=n,
+        seed=ctx.seed,
+        progress=False,
     )
     issues = ctx.scenario.issue_names
     figures = tuple(
@@ -146,7 +151,7 @@ def campaign_document(scenario: Scenario, *, paths: int, seed: int) -> dict[str,
     return WarModel(paths=paths).run(scenario, seed, progress=False).document
 
 
-@register_section("campaign", order=70)
+@register_section("campaign", order=70, cost=2.6)
 def campaign_section(ctx: ReportContext) -> Section | None:
     """The war-termination campaign: fan chart, P(deal by date), headline numbers."""
     campaign = ctx.scenario.campaign

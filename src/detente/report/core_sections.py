@@ -194,7 +194,7 @@ def forecasts_section(ctx: ReportContext) -> Section:
     return Section(title="Forecasts by model", body=body)
 
 
-@register_section("stakeholders", order=30)
+@register_section("stakeholders", order=30, cost=0.65)
 def stakeholder_section(ctx: ReportContext) -> Section:
     """The stakeholder map of each issue."""
     fs = list(ctx.forecasts.values())
@@ -213,7 +213,7 @@ def stakeholder_section(ctx: ReportContext) -> Section:
     return Section(title="Stakeholder maps", figures=figures)
 
 
-@register_section("comparison", order=40)
+@register_section("comparison", order=40, cost=0.35)
 def comparison_section(ctx: ReportContext) -> Section:
     """The models side by side, per issue."""
     fig = plots.model_comparison(ctx.scenario, list(ctx.forecasts.values()))
@@ -225,7 +225,7 @@ def comparison_section(ctx: ReportContext) -> Section:
     )
 
 
-@register_section("rounds", order=50)
+@register_section("rounds", order=50, cost=0.6)
 def rounds_section(ctx: ReportContext) -> Section | None:
     """Positions by round for every model that proceeds in rounds (BDM)."""
     figures = []

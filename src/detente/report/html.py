@@ -9,6 +9,7 @@ half-written one.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any
 
@@ -25,55 +26,86 @@ def _slug(name: str) -> str:
 
 
 Progress = Callable[[str, int, int], None]
-"""``progress(section name, sections done, sections in all)``, called before each section and
-once at the end (name ``""``): what ``detente report`` shows on a terminal."""
+"""``progress(sections running, sections finished, sections in all)``, called as a section
+starts (in report order on one process, costliest first on several: the names of those
+running, joined by ", "), as one ends while others run, and once at the end (``""``): what
+``detente report`` shows on a terminal."""
+
+
+def render_section(spec: ReportSectionSpec, ctx: ReportContext) -> dict[str, Any] | None:
+    """One section ready for the template, or None where it does not apply.
+
+    Figures become base64 PNG (or inline SVG); a section raising :class:`DetenteError`
+    becomes a "not available" note with its one-line message. What a worker process of a
+    parallel report runs (:mod:`detente.report.parallel`).
+    """
+    try:
+        section = spec.render(ctx)
+    except DetenteError as exc:
+        section = Section(
+            title=spec.name,
+            body=f'<p class="unavailable">Not available: {_esc(exc.one_line())}</p>',
+        )
+    if section is None:
+        return None
+    figures = []
+    for plot in section.figures:
+        if isinstance(plot.figure, str):
+            figures.append({"svg": plot.figure, "caption": plot.caption, "alt": plot.alt})
+        else:
+            from detente.report.plots import figure_png_base64
+
+            png = figure_png_base64(plot.figure)
+            figures.append({"png": png, "caption": plot.caption, "alt": plot.alt})
+    return {
+        "title": section.title,
+        "anchor": section.anchor or _slug(spec.name),
+        "body": section.body,
+        "figures": figures,
+    }
 
 
 def render_sections(
     ctx: ReportContext,
     specs: Sequence[ReportSectionSpec] | None = None,
     progress: Progress | None = None,
+    jobs: int = 1,
+    pool: Executor | None = None,
 ) -> list[dict[str, Any]]:
-    """Run each section's renderer; the sections that apply, ready for the template.
+    """Run each section's renderer (:func:`render_section`); the sections that apply, ready
+    for the template, in report order.
 
-    Figures become ``data:`` PNG URIs (or inline SVG); a section raising
-    :class:`DetenteError` becomes a "not available" note with its one-line message.
-    ``progress`` is told which section runs (:data:`Progress`).
+    ``progress`` is told which sections run (:data:`Progress`). With ``jobs`` > 1 the
+    costly sections run on up to ``jobs`` processes (:mod:`detente.report.parallel`, on
+    ``pool`` where given); the result is the same.
     """
-    from detente.report.plots import figure_png_base64
-
-    out: list[dict[str, Any]] = []
     todo = list(specs if specs is not None else registered_sections())
-    for done, spec in enumerate(todo):
-        if progress is not None:
-            progress(spec.name, done, len(todo))
-        try:
-            section = spec.render(ctx)
-        except DetenteError as exc:
-            section = Section(
-                title=spec.name,
-                body=f'<p class="unavailable">Not available: {_esc(exc.one_line())}</p>',
-            )
-        if section is None:
-            continue
-        figures = []
-        for plot in section.figures:
-            if isinstance(plot.figure, str):
-                figures.append({"svg": plot.figure, "caption": plot.caption, "alt": plot.alt})
-            else:
-                png = figure_png_base64(plot.figure)
-                figures.append({"png": png, "caption": plot.caption, "alt": plot.alt})
-        out.append(
-            {
-                "title": section.title,
-                "anchor": section.anchor or _slug(spec.name),
-                "body": section.body,
-                "figures": figures,
-            }
-        )
+    running: list[str] = []
+    finished = [0]
+
+    def notify(k: int, starts: bool) -> None:
+        if starts:
+            running.append(todo[k].name)
+        else:
+            running.remove(todo[k].name)
+            finished[0] += 1
+        if progress is not None and (starts or running):
+            progress(", ".join(running), finished[0], len(todo))
+
+    if jobs > 1:
+        from detente.report.parallel import render_parallel
+
+        ctx.forecasts  # noqa: B018 - computed once here, shipped to the workers with ctx
+        rendered = render_parallel(ctx, todo, render_section, jobs, notify, pool)
+    else:
+        rendered = []
+        for k, spec in enumerate(todo):
+            notify(k, True)
+            rendered.append(render_section(spec, ctx))
+            notify(k, False)
     if progress is not None:
         progress("", len(todo), len(todo))
-    return out
+    return [r for r in rendered if r is not None]
 
 
 def _esc(text: str) -> str:
@@ -107,6 +139,8 @@ def build_report(
     options: Mapping[str, Any] | None = None,
     sections: Sequence[ReportSectionSpec] | None = None,
     progress: Progress | None = None,
+    jobs: int = 1,
+    pool: Executor | None = None,
 ) -> str:
     """The report of ``scenario`` as one HTML document (text).
 
@@ -123,11 +157,19 @@ def build_report(
         The sections to render (default: every registered one, in order).
     progress:
         Told which section runs (:data:`Progress`); ``detente report`` shows it on a terminal.
+    jobs:
+        Processes to render the sections on (1: this one only; ``detente report`` uses every
+        core). The document is the same whatever ``jobs`` (DECISIONS REP-3). A script that
+        asks for more than one needs the ``if __name__ == "__main__":`` guard, as for any
+        forkserver pool.
+    pool:
+        ``jobs - 1`` worker processes already started (:func:`detente.uncertainty.backends.
+        worker_pool`), left running; by default they are started and stopped here.
     """
     from markupsafe import Markup
 
     ctx = ReportContext(scenario=scenario, seed=seed, options=dict(options or {}))
-    rendered = render_sections(ctx, sections, progress)
+    rendered = render_sections(ctx, sections, progress, jobs, pool)
     for s in rendered:
         s["body"] = Markup(s["body"])
         for fig in s["figures"]:
@@ -151,11 +193,14 @@ def write_report(
     seed: int = 0,
     options: Mapping[str, Any] | None = None,
     progress: Progress | None = None,
+    jobs: int = 1,
+    pool: Executor | None = None,
 ) -> Path:
     """Build the report of ``scenario`` and write it to ``path`` atomically.
 
     The whole document is built in memory first; only then is anything written. Returns the
-    path written; ``progress`` as in :func:`build_report`.
+    path written; ``progress``, ``jobs`` and ``pool`` as in :func:`build_report`.
     """
-    text = build_report(scenario, seed=seed, options=options, progress=progress)
+    text = build_report(scenario, seed=seed, options=options, progress=progress, jobs=jobs,
+                        pool=pool)  # fmt: skip
     return write_atomic(path, text)
