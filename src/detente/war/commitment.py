@@ -29,7 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from detente.spec.campaign import CampaignArrays
-from detente.war.hazard import DealTerms, ResumptionHazard
+from detente.war.hazard import DealTerms, DurabilityResumption, ResumptionHazard
 from detente.war.solver import Deals, deal_parts, kept_km2, lump_deals
 
 FloatArray = npt.NDArray[np.float64]
@@ -58,9 +58,11 @@ def breakdown_discount(
     )
     ratio = 1.0 if arrays.commitment is None else float(arrays.commitment[3])
     knots = np.arange(1, HAZARD_YEARS * KNOTS_PER_YEAR + 1) / KNOTS_PER_YEAR
-    log_s = np.stack(
-        [np.log(np.clip(hazard.p_holds(terms, float(y)), 1e-300, 1.0)) for y in knots]
-    )  # (Y, Ω·K)
+    if isinstance(hazard, DurabilityResumption):  # every year at once (same numbers)
+        survival = np.ascontiguousarray(hazard.p_holds_at(terms, knots).T)
+    else:
+        survival = np.stack([hazard.p_holds(terms, float(y)) for y in knots])
+    log_s = np.log(np.clip(survival, 1e-300, 1.0))  # (Y, Ω·K)
     log_s = np.vstack([np.zeros((1, log_s.shape[1])), log_s]) * ratio
     weeks = np.arange(int(HAZARD_YEARS * WEEKS_PER_YEAR) + 1)
     at = weeks / WEEKS_PER_YEAR * KNOTS_PER_YEAR  # position among the knots (0 = year 0)

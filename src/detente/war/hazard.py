@@ -165,6 +165,18 @@ class DurabilityResumption:
     def p_holds(self, terms: DealTerms, years: float) -> FloatArray:
         return self.durability.p_holds_batch(self.mapped_terms(terms), years)
 
+    def p_holds_at(self, terms: DealTerms, years: FloatArray) -> FloatArray:
+        """(deals, Y) :meth:`p_holds` at each of ``years`` (all > 0), the deals mapped and
+        checked once: the same numbers as one :meth:`p_holds` a year (the survival model
+        takes several times at once), without building the model's table of deals each
+        time (:func:`detente.war.commitment.breakdown_discount` asks for 120 years)."""
+        n = int(terms.line_change_km2.size)
+        rows = self.durability._batch_rows(self.mapped_terms(terms), n)
+        out: FloatArray = np.asarray(
+            self.durability.model.survival(rows, [float(y) for y in years]), dtype=np.float64
+        )
+        return out
+
 
 def resumption_hazard(campaign: Campaign) -> ResumptionHazard:
     """The hazard a campaign's ``resumption:`` names (see the module docstring)."""

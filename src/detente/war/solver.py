@@ -114,6 +114,10 @@ TAIL_BUFFER_WEEKS = 26
 inside the horizon (DECISIONS WAR-27)."""
 TAIL_TOL = 1e-8
 """Relative tolerance of each policy's values (GMRES)."""
+BLOCK = 65_536
+SMALL = 8_192
+"""Entries of one slice under which :func:`_first_argmax` leaves the work to ``np.argmax``."""
+"""Values (of one branch) above which a week's votes are written a branch at a time."""
 
 
 @dataclass(frozen=True)
@@ -148,11 +152,11 @@ class Votes:
     (D, ...) the probability that each defender type accepts, and the attacker's belief
     after a rejection, at ``(1 - frac) μ[lo] + frac μ[lo + 1]`` of the resolve grid
     (:func:`respond`, DECISIONS WAR-30). Without private resolve ``accept`` is 0 or 1 and
-    the belief does not move.
+    the belief does not move (and ``accept`` holds booleans).
     """
 
     attacker: BoolArray
-    accept: FloatArray
+    accept: FloatArray | BoolArray
     lo: IntArray
     frac: FloatArray
 
@@ -290,12 +294,28 @@ def gain_kernel(
     return kernel, offsets
 
 
-def _expect(kernel: FloatArray, offsets: IntArray, rows: FloatArray) -> FloatArray:
-    """``Σ_d kernel[e, d] · rows[x, clip(k + offsets[d])]`` → (E, X, K)."""
-    n_x, n_k = rows.shape
-    padded = np.pad(rows, ((0, 0), (-int(offsets[0]), int(offsets[-1]))), mode="edge")
-    windows = np.stack([padded[:, d : d + n_k] for d in range(offsets.size)])  # (D, X, K)
-    out: FloatArray = (kernel @ windows.reshape(offsets.size, -1)).reshape(-1, n_x, n_k)
+def _expect(kernel: FloatArray, offsets: IntArray, value: FloatArray) -> FloatArray:
+    """``Σ_d kernel[r, a, d] · value[..., r, ..., clip(k + offsets[d])]``: next week's values
+    (G, H, D, M, R, J, K) in expectation over the week's move, per regime ``r`` (axis 4 of
+    ``value``) and lever ``a`` → (R, A, G, H, D, M, J, K). Moves past the grid's ends stop
+    in the end bins (edge padding)."""
+    n_r, n_k, n_d = value.shape[4], value.shape[-1], offsets.size
+    low, high = -int(offsets[0]), int(offsets[-1])
+    moved = np.moveaxis(value, 4, 0)  # (R, G, H, D, M, J, K)
+    padded = np.empty((*moved.shape[:-1], n_k + low + high))
+    padded[..., low : low + n_k] = moved
+    padded[..., :low] = moved[..., :1]
+    padded[..., low + n_k :] = moved[..., -1:]
+    padded = padded.reshape(n_r, -1, padded.shape[-1])
+    n_x = padded.shape[1]
+    s_r, s_x, s_k = padded.strides
+    windows = np.lib.stride_tricks.as_strided(
+        padded, shape=(n_r, n_d, n_x, n_k), strides=(s_r, s_k, s_x, s_k), writeable=False
+    )  # (R, D, X, K) views of the padded rows
+    rows = np.ascontiguousarray(windows).reshape(n_r, n_d, n_x * n_k)
+    out: FloatArray = np.matmul(kernel, rows).reshape(
+        n_r, kernel.shape[1], *value.shape[:4], 2, n_k
+    )
     return out
 
 
@@ -354,9 +374,20 @@ def steered_regime(arrays: CampaignArrays, intensity: int, posture: int) -> int:
     return arrays.n_regimes - 1 if posture > 0 else intensity
 
 
+@dataclass(frozen=True)
+class _Season:
+    """What a week's step needs that depends only on its season mix: the gain kernel
+    ``kern`` (R, A, D) and ``move`` (C, D, R·M, R·M), the discounted regime move of each
+    branch times the attacker's learning about the defender's resolve from it."""
+
+    kern: FloatArray
+    move: FloatArray
+
+
 @dataclass
 class _Game:
-    """Everything one week's step needs that does not change from week to week."""
+    """Everything one week's step needs that does not change from week to week (and, cached,
+    what changes only with the season mix)."""
 
     arrays: CampaignArrays
     grid: BeliefGrid
@@ -369,15 +400,98 @@ class _Game:
     branches: dict[tuple[int, bool, int, int], sparse.csr_matrix] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        arr = self.arrays
         used = np.argwhere(self.combo >= 0)
         order = np.argsort(self.combo[self.combo >= 0])
         self.c_t, self.c_a, self.c_f = used[order].T
         deal = np.broadcast_to(self.deal_value, (self.c_f.size, *self.deal_value.shape)).copy()
-        deal[:, :, 0] -= self.arrays.reputation_cost * self.c_f[:, None, None]
+        deal[:, :, 0] -= arr.reputation_cost * self.c_f[:, None, None]
         self.deal = deal  # (C, Ω, J, K): less the attacker's reputation after a riposte
-        self.flow = land_flow(self.arrays, self.arrays.territory_grid())
+        self.flow = land_flow(arr, arr.territory_grid())
+        # (C, 1, 1, 1, 1, J, K) the week's flow less the lever's cost, by branch
+        self.flow_less_lever = (
+            self.flow[None, None, None, None]
+            - arr.lever_cost[self.c_a][:, None, None, None, None, :, None]
+        )
+        riposte_cost = (self.grid.points @ arr.riposte_size)[None, :] * self.c_f[:, None]  # (C, G)
+        # the branches with a riposte (the others' cost is +0, which subtracts nothing)
+        rows = np.flatnonzero(self.c_f)
+        self.riposted: slice | IntArray = rows
+        if rows.size and np.array_equal(rows, np.arange(rows[0], rows[-1] + 1)):
+            self.riposted = slice(int(rows[0]), int(rows[-1]) + 1)
+        self.riposte_cost = riposte_cost[self.riposted, :, None, None, None, None]
+        cost = arr.intensity_cost[:, None, :] * np.stack(
+            [np.ones(arr.n_defender_types), arr.defender_cost_scale()], axis=-1
+        )  # (I, D, J)
+        self.cost = cost[:, None, None, :, None, None, :, None]
+        self.posture_cost = arr.posture_cost[None, :, None, None, None, None, :, None]
         self.buffer: FloatArray | None = None
         self._menu: tuple[FloatArray, FloatArray] | None = None
+        self._seasons: dict[bytes, _Season] = {}
+        self._tables: tuple[FloatArray, FloatArray] | None = None
+        self._ends: dict[tuple[int, int], float | None] = {}
+        self._layouts: dict[tuple[int, int], tuple[IntArray, IntArray]] = {}
+        self.type_weights = arr.type_weights()  # (M, D)
+        n_t = arr.n_types
+        menu_base = np.empty((2, arr.n_offers - n_t, 2, self.deal_value.shape[-1]))
+        menu_base[:] = self.deal_value[n_t:].transpose(1, 0, 2)[:, :, None, :]
+        menu_base[0, :, 1] -= arr.reputation_cost
+        self.menu_base = menu_base  # (J, M, H, K): the attacker's less κ after a riposte
+        self.menu_slope = self.slope[n_t:].transpose(1, 0, 2)  # (J, M, K)
+
+    def season(self, season: FloatArray) -> _Season:
+        """The kernel and the regime moves of the season mix ``season`` (S,)."""
+        key = season.tobytes()
+        found = self._seasons.get(key)
+        if found is None:
+            arr = self.arrays
+            n_c, n_d = self.c_f.size, arr.n_defender_types
+            n_r, n_m = arr.n_regimes, arr.resolve_points
+            kern = np.einsum("s,srad->rad", season, self.kernel)
+            trans = np.einsum("s,dstru->dtru", season, self.trans)  # (D, τ, R, R')
+            learn = resolve_learning(arr, trans)  # (τ, R, R', M, M')
+            move = arr.discount * trans[:, self.c_t][..., None, None] * learn[self.c_t][None]
+            move = move.transpose(1, 0, 2, 4, 3, 5).reshape(n_c, n_d, n_r * n_m, n_r * n_m)
+            found = self._seasons[key] = _Season(kern=kern, move=move)
+        return found
+
+    def menu_tables(self, n_r: int) -> tuple[FloatArray, FloatArray]:
+        """The menu's deal values and slopes (J, M, 1, L) over L = H·R·K (states of one
+        belief point), the attacker's less its reputation after a riposte (h = 1)."""
+        if self._tables is None or self._tables[0].shape[-1] != 2 * n_r * self.menu_base.shape[-1]:
+            n_j, n_f, n_h, n_k = self.menu_base.shape
+            base = np.broadcast_to(self.menu_base[:, :, :, None, :], (n_j, n_f, n_h, n_r, n_k))
+            slope = np.broadcast_to(self.menu_slope[:, :, None, None, :], base.shape)
+            self._tables = (
+                base.reshape(n_j, n_f, 1, -1).copy(),
+                slope.reshape(n_j, n_f, 1, -1).copy(),
+            )
+        return self._tables
+
+    def relief_end(self, proposer: int, n_r: int) -> float | None:
+        """:data:`RELIEF_MIN` when the responder to ``proposer`` gains from relief and the
+        proposer loses by it in every frame and bin (the proposer sets the relief at the
+        lower end of what the responder accepts), :data:`RELIEF_MAX` in the opposite case,
+        ``None`` otherwise (:func:`propose`'s general case)."""
+        key = (proposer, n_r)
+        if key not in self._ends:
+            _, slope = self.menu_tables(n_r)
+            s_i, s_j = slope[1 - proposer], slope[proposer]
+            end = None
+            if (s_i > 0).all() and not (s_j > 0).any():
+                end = RELIEF_MIN
+            elif (s_i < 0).all() and (s_j > 0).all():
+                end = RELIEF_MAX
+            self._ends[key] = end
+        return self._ends[key]
+
+    def layout(self, n_g: int, n_l: int) -> tuple[IntArray, IntArray]:
+        """The states ``0 … G·L - 1`` of :func:`_proposals` and each one's place in its
+        belief point's L states."""
+        key = (n_g, n_l)
+        if key not in self._layouts:
+            self._layouts[key] = (np.arange(n_g * n_l), np.tile(np.arange(n_l), n_g))
+        return self._layouts[key]
 
     def menu_arrays(self, n_r: int, n_k: int) -> tuple[FloatArray, FloatArray]:
         """The menu's deal values and slopes over the N = G·H·R·K states (M, N, J), the
@@ -392,6 +506,21 @@ class _Game:
             slopes = np.broadcast_to(slope[:, None, None, None], full.shape)
             self._menu = (full.reshape(base.shape[0], -1, 2), slopes.reshape(base.shape[0], -1, 2))
         return self._menu
+
+    def branches_of(self, rho: int, talks: bool) -> sparse.csr_matrix:
+        """The (I·P·G, C·(Θ+1)·G) rows of :meth:`branch` for every intensity and posture,
+        stacked (one sparse product a week; each row is summed as in its own matrix)."""
+        key = (rho, talks, -1, -1)
+        if key not in self.branches:
+            self.branches[key] = sparse.vstack(
+                [
+                    self.branch(rho, talks, i, p)
+                    for i in range(N_INTENSITIES)
+                    for p in range(self.arrays.n_postures)
+                ],
+                format="csr",
+            )
+        return self.branches[key]
 
     def branch(self, rho: int, talks: bool, i: int, p: int) -> sparse.csr_matrix:
         key = (rho, talks, i, p)
@@ -467,6 +596,43 @@ def propose(
     return relief, value, interior
 
 
+def _first_argmax(a: FloatArray) -> IntArray:
+    """``np.argmax(a, axis=0)`` (the first largest along the first axis) of an array
+    without NaN, as a running comparison: several times faster along a short first axis."""
+    if a[0].size < SMALL:
+        small: IntArray = np.argmax(a, axis=0)
+        return small
+    best = np.zeros(a.shape[1:], dtype=np.int64)
+    top = a[0].copy()
+    for m in range(1, a.shape[0]):
+        better = a[m] > top
+        np.copyto(top, a[m], where=better)
+        best[better] = m
+    return best
+
+
+def _choose(index: npt.NDArray[np.int8], options: FloatArray) -> FloatArray:
+    """``np.choose(index, options)`` (``options[index]`` element by element, ``index``
+    broadcasting against ``options[0]``), by a mask per option: faster for a few options."""
+    if len(options) == 1:
+        shape = np.broadcast_shapes(index.shape, options[0].shape)
+        return np.broadcast_to(options[0], shape).copy()
+    out: FloatArray = np.where(index == 1, options[1], options[0])
+    for i in range(2, len(options)):
+        np.copyto(out, options[i], where=index == i)
+    return out
+
+
+def _pick(mask: BoolArray, a: FloatArray | float, b: FloatArray | float) -> FloatArray | float:
+    """``np.where(mask, a, b)``, or ``a`` (``b``) itself when ``mask`` is all True (False)."""
+    if mask.all():
+        return a
+    if not mask.any():
+        return b
+    out: FloatArray = np.where(mask, a, b)
+    return out
+
+
 def _proposals(
     game: _Game,
     war: FloatArray,
@@ -475,38 +641,91 @@ def _proposals(
     """The proposal stage at the start of a week (DECISIONS WAR-22): from the value of the
     week without a proposal, ``war`` (G, H, R, J, K), to the week's value, and each
     proposer's choice. A deal struck here keeps the line; the attacker pays its reputation
-    ``κ h`` for yielding right after a riposte. Computed over the N = G·H·R·K states in a
-    row (menu frames M, parties J last)."""
+    ``κ h`` for yielding right after a riposte. :func:`propose`'s arithmetic, element by
+    element, over the frames M and the N = G·H·R·K states (as (M, G, L = H·R·K)), each party
+    apart, the value of the deal computed at the chosen frame only."""
     arr = game.arrays
-    war = war[:, :, 0, 0]  # one defender type, no belief about it
+    war = war[:, :, 0, 0]  # one defender type, no belief about it: (G, H, R, J, K)
     n_g, _, n_r, _, n_k = war.shape
-    base, slope = game.menu_arrays(n_r, n_k)  # (M, N, J) each
-    rej = np.moveaxis(war, 3, -1).reshape(1, -1, 2)  # (1, N, J)
-    nominal = arr.menu_relief[:, None]
-    n = rej.shape[1]
+    base, slope = game.menu_tables(n_r)  # (J, M, 1, L) each
+    nominal = arr.menu_relief
+    nom = nominal[:, None, None]
+    n_f = nominal.size
+    n_l = 2 * n_r * n_k
+    n = n_g * n_l
+    states, at_l = game.layout(n_g, n_l)
+    rej = [np.ascontiguousarray(war[:, :, :, j]).reshape(n_g, n_l) for j in (0, 1)]
     frame = np.full((2, n), NO_PROPOSAL, dtype=np.int8)
-    relief = np.zeros((2, base.shape[0], n))
+    relief = np.zeros((2, n_f, n))
     interior = np.zeros(relief.shape, dtype=bool)
-    value = rej[0] * (1.0 - arr.proposer.sum())  # (N, J)
-    states = np.arange(n)
+    rest = 1.0 - arr.proposer.sum()
+    value = [rej[j] * rest for j in (0, 1)]
     for j in (0, 1):
         if arr.proposer[j] == 0:
             continue
+        i = 1 - j
         if fixed is None:
-            r, both, inner = propose(base, slope, nominal, rej, j)
-            own = np.where(both[..., j] >= rej[..., j], both[..., j], -np.inf)  # (M, N)
-            best = np.argmax(own, axis=0)
-            frame[j] = np.where(np.isfinite(own[best, states]), best, NO_PROPOSAL)
-            relief[j], interior[j] = r, inner
+            b_i, s_i, s_j = base[i], slope[i], slope[j]
+            full = relief[j].reshape(n_f, n_g, n_l)
+            inner = interior[j].reshape(full.shape)
+            point = np.subtract(rej[i], b_i)
+            end = game.relief_end(j, n_r)
+            if end is None:  # a slope may be 0
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    np.divide(point, s_i, out=point)
+            else:  # no slope is 0
+                np.divide(point, s_i, out=point)
+            np.add(nom, point, out=point)  # the responder's indifference point (M, G, L)
+            if end == RELIEF_MIN:  # the relief is the responder's lower end in every frame
+                np.maximum(point, RELIEF_MIN, out=full)
+                feasible = full <= RELIEF_MAX
+            elif end == RELIEF_MAX:  # ... its upper end
+                np.minimum(point, RELIEF_MAX, out=full)
+                feasible = full >= RELIEF_MIN
+            else:
+                up, down, rise = s_i > 0, s_i < 0, s_j > 0
+                lo = _pick(up, np.maximum(point, RELIEF_MIN), RELIEF_MIN)
+                hi = _pick(down, np.minimum(point, RELIEF_MAX), RELIEF_MAX)
+                feasible = np.asarray(lo <= hi)
+                if not (up | down).all():
+                    feasible = feasible & (up | down | (b_i >= rej[i]))
+                full[...] = _pick(rise, hi, lo)
+            np.equal(full, point, out=inner)
+            inner &= feasible
+            own = np.subtract(full, nom, out=point)
+            np.multiply(s_j, own, out=own)
+            np.add(base[j], own, out=own)  # the proposer's value of its proposal
+            feasible &= own >= rej[j]
+            np.logical_not(feasible, out=feasible)
+            np.copyto(own, -np.inf, where=feasible)
+            own = own.reshape(n_f, n)
+            best = _first_argmax(own)
+            flat = best * n + states
+            frame[j] = best
+            np.copyto(frame[j], NO_PROPOSAL, where=own.ravel().take(flat) == -np.inf)
+            chosen_relief = full.ravel().take(flat)
         else:
             frame[j] = fixed.proposals.frame[j]
             relief[j], interior[j] = fixed.proposals.relief[j], fixed.proposals.interior[j]
-            _, both, _ = propose(base, slope, nominal, rej, j, interior[j], relief[j])
-        pick = frame[j].astype(np.int64)
-        chosen = both[np.maximum(pick, 0), states]  # (N, J)
-        value += arr.proposer[j] * np.where(pick[:, None] >= 0, chosen, rej[0])
-    value = np.moveaxis(value.reshape(n_g, 2, n_r, n_k, 2), -1, 3)[:, :, None, None]
-    return np.ascontiguousarray(value), Proposals(frame=frame, relief=relief, interior=interior)
+            best = np.maximum(frame[j], 0).astype(np.int64)
+            flat = best * n + states
+            table = best * n_l + at_l
+            b_i, s_i = base[i].ravel().take(table), slope[i].ravel().take(table)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                point = nominal.take(best) + (rej[i].ravel() - b_i) / s_i
+            chosen_relief = np.where(
+                interior[j].ravel().take(flat), point, relief[j].ravel().take(flat)
+            )
+        offset = chosen_relief - nominal.take(best)
+        table = best * n_l + at_l
+        made = frame[j] >= 0
+        for p in (0, 1):
+            chosen = base[p].ravel().take(table) + slope[p].ravel().take(table) * offset
+            value[p] += arr.proposer[j] * np.where(made, chosen, rej[p].ravel()).reshape(n_g, n_l)
+    out = np.empty((n_g, 2, 1, 1, n_r, 2, n_k))
+    for p in (0, 1):
+        out[:, :, 0, 0, :, p] = value[p].reshape(n_g, 2, n_r, n_k)
+    return out, Proposals(frame=frame, relief=relief, interior=interior)
 
 
 def _screening(
@@ -713,74 +932,56 @@ def _step(
     """
     arr, grid = game.arrays, game.grid
     n_g, n_r, n_k = grid.size, arr.n_regimes, value.shape[-1]
-    n_a, n_t, n_p = arr.n_levers, arr.n_types, arr.n_postures
+    n_t, n_p = arr.n_types, arr.n_postures
     n_d, n_m = arr.n_defender_types, arr.resolve_points
-    delta, kappa = arr.discount, arr.reputation_cost
-    c_t, c_a, c_f = game.c_t, game.c_a, game.c_f
-    n_c = c_f.size
-    kern = np.einsum("s,srad->rad", season, game.kernel)
-    trans = np.einsum("s,dstru->dtru", season, game.trans)  # (D, τ, R, R')
-    learn = resolve_learning(arr, trans)  # (τ, R, R', M, M')
+    kappa = arr.reputation_cost
+    n_c = game.c_f.size
+    week = game.season(season)
     # E over the gain, per next regime r' and lever: (R', A, G, H, D, M, J, K)
-    q1 = np.stack(
-        [
-            _expect(kern[r], game.offsets, value[:, :, :, :, r].reshape(-1, n_k)).reshape(
-                n_a, n_g, 2, n_d, n_m, 2, n_k
-            )
-            for r in range(n_r)
-        ]
-    )
+    q1 = _expect(week.kern, game.offsets, value)
     # Reject values per branch c = (τ, a, f), E over the regime steered to τ and the
     # attacker's belief after it: (C, G, D, M, R, J, K)
-    move = delta * trans[:, c_t][..., None, None] * learn[c_t][None]  # (D, C, R, R', M, M')
-    move = move.transpose(1, 0, 2, 4, 3, 5).reshape(n_c, n_d, n_r * n_m, n_r * n_m)
-    qc = q1[:, c_a, :, c_f]  # (C, R', G, D, M', J, K)
-    qc = qc.transpose(0, 3, 1, 4, 2, 5, 6).reshape(n_c, n_d, n_r * n_m, n_g * 2 * n_k)
-    reject = np.matmul(move, qc).reshape(n_c, n_d, n_r, n_m, n_g, 2, n_k)
-    reject = reject.transpose(0, 4, 1, 3, 2, 5, 6)  # (C, G, D, M, R, J, K)
-    reject += (
-        game.flow[None, None, None, None] - arr.lever_cost[c_a][:, None, None, None, None, :, None]
-    )
-    riposte_cost = (grid.points @ arr.riposte_size)[None, :] * c_f[:, None]  # (C, G)
-    reject[..., 0, :] -= riposte_cost[:, :, None, None, None, None]
+    qc = q1.transpose(1, 3, 4, 0, 5, 2, 6, 7)[game.c_a, game.c_f]  # (C, D, R', M', G, J, K)
+    qc = qc.reshape(n_c, n_d, n_r * n_m, n_g * 2 * n_k)
+    reject = np.matmul(week.move, qc).reshape(n_c, n_d, n_r, n_m, n_g, 2, n_k)
     shape = (n_c, n_t + 1, n_g, n_d, n_m, n_r, 2, n_k)
     if game.buffer is None or game.buffer.shape != shape:
         game.buffer = np.empty(shape)
     branch_value = game.buffer  # reused: a fresh 30 MB array a week costs page faults
+    reject = np.add(  # no offer from the mediator: (C, G, D, M, R, J, K)
+        reject.transpose(0, 4, 1, 3, 2, 5, 6), game.flow_less_lever, out=branch_value[:, 0]
+    )
+    reject[game.riposted, ..., 0, :] -= game.riposte_cost  # (0 without a riposte)
     votes = _votes(game, reject, fixed, branch_value[:, 1:])
-    branch_value[:, 0] = reject  # no offer from the mediator
     rows = branch_value.reshape(-1, n_d * n_m * n_r * 2 * n_k)
-    w_value = np.empty((N_INTENSITIES, n_p, n_g, n_d, n_m, n_r, 2, n_k))
-    for i in range(N_INTENSITIES):
-        for p in range(n_p):
-            w_value[i, p] = (game.branch(rho, talks, i, p) @ rows).reshape(w_value.shape[2:])
-    cost = arr.intensity_cost[:, None, :] * np.stack(
-        [np.ones(n_d), arr.defender_cost_scale()], axis=-1
-    )  # (I, D, J)
-    w_value -= cost[:, None, None, :, None, None, :, None]
-    w_value -= arr.posture_cost[None, :, None, None, None, None, :, None]
-    if fixed is None:  # (I, G, M, R, K): only one defender type can choose a posture
-        posture = np.argmax(w_value[:, :, :, 0, :, :, 1], axis=1).astype(np.int8)
-    else:
+    w_value = (game.branches_of(rho, talks) @ rows).reshape(
+        N_INTENSITIES, n_p, n_g, n_d, n_m, n_r, 2, n_k
+    )
+    w_value -= game.cost
+    w_value -= game.posture_cost
+    w_i: FloatArray
+    if fixed is not None:
         posture = fixed.posture
-    w_i = np.take_along_axis(
-        w_value, posture[:, None, :, None, :, :, None, :].astype(np.int64), axis=1
-    )[:, 0]  # (I, G, D, M, R, J, K)
-    hold_penalty = kappa * (np.arange(N_INTENSITIES) == HOLD)
+    elif n_p == 1:
+        posture = np.zeros((N_INTENSITIES, n_g, n_m, n_r, n_k), dtype=np.int8)
+    else:  # (I, G, M, R, K): only one defender type can choose a posture
+        posture = np.argmax(w_value[:, :, :, 0, :, :, 1], axis=1).astype(np.int8)
+    if n_p == 1:
+        w_i = w_value[:, 0]  # (I, G, D, M, R, J, K)
+    else:
+        w_i = np.take_along_axis(
+            w_value, posture[:, None, :, None, :, :, None, :].astype(np.int64), axis=1
+        )[:, 0]
     if fixed is None:  # the attacker weighs the defender's types by its belief
-        expected = np.einsum("igdmrk,md->igmrk", w_i[:, :, :, :, :, 0], arr.type_weights())
+        expected = np.einsum("igdmrk,md->igmrk", w_i[:, :, :, :, :, 0], game.type_weights)
+        hold_penalty = kappa * (np.arange(N_INTENSITIES) == HOLD)
         choice = np.stack(
-            [
-                np.argmax(expected - h * hold_penalty[:, None, None, None, None], axis=0)
-                for h in (0, 1)
-            ],
+            [_first_argmax(expected - h * hold_penalty[:, None, None, None, None]) for h in (0, 1)],
             axis=1,
         ).astype(np.int8)  # (G, H, M, R, K)
     else:
         choice = fixed.intensity
-    picked = np.take_along_axis(
-        w_i[:, :, None], choice[None, :, :, None, :, :, None, :].astype(np.int64), axis=0
-    )[0]  # (G, H, D, M, R, J, K)
+    picked = _choose(choice[:, :, None, :, :, None, :], w_i[:, :, None])  # (G, H, D, M, R, J, K)
     picked[..., 0, :] -= (
         kappa * np.arange(2)[None, :, None, None, None, None] * (choice == HOLD)[:, :, None]
     )
@@ -803,25 +1004,34 @@ def _votes(game: _Game, reject: FloatArray, fixed: Decisions | None, out: FloatA
     n_t, n_m = arr.n_types, arr.resolve_points
     deal = game.deal[:, :n_t]  # (C, Θ, J, K)
     attacker: BoolArray
-    accept: FloatArray
+    accept: FloatArray | BoolArray
     lo: IntArray
     frac: FloatArray
     if arr.n_defender_types == 1:  # one defender type: both vote at once, nothing is learnt
         if fixed is None:
             ok = deal[:, :, None, None] >= reject[:, None, :, 0, 0]  # (C, Θ, G, R, J, K)
             attacker = ok[..., 0, :][:, :, :, None]  # (C, Θ, G, M = 1, R, K)
-            accept = ok[None, ..., 1, :][:, :, :, :, None].astype(np.float64)
+            accept = ok[None, ..., 1, :][:, :, :, :, None]  # 0 or 1: booleans
             lo, frac = np.zeros((1,) * attacker.ndim, dtype=np.int64), np.zeros(1)
         else:
             attacker, accept = fixed.votes.attacker, fixed.votes.accept
             lo, frac = fixed.votes.lo, fixed.votes.frac
-        out[:] = reject[:, None]
-        agreed = (attacker & (accept[0] > 0.0))[:, :, :, 0]  # (C, Θ, G, R, K)
-        np.copyto(
-            out,
-            deal[:, :, None, None, None, None],
-            where=agreed[:, :, :, None, None, :, None, :],
-        )
+        if fixed is None:
+            agreed = ok[..., 0, :] & ok[..., 1, :]  # (C, Θ, G, R, K)
+        else:
+            agreed = (attacker & (accept[0] > 0.0))[:, :, :, 0]
+        # a branch at a time on a large grid (its block stays in the cache)
+        blocks = [slice(None)]
+        if out[0].size > BLOCK:
+            blocks = [slice(c, c + 1) for c in range(out.shape[0])]
+        for c in blocks:
+            out[c] = reject[c, None]
+            if agreed[c].any():  # (most branches strike no deal)
+                np.copyto(
+                    out[c],
+                    deal[c, :, None, None, None, None],
+                    where=agreed[c, :, :, None, None, :, None, :],
+                )
         return Votes(attacker=attacker, accept=accept, lo=lo, frac=frac)
     # States (C, Θ, G, M, R, K), the belief about the defender on axis -3, as in ``out``.
     rej = [
@@ -903,11 +1113,11 @@ def _tail(game: _Game, n_k: int) -> Tail:
         if residual <= TAIL_TOL * scale:
             value = after
             break
-        period = next(
-            (p for p in range(2, len(recent) + 1)
-             if float(np.abs(after - recent[-p]).max()) <= TAIL_CYCLE_TOL * scale),
-            None,
-        )  # fmt: skip
+        period = None
+        if len(recent) > 1:  # the shortest p ≥ 2 with ``after`` ≈ ``recent[-p]``
+            gaps = np.abs(np.stack(recent[:-1]) - after).reshape(len(recent) - 1, -1).max(axis=1)
+            close = np.flatnonzero(gaps <= TAIL_CYCLE_TOL * scale)
+            period = len(recent) - int(close[-1]) if close.size else None
         if period is not None:  # a cycle: the values repeat every ``period`` steps
             value = np.mean([*recent[-period + 1 :], after], axis=0)
             break
@@ -1095,9 +1305,11 @@ def solve(arrays: CampaignArrays, deals: Deals | None = None) -> Solution:
         intensity[t], posture[t] = decisions.intensity, decisions.posture
         if decisions.proposals.frame.size:
             frame[t] = decisions.proposals.frame.reshape(frame.shape[1:])
-            pick = np.maximum(decisions.proposals.frame, 0).astype(np.int64)[:, None]
-            chosen = np.take_along_axis(decisions.proposals.relief, pick, axis=1)[:, 0]
-            relief[t] = chosen.reshape(relief.shape[1:])
+            reliefs = decisions.proposals.relief  # (2, M, N): each proposer's chosen frame
+            n_s = reliefs.shape[-1]
+            pick = np.maximum(decisions.proposals.frame, 0).astype(np.int64) * n_s
+            pick += np.arange(n_s) + np.arange(2)[:, None] * reliefs.shape[1] * n_s
+            relief[t] = reliefs.take(pick).reshape(relief.shape[1:])
             if decisions.proposals.accept.size:
                 accept[t] = decisions.proposals.accept.reshape(accept.shape[1:])
         talk = int(arrays.talk_week[t])
