@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -327,6 +328,55 @@ def test_uncapped_search_gives_the_capped_answer_where_the_cap_did_not_bind() ->
     capped = run(6)
     assert capped["evaluations"] == 6 and "--max-evals" in capped["notes"][0]
     assert capped["best"]["cost"] > uncapped["best"]["cost"]
+
+
+def test_worker_processes_do_not_change_the_answer() -> None:
+    """LEV-14: with workers the evaluations are shared between the pool and this process;
+    the answer (every option, the tornado, the count) is the in-process one."""
+    sc = small_war([{**RIPOSTE, "step": 0.05}, GUARANTEES])
+
+    def run(workers: int) -> dict[str, Any]:
+        doc = advise(sc, "M", "p_escalation<=0.5", draws=200, seed=0, workers=workers)
+        return {k: v for k, v in doc.to_dict().items() if k != "seconds"}
+
+    alone = run(1)
+    assert alone["evaluations"] == 9 and alone["status"] == "reached"
+    assert run(2) == alone
+
+
+def test_shared_evaluations_keep_the_order_and_report_a_failure(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``_share_out`` returns the results in the order of the jobs, whoever evaluated them,
+    and raises the error of a job that failed in a worker (threads stand in for processes)."""
+    import detente.levers.war as war
+
+    def fake(job: Any) -> tuple[float, float]:
+        if job[2] < 0:
+            raise DetenteError("bad job", where="test")
+        return float(job[2]), float(job[3])
+
+    monkeypatch.setattr(war, "_evaluate", fake)
+    jobs: list[Any] = [(None, None, k, 2 * k) for k in range(9)]
+    with ThreadPoolExecutor(2) as pool:
+        got = war._share_out(pool, 2, None, jobs)  # type: ignore[arg-type]
+        assert got == [(float(k), float(2 * k)) for k in range(9)]
+        bad = [*jobs, (None, None, -1, 0), *jobs]
+        with pytest.raises(DetenteError, match="bad job"):
+            war._share_out(pool, 2, None, bad)  # type: ignore[arg-type]
+        # one job planned from the first three results, once: its result comes last
+        planned: list[int] = []
+
+        def plan(done: dict[int, Any]) -> Any:
+            assert not planned, "planned twice"
+            if not all(i in done for i in range(3)):
+                return None
+            planned.append(len(done))
+            return (None, None, 100, 0)
+
+        got = war._share_out(pool, 2, None, jobs, plan)  # type: ignore[arg-type]
+        assert got == [*((float(k), float(2 * k)) for k in range(9)), (100.0, 0.0)]
+        assert len(planned) == 1 and planned[0] >= 3
 
 
 # --- errors -----------------------------------------------------------------------------------

@@ -57,7 +57,11 @@ def advise(
     ] = 2000,
     seed: Annotated[int, typer.Option("--seed", "-s", help="Random seed (same answer).")] = 0,
     workers: Annotated[
-        int | None, typer.Option(help="Processes for war-model evaluations (default: cores, ≤ 4).")
+        int | None,
+        typer.Option(
+            help="Worker processes for war-model evaluations, besides this one (default: "
+            "cores, ≤ 4; 1: all in this process)."
+        ),
     ] = None,
     max_evals: Annotated[
         int | None,

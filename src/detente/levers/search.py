@@ -58,7 +58,8 @@ def advise(
         Monte Carlo draws of the scenario (issue goals; 0 for none) or paths of the war
         model (war-model goals), and their seed: same seed, same answer.
     workers
-        Processes for war-model evaluations.
+        Processes for war-model evaluations: above 1, that many worker processes besides
+        this one (DECISIONS LEV-14); the answer is the same for any number.
     max_evals
         Cap on war-model evaluations (each a solve and a simulation); ``None`` (the
         default) for none: as many as the goal needs (DECISIONS LEV-13).

@@ -169,18 +169,30 @@ def _limit_threads() -> None:
 
     The workers' numpy is loaded by the forkserver before this runs, so setting
     ``OPENBLAS_NUM_THREADS`` here would come too late; threadpoolctl changes the loaded
-    libraries' thread counts."""
+    libraries' thread counts. Freed memory is kept for the next job's arrays
+    (:func:`~detente.uncertainty.allocator.keep_freed_memory`)."""
     threadpool_limits(1)
+    keep_freed_memory()
 
 
-def worker_pool(workers: int) -> ProcessPoolExecutor:
-    """The one kind of local process pool of detente, for sweeps and lever search alike:
-    forkserver workers (never inheriting the parent's open database or threads; DECISIONS
-    UNC-12), with detente preloaded and one BLAS thread each."""
+def worker_pool(workers: int, preload: Sequence[str] = ()) -> ProcessPoolExecutor:
+    """The one kind of local process pool of detente, for sweeps, lever search and the
+    report alike: forkserver workers (never inheriting the parent's open database or
+    threads; DECISIONS UNC-12), with detente and ``preload`` loaded once by the forkserver
+    (if this process has not started one already), one BLAS thread and freed memory kept
+    for reuse in each.
+
+    Parameters
+    ----------
+    workers:
+        Worker processes (none is started before the first job).
+    preload:
+        Further modules for the forkserver to import, so that no worker imports them.
+    """
     from concurrent.futures import ProcessPoolExecutor
 
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["detente.uncertainty.backends"])
+    ctx.set_forkserver_preload(["detente.uncertainty.backends", *preload])
     return ProcessPoolExecutor(workers, mp_context=ctx, initializer=_limit_threads)
 
 
