@@ -8,10 +8,18 @@ from dataclasses import dataclass
 import numpy as np
 
 from detente.contract import Draws
-from detente.models.base import IssueProblem, IssueSolution, OutcomeModel, issue_draws
+from detente.models.base import (
+    IssueDraws,
+    IssueProblem,
+    IssueSolution,
+    OutcomeModel,
+    issue_draws,
+)
 from detente.models.compromise import weighted_mean
 from detente.spec.scenario import Scenario
 
+_BLOCK = 500_000
+"""(draws × actors² × issues²) numbers per block of :func:`exchange_outcomes` (4 MB an array)."""
 GAIN_TOLERANCE = 1e-9
 """An exchange whose gain (salience x outcome shift, 0-100 x 0-100 units) is not above this
 is not made: it guards against rounding when saliences are proportional (DECISIONS EXC-3, EXC-4)."""
@@ -173,6 +181,124 @@ def run_exchanges(problems: Sequence[IssueProblem]) -> ExchangeRun:
     return ExchangeRun(actors, initial, position, initial_outcome, outcome, tuple(done))
 
 
+def exchange_outcomes(issues: Sequence[IssueDraws]) -> np.ndarray:
+    """:func:`run_exchanges`' outcomes on every draw of issues decided together, shape
+    (draws, issues): the draws in blocks, each block's exchanges one round at a time for all
+    its draws still trading (DECISIONS EXC-7).
+
+    Every number is computed by the same operations in the same order as
+    :func:`run_exchanges` on that draw alone (each issue's weighted mean over its actors in
+    name order, the first largest gain, ``min`` as Python's), so the outcomes are
+    bit-identical to it; a block with a drawn position missing is solved draw by draw.
+
+    Parameters
+    ----------
+    issues : sequence of IssueDraws
+        The same draws of each issue, in scenario order.
+    """
+    n_draws = issues[0].n if issues else 0
+    problems = [issue.problem for issue in issues]
+    actors = sorted({a for problem in problems for a in problem.actors})
+    per_draw = max(1, len(actors) ** 2 * len(issues) ** 2)
+    step = max(1, _BLOCK // per_draw)
+    out = np.empty((n_draws, len(issues)))
+    for start in range(0, n_draws, step):
+        block = slice(start, min(start + step, n_draws))
+        out[block] = _exchange_block(issues, actors, block)
+    return out
+
+
+def _exchange_block(issues: Sequence[IssueDraws], actors: list[str], block: slice) -> np.ndarray:
+    """:func:`exchange_outcomes` on the draws ``block``."""
+    index = {a: k for k, a in enumerate(actors)}
+    n, m = len(actors), len(issues)
+    b = len(range(*block.indices(issues[0].n)))
+    position = np.full((b, n, m), np.nan)
+    salience = np.zeros((b, n, m))
+    weight = np.zeros((b, n, m))
+    stance = []  # each issue's actors, in name order (as run_exchanges' rows)
+    for p, issue in enumerate(issues):
+        rows = np.array([index[a] for a in issue.problem.actors], dtype=int)
+        stance.append(np.sort(rows))
+        position[:, rows, p] = issue.position[block]
+        salience[:, rows, p] = issue.salience[block]
+        weight[:, rows, p] = issue.capability[block] * issue.salience[block]
+    if any(np.isnan(position[:, rows, p]).any() for p, rows in enumerate(stance)):
+        first = block.start or 0
+        return np.array(
+            [
+                run_exchanges([issue.version(first + d) for issue in issues]).outcome
+                for d in range(b)
+            ]
+        )
+
+    def outcomes(where: np.ndarray) -> np.ndarray:
+        got = np.empty((len(where), m))
+        for p, rows in enumerate(stance):
+            x = np.ascontiguousarray(position[where][:, rows, p])
+            w = np.ascontiguousarray(weight[where][:, rows, p])
+            got[:, p] = weighted_mean(x, w)
+        return got
+
+    going = np.arange(b)
+    outcome = outcomes(going)
+    if m < 2:
+        return outcome
+    present = ~np.isnan(position)
+    total = weight.sum(axis=1)
+    both = present[:, :, None, :, None] & present[:, :, None, None, :]
+    both = both & present[:, None, :, :, None] & present[:, None, :, None, :]
+    live = (total > 0)[:, :, None] & (total > 0)[:, None, :] & ~np.eye(m, dtype=bool)
+    s_ip = salience[:, :, None, :, None]
+    s_iq = salience[:, :, None, None, :]
+    s_jp = salience[:, None, :, :, None]
+    s_jq = salience[:, None, :, None, :]
+    w_jp = weight[:, None, :, :, None]
+    w_iq = weight[:, :, None, None, :]
+    able = both & live[:, None, None] & (s_ip * s_jq > s_iq * s_jp) & (w_jp > 0) & (w_iq > 0)
+    safe_total = np.where(total > 0, total, 1.0)
+    rate = (s_ip + s_jp) / np.where(s_iq + s_jq > 0, s_iq + s_jq, 1.0)
+    moved = np.zeros((b, n, m), dtype=bool)
+    final = np.empty((b, m))
+    while len(going):
+        side = np.nan_to_num(position[going] - outcome[:, None, :])  # 0 where absent
+        opposite = side[:, :, None, :] * side[:, None, :, :] < 0  # (draw, i, j, p)
+        still = ~moved[going]
+        ok = able[going] & opposite[:, :, :, :, None] & opposite[:, :, :, None, :]
+        ok &= still[:, None, :, :, None] & still[:, :, None, None, :]
+        x = np.nan_to_num(position[going])
+        gap_p = np.abs(x[:, :, None, :, None] - x[:, None, :, :, None])
+        gap_q = np.abs(x[:, :, None, None, :] - x[:, None, :, None, :])
+        r = rate[going]
+        d_p = gap_p * w_jp[going] / safe_total[going][:, None, None, :, None]
+        d_q_max = gap_q * w_iq[going] / safe_total[going][:, None, None, None, :]
+        d_q = np.minimum(r * d_p, d_q_max)
+        d_p = np.where(r > 0, d_q / np.where(r > 0, r, 1.0), 0.0)
+        gain = np.where(ok, s_ip[going] * d_p - s_iq[going] * d_q, -np.inf)
+        gain = gain.reshape(len(going), -1)
+        best = gain.argmax(axis=1)
+        trade = gain[np.arange(len(going)), best] > GAIN_TOLERANCE
+        final[going[~trade]] = outcome[~trade]
+        k = np.flatnonzero(trade)
+        chosen = best[k]
+        i, j, p, q = np.unravel_index(chosen, (n, n, m, m))
+        dp = d_p.reshape(len(going), -1)[k, chosen]
+        dq = d_q.reshape(len(going), -1)[k, chosen]
+        going, x = going[k], x[k]
+        rows = np.arange(len(k))
+        tot, w = total[going], weight[going]
+        far_j, far_i = np.abs(x[rows, i, p] - x[rows, j, p]), np.abs(x[rows, j, q] - x[rows, i, q])
+        shift_j, shift_i = dp * tot[rows, p] / w[rows, j, p], dq * tot[rows, q] / w[rows, i, q]
+        shift_j = np.where(far_j < shift_j, far_j, shift_j)  # Python's min(shift, far)
+        shift_i = np.where(far_i < shift_i, far_i, shift_i)
+        position[going, j, p] += np.sign(x[rows, i, p] - x[rows, j, p]) * shift_j
+        position[going, i, q] += np.sign(x[rows, j, q] - x[rows, i, q]) * shift_i
+        moved[going, j, p] = True
+        moved[going, i, q] = True
+        outcome = outcomes(going)
+    return final
+
+
 class ExchangeModel(OutcomeModel):
     """Outcome = the compromise (weighted mean) after the exchanges of positions.
 
@@ -212,10 +338,9 @@ class ExchangeModel(OutcomeModel):
     def evaluate(
         self, inputs: Scenario, draws: Draws, seed: int | np.random.Generator = 0
     ) -> dict[str, np.ndarray]:
-        """The outcome of every issue on each draw, the issues of a draw solved together."""
+        """The outcome of every issue on each draw, the issues of a draw solved together:
+        all draws at once (:func:`exchange_outcomes`), bit-identical to :meth:`solve_issues`
+        draw by draw."""
         per_issue = issue_draws(inputs, draws)
-        out = np.empty((draws.n, len(per_issue)))
-        for d in range(draws.n):
-            solutions = self.solve_issues([issue.version(d) for _, issue in per_issue])
-            out[d] = [s.outcome for s in solutions]
+        out = exchange_outcomes([issue for _, issue in per_issue])
         return {name: out[:, k] for k, (name, _) in enumerate(per_issue)}

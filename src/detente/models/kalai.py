@@ -8,13 +8,25 @@ from typing import ClassVar
 
 import numpy as np
 
+from detente.contract import Tags
 from detente.models._weights import effective_weights
-from detente.models.base import IssueProblem, IssueSolution, OutcomeModel
-from detente.models.nash import _limit, bargaining_range, nash_gains
+from detente.models.base import IssueDraws, IssueProblem, IssueSolution, OutcomeModel
+from detente.models.compromise import weighted_mean
+from detente.models.median import weighted_median
+from detente.models.nash import (
+    _limit,
+    bargaining_range,
+    bargaining_ranges,
+    c_rows,
+    nash_gains,
+    packed_rows,
+)
 
 UTILITIES = ("quadratic", "linear")
 POWERS = ("capability_salience", "capability", "equal")
 _EXPONENT = {"quadratic": 2.0, "linear": 1.0}
+_BLOCK = 1_000_000
+"""Candidate × actor gains computed at once by :meth:`KalaiSmorodinsky.solve_draws` (8 MB)."""
 
 
 def _crossings(x: np.ndarray, radius: np.ndarray, k: np.ndarray, exponent: float) -> np.ndarray:
@@ -25,28 +37,46 @@ def _crossings(x: np.ndarray, radius: np.ndarray, k: np.ndarray, exponent: float
     (slopes ``-s_i``, ``-s_j``), ``z (k_i s_j - k_j s_i) = k_i (r_j + s_j x_j) - k_j (r_i +
     s_i x_i)``. The maximum of the smallest scaled gain lies at one of these or at a peak.
     """
-    i, j = np.triu_indices(len(x), 1)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    z = _crossing_points(x, radius, k, exponent)
+    return np.asarray(z[np.isfinite(z)])
+
+
+def _crossing_points(
+    x: np.ndarray, radius: np.ndarray, k: np.ndarray, exponent: float
+) -> np.ndarray:
+    """:func:`_crossings` along the last axis (any leading batch axes), the non-finite
+    points (parallel pieces) kept: shape (..., pairs × 2) quadratic, (..., pairs × 4) linear."""
+    i, j = np.triu_indices(x.shape[-1], 1)
+    xi, xj, ri, rj, ki, kj = (
+        x[..., i],
+        x[..., j],
+        radius[..., i],
+        radius[..., j],
+        k[..., i],
+        k[..., j],
+    )
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         if exponent == 2.0:
-            a = k[i] - k[j]
-            b = 2.0 * (k[j] * x[i] - k[i] * x[j])
-            c = k[j] * (radius[i] ** 2 - x[i] ** 2) - k[i] * (radius[j] ** 2 - x[j] ** 2)
+            a = ki - kj
+            b = 2.0 * (kj * xi - ki * xj)
+            c = kj * (ri**2 - xi**2) - ki * (rj**2 - xj**2)
             root = np.sqrt(np.clip(b * b - 4.0 * a * c, 0.0, None))
-            flat = np.abs(a) <= 1e-14 * (np.abs(k[i]) + np.abs(k[j]))
+            flat = np.abs(a) <= 1e-14 * (np.abs(ki) + np.abs(kj))
             z = np.concatenate(
                 [
                     np.where(flat, -c / b, (-b + root) / (2.0 * a)),
                     np.where(flat, -c / b, (-b - root) / (2.0 * a)),
-                ]
+                ],
+                axis=-1,
             )
         else:
             parts = []
             for si in (-1.0, 1.0):
                 for sj in (-1.0, 1.0):
-                    num = k[i] * (radius[j] + sj * x[j]) - k[j] * (radius[i] + si * x[i])
-                    parts.append(num / (k[i] * sj - k[j] * si))
-            z = np.concatenate(parts)
-    return np.asarray(z[np.isfinite(z)])
+                    num = ki * (rj + sj * xj) - kj * (ri + si * xi)
+                    parts.append(num / (ki * sj - kj * si))
+            z = np.concatenate(parts, axis=-1)
+    return np.asarray(z)
 
 
 class KalaiSmorodinsky(OutcomeModel):
@@ -88,6 +118,7 @@ class KalaiSmorodinsky(OutcomeModel):
     name = "kalai"
     label = "Kalai–Smorodinsky bargaining (status quo as disagreement point)"
     reference = "Kalai & Smorodinsky 1975"
+    tags = Tags(batchable=True)
     choices: ClassVar[Mapping[str, Sequence[str]]] = {
         "utility": UTILITIES,
         "power": POWERS,
@@ -109,6 +140,78 @@ class KalaiSmorodinsky(OutcomeModel):
             return np.ones(len(problem.position))
         raw = problem.weight if self.power == "capability_salience" else problem.capability
         return effective_weights(raw)
+
+    def solve_draws(self, draws: IssueDraws) -> np.ndarray:
+        """Every draw at once, bit-identical to :meth:`solve_issue` draw by draw: the
+        bargaining ranges as arrays, then, per number of bargaining actors, the same
+        candidates and shares as (draws, candidates, actors) arrays (DECISIONS KS-5)."""
+        self.check_choices()
+        problem = draws.problem
+        position, capability = c_rows(draws.position), c_rows(draws.capability)
+        if self.power == "equal":
+            power = np.ones(position.shape)
+        else:
+            salience = c_rows(draws.salience) if self.power == "capability_salience" else 1.0
+            power = effective_weights(capability * salience)
+        d = np.asarray(draws.status_quo, dtype=float)
+        out = d.copy()
+        unknown = ~np.isfinite(d)
+        if unknown.any():
+            limit = weighted_mean if self.utility == "quadratic" else weighted_median
+            out[unknown] = limit(position[unknown], power[unknown])
+        known = np.flatnonzero(~unknown)
+        if not len(known):
+            return out
+        span = float(problem.scale[1] - problem.scale[0])
+        found, members, lo, hi = bargaining_ranges(
+            position[known], power[known], d[known], 1e-9 * max(span, 1.0)
+        )
+        alone: list[int] = []
+        for rows, cols in packed_rows(members):
+            rows, cols = rows[found[rows]], cols[found[rows]]
+            if not len(rows) or not cols.shape[1]:  # no members: as the one-draw solve
+                alone.extend(known[rows].tolist())
+                continue
+            per_row = (cols.shape[1] + 2 + 4 * cols.shape[1] ** 2) * cols.shape[1]
+            step = max(1, _BLOCK // per_row)
+            for start in range(0, len(rows), step):
+                block, at = rows[start : start + step], known[rows[start : start + step]]
+                x = np.take_along_axis(position[at], cols[start : start + step], axis=1)
+                w = np.take_along_axis(power[at], cols[start : start + step], axis=1)
+                best = self._best(x, w, d[at], lo[block], hi[block])
+                bad = np.isnan(best)
+                alone.extend(at[bad].tolist())
+                out[at[~bad]] = np.clip(best[~bad], problem.scale[0], problem.scale[1])
+        for i in alone:
+            out[i] = self.solve_issue(draws.version(i)).outcome
+        return out
+
+    def _best(
+        self, x: np.ndarray, w: np.ndarray, d: np.ndarray, lo: np.ndarray, hi: np.ndarray
+    ) -> np.ndarray:
+        """The maximin point of each row of (rows, members) arrays, as :meth:`solve_issue`
+        finds it: the smallest candidate with the largest smallest share (``np.unique`` sorts,
+        ``argmax`` takes the first). NaN where a share is NaN: that row is solved alone."""
+        dd, low, high = d[:, None], lo[:, None], hi[:, None]
+        radius = np.abs(dd - x)
+        p = _EXPONENT[self.utility]
+        peaks = np.clip(x, low, high)
+        ideal = np.abs(dd - x) ** p - np.abs(peaks - x) ** p  # nash_gains' diagonal
+        k = ideal * (w / w.max(axis=1, keepdims=True))
+        candidates = np.concatenate([peaks, low, high, _crossing_points(x, radius, k, p)], axis=1)
+        inside = (candidates >= low) & (candidates <= high)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            gains = (
+                np.abs(dd - x)[:, None, :] ** p
+                - np.abs(candidates[:, :, None] - x[:, None, :]) ** p
+            )
+            share = (gains / k[:, None, :]).min(axis=2)
+        unsure = (inside & np.isnan(share)).any(axis=1)
+        share = np.where(inside, share, -np.inf)
+        top = share == share.max(axis=1, keepdims=True)
+        best = np.where(top & inside, candidates, np.inf).min(axis=1)
+        best[unsure] = np.nan
+        return np.asarray(best)
 
     def solve_issue(self, problem: IssueProblem) -> IssueSolution:
         self.check_choices()

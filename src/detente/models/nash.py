@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import ClassVar
 
 import numpy as np
 
+from detente.contract import Tags
 from detente.models._weights import effective_weights
-from detente.models.base import IssueProblem, IssueSolution, OutcomeModel
+from detente.models.base import IssueDraws, IssueProblem, IssueSolution, OutcomeModel
 from detente.models.compromise import weighted_mean
 from detente.models.median import weighted_median
 
@@ -18,6 +19,10 @@ POWERS = ("capability_salience", "capability")
 LOSERS = ("outvoted", "veto", "by_rule")
 
 _EXPONENT = {"quadratic": 2.0, "linear": 1.0}
+_MAXITER = 100
+"""Iterations of Brent's method: :func:`scipy.optimize.brentq`'s default."""
+_RTOL = 1e-15
+"""Relative tolerance of the root, as the per-draw solve passes to ``brentq``."""
 
 
 def nash_gains(
@@ -111,6 +116,167 @@ def bargaining_range(
     return None if hi - lo <= tol else (members, lo, hi)
 
 
+def c_rows(a: np.ndarray) -> np.ndarray:
+    """``a`` as a C-ordered float array: a row reduction of a C-ordered (draws, actors) array
+    adds the numbers in the order the one-draw code does (numpy's pairwise sum); of a view
+    in another order (draws of one issue sliced from (draws, actors, issues)) it need not."""
+    return np.ascontiguousarray(a, dtype=float)
+
+
+def packed_rows(mask: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """The rows of a (draws, actors) ``mask`` grouped by their count of True: per count
+    ``c``, the rows and the columns of their Trues in order, shape (rows, c).
+
+    Gathering a group's members into a dense (rows, c) array lets every row reduction run
+    on the same numbers in the same order as the one-draw code on ``array[mask]``, so the
+    batched results are bit-identical to it (DECISIONS NASH-6).
+    """
+    counts = mask.sum(axis=1)
+    order = np.argsort(~mask, axis=1, kind="stable")
+    for c in np.unique(counts):
+        rows = np.flatnonzero(counts == c)
+        yield rows, order[rows, : int(c)]
+
+
+def masked_sums(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """``values[r][mask[r]].sum()`` for every row ``r``, bit for bit (:func:`packed_rows`)."""
+    out = np.zeros(values.shape[0])
+    for rows, cols in packed_rows(mask):
+        out[rows] = np.take_along_axis(values[rows], cols, axis=1).sum(axis=1)
+    return out
+
+
+def bargaining_ranges(
+    position: np.ndarray, power: np.ndarray, d: np.ndarray, tol: float, veto: bool = False
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`bargaining_range` on every row of (draws, actors) arrays at once.
+
+    Returns ``found`` (draws,), whether a range exists (:func:`bargaining_range` is not
+    None), and the ``members`` (draws, actors), ``lo`` and ``hi`` (draws,) where it does;
+    bit-identical to the one-draw function. A row without members is reported as found
+    with ``lo = inf``: the caller solves it draw by draw.
+    """
+    dd = d[:, None]
+    active = power > 0
+    side = np.where(position > dd + tol, 1, np.where(position < dd - tol, -1, 0))
+    above, below = active & (side > 0), active & (side < 0)
+    if veto:
+        found = ~(np.any(active & (side == 0), axis=1) | (above.any(axis=1) & below.any(axis=1)))
+        members = active.copy()
+    else:
+        half = masked_sums(power, active) / 2
+        up = masked_sums(power, above) > half
+        down = ~up & (masked_sums(power, below) > half)
+        found = up | down
+        members = np.where(up[:, None], above, below)
+    members &= found[:, None]
+    radius = np.abs(dd - position)
+    lo = np.where(members, position - radius, -np.inf).max(axis=1, initial=-np.inf)
+    hi = np.where(members, position + radius, np.inf).min(axis=1, initial=np.inf)
+    empty = found & ~members.any(axis=1)
+    lo[empty], hi[empty] = np.inf, np.inf
+    found &= empty | ~(hi - lo <= tol)
+    return found, members, lo, hi
+
+
+def brentq_rows(
+    f: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    a: np.ndarray,
+    b: np.ndarray,
+    fa: np.ndarray,
+    fb: np.ndarray,
+    xtol: float,
+    rtol: float = _RTOL,
+    maxiter: int = _MAXITER,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Brent's root finder on many brackets at once, step for step as
+    :func:`scipy.optimize.brentq` (scipy's ``brentq.c``, Brent 1973, ch. 4).
+
+    ``f(z, rows)`` is the function of rows ``rows`` at the points ``z``; ``fa``, ``fb`` its
+    values at the ends, of opposite signs and nonzero. Each row takes the same IEEE
+    operations as ``brentq`` on that row alone, so the roots are bit-identical to it. Returns
+    the roots and whether each converged (False: ``brentq`` would raise, on a NaN value or
+    after ``maxiter`` iterations; the caller solves that row alone).
+    """
+    n = len(a)
+    root, ok = np.full(n, np.nan), np.zeros(n, dtype=bool)
+    rows = np.arange(n)
+    xpre, xcur, fpre, fcur = a.copy(), b.copy(), fa.copy(), fb.copy()
+    xblk, fblk, spre, scur = np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        for _ in range(maxiter):
+            new = (fpre != 0) & (fcur != 0) & (np.signbit(fpre) != np.signbit(fcur))
+            xblk = np.where(new, xpre, xblk)
+            fblk = np.where(new, fpre, fblk)
+            spre = np.where(new, xcur - xpre, spre)
+            scur = np.where(new, spre, scur)
+            swap = np.abs(fblk) < np.abs(fcur)
+            xpre, xcur, xblk = (
+                np.where(swap, xcur, xpre),
+                np.where(swap, xblk, xcur),
+                np.where(swap, xcur, xblk),
+            )
+            fpre, fcur, fblk = (
+                np.where(swap, fcur, fpre),
+                np.where(swap, fblk, fcur),
+                np.where(swap, fcur, fblk),
+            )
+            delta = (xtol + rtol * np.abs(xcur)) / 2
+            sbis = (xblk - xcur) / 2
+            done = (fcur == 0) | (np.abs(sbis) < delta)
+            if done.any():
+                root[rows[done]], ok[rows[done]] = xcur[done], True
+                keep = ~done
+                rows, xpre, xcur, xblk = rows[keep], xpre[keep], xcur[keep], xblk[keep]
+                fpre, fcur, fblk = fpre[keep], fcur[keep], fblk[keep]
+                spre, scur, delta, sbis = spre[keep], scur[keep], delta[keep], sbis[keep]
+                if not len(rows):
+                    break
+            tried = (np.abs(spre) > delta) & (np.abs(fcur) < np.abs(fpre))
+            dpre = (fpre - fcur) / (xpre - xcur)
+            dblk = (fblk - fcur) / (xblk - xcur)
+            stry = np.where(
+                xpre == xblk,
+                -fcur * (xcur - xpre) / (fcur - fpre),  # interpolate
+                -fcur * (fblk * dblk - fpre * dpre) / (dblk * dpre * (fblk - fpre)),
+            )
+            bound = 3 * np.abs(sbis) - delta
+            short = tried & (2 * np.abs(stry) < np.where(np.abs(spre) < bound, np.abs(spre), bound))
+            spre, scur = np.where(short, scur, sbis), np.where(short, stry, sbis)
+            xpre, fpre = xcur, fcur
+            step = np.where(np.abs(scur) > delta, scur, np.where(sbis > 0, delta, -delta))
+            xcur = xcur + step
+            fcur = f(xcur, rows)
+            bad = np.isnan(fcur)
+            if bad.any():  # brentq raises: leave the row to the one-draw solve
+                keep = ~bad
+                rows, xpre, xcur, xblk = rows[keep], xpre[keep], xcur[keep], xblk[keep]
+                fpre, fcur, fblk = fpre[keep], fcur[keep], fblk[keep]
+                spre, scur = spre[keep], scur[keep]
+                if not len(rows):
+                    break
+    return root, ok
+
+
+def _brackets(fa: np.ndarray, fb: np.ndarray) -> np.ndarray:
+    """Where the slopes at the ends bracket the maximum, as :meth:`NashBargaining.solve_issue`
+    asks before it calls ``brentq``."""
+    return np.asarray((fa > 0) & (fb < 0))
+
+
+def _slopes(
+    z: np.ndarray, x: np.ndarray, w: np.ndarray, d: np.ndarray, exponent: float
+) -> np.ndarray:
+    """:func:`nash_slope` of every row of (rows, members) arrays at the points ``z`` (rows,),
+    with the same operations in the same order."""
+    zz, dd = z[:, None], d[:, None]
+    gain = np.abs(dd - x) ** exponent - np.abs(zz - x) ** exponent
+    dev = zz - x
+    dloss = exponent * np.abs(dev) ** (exponent - 1.0) * np.sign(dev)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.asarray((w * -dloss / gain).sum(axis=1))
+
+
 def _limit(position: np.ndarray, power: np.ndarray, utility: str) -> float:
     """The Nash solution as the disagreement point moves far away (Achen 2006).
 
@@ -186,6 +352,7 @@ class NashBargaining(OutcomeModel):
     name = "nash"
     label = "Nash bargaining (status quo as disagreement point)"
     reference = "Nash 1950; Achen 2006; Schneider, Finke & Bailer 2010"
+    tags = Tags(batchable=True)
     choices: ClassVar[Mapping[str, Sequence[str]]] = {
         "utility": UTILITIES,
         "power": POWERS,
@@ -213,6 +380,64 @@ class NashBargaining(OutcomeModel):
         raw = problem.weight if self.power == "capability_salience" else problem.capability
         return effective_weights(raw)
 
+    def _veto(self, problem: IssueProblem) -> bool:
+        return self.losers == "veto" or (
+            self.losers == "by_rule" and problem.rule.kind == "unanimity"
+        )
+
+    def solve_draws(self, draws: IssueDraws) -> np.ndarray:
+        """Every draw at once, bit-identical to :meth:`solve_issue` draw by draw: the
+        bargaining ranges as arrays, then Brent's method on all slopes together
+        (:func:`brentq_rows`); a draw ``brentq`` would not take (flat ends, a NaN slope)
+        is solved alone (DECISIONS NASH-6)."""
+        self.check_choices()
+        problem = draws.problem
+        position, capability = c_rows(draws.position), c_rows(draws.capability)
+        salience = c_rows(draws.salience) if self.power == "capability_salience" else 1.0
+        power = effective_weights(capability * salience)
+        d = np.asarray(draws.status_quo, dtype=float)
+        out = d.copy()
+        unknown = ~np.isfinite(d)
+        if unknown.any():
+            limit = weighted_mean if self.utility == "quadratic" else weighted_median
+            out[unknown] = limit(position[unknown], power[unknown])
+        known = np.flatnonzero(~unknown)
+        if not len(known):
+            return out
+        span = float(problem.scale[1] - problem.scale[0])
+        found, members, lo, hi = bargaining_ranges(
+            position[known], power[known], d[known], 1e-9 * max(span, 1.0), self._veto(problem)
+        )
+        alone: list[int] = []
+        p = _EXPONENT[self.utility]
+        xtol = 1e-12 * max(span, 1.0)
+        scale = problem.scale
+        for rows, cols in packed_rows(members):
+            rows, cols = rows[found[rows]], cols[found[rows]]
+            if not len(rows) or not cols.shape[1]:  # no members: as the one-draw solve
+                alone.extend(known[rows].tolist())
+                continue
+            at = known[rows]
+            x = np.take_along_axis(position[at], cols, axis=1)
+            w = np.take_along_axis(power[at], cols, axis=1)
+            dk = d[at]
+            eps = 1e-12 * (hi[rows] - lo[rows])
+            a, b = lo[rows] + eps, hi[rows] - eps
+            fa, fb = _slopes(a, x, w, dk, p), _slopes(b, x, w, dk, p)
+            sel = np.flatnonzero(_brackets(fa, fb))  # else the bounded minimiser, alone
+            alone.extend(at[np.setdiff1d(np.arange(len(rows)), sel)].tolist())
+            xs, ws, ds = x[sel], w[sel], dk[sel]
+
+            def slope(z: np.ndarray, r: np.ndarray) -> np.ndarray:
+                return _slopes(z, xs[r], ws[r], ds[r], p)  # noqa: B023 (used in this pass)
+
+            root, ok = brentq_rows(slope, a[sel], b[sel], fa[sel], fb[sel], xtol)
+            alone.extend(at[sel[~ok]].tolist())
+            out[at[sel[ok]]] = np.clip(root[ok], scale[0], scale[1])
+        for i in alone:
+            out[i] = self.solve_issue(draws.version(i)).outcome
+        return out
+
     def solve_issue(self, problem: IssueProblem) -> IssueSolution:
         self.check_choices()
         position = np.asarray(problem.position, dtype=float)
@@ -222,10 +447,7 @@ class NashBargaining(OutcomeModel):
             return IssueSolution(outcome=_limit(position, power, self.utility))
 
         span = float(problem.scale[1] - problem.scale[0])
-        veto = self.losers == "veto" or (
-            self.losers == "by_rule" and problem.rule.kind == "unanimity"
-        )
-        found = bargaining_range(position, power, d, 1e-9 * max(span, 1.0), veto)
+        found = bargaining_range(position, power, d, 1e-9 * max(span, 1.0), self._veto(problem))
         if found is None:
             return IssueSolution(outcome=d)
         members, lo, hi = found

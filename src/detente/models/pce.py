@@ -7,8 +7,10 @@ from typing import ClassVar
 
 import numpy as np
 
+from detente.contract import Tags
 from detente.models._weights import effective_weights
-from detente.models.base import IssueProblem, IssueSolution, OutcomeModel
+from detente.models.base import IssueDraws, IssueProblem, IssueSolution, OutcomeModel
+from detente.models.nash import c_rows, packed_rows
 
 VOTING_RULES = ("proportional", "binary", "propbin", "propcbc", "cubic", "asymprosp")
 VICTORY_MODELS = ("linear", "square", "quartic", "octic")
@@ -131,6 +133,25 @@ def conditional_pce(pv: np.ndarray) -> np.ndarray:
     return np.asarray(prod / prod.sum())
 
 
+def _lazy_limits(m: np.ndarray) -> np.ndarray:
+    """:func:`_lazy_limit` of each matrix of a (draws, n, n) stack, bit-identical to it: the
+    stacked products are BLAS's products of each matrix, and a matrix whose squares have
+    stopped changing is left as :func:`_lazy_limit` leaves it."""
+    n = m.shape[1]
+    step = 0.5 * (np.eye(n) + m)
+    going = np.arange(len(m))
+    for _ in range(_SQUARINGS):
+        last = step[going]
+        now = last @ last
+        now /= now.sum(axis=1, keepdims=True)
+        step[going] = now
+        going = going[~(np.abs(now - last).max(axis=(1, 2)) < 1e-15)]
+        if not len(going):
+            break
+    p = step @ np.full(n, 1.0 / n)
+    return np.asarray(p / p.sum(axis=1, keepdims=True))
+
+
 def _lazy_limit(m: np.ndarray) -> np.ndarray:
     """The limit of ``p ← (p + M p) / 2`` from the uniform distribution, for a
     column-stochastic ``M``: KTAB's damped iteration, run to its end by repeated squaring."""
@@ -224,6 +245,7 @@ class ProbabilisticCondorcet(OutcomeModel):
     name = "pce"
     label = "Probabilistic Condorcet election (KTAB)"
     reference = "Wise 2015 (KTAB); Abdollahian et al. 2006"
+    tags = Tags(batchable=True)
     choices: ClassVar[Mapping[str, Sequence[str]]] = {
         "voting_rule": VOTING_RULES,
         "victory": VICTORY_MODELS,
@@ -269,6 +291,73 @@ class ProbabilisticCondorcet(OutcomeModel):
         else:
             p = markov_incentive_pce(c, pv)
         return options, p
+
+    def solve_draws(self, draws: IssueDraws) -> np.ndarray:
+        """Every draw at once, bit-identical to :meth:`solve_issue` draw by draw: the draws
+        are grouped by their number of distinct positions and each group's coalitions,
+        victory probabilities and PCE computed as stacked arrays (DECISIONS PCE-6)."""
+        self.check_choices()
+        position = c_rows(draws.position)
+        w = effective_weights(c_rows(draws.capability) * c_rows(draws.salience))
+        w = w / w.sum(axis=1, keepdims=True)
+        span = float(draws.problem.scale[1] - draws.problem.scale[0])
+        spans = np.full(draws.n, span) if span > 0 else np.maximum(np.ptp(position, axis=1), 1.0)
+        ordered = np.sort(position, axis=1)
+        distinct = np.ones(ordered.shape, dtype=bool)
+        distinct[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
+        out = np.empty(draws.n)
+        voters = position.shape[1]
+        for rows, cols in packed_rows(distinct):
+            options = np.take_along_axis(ordered[rows], cols, axis=1)
+            m = options.shape[1]
+            if m == 1:
+                out[rows] = options[:, 0]
+                continue
+            block = max(1, _CHUNK // (voters * m * m))
+            for start in range(0, len(rows), block):
+                at = rows[start : start + block]
+                out[at] = self._outcomes(
+                    options[start : start + block], position[at], w[at], spans[at]
+                )
+        return out
+
+    def _outcomes(
+        self, options: np.ndarray, ideal: np.ndarray, w: np.ndarray, span: np.ndarray
+    ) -> np.ndarray:
+        """:meth:`solve_issue`'s answer for each row of (rows, options) and (rows, voters)
+        arrays: :func:`coalitions` to the forecast with a leading draw axis."""
+        m = options.shape[1]
+        utility = 1.0 - np.abs(options[:, None, :] - ideal[:, :, None]) / span[:, None, None]
+        c = np.full((len(options), m, m), COALITION_FLOOR)
+        step = max(1, _CHUNK // max(m * m, 1))  # the voters' blocks of :func:`coalitions`
+        for start in range(0, ideal.shape[1], step):
+            u = utility[:, start : start + step]
+            gap = u[:, :, :, None] - u[:, :, None, :]  # (rows, voters, i, j)
+            vote = votes(gap, w[:, start : start + step], self.voting_rule)
+            c += np.clip(vote, 0.0, None).sum(axis=1)
+        diagonal = np.arange(m)
+        c[:, diagonal, diagonal] = COALITION_FLOOR
+        a = _VICTORY_POWER[self.victory]
+        x = (c / c.max(axis=(1, 2), keepdims=True)) ** a
+        pv = x / (x + x.transpose(0, 2, 1))
+        pv[:, diagonal, diagonal] = 0.5
+        if self.pce == "conditional":
+            prod = np.prod(pv, axis=2)
+            p = prod / prod.sum(axis=1, keepdims=True)
+        elif self.pce == "markov_uniform":
+            chain = pv.copy()
+            chain[:, diagonal, diagonal] += pv.sum(axis=2)
+            p = _lazy_limits(chain / m)
+        else:
+            incentive = c * pv
+            incentive[:, diagonal, diagonal] += INCENTIVE_FLOOR
+            h = incentive / incentive.sum(axis=1, keepdims=True)
+            chain = pv * h
+            chain[:, diagonal, diagonal] += (pv * h.transpose(0, 2, 1)).sum(axis=2)
+            p = _lazy_limits(chain)
+        if self.forecast == "mode":
+            return np.asarray(np.take_along_axis(options, p.argmax(axis=1)[:, None], axis=1)[:, 0])
+        return np.array([float(np.dot(p[r], options[r])) for r in range(len(options))])
 
     def solve_issue(self, problem: IssueProblem) -> IssueSolution:
         options, p = self.probabilities(problem)

@@ -13,8 +13,9 @@ from ``ScenarioDraws.values``.
 
 Vectorisation is each model's own: a batchable model (``tags.batchable``) overrides
 :meth:`~detente.models.base.OutcomeModel.solve_draws` (the compromise model and the weighted
-median take the draws as one more array axis; BDM runs with batch axis (draws, actors)); any
-other model is solved draw by draw (DECISIONS UNC-5).
+median take the draws as one more array axis; BDM runs with batch axis (draws, actors); Nash,
+Kalai–Smorodinsky and PCE group the draws by how many actors bargain); any other model is
+solved draw by draw (DECISIONS UNC-5).
 """
 
 from __future__ import annotations
