@@ -143,3 +143,100 @@ def test_proposals_are_propose_frame_by_frame(case: str) -> None:
                       intensity=np.empty(0, np.int8))  # fmt: skip
     again, _ = solver._proposals(game, war, fixed)
     assert np.array_equal(again, value)
+
+
+@pytest.mark.parametrize("shape", [(5, 3000), (3, 2048), (2, 1500)])
+def test_branch_free_first_argmax_is_argmax(shape: tuple[int, int]) -> None:
+    a = RNG.integers(0, 4, size=shape).astype(np.float64)  # many ties
+    a[:, :100] = -np.inf
+    a[1, 200:400] = -np.inf
+    assert a[0].size >= solver.SMALL  # the branch-free path, not np.argmax
+    assert np.array_equal(solver._first_argmax(a), np.argmax(a, axis=0))
+
+
+def _ukraine_game() -> tuple[solver._Game, np.ndarray, int]:
+    from detente.scenario import load_scenario
+    from detente.scenario.edit import edit_campaign
+
+    campaign = load_scenario("ukraine-2024").campaign
+    assert campaign is not None
+    game = _game(edit_campaign(campaign, {"campaign.grid.belief_resolution": 2}))
+    arr = game.arrays
+    scale = float(np.abs(game.deal_value).max())
+    shape = (game.grid.size, 2, 1, 1, arr.n_regimes, 2, arr.territory_grid().size)
+    return game, RNG.normal(scale=scale, size=shape), int(arr.regime[-1])
+
+
+def test_offer_rows_and_sparse_zeros_leave_the_step_as_it_was() -> None:
+    """Writing only the branch rows the product reads, with the zero weights dropped, gives
+    the step of every row written and every weight kept, bit for bit (and a lean step the
+    same values and kept choices)."""
+    game, value, rho = _ukraine_game()
+    season = np.eye(3)[0]
+    fast, decisions = solver._step(game, value, season, rho, True)
+    lean, kept = solver._step(game, value, season, rho, True, lean=True)
+    n_c, n_m, n_g = game.c_f.size, game.arrays.n_types + 1, game.grid.size
+    needed = game.offer_rows(rho, True)
+    assert 0 < needed[0].size < n_c * (n_m - 1) * n_g  # rows are skipped
+    plain = solver.sparse.vstack(
+        [game.branch(rho, True, i, p) for i in range(3) for p in range(game.arrays.n_postures)],
+        format="csr",
+    )
+    assert (plain.data == 0).any()  # weights are dropped
+    every = np.nonzero(np.ones((n_c, n_m - 1, n_g), dtype=bool))
+    game.offer_rows = lambda rho, talks: every  # type: ignore[method-assign]
+    game.branches_of = lambda rho, talks: plain  # type: ignore[method-assign]
+    game.buffer = None
+    slow, _ = solver._step(game, value, season, rho, True)
+    assert decisions.votes.attacker.any() and not decisions.votes.attacker.all()
+    for a in (fast, lean):
+        assert np.array_equal(a.view(np.int64), slow.view(np.int64))  # signs of zeros too
+    assert np.array_equal(kept.intensity, decisions.intensity)
+    assert np.array_equal(kept.proposals.frame, decisions.proposals.frame)
+    assert np.array_equal(kept.proposals.relief, decisions.proposals.relief)
+    assert kept.votes.attacker.size == 0 and kept.proposals.interior.size == 0
+
+
+def _locate_plain(grid: BeliefGrid, beliefs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:meth:`BeliefGrid.locate` as it was: the type axis last, a stable argsort."""
+    n, m = grid.n_types, grid.resolution
+    b = np.clip(beliefs, 0.0, None)
+    b = b / b.sum(axis=-1, keepdims=True)
+    x = m * np.cumsum(b[..., ::-1], axis=-1)[..., ::-1]
+    base = np.floor(x + 1e-9)
+    frac = np.clip(x - base, 0.0, 1.0)
+    frac[..., 0] = 0.0
+    base[..., 0] = m
+    order = np.argsort(-frac[..., 1:], axis=-1, kind="stable") + 1
+    d = np.take_along_axis(frac, order, axis=-1)
+    weights = np.empty(b.shape)
+    weights[..., 0] = 1.0 - (d[..., 0] if n > 1 else 0.0)
+    if n > 1:
+        weights[..., 1:-1] = d[..., :-1] - d[..., 1:]
+        weights[..., -1] = d[..., -1]
+    u = base.astype(np.int64)
+    vertices = [u]
+    steps = np.zeros_like(u)
+    for k in range(n - 1):
+        np.put_along_axis(steps, order[..., k : k + 1], 1, axis=-1)
+        vertices.append(u + steps)
+    v = np.stack(vertices, axis=-2)
+    counts = np.clip(v - np.concatenate([v[..., 1:], np.zeros_like(v[..., :1])], axis=-1), 0, m)
+    return grid._lookup[grid._code(counts)], weights
+
+
+@pytest.mark.parametrize("n_types", [1, 2, 3, 5])
+def test_locate_is_the_plain_freudenthal_lookup(n_types: int) -> None:
+    grid = BeliefGrid(n_types, 4)
+    beliefs = np.concatenate(
+        [
+            RNG.dirichlet(np.full(n_types, 0.5), size=3000),
+            grid.points,  # on vertices, edges and faces: ties between coordinates
+            (grid.points[:, None] + grid.points[None, :4]).reshape(-1, n_types) / 2,
+        ]
+    )
+    for b in (beliefs, beliefs[:12].reshape(3, 4, n_types), beliefs[5]):
+        index, weight = grid.locate(b)
+        want_index, want_weight = _locate_plain(grid, b)
+        assert np.array_equal(index, want_index)
+        assert np.array_equal(weight.view(np.int64), want_weight.view(np.int64))

@@ -115,9 +115,9 @@ inside the horizon (DECISIONS WAR-27)."""
 TAIL_TOL = 1e-8
 """Relative tolerance of each policy's values (GMRES)."""
 BLOCK = 65_536
-SMALL = 8_192
-"""Entries of one slice under which :func:`_first_argmax` leaves the work to ``np.argmax``."""
 """Values (of one branch) above which a week's votes are written a branch at a time."""
+SMALL = 1_024
+"""Entries of one slice under which :func:`_first_argmax` leaves the work to ``np.argmax``."""
 
 
 @dataclass(frozen=True)
@@ -125,7 +125,8 @@ class Proposals:
     """The belligerents' proposals at the start of one week, over the N = G·H·M·R·K states:
     ``frame`` (2, N) the menu item each proposer (attacker, defender) puts forward,
     :data:`NO_PROPOSAL` for none; ``relief`` and ``interior`` (2, M, N) the relief in every
-    frame and whether it is the responder's indifference point (:func:`propose`). With
+    frame and whether it is the responder's indifference point (:func:`propose`; ``interior``
+    is (2, M, 0) from a lean :func:`_step`, which does not keep it). With
     private resolve (:func:`_screening`): ``pivot`` (N,) the defender type whose
     indifference sets the attacker's relief and ``accept`` (D, N) whether each type takes it.
     """
@@ -159,6 +160,15 @@ class Votes:
     accept: FloatArray | BoolArray
     lo: IntArray
     frac: FloatArray
+
+
+NO_VOTES = Votes(
+    attacker=np.empty(0, dtype=bool),
+    accept=np.empty(0, dtype=bool),
+    lo=np.empty(0, dtype=np.int64),
+    frac=np.empty(0),
+)
+"""The votes a lean step (:func:`_step`) does not report."""
 
 
 @dataclass(frozen=True)
@@ -301,7 +311,7 @@ def _expect(kernel: FloatArray, offsets: IntArray, value: FloatArray) -> FloatAr
     in the end bins (edge padding)."""
     n_r, n_k, n_d = value.shape[4], value.shape[-1], offsets.size
     low, high = -int(offsets[0]), int(offsets[-1])
-    moved = np.moveaxis(value, 4, 0)  # (R, G, H, D, M, J, K)
+    moved = value.transpose(4, 0, 1, 2, 3, 5, 6)  # (R, G, H, D, M, J, K)
     padded = np.empty((*moved.shape[:-1], n_k + low + high))
     padded[..., low : low + n_k] = moved
     padded[..., :low] = moved[..., :1]
@@ -309,9 +319,9 @@ def _expect(kernel: FloatArray, offsets: IntArray, value: FloatArray) -> FloatAr
     padded = padded.reshape(n_r, -1, padded.shape[-1])
     n_x = padded.shape[1]
     s_r, s_x, s_k = padded.strides
-    windows = np.lib.stride_tricks.as_strided(
-        padded, shape=(n_r, n_d, n_x, n_k), strides=(s_r, s_k, s_x, s_k), writeable=False
-    )  # (R, D, X, K) views of the padded rows
+    windows = np.ndarray(
+        (n_r, n_d, n_x, n_k), dtype=padded.dtype, buffer=padded, strides=(s_r, s_k, s_x, s_k)
+    )  # (R, D, X, K) views of the padded rows (as ``as_strided``, at less call overhead)
     rows = np.ascontiguousarray(windows).reshape(n_r, n_d, n_x * n_k)
     out: FloatArray = np.matmul(kernel, rows).reshape(
         n_r, kernel.shape[1], *value.shape[:4], 2, n_k
@@ -431,6 +441,7 @@ class _Game:
         self._tables: tuple[FloatArray, FloatArray] | None = None
         self._ends: dict[tuple[int, int], float | None] = {}
         self._layouts: dict[tuple[int, int], tuple[IntArray, IntArray]] = {}
+        self._offer_rows: dict[tuple[int, bool], tuple[IntArray, IntArray, IntArray]] = {}
         self.type_weights = arr.type_weights()  # (M, D)
         n_t = arr.n_types
         menu_base = np.empty((2, arr.n_offers - n_t, 2, self.deal_value.shape[-1]))
@@ -509,10 +520,15 @@ class _Game:
 
     def branches_of(self, rho: int, talks: bool) -> sparse.csr_matrix:
         """The (I·P·G, C·(Θ+1)·G) rows of :meth:`branch` for every intensity and posture,
-        stacked (one sparse product a week; each row is summed as in its own matrix)."""
+        stacked (one sparse product a week; each row is summed as in its own matrix).
+
+        Entries of weight 0 are dropped (over half of them: observations impossible at a
+        belief on the simplex's boundary, interpolation weights of 0): each added nothing
+        but ``0 · value`` (± 0, the branch values being finite), the others are summed in
+        the same order."""
         key = (rho, talks, -1, -1)
         if key not in self.branches:
-            self.branches[key] = sparse.vstack(
+            stacked = sparse.vstack(
                 [
                     self.branch(rho, talks, i, p)
                     for i in range(N_INTENSITIES)
@@ -520,7 +536,23 @@ class _Game:
                 ],
                 format="csr",
             )
+            stacked.eliminate_zeros()
+            self.branches[key] = stacked
         return self.branches[key]
+
+    def offer_rows(self, rho: int, talks: bool) -> tuple[IntArray, IntArray, IntArray]:
+        """The rows ``(c, θ, g)`` of the branch values with type θ's offer on the table
+        (:func:`_votes`' ``out``) that :meth:`branches_of` reads: an offer reveals the
+        mediator's type (DECISIONS WAR-4), so only the row at that type's vertex ``g`` (the
+        rest, never read, need not be written)."""
+        key = (rho, talks)
+        if key not in self._offer_rows:
+            n_c, n_m, n_g = self.c_f.size, self.arrays.n_types + 1, self.grid.size
+            used = np.zeros(n_c * n_m * n_g, dtype=bool)
+            used[self.branches_of(rho, talks).indices] = True
+            c_i, m_i, g_i = np.nonzero(used.reshape(n_c, n_m, n_g)[:, 1:])
+            self._offer_rows[key] = (c_i, m_i, g_i)
+        return self._offer_rows[key]
 
     def branch(self, rho: int, talks: bool, i: int, p: int) -> sparse.csr_matrix:
         key = (rho, talks, i, p)
@@ -599,16 +631,19 @@ def propose(
 def _first_argmax(a: FloatArray) -> IntArray:
     """``np.argmax(a, axis=0)`` (the first largest along the first axis) of an array
     without NaN, as a running comparison: several times faster along a short first axis."""
-    if a[0].size < SMALL:
-        small: IntArray = np.argmax(a, axis=0)
+    if a[0].size < SMALL or a.shape[0] > np.iinfo(np.int8).max:
+        small: IntArray = a.argmax(axis=0)
         return small
-    best = np.zeros(a.shape[1:], dtype=np.int64)
+    # Branch-free: a masked write with an irregular mask costs more than these passes.
+    best = np.zeros(a.shape[1:], dtype=np.int8)
     top = a[0].copy()
+    better = np.empty(a.shape[1:], dtype=bool)
     for m in range(1, a.shape[0]):
-        better = a[m] > top
-        np.copyto(top, a[m], where=better)
-        best[better] = m
-    return best
+        np.greater(a[m], top, out=better)
+        np.maximum(top, a[m], out=top)  # (equal where not better: the same value)
+        np.maximum(best, better.view(np.int8) * np.int8(m), out=best)  # m exceeds every earlier
+    out: IntArray = best.astype(np.int64)
+    return out
 
 
 def _choose(index: npt.NDArray[np.int8], options: FloatArray) -> FloatArray:
@@ -637,6 +672,7 @@ def _proposals(
     game: _Game,
     war: FloatArray,
     fixed: Decisions | None,
+    lean: bool = False,
 ) -> tuple[FloatArray, Proposals]:
     """The proposal stage at the start of a week (DECISIONS WAR-22): from the value of the
     week without a proposal, ``war`` (G, H, R, J, K), to the week's value, and each
@@ -657,7 +693,8 @@ def _proposals(
     rej = [np.ascontiguousarray(war[:, :, :, j]).reshape(n_g, n_l) for j in (0, 1)]
     frame = np.full((2, n), NO_PROPOSAL, dtype=np.int8)
     relief = np.zeros((2, n_f, n))
-    interior = np.zeros(relief.shape, dtype=bool)
+    lean = lean and fixed is None
+    interior = np.zeros((2, n_f, 0) if lean else relief.shape, dtype=bool)  # lean: not kept
     rest = 1.0 - arr.proposer.sum()
     value = [rej[j] * rest for j in (0, 1)]
     for j in (0, 1):
@@ -667,7 +704,6 @@ def _proposals(
         if fixed is None:
             b_i, s_i, s_j = base[i], slope[i], slope[j]
             full = relief[j].reshape(n_f, n_g, n_l)
-            inner = interior[j].reshape(full.shape)
             point = np.subtract(rej[i], b_i)
             end = game.relief_end(j, n_r)
             if end is None:  # a slope may be 0
@@ -690,8 +726,10 @@ def _proposals(
                 if not (up | down).all():
                     feasible = feasible & (up | down | (b_i >= rej[i]))
                 full[...] = _pick(rise, hi, lo)
-            np.equal(full, point, out=inner)
-            inner &= feasible
+            if not lean:
+                inner = interior[j].reshape(full.shape)
+                np.equal(full, point, out=inner)
+                inner &= feasible
             own = np.subtract(full, nom, out=point)
             np.multiply(s_j, own, out=own)
             np.add(base[j], own, out=own)  # the proposer's value of its proposal
@@ -702,9 +740,11 @@ def _proposals(
             best = _first_argmax(own)
             flat = best * n + states
             frame[j] = best
-            np.copyto(frame[j], NO_PROPOSAL, where=own.ravel().take(flat) == -np.inf)
+            own_best: FloatArray | None = own.ravel().take(flat)  # = the loop's ``chosen``
+            np.copyto(frame[j], NO_PROPOSAL, where=own_best == -np.inf)
             chosen_relief = full.ravel().take(flat)
         else:
+            own_best = None
             frame[j] = fixed.proposals.frame[j]
             relief[j], interior[j] = fixed.proposals.relief[j], fixed.proposals.interior[j]
             best = np.maximum(frame[j], 0).astype(np.int64)
@@ -720,7 +760,10 @@ def _proposals(
         table = best * n_l + at_l
         made = frame[j] >= 0
         for p in (0, 1):
-            chosen = base[p].ravel().take(table) + slope[p].ravel().take(table) * offset
+            if p == j and own_best is not None:  # the same sum, already made (where made)
+                chosen = own_best
+            else:
+                chosen = base[p].ravel().take(table) + slope[p].ravel().take(table) * offset
             value[p] += arr.proposer[j] * np.where(made, chosen, rej[p].ravel()).reshape(n_g, n_l)
     out = np.empty((n_g, 2, 1, 1, n_r, 2, n_k))
     for p in (0, 1):
@@ -922,13 +965,17 @@ def _step(
     rho: int,
     talks: bool,
     fixed: Decisions | None = None,
+    lean: bool = False,
 ) -> tuple[FloatArray, Decisions]:
     """One week: from next week's values (G, H, D, M, R, J, K) to this week's, and the
     choices.
 
     ``season`` is a (S,) weight over seasons (one-hot for a calendar week, the calendar
     mix in the tail). With ``fixed``, the choices are taken from it (the step is then
-    affine in ``value``: the tail's policy evaluation).
+    affine in ``value``: the tail's policy evaluation). ``lean``: only the choices that
+    :func:`solve` keeps (intensity, posture, proposed frame, relief and acceptance); with
+    one defender type the votes on the mediator's offers are then cast only where they
+    count (:data:`NO_VOTES`) and the proposals' ``interior`` is left empty.
     """
     arr, grid = game.arrays, game.grid
     n_g, n_r, n_k = grid.size, arr.n_regimes, value.shape[-1]
@@ -952,7 +999,7 @@ def _step(
         reject.transpose(0, 4, 1, 3, 2, 5, 6), game.flow_less_lever, out=branch_value[:, 0]
     )
     reject[game.riposted, ..., 0, :] -= game.riposte_cost  # (0 without a riposte)
-    votes = _votes(game, reject, fixed, branch_value[:, 1:])
+    votes = _votes(game, reject, fixed, branch_value[:, 1:], game.offer_rows(rho, talks), lean)
     rows = branch_value.reshape(-1, n_d * n_m * n_r * 2 * n_k)
     w_value = (game.branches_of(rho, talks) @ rows).reshape(
         N_INTENSITIES, n_p, n_g, n_d, n_m, n_r, 2, n_k
@@ -975,10 +1022,9 @@ def _step(
     if fixed is None:  # the attacker weighs the defender's types by its belief
         expected = np.einsum("igdmrk,md->igmrk", w_i[:, :, :, :, :, 0], game.type_weights)
         hold_penalty = kappa * (np.arange(N_INTENSITIES) == HOLD)
-        choice = np.stack(
-            [_first_argmax(expected - h * hold_penalty[:, None, None, None, None]) for h in (0, 1)],
-            axis=1,
-        ).astype(np.int8)  # (G, H, M, R, K)
+        choice = np.empty((n_g, 2, *expected.shape[2:]), dtype=np.int8)  # (G, H, M, R, K)
+        for h in (0, 1):
+            choice[:, h] = _first_argmax(expected - h * hold_penalty[:, None, None, None, None])
     else:
         choice = fixed.intensity
     picked = _choose(choice[:, :, None, :, :, None, :], w_i[:, :, None])  # (G, H, D, M, R, J, K)
@@ -986,20 +1032,31 @@ def _step(
         kappa * np.arange(2)[None, :, None, None, None, None] * (choice == HOLD)[:, :, None]
     )
     if talks and arr.proposer.sum() > 0:
-        propose_stage = _proposals if n_d == 1 else _screening
-        picked, proposals = propose_stage(game, picked, fixed)
+        if n_d == 1:
+            picked, proposals = _proposals(game, picked, fixed, lean)
+        else:
+            picked, proposals = _screening(game, picked, fixed)
     else:
         proposals = NO_PROPOSALS
     return picked, Decisions(votes=votes, proposals=proposals, posture=posture, intensity=choice)
 
 
-def _votes(game: _Game, reject: FloatArray, fixed: Decisions | None, out: FloatArray) -> Votes:
+def _votes(
+    game: _Game,
+    reject: FloatArray,
+    fixed: Decisions | None,
+    out: FloatArray,
+    needed: tuple[IntArray, IntArray, IntArray] | None = None,
+    lean: bool = False,
+) -> Votes:
     """The votes on the mediator's offers and each branch's value after them: from the
     values of fighting on ``reject`` (C, G, D, M, R, J, K) to the values with the type-θ
     offer on the table, written to ``out`` (C, Θ, G, D, M, R, J, K). With one defender
     type both vote at once (each vote weakly dominant); with private resolve the attacker
     answers first, weighing the defender's answer (:func:`respond`). A deal keeps the
-    line."""
+    line. ``needed`` (three index arrays over C, Θ, G): with one defender type, only these
+    rows of ``out`` are written (:meth:`_Game.offer_rows`); the votes are all cast, or with
+    ``lean`` (and no ``fixed``) only in those rows (:data:`NO_VOTES` returned)."""
     arr = game.arrays
     n_t, n_m = arr.n_types, arr.resolve_points
     deal = game.deal[:, :n_t]  # (C, Θ, J, K)
@@ -1008,6 +1065,14 @@ def _votes(game: _Game, reject: FloatArray, fixed: Decisions | None, out: FloatA
     lo: IntArray
     frac: FloatArray
     if arr.n_defender_types == 1:  # one defender type: both vote at once, nothing is learnt
+        if lean and fixed is None and needed is not None:
+            c_i, t_i, g_i = needed
+            rows = reject[c_i, g_i]  # (n, D, M, R, J, K)
+            terms = deal[c_i, t_i][:, None, None, None]  # (n, 1, 1, 1, J, K)
+            both = terms >= rows
+            agreed_rows = both[..., 0, :] & both[..., 1, :]  # (n, D, M, R, K)
+            out[c_i, t_i, g_i] = np.where(agreed_rows[..., None, :], terms, rows)
+            return NO_VOTES
         if fixed is None:
             ok = deal[:, :, None, None] >= reject[:, None, :, 0, 0]  # (C, Θ, G, R, J, K)
             attacker = ok[..., 0, :][:, :, :, None]  # (C, Θ, G, M = 1, R, K)
@@ -1020,6 +1085,14 @@ def _votes(game: _Game, reject: FloatArray, fixed: Decisions | None, out: FloatA
             agreed = ok[..., 0, :] & ok[..., 1, :]  # (C, Θ, G, R, K)
         else:
             agreed = (attacker & (accept[0] > 0.0))[:, :, :, 0]
+        if needed is not None:  # the rows the week's sparse product reads, and only them
+            c_i, t_i, g_i = needed
+            out[c_i, t_i, g_i] = np.where(
+                agreed[c_i, t_i, g_i][:, None, None, :, None, :],  # (n, 1, 1, R, 1, K)
+                deal[c_i, t_i][:, None, None, None],  # (n, 1, 1, 1, J, K)
+                reject[c_i, g_i],  # (n, D, M, R, J, K)
+            )
+            return Votes(attacker=attacker, accept=accept, lo=lo, frac=frac)
         # a branch at a time on a large grid (its block stays in the cache)
         blocks = [slice(None)]
         if out[0].size > BLOCK:
@@ -1296,12 +1369,12 @@ def solve(arrays: CampaignArrays, deals: Deals | None = None) -> Solution:
         season = _season_mix(arrays)
         rho_end, talks_end = int(arrays.regime[-1]), bool(arrays.offers_open[-1])
         for _ in range(TAIL_BUFFER_WEEKS):
-            value, _ = _step(game, value, season, rho_end, talks_end)
+            value, _ = _step(game, value, season, rho_end, talks_end, lean=True)
         values[horizon] = value
     eye = np.eye(3)
     for t in range(horizon - 1, -1, -1):  # weeks: the recursion itself
         s, rho, talks = int(arrays.season[t]), int(arrays.regime[t]), bool(arrays.offers_open[t])
-        value, decisions = _step(game, value, eye[s], rho, talks)
+        value, decisions = _step(game, value, eye[s], rho, talks, lean=True)
         intensity[t], posture[t] = decisions.intensity, decisions.posture
         if decisions.proposals.frame.size:
             frame[t] = decisions.proposals.frame.reshape(frame.shape[1:])
