@@ -31,7 +31,7 @@ demo: $(RUN_STAMP)
 
 test: $(DEV_STAMP)
 	bash scripts/install_browser.sh
-	$(BIN)/python -m pytest -n auto --dist loadfile
+	$(BIN)/python -m pytest -n auto --dist loadgroup
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/lint-imports

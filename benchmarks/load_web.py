@@ -506,6 +506,30 @@ class Server:
         return text
 
 
+def cpu_seconds(pid: int) -> tuple[float, float]:
+    """CPU time (user + system, s) of process ``pid`` and of its descendants alive now (the
+    solver and compute workers), from ``/proc`` (psutil where installed)."""
+
+    def own(p: int) -> float:
+        fields = Path(f"/proc/{p}/stat").read_text().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    try:
+        psutil = importlib.import_module("psutil")
+    except ImportError:
+        return own(pid), 0.0
+    proc = psutil.Process(pid)
+    kids = 0.0
+    for child in proc.children(recursive=True):
+        try:
+            t = child.cpu_times()
+            kids += t.user + t.system
+        except psutil.Error:
+            pass
+    t = proc.cpu_times()
+    return t.user + t.system, kids
+
+
 def rss_bytes(pid: int) -> int:
     """Resident set size of process ``pid`` (psutil where installed, else /proc)."""
     try:
@@ -538,10 +562,15 @@ async def drive(
     seconds: float,
     seed: int,
     timeout: float,
+    cpu: dict[str, float] | None = None,
 ) -> tuple[list[Sample], list[tuple[float, int]], float]:
     """Run the load on the server at ``base`` (process ``pid``): the samples, the RSS samples
-    ``(seconds since start, bytes)`` and the wall time including the requests in flight."""
+    ``(seconds since start, bytes)`` and the wall time including the requests in flight;
+    ``cpu`` gets the CPU seconds the server (``server_s``) and its worker processes
+    (``workers_s``) spent meanwhile."""
+    cpu = {} if cpu is None else cpu
     mix = Mix()
+    cpu_start = cpu_seconds(pid)
     samples: list[Sample] = []
     rss: list[tuple[float, int]] = []
     stop = asyncio.Event()
@@ -558,6 +587,8 @@ async def drive(
     stop.set()
     await sampler
     rss.append((time.monotonic() - t0, rss_bytes(pid)))
+    cpu_end = cpu_seconds(pid)
+    cpu.update(server_s=cpu_end[0] - cpu_start[0], workers_s=cpu_end[1] - cpu_start[1])
     return samples, rss, wall
 
 
@@ -604,8 +635,10 @@ def summarize(
     warmup: float,
     wall: float,
     server_log: str,
+    cpu: dict[str, float] | None = None,
 ) -> dict[str, Any]:
-    """The figures of a run as a JSON-able document (also what :func:`failures` checks)."""
+    """The figures of a run as a JSON-able document (also what :func:`failures` checks);
+    ``cpu`` as :func:`drive` fills it."""
     order = [k for k, _, _ in KINDS if any(s.kind == k for s in samples)]
     kinds = []
     for kind in order:
@@ -651,6 +684,10 @@ def summarize(
         "error_rate": len(bad) / len(samples) if samples else 0.0,
         "examples": sorted({f"{s.kind}: {s.error or s.problem}" for s in bad})[:10],
         "server_tracebacks": tracebacks,
+        "cpu": {
+            **(cpu or {}),
+            "per_request_ms": 1000 * sum((cpu or {}).values()) / len(samples) if samples else 0,
+        },
         "rss": {
             "start_mib": rss[0][1] / 2**20,
             "after_warmup_mib": after[1] / 2**20,
@@ -721,6 +758,9 @@ def markdown(summary: dict[str, Any], meta: dict[str, Any]) -> str:
         f"(5xx {summary['status_5xx']}, connection errors {summary['connection_errors']}, "
         f"timeouts {summary['timeouts']}, unexpected status {summary['unexpected_status']}); "
         f"server tracebacks {summary['server_tracebacks']}",
+        f"- CPU of the server {summary['cpu'].get('server_s', 0):.1f} s and of its worker "
+        f"processes {summary['cpu'].get('workers_s', 0):.1f} s: "
+        f"{summary['cpu']['per_request_ms']:.1f} ms a request",
         f"- malformed + oversize answered 4xx: {r['count']:,} of {r['of']:,}; "
         f"p50 {_ms(r['p50_ms'])} ms, p99 {_ms(r['p99_ms'])} ms, max {_ms(r['max_ms'])} ms",
         f"- server RSS (MiB): start {m['start_mib']:.0f}, after warm-up "
@@ -760,6 +800,7 @@ def run(
     """Start ``detente serve``, drive it, stop it: the summary (see :func:`summarize`)."""
     warm = min(20.0, seconds / 3) if warmup is None else warmup
     server = Server.start()
+    cpu: dict[str, float] = {}
     try:
         samples, rss, wall = asyncio.run(
             drive(
@@ -769,13 +810,14 @@ def run(
                 seconds=seconds,
                 seed=seed,
                 timeout=timeout,
+                cpu=cpu,
             )
         )
     finally:
         log = server.stop()
     if samples_csv is not None:
         write_samples(samples, samples_csv)
-    return summarize(samples, rss, seconds=seconds, warmup=warm, wall=wall, server_log=log)
+    return summarize(samples, rss, seconds=seconds, warmup=warm, wall=wall, server_log=log, cpu=cpu)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ast
+import dataclasses
+import functools
 import importlib
 import os
 from collections import OrderedDict
@@ -9,6 +12,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, NoReturn
 
+import numpy as np
 import pytest
 
 from detente.scenario import Scenario, parse_yaml
@@ -58,7 +62,9 @@ def require_module(name: str, install: str) -> ModuleType:
 _SOLVED: OrderedDict[str, Any] = OrderedDict()
 """Campaigns solved in this test process, by :func:`~detente.war.model.campaign_hash`: the
 tests solve ukraine-2024 and a few small campaigns again and again (seconds each)."""
-_SOLVED_SIZE = 3  # about 80 MB each for ukraine-2024
+_SOLVED_BYTES = 300_000_000
+"""What the kept solutions may hold (their arrays): three of ukraine-2024 (about 80 MB each),
+or more of the small campaigns of the evaluation and edge-case tests (DECISIONS PERF-5)."""
 SHARED_SOLVES = {"asked": 0, "solved": 0}
 """How often the tests of this process asked :func:`_shared_solve` for a solution and how
 often it had to solve (benchmarks/notes: what the sharing saves)."""
@@ -76,10 +82,90 @@ def _shared_solve(campaign: Any, arrays: Any = None) -> Any:
     if key not in _SOLVED:
         SHARED_SOLVES["solved"] += 1
         _SOLVED[key] = _SOLVE_CAMPAIGN(campaign)
-        while len(_SOLVED) > _SOLVED_SIZE:
+        while len(_SOLVED) > 1 and sum(map(_nbytes, _SOLVED.values())) > _SOLVED_BYTES:
             _SOLVED.popitem(last=False)
     _SOLVED.move_to_end(key)
     return _SOLVED[key]
+
+
+def _nbytes(obj: Any, depth: int = 0) -> int:
+    """The bytes of the numpy arrays held by ``obj`` (a Solution: its fields, and theirs)."""
+    if isinstance(obj, np.ndarray):
+        return int(obj.nbytes)
+    if depth > 2 or not dataclasses.is_dataclass(obj) or isinstance(obj, type):
+        return 0
+    return sum(_nbytes(getattr(obj, f.name), depth + 1) for f in dataclasses.fields(obj))
+
+
+SPREAD = "SPREAD"
+"""A test module's tuple of its slow test functions (DECISIONS PERF-5). Under ``make test``
+(``pytest -n auto --dist loadgroup``, scheduled by :func:`pytest_xdist_make_scheduler`) each
+case of one (its parametrize id, or the function's name) is a work unit of its own, and
+functions listed together that share a case id share the unit and run one after the other
+(so the second gets the case's solve from :func:`_shared_solve`). These units run first;
+every other test is in its module's unit (as ``--dist loadfile``), so module fixtures are
+built once."""
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@functools.cache
+def _spread(module: str) -> tuple[str, ...]:
+    """The :data:`SPREAD` of the test module at ``module`` (relative to the checkout), read
+    from its source: xdist's controller schedules by node id and imports no test module."""
+    try:
+        tree = ast.parse((ROOT / module).read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return ()
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == SPREAD for t in node.targets
+        ):
+            return tuple(ast.literal_eval(node.value))
+    return ()
+
+
+def _unit(nodeid: str) -> tuple[str, bool]:
+    """The work unit of the test ``nodeid`` and whether it is a spread (slow, first) one."""
+    module, _, rest = nodeid.partition("::")
+    name = rest.partition("[")[0]
+    function = name.rpartition("::")[2]
+    if function not in _spread(module):
+        return module, False
+    case = rest[len(name) + 1 : -1] if rest.endswith("]") and len(rest) > len(name) else function
+    return f"{module}::{case}", True
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Put the spread units (:data:`SPREAD`) first, each unit's tests together in their
+    collected order; the order is otherwise kept (the workers run their units in it)."""
+    units: dict[str, list[pytest.Item]] = {}
+    first: list[str] = []
+    for item in items:
+        group, spread = _unit(item.nodeid)
+        if group not in units:
+            units[group] = []
+            if spread:
+                first.append(group)
+        units[group].append(item)
+    rest = [g for g in units if g not in set(first)]
+    items[:] = [item for group in (*first, *rest) for item in units[group]]
+
+
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``--dist loadgroup``: work units by :func:`_unit`, handed out in collection order.
+    (xdist 3.8's own loadgroup cannot regroup under pytest 9, whose node ids it can no
+    longer rename; so the units are named here, from the node ids.)"""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling  # type: ignore[import-untyped]
+
+    class SpreadScheduling(LoadScopeScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            return _unit(nodeid)[0]
+
+    config.option.loadscopereorder = False  # the order of pytest_collection_modifyitems
+    return SpreadScheduling(config, log)
 
 
 @pytest.fixture(autouse=True)

@@ -22,6 +22,14 @@ from detente.errors import DetenteError
 from detente.store import RunStore
 from detente.war import report as war_report
 
+SPREAD = (
+    "test_sigkill_at_random_points_loses_nothing",
+    "test_sigkill_of_the_war_sweep_loses_nothing",
+    "test_sigkill_of_simulate_leaves_a_whole_run_or_none",
+    "test_simulate_rerun_reuses_the_recorded_run",
+)
+"""The kill loops, each a work unit of the test workers of its own (tests/conftest.py)."""
+
 
 def test_sigkill_at_random_points_loses_nothing(tmp_path: Path) -> None:
     report = crash_loop(5, seed=1, workdir=tmp_path, run_seconds=6.0)

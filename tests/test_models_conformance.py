@@ -25,6 +25,8 @@ from detente.scenario import Scenario, from_frame, load_scenario, to_frame
 from detente.testing import check_model, constructor_params
 
 MODEL_NAMES = sorted(MODELS)
+SPREAD = ("test_every_registered_model_passes_check_model",)
+"""Each registered model's check a work unit of the test workers (tests/conftest.py)."""
 
 
 def _random_problem(seed: int, n: int = 7, with_sq: bool = True) -> IssueProblem:
@@ -194,7 +196,13 @@ def test_frame_round_trip_gives_same_forecast(model: OutcomeModel, toy: Scenario
 
 # -- the model contract over the whole registry (detente.testing.check_model) -------------
 
-CHEAP = {"war": {"paths": 100}, "territory": {"bootstrap": 5}}
+CHEAP: dict[str, dict[str, Any]] = {
+    "war": {"paths": 100},
+    "territory": {"bootstrap": 5},
+    # two penalties by 3-fold grouped CV: the choice still runs (tests/test_durability.py
+    # checks the packaged grid's choice); 5 x 5 folds took 30 s of the suite (PERF-5)
+    "cox_cv": {"penalizers": (0.03, 0.3), "folds": 3},
+}
 """Settings that keep a model's run short in the suite (the checks do not depend on them)."""
 
 

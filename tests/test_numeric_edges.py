@@ -27,6 +27,8 @@ from detente.scenario.validation import validate_scenario
 from tests.big_scenario import FIVE_HUNDRED_SETUP
 
 MODEL_NAMES = list(MODELS)
+SPREAD = ("test_war_edge_case_is_defined", "test_war_edge_case_through_simulate")
+"""Each war case a work unit of the test workers; its two tests share its solve (conftest)."""
 
 
 def _scenario(
@@ -460,12 +462,15 @@ def _no_nan_json(text: str) -> Any:
 
 
 def war_defined(campaign: Any) -> dict[str, Any]:
-    """Solve and simulate ``campaign``; check every array and the JSON document."""
-    from detente.war.model import summarise
+    """Solve and simulate ``campaign``; check every array and the JSON document. Without a
+    ``commitment`` (none of these cases has one) ``solve_campaign`` is ``solve(arrays)``, and
+    through it the test process solves each case once for this test and
+    :func:`test_war_edge_case_through_simulate` (tests/conftest.py, DECISIONS PERF-5)."""
+    from detente.war import model as war_model
     from detente.war.simulate import simulate
-    from detente.war.solver import solve
 
-    solution = solve(campaign.arrays())
+    assert campaign.commitment is None
+    solution = war_model.solve_campaign(campaign)
     for name in ("value", "kernel", "territory"):
         assert np.isfinite(getattr(solution, name)).all(), name
     assert (solution.kernel >= 0).all()
@@ -474,7 +479,7 @@ def war_defined(campaign: Any) -> dict[str, Any]:
     assert np.isfinite(paths.territory).all() and np.isfinite(paths.belief).all()
     np.testing.assert_allclose(paths.belief.sum(axis=-1), 1.0, atol=1e-9)
     assert np.isfinite(paths.kept_km2[paths.deal_week >= 0]).all()
-    doc = summarise(campaign, solution, paths, scenario="edge", seed=0).document
+    doc = war_model.summarise(campaign, solution, paths, scenario="edge", seed=0).document
     text = json.dumps(doc, allow_nan=False)
     _finite(_no_nan_json(text))
     for row in doc["weeks"]:

@@ -22,6 +22,8 @@ from tests.conftest import missing
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "src" / "detente"
+SPREAD = ("test_the_wheel_ships_its_data_and_runs_in_a_fresh_venv",)
+"""The slowest test of the suite: a work unit of the test workers, started first (conftest)."""
 
 REQUIRED = (
     "scenario/builtin/*.yaml", "durability/*.yaml", "outlook/*.csv", "calibration/data/*.json",
@@ -99,7 +101,9 @@ def test_the_wheel_ships_its_data_and_runs_in_a_fresh_venv(tmp_path: Path) -> No
 def _in_the_venv(env_dir: Path, wheel: Path, tmp_path: Path, env: dict[str, str]) -> None:
     """Install the wheel into ``env_dir`` and run detente there, from an empty directory."""
     python = env_dir / "bin" / "python"
-    installed = _run([str(python), "-m", "pip", "install", "--quiet", str(wheel)],
+    # --no-compile: no byte-compiling of every dependency at install (half the install's
+    # time; Python compiles what runs as it imports it; DECISIONS PERF-5)
+    installed = _run([str(python), "-m", "pip", "install", "--quiet", "--no-compile", str(wheel)],
                      cwd=tmp_path, env=env, timeout=900)  # fmt: skip
     if installed.returncode != 0:
         missing(f"cannot install the wheel's dependencies: {installed.stderr[-400:]}")

@@ -41,6 +41,8 @@ from detente.uncertainty.sampling import (
 
 US = "US incoming administration (Trump)"
 RIPOSTE = "campaign.mediator.types.presses_russia.after.riposte_probability"
+SPREAD = ("test_walk_lists_every_number_with_the_bounds_validation_accepts",)
+"""About 1,000 validations: a work unit of the test workers of its own (tests/conftest.py)."""
 US_POSITION = f"actors.{US}.stances.territory.position"
 
 

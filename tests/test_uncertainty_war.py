@@ -28,6 +28,8 @@ OFFER = "mediator.types.soft.after.offer_probability"
 RIPOSTE = "mediator.types.resolute.after.riposte_probability"
 SURGE_GAIN = "intensities.surge.gain.summer.mean"
 DUMMY = "resumption.shape"  # the resumption hazard acts after a deal: no effect on the war
+SPREAD = ("test_sobol_ranks_campaign_parameters",)
+"""192 solves: a work unit of the test workers of its own (tests/conftest.py)."""
 
 
 def _uniform(lo: float, hi: float) -> Distribution:

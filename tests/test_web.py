@@ -788,3 +788,77 @@ def test_export_of_an_upload_and_a_bad_what_if(client: TestClient) -> None:
         json={**BUILTIN, "overrides": [{"path": "actors.Nobody.capability", "value": 1}]},
     )
     assert bad.status_code == 422 and "\n" not in bad.json()["detail"]
+
+
+def test_a_repeated_request_is_answered_from_the_memo(monkeypatch: pytest.MonkeyPatch) -> None:
+    from detente.web.compute import forecast_job
+
+    calls: list[bytes] = []
+
+    def counted(body: bytes) -> bytes:
+        calls.append(body)
+        return forecast_job(body)
+
+    monkeypatch.setattr("detente.web.app.forecast_job", counted)
+    client = TestClient(create_app())  # no lifespan: the jobs run in threads, countable
+    what_if = {"path": "actors.Russia.stances.territory.salience", "value": 61.5}
+    body = {"scenario": {"builtin": "ukraine-2024"}, "overrides": [what_if]}
+    first, again = client.post("/api/forecast", json=body), client.post("/api/forecast", json=body)
+    assert first.status_code == again.status_code == 200
+    assert first.content == again.content and len(calls) == 1
+    other = {**body, "overrides": [{**what_if, "value": 61.25}]}
+    assert client.post("/api/forecast", json=other).status_code == 200
+    assert len(calls) == 2
+    bad = {**body, "overrides": [{**what_if, "value": -3}]}  # errors are not kept
+    assert client.post("/api/forecast", json=bad).status_code == 422
+    assert client.post("/api/forecast", json=bad).status_code == 422
+    assert len(calls) == 4
+
+
+def test_scenario_text_over_the_limit_in_bytes_not_characters_is_413(client: TestClient) -> None:
+    # 250,001 four-byte characters: under the limit in characters, over it in UTF-8 bytes
+    import json
+
+    text = "# " + "\U0001f600" * 250_001
+    body = json.dumps({"scenario": {"text": text, "filename": "e.yaml"}}, ensure_ascii=False)
+    headers = {"content-type": "application/json"}
+    r = client.post("/api/forecast", content=body.encode(), headers=headers)
+    assert r.status_code == 413
+    assert r.json()["detail"] == (
+        "e.yaml: the scenario is 1,000,006 bytes, over the web app's 1,000,000-byte limit; "
+        "trim it or use the command line"
+    )
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "status"),
+    [
+        ("GET", "/api/health", None, 200),
+        ("POST", "/api/forecast", b"not json", 422),
+        ("POST", "/api/forecast", b"x" * (MAX_BODY_BYTES + 1), 413),
+    ],
+)
+def test_every_answer_has_the_security_headers(
+    client: TestClient, method: str, path: str, body: bytes | None, status: int
+) -> None:
+    headers = {"content-type": "application/json"}
+    r = client.request(method, path, content=body, headers=headers)
+    assert r.status_code == status
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert r.headers["content-security-policy"].startswith("default-src 'self'")
+    assert r.headers["referrer-policy"] == "no-referrer"
+
+
+def test_the_answer_memo_is_bounded_by_count_and_bytes() -> None:
+    from detente.web.memo import Memo, content_key
+
+    memo: Memo[bytes] = Memo(size=3, max_bytes=10)
+    memo.put("a", b"12345")
+    memo.put("b", b"12345")
+    memo.put("c", b"1")  # 11 bytes: the least recently used goes
+    assert memo.get("a") is None and memo.get("b") == b"12345" and len(memo) == 2
+    for key in "def":
+        memo.put(key, b"1")
+    assert len(memo) == 3 and memo.get("b") is None and memo.get("f") == b"1"
+    assert content_key("ab", "c") != content_key("a", "bc")  # parts are delimited
+    assert content_key(b"x") == content_key("x")

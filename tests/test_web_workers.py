@@ -22,6 +22,7 @@ from detente.scenario.overrides import apply_overrides
 from detente.spec.campaign import Campaign
 from detente.war.model import SOLVER, solve_campaign
 from detente.web.app import SolverProcesses, create_app
+from detente.web.loading import scenario_of_request
 
 RIPOSTE = "campaign.mediator.types.presses_russia.after.riposte_probability"
 
@@ -120,3 +121,71 @@ def test_a_killed_worker_costs_one_solve_in_process_not_an_error(
     again = client.post("/api/simulate", json=_body(0.3179))
     assert again.status_code == 200, again.text
     assert os.getpid() not in processes.pids and victim not in processes.pids
+
+
+US = "US incoming administration (Trump)"
+
+
+def test_forecasts_uploads_and_rankings_run_in_compute_processes_with_the_in_process_answer(
+    served: tuple[TestClient, SolverProcesses],
+) -> None:
+    from detente.scenario import to_yaml
+    from detente.web.compute import ComputeProcesses
+    from detente.web.convert import advise_response, forecast_response, upload_response
+    from detente.web.schemas import AdviseRequest, ForecastRequest
+
+    client, _ = served
+    compute = client.app.state.compute_processes  # type: ignore[attr-defined]
+    assert isinstance(compute, ComputeProcesses) and compute.running
+    what_if = {"path": "actors.China.capability", "value": 0.1234}
+    body = {"scenario": {"builtin": "ukraine-2024"}, "overrides": [what_if]}
+    r = client.post("/api/forecast", json=body)
+    assert r.status_code == 200, r.text
+    request = ForecastRequest.model_validate(body)
+    here = forecast_response(scenario_of_request(request), request.overrides)
+    assert r.json() == here.model_dump(mode="json")
+
+    ranking = {
+        "scenario": {"builtin": "ukraine-2024"},
+        "actor": US,
+        "goal": "territory<=37",
+        "model": "nash",
+        "draws": 20,
+    }
+    r = client.post("/api/advise", json=ranking)
+    assert r.status_code == 200, r.text
+    advise_request = AdviseRequest.model_validate(ranking)
+    expected = advise_response(scenario_of_request(advise_request), advise_request)
+    assert r.json() == expected.model_dump(mode="json")
+
+    raw = to_yaml(load_scenario("ukraine-2024")).encode()
+    r = client.post("/api/upload", files={"file": ("mine.yaml", raw, "application/x-yaml")})
+    assert r.status_code == 200, r.text
+    assert r.json() == upload_response(raw, label="mine.yaml", fmt="yaml").model_dump(mode="json")
+
+    bad = {"scenario": {"builtin": "ukraine-2024"}, "overrides": [{**what_if, "value": -1}]}
+    r = client.post("/api/forecast", json=bad)  # the worker's error, one line, 422
+    assert r.status_code == 422 and "\n" not in r.json()["detail"]
+    assert "capability: is -1" in r.json()["detail"]
+    assert compute.pids and os.getpid() not in compute.pids
+
+
+def test_an_actor_what_if_reuses_the_campaign_s_simulation(
+    served: tuple[TestClient, SolverProcesses],
+) -> None:
+    client, _ = served
+    first = client.post("/api/simulate", json=_body(0.3181))
+    assert first.status_code == 200, first.text
+    changed = _body(0.3181)
+    changed["overrides"] = [  # type: ignore[index]
+        *changed["overrides"],  # type: ignore[misc]
+        {"path": "actors.Russia.stances.territory.salience", "value": 12.5},
+    ]
+    again = client.post("/api/simulate", json=changed)
+    assert again.status_code == 200, again.text
+    assert first.json()["cached"] is False and again.json()["cached"] is True
+    assert {**again.json(), "cached": False} == first.json()
+    bad = _body(0.3181)
+    bad["overrides"] = [{"path": "actors.Nobody.capability", "value": 1}]
+    r = client.post("/api/simulate", json=bad)
+    assert r.status_code == 422 and "Nobody" in r.json()["detail"]

@@ -164,18 +164,23 @@ def _windowed(
             yield result(handle)
 
 
-def _limit_threads() -> None:
-    """Worker initializer: one BLAS/OpenMP thread per worker process (no oversubscription).
+def _start_worker(prepare: Callable[[], object] | None = None) -> None:
+    """Worker initializer: one BLAS/OpenMP thread per worker process (no oversubscription),
+    freed memory kept for the next job's arrays
+    (:func:`~detente.uncertainty.allocator.keep_freed_memory`), then ``prepare()``.
 
     The workers' numpy is loaded by the forkserver before this runs, so setting
     ``OPENBLAS_NUM_THREADS`` here would come too late; threadpoolctl changes the loaded
-    libraries' thread counts. Freed memory is kept for the next job's arrays
-    (:func:`~detente.uncertainty.allocator.keep_freed_memory`)."""
+    libraries' thread counts."""
     threadpool_limits(1)
     keep_freed_memory()
+    if prepare is not None:
+        prepare()
 
 
-def worker_pool(workers: int, preload: Sequence[str] = ()) -> ProcessPoolExecutor:
+def worker_pool(
+    workers: int, preload: Sequence[str] = (), prepare: Callable[[], object] | None = None
+) -> ProcessPoolExecutor:
     """The one kind of local process pool of detente, for sweeps, lever search and the
     report alike: forkserver workers (never inheriting the parent's open database or
     threads; DECISIONS UNC-12), with detente and ``preload`` loaded once by the forkserver
@@ -188,12 +193,17 @@ def worker_pool(workers: int, preload: Sequence[str] = ()) -> ProcessPoolExecuto
         Worker processes (none is started before the first job).
     preload:
         Further modules for the forkserver to import, so that no worker imports them.
+    prepare:
+        A module-level function each worker runs once when it starts (e.g. reading what its
+        first job needs).
     """
     from concurrent.futures import ProcessPoolExecutor
 
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["detente.uncertainty.backends", *preload])
-    return ProcessPoolExecutor(workers, mp_context=ctx, initializer=_limit_threads)
+    return ProcessPoolExecutor(
+        workers, mp_context=ctx, initializer=_start_worker, initargs=(prepare,)
+    )
 
 
 class ProcessBackend(_Closing):

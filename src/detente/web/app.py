@@ -7,7 +7,10 @@ the JSON API, whose OpenAPI schema is at ``/openapi.json`` (interactive docs at 
 a CDN and are off). Plotly.js is served from the installed ``plotly`` package; nothing is
 loaded from the network. Each route resolves its request (:mod:`detente.web.loading`) and
 answers with a conversion of :mod:`detente.web.convert`; campaigns are solved through
-:class:`~detente.web.solutions.SolutionCache`.
+:class:`~detente.web.solutions.SolutionCache`. While the app runs, forecasts, uploads,
+rankings and campaign look-ups run in :class:`~detente.web.compute.ComputeProcesses` and
+solves in :class:`~detente.web.solutions.SolverProcesses`; answers are kept by the request's
+content (:class:`~detente.web.memo.Memo`; DECISIONS WEB-3, WEB-11).
 
 Safety rules: request bodies over :data:`MAX_BODY_BYTES` get 413 before they are read
 (:mod:`detente.web.middleware`); uploaded scenarios are parsed in memory with detente's own
@@ -17,12 +20,13 @@ server; a bad scenario gets 4xx with the CLI's one-line message as ``{"detail": 
 
 from __future__ import annotations
 
-import hashlib
-from collections import OrderedDict
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
+import anyio
+import anyio.to_thread
 from fastapi import FastAPI, File, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -30,9 +34,17 @@ from starlette.concurrency import run_in_threadpool
 
 from detente import __version__
 from detente.errors import DetenteError
-from detente.scenario import builtin_names
+from detente.scenario import Scenario, builtin_names
+from detente.spec.campaign import Campaign, campaign_hash
 from detente.war.model import SOLVER
 from detente.web.assets import STATIC, index_page, plotly_js_response, static_response
+from detente.web.compute import (
+    ComputeProcesses,
+    advise_job,
+    campaign_job,
+    forecast_job,
+    upload_job,
+)
 from detente.web.convert import (
     ADVISE_MAX_EVALS,
     ADVISE_SEED,
@@ -40,20 +52,20 @@ from detente.web.convert import (
     SIMULATE_SEED,
     advise_response,
     campaign_of,
-    forecast_response,
     simulate_response,
-    upload_response,
 )
 from detente.web.exports import attachment, file_stem
 from detente.web.exports import router as exports_router
 from detente.web.loading import (
     TooLargeError,
     builtin_scenario,
+    check_text_size,
     format_of,
     safe_label,
     scenario_of_request,
 )
-from detente.web.middleware import BodySizeLimit, security_headers
+from detente.web.memo import CPU_THREADS, Memo, content_key
+from detente.web.middleware import BodySizeLimit, SecurityHeaders
 from detente.web.schemas import (
     MAX_UPLOAD_BYTES,
     AdviseRequest,
@@ -94,8 +106,9 @@ a few seconds (the campaign's solved policy comes from the war model's memoising
 :data:`detente.war.model.SOLVER`; DECISIONS WEB-2)."""
 
 SIMULATE_MEMO_SIZE = 64
-"""Simulate answers kept per request (seed and paths are fixed, so a request determines its
-answer; a repeated slider value then costs no resolve, hash or simulation: DECISIONS WEB-3)."""
+"""Simulate answers kept per campaign (seed and paths are fixed, so the campaign and the
+scenario's name determine the answer: an actor's what-if, which leaves the campaign as it
+is, then costs the resolve and the hash but no simulation; DECISIONS WEB-3, WEB-11)."""
 
 MAX_BODY_BYTES = 2 * MAX_UPLOAD_BYTES + 64_000
 """Largest request body: a 1 MB scenario with JSON escaping or multipart framing."""
@@ -149,6 +162,17 @@ def _static_endpoint(name: str) -> Callable[[], Awaitable[Response]]:
     return serve_static
 
 
+def _advise(request: AdviseRequest) -> AdviseResponse:
+    return advise_response(scenario_of_request(request), request)
+
+
+def _campaign_of_request(request: ForecastRequest) -> tuple[Scenario, Campaign, str]:
+    """The request's scenario, its campaign (422 without one) and the campaign's hash."""
+    sc = scenario_of_request(request)
+    campaign = campaign_of(sc)
+    return sc, campaign, campaign_hash(campaign)
+
+
 def create_app(*, trusted_hosts: Sequence[str] | None = None) -> FastAPI:
     """The FastAPI application.
 
@@ -165,13 +189,18 @@ def create_app(*, trusted_hosts: Sequence[str] | None = None) -> FastAPI:
     outside it they run in the calling thread (DECISIONS WEB-3).
     """
     processes = SolverProcesses(SOLVER)
+    compute = ComputeProcesses()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         processes.start()
+        compute.start()
+        await run_in_threadpool(compute.wait_ready)  # ready before the first request
+        await run_in_threadpool(processes.wait_ready)
         try:
             yield
         finally:
+            await run_in_threadpool(compute.close)
             await run_in_threadpool(processes.close)
 
     app = FastAPI(
@@ -183,13 +212,25 @@ def create_app(*, trusted_hosts: Sequence[str] | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.solver_processes = processes
+    app.state.compute_processes = compute
     if trusted_hosts is not None:
         from starlette.middleware.trustedhost import TrustedHostMiddleware
 
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(trusted_hosts))
     app.add_middleware(BodySizeLimit, limit=MAX_BODY_BYTES)
     solutions = SolutionCache(solver=SOLVER)
-    simulated: OrderedDict[str, tuple[SimulateResponse, str]] = OrderedDict()  # event loop
+    # answers by request content (DECISIONS WEB-11): a request determines its answer
+    forecasts: Memo[bytes] = Memo()  # the answers' JSON
+    uploads: Memo[bytes] = Memo()
+    rankings: Memo[bytes] = Memo()
+    campaign_keys: Memo[tuple[str, str]] = Memo()  # request → (campaign hash, scenario name)
+    simulated: Memo[SimulateResponse] = Memo(SIMULATE_MEMO_SIZE)  # by campaign hash and name
+    cpu = anyio.CapacityLimiter(CPU_THREADS)  # simulations (compute has its own)
+    simulating: dict[tuple[object, str], asyncio.Future[SimulateResponse]] = {}  # event loop
+
+    async def computed(func: Callable[..., Any], *args: Any) -> Any:
+        """``func(*args)`` in one of the :data:`CPU_THREADS` threads, waiting on the loop."""
+        return await anyio.to_thread.run_sync(func, *args, limiter=cpu)
 
     @app.exception_handler(TooLargeError)
     async def _too_large(request: Request, exc: TooLargeError) -> JSONResponse:
@@ -203,7 +244,7 @@ def create_app(*, trusted_hosts: Sequence[str] | None = None) -> FastAPI:
     async def _bad_request(request: Request, exc: RequestValidationError) -> JSONResponse:
         return JSONResponse({"detail": _one_line(exc)}, status_code=422)
 
-    app.middleware("http")(security_headers)
+    app.add_middleware(SecurityHeaders)  # outermost: on the 413s and 400s too
 
     # The page, its assets, the health check and the list of built-ins are answered on the
     # event loop (async, from memory): they must not queue behind forecasts for a worker
@@ -244,40 +285,79 @@ def create_app(*, trusted_hosts: Sequence[str] | None = None) -> FastAPI:
         return out
 
     @app.post("/api/forecast", response_model=ForecastResponse, responses=ERRORS, tags=["forecast"])
-    def forecast(request: ForecastRequest) -> ForecastResponse:
+    async def forecast(request: ForecastRequest) -> Response:
         """Every model's forecast of a scenario after the what-if overrides."""
-        return forecast_response(scenario_of_request(request), request.overrides)
+        check_text_size(request)
+        body = request.model_dump_json().encode()
+        key = content_key(body)
+        answer = forecasts.get(key)
+        if answer is None:
+            answer = forecasts.put(key, await compute.run(forecast_job, body))
+        return Response(answer, media_type="application/json")
 
     @app.post("/api/simulate", response_model=SimulateResponse, responses=ERRORS, tags=["campaign"])
     async def simulate(request: ForecastRequest) -> SimulateResponse:
         """The scenario's war-termination campaign after the what-if overrides: solved
         (cached per campaign), 1,000 paths with seed 0: the fan chart, P(deal by date) and
         the headline numbers. 422 for a scenario without a campaign."""
-        key = hashlib.sha256(request.model_dump_json().encode()).hexdigest()
-        answered = simulated.get(key)
-        if answered is not None and solutions.solver.holds(answered[1]):
-            simulated.move_to_end(key)  # the solve is still there for the report and advise
-            return answered[0].model_copy(update={"cached": True})
-        sc = await run_in_threadpool(scenario_of_request, request)
-        solution, cached, campaign_key = await solutions.aget_keyed(campaign_of(sc))
-        answer = await run_in_threadpool(simulate_response, sc, solution, cached)
-        simulated[key] = (answer, campaign_key)
-        while len(simulated) > SIMULATE_MEMO_SIZE:
-            simulated.popitem(last=False)
-        return answer
+        check_text_size(request)
+        body = request.model_dump_json().encode()
+        request_key = content_key(body)
+        known = campaign_keys.get(request_key)
+        if known is None:
+            known = campaign_keys.put(request_key, await compute.run(campaign_job, body))
+        answer = _simulated(known)
+        if answer is not None:
+            return answer
+        # one simulation per campaign however many requests wait for it (a burst of
+        # requests for a new campaign each simulated it: ~0.2 s of CPU apiece)
+        loop = asyncio.get_running_loop()
+        pending = (loop, content_key(*known))
+        running = simulating.get(pending)
+        if running is not None:
+            answer = await asyncio.shield(running)
+            return answer.model_copy(update={"cached": True})
+        task = asyncio.ensure_future(_simulate(request, known))
+        simulating[pending] = task
+        task.add_done_callback(lambda _: simulating.pop(pending, None))
+        return await asyncio.shield(task)
+
+    async def _simulate(request: ForecastRequest, known: tuple[str, str]) -> SimulateResponse:
+        """Solve (in a solver process) and simulate a campaign whose answer is not kept."""
+        sc, campaign, key = await computed(_campaign_of_request, request)
+        solution, cached, _ = await solutions.aget_keyed(campaign, key)
+        fresh: SimulateResponse = await computed(simulate_response, sc, solution, cached)
+        return simulated.put(content_key(*known), fresh)
+
+    def _simulated(known: tuple[str, str]) -> SimulateResponse | None:
+        """The kept answer for (campaign hash, scenario name), while its solve is kept
+        too (for the report and the lever ranking)."""
+        answer = simulated.get(content_key(*known))
+        if answer is None or not solutions.solver.holds(known[0]):
+            return None
+        return answer.model_copy(update={"cached": True})
 
     @app.post("/api/advise", response_model=AdviseResponse, responses=ERRORS, tags=["levers"])
-    def advise(request: AdviseRequest) -> AdviseResponse:
+    async def advise(request: AdviseRequest) -> Response:
         """The lever ranking (``detente advise``): the actor's options for reaching the goal,
         cheapest first, with cost, predicted metric and P(reach). Seed 0, at most 200 draws
         (issue goals) or paths (war-model goals, at most 8 evaluations). 422 with one line
         for a bad actor, goal, model or budget."""
-        return advise_response(scenario_of_request(request), request)
+        body = request.model_dump_json().encode()
+        key = content_key(body)
+        answer = rankings.get(key)
+        if answer is None:
+            fresh = await compute.run(advise_job, body)
+            if fresh is None:  # a war-model goal: solves, in the solver's processes
+                ranking = await run_in_threadpool(_advise, request)
+                fresh = ranking.model_dump_json().encode()
+            answer = rankings.put(key, fresh)
+        return Response(answer, media_type="application/json")
 
     @app.post("/api/upload", response_model=ForecastResponse, responses=ERRORS, tags=["forecast"])
     async def upload(
         file: Annotated[UploadFile, File(description="A .yaml/.yml or .csv scenario, ≤ 1 MB.")],
-    ) -> ForecastResponse:
+    ) -> Response:
         """Upload a scenario file: its forecasts, and the scenario as YAML for what-ifs."""
         label = safe_label(file.filename)
         fmt = format_of(label)
@@ -290,7 +370,11 @@ def create_app(*, trusted_hosts: Sequence[str] | None = None) -> FastAPI:
             )
         # parsing and forecasting take up to a second of CPU: off the event loop, which
         # would otherwise stall every other request meanwhile (benchmarks/load_web.py)
-        return await run_in_threadpool(upload_response, raw, label=label, fmt=fmt)
+        key = content_key(fmt, label, raw)
+        answer = uploads.get(key)
+        if answer is None:
+            answer = uploads.put(key, await compute.run(upload_job, raw, label, fmt))
+        return Response(answer, media_type="application/json")
 
     @app.post(
         "/api/report",

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from fastapi import Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse
+from starlette.datastructures import MutableHeaders
 
 from detente.web.schemas import MAX_UPLOAD_BYTES
 
@@ -99,13 +99,27 @@ class BodySizeLimit:
         await send({"type": "http.response.body", "body": body})
 
 
-async def security_headers(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    """HTTP middleware (``app.middleware("http")``): :data:`CSP`, ``nosniff`` and
-    ``no-referrer`` on every response."""
-    response = await call_next(request)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = CSP
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
+class SecurityHeaders:
+    """ASGI middleware: :data:`CSP`, ``nosniff`` and ``no-referrer`` on every response.
+
+    Plain ASGI rather than ``app.middleware("http")``: Starlette's ``BaseHTTPMiddleware``
+    runs each request in a task group with memory streams, about a millisecond of the
+    server's CPU a request (issue 19, DECISIONS WEB-11)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers["X-Content-Type-Options"] = "nosniff"
+                headers["Content-Security-Policy"] = CSP
+                headers["Referrer-Policy"] = "no-referrer"
+            await send(message)
+
+        await self.app(scope, receive, with_headers)

@@ -19,9 +19,10 @@ DECISIONS WEB-3). The request's thread then only waits for the worker's answer.
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
+import concurrent.futures
 import os
 import threading
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from weakref import WeakKeyDictionary
@@ -35,15 +36,13 @@ from detente.war.solver import Solution
 
 SOLUTION_CACHE_SIZE = MEMO_SIZE
 
-__all__ = ["SOLUTION_CACHE_SIZE", "SOLVE_CONCURRENCY", "SolutionCache", "SolverProcesses"]
-
-
-def _start_worker() -> None:
-    """Worker initializer: one BLAS thread (DECISIONS UNC-12) and the war model imported
-    before the first request needs it."""
-    from detente.uncertainty.backends import _limit_threads
-
-    _limit_threads()
+__all__ = [
+    "SOLUTION_CACHE_SIZE",
+    "SOLVE_CONCURRENCY",
+    "SolutionCache",
+    "SolverProcesses",
+    "WorkerProcesses",
+]
 
 
 def _solve_in_worker(campaign: Campaign) -> tuple[Solution, int]:
@@ -51,68 +50,104 @@ def _solve_in_worker(campaign: Campaign) -> tuple[Solution, int]:
     return solve_campaign(campaign), os.getpid()
 
 
-class SolverProcesses:
+class WorkerProcesses:
+    """``workers`` forkserver processes of the web app's own
+    (:func:`~detente.uncertainty.backends.worker_pool`: they never inherit the server's
+    threads or sockets, DECISIONS UNC-12; the war model preloaded), started and each run
+    through ``prepare`` before the first request, so that no request queues behind their
+    imports. A killed worker costs its job a run in the calling thread and a new pool, not
+    an error. ``pids`` records the processes that did a job. Not started with
+    ``DETENTE_SOLVER_PROCESSES=0`` in the environment (for comparisons and platforms without
+    forkserver): the jobs then run in the server.
+    """
+
+    def __init__(self, workers: int, prepare: Callable[[], object] | None = None) -> None:
+        self.workers = workers
+        self.prepare = prepare
+        self.pids: set[int] = set()
+        self._pool: ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
+        self._warming: list[concurrent.futures.Future[int]] = []
+
+    @property
+    def running(self) -> bool:
+        """Whether jobs go to worker processes."""
+        return self._pool is not None
+
+    def start(self) -> None:
+        """Start the workers (not with ``DETENTE_SOLVER_PROCESSES=0``)."""
+        if os.environ.get("DETENTE_SOLVER_PROCESSES", "").strip() != "0":
+            self._pool = self._new_pool()
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        from detente.uncertainty.backends import worker_pool
+
+        pool = worker_pool(self.workers, ["detente.war.model"], self.prepare)
+        # workers start on submit: now, not on the first request
+        self._warming = [pool.submit(os.getpid) for _ in range(self.workers)]
+        return pool
+
+    def _replace(self, pool: ProcessPoolExecutor) -> None:
+        """A new pool for ``pool``, broken by a killed worker."""
+        with self._lock:
+            if self._pool is pool:
+                self._pool = self._new_pool()
+        pool.shutdown(wait=False, cancel_futures=True)
+
+    def _worked(self, pid: int) -> None:
+        with self._lock:
+            self.pids.add(pid)
+
+    def wait_ready(self, timeout: float = 120.0) -> None:
+        """Wait (at most ``timeout`` s) until the workers have started and run their
+        initializer."""
+        concurrent.futures.wait(self._warming, timeout=timeout)
+
+    def close(self) -> None:
+        """Stop the workers; later jobs run in the server."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+class SolverProcesses(WorkerProcesses):
     """``workers`` worker processes that do ``solver``'s solves while started.
 
     :meth:`start` makes them ``solver.runner``, so every solve of the memoising solver (the
     web app's simulate, report and lever ranking alike) runs in a worker and the calling
-    thread only waits; :meth:`close` restores the in-process solve. The workers are
-    forkserver processes (they never inherit the server's threads or sockets, DECISIONS
-    UNC-12) started, and the war model imported, before the first request. The solution
-    comes back pickled (~80 MB for ukraine-2024, ~0.2 s) and is the in-process solve's:
-    the solver is deterministic. ``pids`` records the processes that solved something.
+    thread only waits; :meth:`close` restores the in-process solve (as before issue 19).
+    The solution comes back pickled (~80 MB for ukraine-2024, ~0.2 s) and is the in-process
+    solve's: the solver is deterministic.
     """
 
     def __init__(self, solver: MemoSolver, workers: int = SOLVE_CONCURRENCY) -> None:
+        super().__init__(workers)
         self.solver = solver
-        self.workers = workers
-        self.pids: set[int] = set()
-        self._pool: ProcessPoolExecutor | None = None
-        self._lock = threading.Lock()
 
     def start(self) -> None:
-        """Start the workers and route the solver's solves to them (not with
-        ``DETENTE_SOLVER_PROCESSES=0`` in the environment: solves then stay in the request's
-        thread, as before issue 19; for comparisons and platforms without forkserver)."""
-        if os.environ.get("DETENTE_SOLVER_PROCESSES", "").strip() == "0":
-            return
-        self._pool = self._new_pool()
-        self.solver.runner = self.solve
+        """Start the workers and route the solver's solves to them."""
+        super().start()
+        if self.running:
+            self.solver.runner = self.solve
 
     def solve(self, campaign: Campaign) -> Solution:
-        """Solve ``campaign`` in a worker; the calling thread waits without the GIL. If the
-        pool is broken (a worker killed), this solve runs in the calling thread and the
-        next ones in a new pool."""
+        """Solve ``campaign`` in a worker; the calling thread waits without the GIL."""
         pool = self._pool
         if pool is None:
             return solve_campaign(campaign)
         try:
             solution, pid = pool.submit(_solve_in_worker, campaign).result()
         except BrokenProcessPool:
-            with self._lock:
-                if self._pool is pool:
-                    self._pool = self._new_pool()
-            pool.shutdown(wait=False, cancel_futures=True)
+            self._replace(pool)
             return solve_campaign(campaign)
-        with self._lock:
-            self.pids.add(pid)
+        self._worked(pid)
         return solution
-
-    def _new_pool(self) -> ProcessPoolExecutor:
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["detente.war.model"])  # if the forkserver is not up yet
-        pool = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_start_worker)
-        for _ in range(self.workers):  # workers start on submit: now, not on the first solve
-            pool.submit(os.getpid)
-        return pool
 
     def close(self) -> None:
         """Route solves back to the calling thread and stop the workers."""
         if self.solver.runner == self.solve:
             self.solver.runner = None
-        pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+        super().close()
 
 
 class SolutionCache:
@@ -138,8 +173,8 @@ class SolutionCache:
         concurrent request this one waited for)."""
         return self.solver.solve(campaign)
 
-    def _lookup(self, campaign: Campaign) -> tuple[str, Solution | None]:
-        key = campaign_hash(campaign)
+    def _lookup(self, campaign: Campaign, key: str | None) -> tuple[str, Solution | None]:
+        key = key or campaign_hash(campaign)
         return key, self.solver.cached(campaign, key)
 
     async def aget(self, campaign: Campaign) -> tuple[Solution, bool]:
@@ -147,13 +182,20 @@ class SolutionCache:
         solution, cached, _ = await self.aget_keyed(campaign)
         return solution, cached
 
-    async def aget_keyed(self, campaign: Campaign) -> tuple[Solution, bool, str]:
+    async def aget_keyed(
+        self, campaign: Campaign, key: str | None = None
+    ) -> tuple[Solution, bool, str]:
         """:meth:`get` from the event loop, and the campaign's hash: one worker thread per
         campaign being solved (at most ``concurrent``); other requests for it on the same
         event loop await the same result (on another loop, :meth:`get` makes them wait for
         the same solve). The campaign is hashed in a worker thread (~0.1 s of CPU for
-        ukraine-2024, which on the event loop held up every other request)."""
-        key, solution = await anyio.to_thread.run_sync(self._lookup, campaign)
+        ukraine-2024, which on the event loop held up every other request), unless the
+        caller gives its hash as ``key``."""
+        if key is None:
+            key, solution = await anyio.to_thread.run_sync(self._lookup, campaign, None)
+        else:
+            solution = self.solver.cached(campaign, key)
+        assert key is not None
         if solution is not None:
             return solution, True, key
         loop = asyncio.get_running_loop()
