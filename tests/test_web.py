@@ -542,7 +542,8 @@ def test_upload_is_parsed_off_the_event_loop(
         return parse(text, fmt=fmt, label=label)
 
     monkeypatch.setattr(convert, "scenario_from_text", spy)
-    r = client.post("/api/upload", files={"file": ("toy.yaml", TWO_ISSUES.encode(), "text/yaml")})
+    text = TWO_ISSUES + "\n# not uploaded before: the memo does not answer it\n"
+    r = client.post("/api/upload", files={"file": ("toy.yaml", text.encode(), "text/yaml")})
     assert r.status_code == 200, r.text
     assert loops == [False]
 

@@ -64,7 +64,7 @@ from detente.web.loading import (
     safe_label,
     scenario_of_request,
 )
-from detente.web.memo import CPU_THREADS, Memo, content_key
+from detente.web.memo import CPU_THREADS, LoopLimiter, Memo, content_key
 from detente.web.middleware import BodySizeLimit, SecurityHeaders
 from detente.web.schemas import (
     MAX_UPLOAD_BYTES,
@@ -225,12 +225,12 @@ def create_app(*, trusted_hosts: Sequence[str] | None = None) -> FastAPI:
     rankings: Memo[bytes] = Memo()
     campaign_keys: Memo[tuple[str, str]] = Memo()  # request → (campaign hash, scenario name)
     simulated: Memo[SimulateResponse] = Memo(SIMULATE_MEMO_SIZE)  # by campaign hash and name
-    cpu = anyio.CapacityLimiter(CPU_THREADS)  # simulations (compute has its own)
+    cpu = LoopLimiter(CPU_THREADS)  # simulations (compute has its own)
     simulating: dict[tuple[object, str], asyncio.Future[SimulateResponse]] = {}  # event loop
 
     async def computed(func: Callable[..., Any], *args: Any) -> Any:
         """``func(*args)`` in one of the :data:`CPU_THREADS` threads, waiting on the loop."""
-        return await anyio.to_thread.run_sync(func, *args, limiter=cpu)
+        return await anyio.to_thread.run_sync(func, *args, limiter=cpu())
 
     @app.exception_handler(TooLargeError)
     async def _too_large(request: Request, exc: TooLargeError) -> JSONResponse:

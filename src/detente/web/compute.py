@@ -24,7 +24,7 @@ import anyio
 import anyio.to_thread
 
 from detente.errors import DetenteError
-from detente.web.memo import CPU_THREADS
+from detente.web.memo import CPU_THREADS, LoopLimiter
 from detente.web.solutions import WorkerProcesses
 
 __all__ = [
@@ -118,18 +118,18 @@ class ComputeProcesses(WorkerProcesses):
 
     def __init__(self, workers: int = COMPUTE_WORKERS) -> None:
         super().__init__(workers, _prepare_worker)
-        self._threads = anyio.CapacityLimiter(CPU_THREADS)
+        self._threads = LoopLimiter(CPU_THREADS)
 
     async def run(self, job: Callable[..., T], *args: Any) -> T:
         """``job(*args)`` in a worker process, or in a thread when none runs."""
         pool = self._pool
         if pool is None:
-            return await anyio.to_thread.run_sync(job, *args, limiter=self._threads)
+            return await anyio.to_thread.run_sync(job, *args, limiter=self._threads())
         try:
             result, pid = await asyncio.wrap_future(pool.submit(_with_pid, job, *args))
         except BrokenProcessPool:
             self._replace(pool)
-            return await anyio.to_thread.run_sync(job, *args, limiter=self._threads)
+            return await anyio.to_thread.run_sync(job, *args, limiter=self._threads())
         self._worked(pid)
         return result
 

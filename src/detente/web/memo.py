@@ -10,11 +10,14 @@ requests (the same what-if, the same file, the same campaign slider value) cost 
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import threading
 from collections import OrderedDict
 from typing import Generic, TypeVar
+from weakref import WeakKeyDictionary
 
+import anyio
 from pydantic import BaseModel
 
 __all__ = ["CPU_THREADS", "MEMO_SIZE", "Memo", "content_key"]
@@ -88,3 +91,22 @@ class Memo(Generic[V]):
 
 def _size(value: object) -> int:
     return len(value) if isinstance(value, bytes) else 0
+
+
+class LoopLimiter:
+    """At most ``tokens`` threads at once, with an anyio capacity limiter per event loop:
+    a limiter belongs to the loop that first waits on it, and a waiter on another loop is
+    never woken (the test client runs a loop per client; DECISIONS WEB-11). Call it from
+    the event loop for that loop's limiter."""
+
+    def __init__(self, tokens: int) -> None:
+        self.tokens = tokens
+        self._by_loop: WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter]
+        self._by_loop = WeakKeyDictionary()
+
+    def __call__(self) -> anyio.CapacityLimiter:
+        loop = asyncio.get_running_loop()
+        limiter = self._by_loop.get(loop)
+        if limiter is None:
+            limiter = self._by_loop[loop] = anyio.CapacityLimiter(self.tokens)
+        return limiter

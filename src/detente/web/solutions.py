@@ -25,7 +25,6 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from weakref import WeakKeyDictionary
 
 import anyio
 import anyio.to_thread
@@ -33,6 +32,7 @@ import anyio.to_thread
 from detente.spec.campaign import Campaign, campaign_hash
 from detente.war.model import MEMO_SIZE, SOLVE_CONCURRENCY, MemoSolver, solve_campaign
 from detente.war.solver import Solution
+from detente.web.memo import LoopLimiter
 
 SOLUTION_CACHE_SIZE = MEMO_SIZE
 
@@ -162,10 +162,7 @@ class SolutionCache:
         solver: MemoSolver | None = None,
     ) -> None:
         self.solver = solver if solver is not None else MemoSolver(size, concurrent)
-        # per event loop: an anyio limiter (like an asyncio future) belongs to one loop, and
-        # a waiter on another loop is never woken (TestClient runs a loop per request)
-        self._limiters: WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter]
-        self._limiters = WeakKeyDictionary()
+        self._limiter = LoopLimiter(self.solver.concurrent)  # per event loop
         self._pending: dict[tuple[object, str], asyncio.Future[tuple[Solution, bool]]] = {}
 
     def get(self, campaign: Campaign) -> tuple[Solution, bool]:
@@ -203,9 +200,7 @@ class SolutionCache:
         future = self._pending.get(pending)
         if future is not None:
             return (await asyncio.shield(future))[0], True, key
-        limiter = self._limiters.get(loop)
-        if limiter is None:
-            limiter = self._limiters[loop] = anyio.CapacityLimiter(self.solver.concurrent)
+        limiter = self._limiter()
         future = asyncio.ensure_future(
             anyio.to_thread.run_sync(self.solver.solve, campaign, key, limiter=limiter)
         )
