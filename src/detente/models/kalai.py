@@ -11,13 +11,11 @@ import numpy as np
 from detente.contract import Tags
 from detente.models._weights import effective_weights
 from detente.models.base import IssueDraws, IssueProblem, IssueSolution, OutcomeModel
-from detente.models.compromise import weighted_mean
-from detente.models.median import weighted_median
 from detente.models.nash import (
     _limit,
     bargaining_range,
     bargaining_ranges,
-    c_rows,
+    draw_rows,
     nash_gains,
     packed_rows,
 )
@@ -147,19 +145,7 @@ class KalaiSmorodinsky(OutcomeModel):
         candidates and shares as (draws, candidates, actors) arrays (DECISIONS KS-5)."""
         self.check_choices()
         problem = draws.problem
-        position, capability = c_rows(draws.position), c_rows(draws.capability)
-        if self.power == "equal":
-            power = np.ones(position.shape)
-        else:
-            salience = c_rows(draws.salience) if self.power == "capability_salience" else 1.0
-            power = effective_weights(capability * salience)
-        d = np.asarray(draws.status_quo, dtype=float)
-        out = d.copy()
-        unknown = ~np.isfinite(d)
-        if unknown.any():
-            limit = weighted_mean if self.utility == "quadratic" else weighted_median
-            out[unknown] = limit(position[unknown], power[unknown])
-        known = np.flatnonzero(~unknown)
+        position, power, d, out, known = draw_rows(draws, self.power, self.utility)
         if not len(known):
             return out
         span = float(problem.scale[1] - problem.scale[0])

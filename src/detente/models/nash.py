@@ -288,6 +288,29 @@ def _limit(position: np.ndarray, power: np.ndarray, utility: str) -> float:
     return float(weighted_median(position, power))
 
 
+def draw_rows(
+    draws: IssueDraws, power: str, utility: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """What the batched bargaining solutions (Nash, Kalai–Smorodinsky) start from: the draws'
+    positions and bargaining powers as C-ordered rows (``power``: ``"equal"``,
+    ``"capability"`` or ``"capability_salience"``), the status quo ``d``, the outcomes so
+    far (the weighted mean or median where the status quo is unknown, as in
+    :func:`_limit`) and the draws whose status quo is known."""
+    position, capability = c_rows(draws.position), c_rows(draws.capability)
+    if power == "equal":
+        weight = np.ones(position.shape)
+    else:
+        salience = c_rows(draws.salience) if power == "capability_salience" else 1.0
+        weight = effective_weights(capability * salience)
+    d = np.asarray(draws.status_quo, dtype=float)
+    out = d.copy()
+    unknown = ~np.isfinite(d)
+    if unknown.any():
+        limit = weighted_mean if utility == "quadratic" else weighted_median
+        out[unknown] = limit(position[unknown], weight[unknown])
+    return position, weight, d, out, np.flatnonzero(~unknown)
+
+
 class NashBargaining(OutcomeModel):
     """Asymmetric Nash bargaining solution, the status quo as disagreement point.
 
@@ -392,16 +415,7 @@ class NashBargaining(OutcomeModel):
         is solved alone (DECISIONS NASH-6)."""
         self.check_choices()
         problem = draws.problem
-        position, capability = c_rows(draws.position), c_rows(draws.capability)
-        salience = c_rows(draws.salience) if self.power == "capability_salience" else 1.0
-        power = effective_weights(capability * salience)
-        d = np.asarray(draws.status_quo, dtype=float)
-        out = d.copy()
-        unknown = ~np.isfinite(d)
-        if unknown.any():
-            limit = weighted_mean if self.utility == "quadratic" else weighted_median
-            out[unknown] = limit(position[unknown], power[unknown])
-        known = np.flatnonzero(~unknown)
+        position, power, d, out, known = draw_rows(draws, self.power, self.utility)
         if not len(known):
             return out
         span = float(problem.scale[1] - problem.scale[0])
